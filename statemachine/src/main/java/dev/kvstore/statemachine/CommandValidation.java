@@ -1,0 +1,21 @@
+package dev.kvstore.statemachine;
+
+import dev.kvstore.statemachine.proto.Command;
+
+/**
+ * The state machine's own last line of defence against malformed commands. The node validates
+ * client input with user-facing messages first; this only keeps garbage out of the store.
+ */
+final class CommandValidation {
+
+  private CommandValidation() {}
+
+  /** A description of what is wrong with {@code command}, or null when it can be applied. */
+  static String problem(Command command) {
+    return switch (command.getOpCase()) {
+      case PUT -> command.getPut().getKey().isEmpty() ? "put needs a non-empty key" : null;
+      case DELETE -> command.getDelete().getKey().isEmpty() ? "delete needs a non-empty key" : null;
+      case OP_NOT_SET -> "command has no operation";
+    };
+  }
+}

@@ -1,0 +1,26 @@
+package dev.kvstore.statemachine;
+
+import com.google.protobuf.ByteString;
+import java.util.Objects;
+
+/**
+ * One key's current value with its history counters, as etcd keeps them.
+ *
+ * @param key            the key, a non-empty string
+ * @param value          the value, opaque bytes
+ * @param createRevision revision of the write that created the key (since its last deletion)
+ * @param modRevision    revision of the last write to the key
+ * @param version        writes to the key since it was created; 1 right after creation
+ */
+public record KeyValue(String key, ByteString value, long createRevision, long modRevision, long version) {
+
+  public KeyValue {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+  }
+
+  /** Approximate heap footprint, used to bound caches by bytes rather than entry counts. */
+  long approximateSize() {
+    return 64L + 2L * key.length() + value.size();
+  }
+}

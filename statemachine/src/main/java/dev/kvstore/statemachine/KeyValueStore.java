@@ -1,0 +1,125 @@
+package dev.kvstore.statemachine;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The in-memory ordered map behind the state machine, with the store revision.
+ *
+ * <p>Only the apply thread mutates it. Single-key reads need no lock (one skip-list lookup is
+ * atomic); range reads take the read lock so that they see one revision, not a mix of writes
+ * that happened while they iterated.
+ */
+public final class KeyValueStore implements KvReadView {
+
+  // Swapped whole on reset so that lock-free single-key readers never see a half-loaded map.
+  private volatile ConcurrentSkipListMap<String, KeyValue> entries = new ConcurrentSkipListMap<>(KeyOrder.INSTANCE);
+  private final ReadWriteLock rangeLock = new ReentrantReadWriteLock();
+  private volatile long revision;
+  private volatile int size;
+
+  @Override
+  public long revision() {
+    return revision;
+  }
+
+  @Override
+  public Optional<KeyValue> get(String key) {
+    return Optional.ofNullable(entries.get(key));
+  }
+
+  @Override
+  public int size() {
+    return size;
+  }
+
+  @Override
+  public RangeResult range(String prefix, int limit) {
+    if (limit <= 0) {
+      throw new IllegalArgumentException("limit must be positive, got " + limit);
+    }
+    rangeLock.readLock().lock();
+    try {
+      List<KeyValue> page = new ArrayList<>(Math.min(limit, 256));
+      long count = 0;
+      for (Map.Entry<String, KeyValue> e : entries.tailMap(prefix, true).entrySet()) {
+        if (!e.getKey().startsWith(prefix)) {
+          break;
+        }
+        if (count < limit) {
+          page.add(e.getValue());
+        }
+        count++;
+      }
+      return new RangeResult(page, count, count > page.size(), revision);
+    } finally {
+      rangeLock.readLock().unlock();
+    }
+  }
+
+  /** Sets {@code key} to {@code value} as the next revision; returns the resulting event. */
+  Event put(String key, ByteString value) {
+    rangeLock.writeLock().lock();
+    try {
+      long next = revision + 1;
+      KeyValue prev = entries.get(key);
+      KeyValue kv = prev == null
+          ? new KeyValue(key, value, next, next, 1)
+          : new KeyValue(key, value, prev.createRevision(), next, prev.version() + 1);
+      entries.put(key, kv);
+      if (prev == null) {
+        size++;
+      }
+      revision = next;
+      return Event.put(kv, prev);
+    } finally {
+      rangeLock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Removes {@code key}. Deleting an absent key changes nothing and does not consume a revision,
+   * as in etcd; the result is then empty.
+   */
+  Optional<Event> delete(String key) {
+    rangeLock.writeLock().lock();
+    try {
+      KeyValue prev = entries.remove(key);
+      if (prev == null) {
+        return Optional.empty();
+      }
+      size--;
+      revision = revision + 1;
+      return Optional.of(Event.delete(prev, revision));
+    } finally {
+      rangeLock.writeLock().unlock();
+    }
+  }
+
+  /** Replaces the whole content, as when a snapshot is loaded. */
+  void reset(Iterable<KeyValue> kvs, long newRevision) {
+    rangeLock.writeLock().lock();
+    try {
+      ConcurrentSkipListMap<String, KeyValue> loaded = new ConcurrentSkipListMap<>(KeyOrder.INSTANCE);
+      for (KeyValue kv : kvs) {
+        loaded.put(kv.key(), kv);
+      }
+      entries = loaded;
+      size = loaded.size();
+      revision = newRevision;
+    } finally {
+      rangeLock.writeLock().unlock();
+    }
+  }
+
+  /** Entries in key order; the caller must keep the store from changing while it iterates. */
+  Iterable<KeyValue> entries() {
+    return entries.values();
+  }
+}

@@ -1,0 +1,182 @@
+package dev.kvstore.statemachine;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kvstore.statemachine.proto.Command;
+import dev.kvstore.statemachine.proto.CommandResult;
+import java.io.File;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.JavaUtils;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis state machine of kvstore: applies {@link Command}s from the Raft log to the key-value
+ * store in log order, assigns revisions, feeds the {@link WatchHub}, and takes and loads snapshots.
+ *
+ * <p>Reads do not go through {@link #query}: the node waits for the Raft read index (or not, for
+ * serializable reads) and then reads {@link #readView()} directly, without serialising results.
+ */
+public final class KvStateMachine extends BaseStateMachine {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
+
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final KeyValueStore store = new KeyValueStore();
+  private final AppliedRequests applied = new AppliedRequests();
+  private final WatchHub hub;
+  private final CommandApplier applier;
+
+  public KvStateMachine(WatchHub hub) {
+    this.hub = hub;
+    this.applier = new CommandApplier(store, applied, hub);
+  }
+
+  /** The data as applied on this node so far. */
+  public KvReadView readView() {
+    return store;
+  }
+
+  public WatchHub watchHub() {
+    return hub;
+  }
+
+  @Override
+  public SimpleStateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    getLifeCycle().startAndTransition(this::loadLatestSnapshot, IOException.class);
+  }
+
+  @Override
+  public void pause() {
+    if (getLifeCycle().compareAndTransition(LifeCycle.State.RUNNING, LifeCycle.State.PAUSING)) {
+      getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** Called after a snapshot from the leader was installed in the state machine directory. */
+  @Override
+  public void reinitialize() throws IOException {
+    loadLatestSnapshot();
+    hub.reset(store.revision(), WatchCancellation.Reason.RESET, "this node caught up by installing a snapshot"
+        + " at revision " + store.revision() + " and has no history before it; watch again from the revision"
+        + " after your last event (another node may still have it)");
+    if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+  }
+
+  private void loadLatestSnapshot() throws IOException {
+    SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+    if (snapshot == null) {
+      LOG.info("{}: no snapshot, starting from an empty store", getId());
+      return;
+    }
+    File file = snapshot.getFile().getPath().toFile();
+    MD5Hash md5 = snapshot.getFile().getFileDigest();
+    if (md5 != null) {
+      MD5FileUtil.verifySavedMD5(file, md5);
+    }
+    SnapshotFile.Content content = SnapshotFile.read(file);
+    store.reset(content.kvs(), content.revision());
+    applied.reset(content.dedup());
+    hub.reset(content.revision(), WatchCancellation.Reason.RESET, "state reloaded from a snapshot");
+    setLastAppliedTermIndex(snapshot.getTermIndex());
+    LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}", getId(), file.getName(),
+        snapshot.getTerm(), snapshot.getIndex(), content.kvs().size(), content.revision());
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    // Ratis calls this on the apply thread between two applies, so the store holds still.
+    TermIndex last = getLastAppliedTermIndex();
+    if (last.getIndex() < 0) {
+      return last.getIndex();
+    }
+    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    long started = System.nanoTime();
+    MD5Hash md5 = SnapshotFile.write(file, store, applied);
+    MD5FileUtil.saveMD5File(file, md5);
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+    LOG.info("{}: took snapshot at term {} index {}: {} keys, revision {}, {} bytes in {} ms", getId(),
+        last.getTerm(), last.getIndex(), store.size(), store.revision(), file.length(),
+        (System.nanoTime() - started) / 1_000_000);
+    return last.getIndex();
+  }
+
+  /** Rejects malformed commands on the leader, before they reach the log. */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    TransactionContext trx = super.startTransaction(request);
+    try {
+      String problem = CommandValidation.problem(Command.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer()));
+      if (problem != null) {
+        trx.setException(new IllegalArgumentException(problem));
+      }
+    } catch (InvalidProtocolBufferException e) {
+      trx.setException(new IllegalArgumentException("not a kvstore command: " + e.getMessage()));
+    }
+    return trx;
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    ByteString data = entry.getStateMachineLogEntry().getLogData();
+    CommandResult result;
+    try {
+      result = applier.apply(Command.parseFrom(data.asReadOnlyByteBuffer()));
+    } catch (InvalidProtocolBufferException e) {
+      // Every replica sees the same bytes, so skipping the entry keeps them identical.
+      LOG.error("{}: skipping unreadable log entry at term {} index {}: {}", getId(), entry.getTerm(),
+          entry.getIndex(), e.getMessage());
+      result = CommandResult.newBuilder().setRevision(store.revision())
+          .setError("unreadable command: " + e.getMessage()).build();
+    }
+    updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+    return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray())));
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    return JavaUtils.completeExceptionally(new UnsupportedOperationException(
+        "kvstore serves reads through its KvStore gRPC API, not through Raft queries"));
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+    LOG.info("{}: leader is now {}", groupMemberId, newLeaderId);
+  }
+
+  @Override
+  public void close() throws IOException {
+    hub.cancelAll(WatchCancellation.Reason.SHUTDOWN, "the node is shutting down");
+    super.close();
+  }
+}

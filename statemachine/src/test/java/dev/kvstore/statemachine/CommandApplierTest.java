@@ -1,0 +1,120 @@
+package dev.kvstore.statemachine;
+
+import static dev.kvstore.statemachine.TestCommands.delete;
+import static dev.kvstore.statemachine.TestCommands.put;
+import static dev.kvstore.statemachine.TestCommands.putWithPrev;
+import static dev.kvstore.statemachine.TestCommands.withId;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.kvstore.statemachine.proto.Command;
+import dev.kvstore.statemachine.proto.CommandResult;
+import org.junit.jupiter.api.Test;
+
+class CommandApplierTest {
+
+  private final KeyValueStore store = new KeyValueStore();
+  private final AppliedRequests applied = new AppliedRequests();
+  private final WatchHub hub = new WatchHub(1000, 1 << 20, 100);
+  private final CommandApplier applier = new CommandApplier(store, applied, hub);
+
+  @Test
+  void everyWriteGetsTheNextRevisionAndKeysTrackTheirHistory() {
+    assertThat(applier.apply(put("a", "1")).getRevision()).isEqualTo(1);
+    assertThat(applier.apply(put("b", "1")).getRevision()).isEqualTo(2);
+    assertThat(applier.apply(put("a", "2")).getRevision()).isEqualTo(3);
+
+    KeyValue a = store.get("a").orElseThrow();
+    assertThat(a.value().toStringUtf8()).isEqualTo("2");
+    assertThat(a.createRevision()).isEqualTo(1);
+    assertThat(a.modRevision()).isEqualTo(3);
+    assertThat(a.version()).isEqualTo(2);
+    assertThat(store.revision()).isEqualTo(3);
+  }
+
+  @Test
+  void putReturnsThePreviousValueOnlyWhenAsked() {
+    applier.apply(put("k", "old"));
+    assertThat(applier.apply(put("k", "mid")).hasPrev()).isFalse();
+    CommandResult r = applier.apply(putWithPrev("k", "new"));
+    assertThat(r.getPrev().getValue().toStringUtf8()).isEqualTo("mid");
+    assertThat(r.getPrev().getVersion()).isEqualTo(2);
+  }
+
+  @Test
+  void deleteRemovesTheKeyAndAnAbsentKeyConsumesNoRevision() {
+    applier.apply(put("k", "v"));
+    CommandResult first = applier.apply(delete("k"));
+    assertThat(first.getDeleted()).isEqualTo(1);
+    assertThat(first.getRevision()).isEqualTo(2);
+    assertThat(first.getPrev().getValue().toStringUtf8()).isEqualTo("v");
+    assertThat(store.get("k")).isEmpty();
+
+    CommandResult second = applier.apply(delete("k"));
+    assertThat(second.getDeleted()).isZero();
+    assertThat(second.getRevision()).isEqualTo(2);
+    assertThat(store.revision()).isEqualTo(2);
+  }
+
+  @Test
+  void recreatedKeyStartsANewLife() {
+    applier.apply(put("k", "1"));
+    applier.apply(put("k", "2"));
+    applier.apply(delete("k"));
+    applier.apply(put("k", "3"));
+    KeyValue kv = store.get("k").orElseThrow();
+    assertThat(kv.createRevision()).isEqualTo(4);
+    assertThat(kv.version()).isEqualTo(1);
+  }
+
+  @Test
+  void aRetriedRequestIsAppliedOnceAndGetsTheFirstResult() {
+    CommandResult first = applier.apply(withId(put("k", "v1"), "client-1", 7));
+    applier.apply(put("other", "x"));
+    CommandResult retry = applier.apply(withId(put("k", "v1"), "client-1", 7));
+
+    assertThat(retry.getDuplicate()).isTrue();
+    assertThat(retry.getRevision()).isEqualTo(first.getRevision());
+    assertThat(store.revision()).isEqualTo(2);
+    assertThat(store.get("k").orElseThrow().version()).isEqualTo(1);
+
+    CommandResult next = applier.apply(withId(put("k", "v2"), "client-1", 8));
+    assertThat(next.getDuplicate()).isFalse();
+    assertThat(next.getRevision()).isEqualTo(3);
+    CommandResult otherClient = applier.apply(withId(put("k", "v3"), "client-2", 7));
+    assertThat(otherClient.getDuplicate()).isFalse();
+  }
+
+  @Test
+  void theDedupTableIsBoundedAndEvictsOldestFirst() {
+    for (int i = 1; i <= AppliedRequests.MAX_ENTRIES + 10; i++) {
+      applier.apply(withId(put("k", "v"), "c", i));
+    }
+    assertThat(applied.size()).isEqualTo(AppliedRequests.MAX_ENTRIES);
+    long revision = store.revision();
+    // sequence 1 was evicted: a late retry of it applies again (documented limit)
+    assertThat(applier.apply(withId(put("k", "v"), "c", 1)).getDuplicate()).isFalse();
+    assertThat(store.revision()).isEqualTo(revision + 1);
+    // a recent one is still remembered
+    assertThat(applier.apply(withId(put("k", "v"), "c", AppliedRequests.MAX_ENTRIES)).getDuplicate()).isTrue();
+  }
+
+  @Test
+  void malformedCommandsChangeNothing() {
+    applier.apply(put("k", "v"));
+    CommandResult empty = applier.apply(Command.getDefaultInstance());
+    CommandResult emptyKey = applier.apply(put("", "v"));
+    assertThat(empty.getError()).contains("no operation");
+    assertThat(emptyKey.getError()).contains("non-empty key");
+    assertThat(store.revision()).isEqualTo(1);
+  }
+
+  @Test
+  void valuesAreOpaqueBytes() {
+    byte[] bytes = {0, (byte) 0xff, (byte) 0xc3, 0x28};
+    applier.apply(Command.newBuilder()
+        .setPut(dev.kvstore.statemachine.proto.PutOp.newBuilder().setKey("bin").setValue(ByteString.copyFrom(bytes)))
+        .build());
+    assertThat(store.get("bin").orElseThrow().value().toByteArray()).containsExactly(bytes);
+  }
+}

@@ -1,0 +1,76 @@
+package dev.kvstore.statemachine;
+
+import static dev.kvstore.statemachine.TestCommands.put;
+import static dev.kvstore.statemachine.TestCommands.withId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.ratis.util.MD5FileUtil;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SnapshotFileTest {
+
+  @TempDir
+  Path dir;
+
+  private final KeyValueStore store = new KeyValueStore();
+  private final AppliedRequests applied = new AppliedRequests();
+  private final CommandApplier applier = new CommandApplier(store, applied, new WatchHub(10, 1 << 20, 10));
+
+  @Test
+  void roundTripKeepsEntriesRevisionsAndRememberedRequests() throws IOException {
+    for (int i = 0; i < 1000; i++) {
+      applier.apply(withId(put("key-" + (i % 300), "value-" + i), "client", i + 1));
+    }
+    applier.apply(TestCommands.delete("key-5"));
+    File file = dir.resolve("snapshot.1_1001").toFile();
+
+    var md5 = SnapshotFile.write(file, store, applied);
+    assertThat(md5).isEqualTo(MD5FileUtil.computeMd5ForFile(file));
+    SnapshotFile.Content content = SnapshotFile.read(file);
+
+    KeyValueStore loaded = new KeyValueStore();
+    loaded.reset(content.kvs(), content.revision());
+    assertThat(loaded.revision()).isEqualTo(1001);
+    assertThat(loaded.size()).isEqualTo(299);
+    assertThat(loaded.range("", 1000).kvs()).isEqualTo(store.range("", 1000).kvs());
+    AppliedRequests loadedApplied = new AppliedRequests();
+    loadedApplied.reset(content.dedup());
+    assertThat(loadedApplied.records()).isEqualTo(applied.records());
+  }
+
+  @Test
+  void emptyStoreRoundTrips() throws IOException {
+    File file = dir.resolve("snapshot.0_0").toFile();
+    SnapshotFile.write(file, store, applied);
+    assertThat(SnapshotFile.read(file).kvs()).isEmpty();
+  }
+
+  @Test
+  void truncatedSnapshotIsRejectedWithItsPosition() throws IOException {
+    for (int i = 0; i < 100; i++) {
+      applier.apply(put("key-" + i, "value-" + i));
+    }
+    File file = dir.resolve("snapshot.1_100").toFile();
+    SnapshotFile.write(file, store, applied);
+    try (RandomAccessFile raf = new RandomAccessFile(file, "rw")) {
+      raf.setLength(raf.length() / 2);
+    }
+    assertThatThrownBy(() -> SnapshotFile.read(file)).isInstanceOf(IOException.class).hasMessageContaining("truncated");
+  }
+
+  @Test
+  void noTemporaryFileIsLeftBehind() throws IOException {
+    applier.apply(put("k", "v"));
+    SnapshotFile.write(dir.resolve("snapshot.1_1").toFile(), store, applied);
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("snapshot.1_1");
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package dev.kvstore.statemachine;
+
+import com.google.protobuf.ByteString;
+import dev.kvstore.statemachine.proto.ClientRequestId;
+import dev.kvstore.statemachine.proto.Command;
+import dev.kvstore.statemachine.proto.DeleteOp;
+import dev.kvstore.statemachine.proto.PutOp;
+
+/** Builders for commands in tests. */
+final class TestCommands {
+
+  private TestCommands() {}
+
+  static Command put(String key, String value) {
+    return Command.newBuilder().setPut(PutOp.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value))).build();
+  }
+
+  static Command putWithPrev(String key, String value) {
+    return Command.newBuilder()
+        .setPut(PutOp.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value)).setPrevKv(true))
+        .build();
+  }
+
+  static Command delete(String key) {
+    return Command.newBuilder().setDelete(DeleteOp.newBuilder().setKey(key).setPrevKv(true)).build();
+  }
+
+  static Command withId(Command c, String client, long sequence) {
+    return c.toBuilder()
+        .setRequestId(ClientRequestId.newBuilder().setClientId(ByteString.copyFromUtf8(client)).setSequence(sequence))
+        .build();
+  }
+}

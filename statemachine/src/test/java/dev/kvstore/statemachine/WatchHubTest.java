@@ -1,0 +1,226 @@
+package dev.kvstore.statemachine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class WatchHubTest {
+
+  private final KeyValueStore store = new KeyValueStore();
+  private WatchHub hub = new WatchHub(100, 1 << 20, 8);
+
+  private Event put(String key, String value) {
+    Event e = store.put(key, ByteString.copyFromUtf8(value));
+    hub.publish(e);
+    return e;
+  }
+
+  private void delete(String key) {
+    store.delete(key).ifPresent(hub::publish);
+  }
+
+  private static List<Event> drain(Watch w) {
+    List<Event> out = new ArrayList<>();
+    for (Event e; (e = w.poll()) != null; ) {
+      out.add(e);
+    }
+    return out;
+  }
+
+  private static List<String> describe(List<Event> events) {
+    return events.stream()
+        .map(e -> e.type() + " " + e.key() + "=" + e.kv().value().toStringUtf8() + "@" + e.revision())
+        .toList();
+  }
+
+  private Watch watch(WatchFilter filter, long start) throws RevisionCompactedException {
+    return hub.watch(filter, start, () -> { });
+  }
+
+  @Test
+  void exactWatchSeesOnlyItsKeyInRevisionOrder() throws Exception {
+    Watch w = watch(WatchFilter.exact("k"), 0);
+    put("k", "1");
+    put("other", "x");
+    put("k", "2");
+    delete("k");
+    delete("k");
+    assertThat(describe(drain(w))).containsExactly("PUT k=1@1", "PUT k=2@3", "DELETE k=@4");
+  }
+
+  @Test
+  void prefixWatchSeesEveryKeyUnderThePrefix() throws Exception {
+    Watch w = watch(WatchFilter.prefix("app/"), 0);
+    Watch everything = watch(WatchFilter.prefix(""), 0);
+    put("app/a", "1");
+    put("apple", "x");
+    put("app/b", "2");
+    assertThat(describe(drain(w))).containsExactly("PUT app/a=1@1", "PUT app/b=2@3");
+    assertThat(drain(everything)).hasSize(3);
+  }
+
+  @Test
+  void watchStartsAfterTheRevisionItWasCreatedAt() throws Exception {
+    put("k", "before");
+    Watch w = watch(WatchFilter.exact("k"), 0);
+    assertThat(w.createdRevision()).isEqualTo(1);
+    put("k", "after");
+    assertThat(describe(drain(w))).containsExactly("PUT k=after@2");
+  }
+
+  @Test
+  void startRevisionReplaysHistoryThenContinuesLiveWithoutGapOrDuplicate() throws Exception {
+    put("k", "1");
+    put("x", "x");
+    put("k", "2");
+    Watch w = watch(WatchFilter.exact("k"), 1);
+    put("k", "3");
+    assertThat(describe(drain(w))).containsExactly("PUT k=1@1", "PUT k=2@3", "PUT k=3@4");
+    put("k", "4");
+    assertThat(describe(drain(w))).containsExactly("PUT k=4@5");
+  }
+
+  @Test
+  void futureStartRevisionSkipsEarlierEvents() throws Exception {
+    Watch w = watch(WatchFilter.exact("k"), 3);
+    put("k", "1");
+    put("k", "2");
+    put("k", "3");
+    assertThat(describe(drain(w))).containsExactly("PUT k=3@3");
+  }
+
+  @Test
+  void startRevisionOlderThanHistoryIsRefusedWithTheOldestAvailable() {
+    hub = new WatchHub(3, 1 << 20, 8);
+    for (int i = 1; i <= 5; i++) {
+      put("k", "v" + i);
+    }
+    assertThatThrownBy(() -> watch(WatchFilter.exact("k"), 2))
+        .isInstanceOfSatisfying(RevisionCompactedException.class, e -> {
+          assertThat(e.oldestAvailableRevision()).isEqualTo(3);
+          assertThat(e.getMessage()).contains("revision 2").contains("3");
+        });
+  }
+
+  @Test
+  void historyIsAlsoBoundedByBytes() {
+    hub = new WatchHub(1000, 4096, 8);
+    for (int i = 1; i <= 10; i++) {
+      put("k", "x".repeat(1000));
+    }
+    assertThat(hub.oldestReplayableRevision()).isGreaterThan(5);
+  }
+
+  @Test
+  void aWatcherThatFallsBehindIsCancelledWithoutBlockingOthers() throws Exception {
+    Watch slow = watch(WatchFilter.exact("k"), 0);
+    Watch fast = watch(WatchFilter.exact("k"), 0);
+    List<Event> fastSeen = new ArrayList<>();
+    for (int i = 1; i <= 20; i++) {
+      put("k", "v" + i);
+      fastSeen.addAll(drain(fast));
+    }
+    assertThat(fastSeen).hasSize(20);
+    assertThat(fast.cancellation()).isEmpty();
+
+    assertThat(slow.cancellation()).get().extracting(WatchCancellation::reason)
+        .isEqualTo(WatchCancellation.Reason.OVERFLOW);
+    // what was queued before the overflow is still delivered, so the client can resume exactly after it
+    assertThat(describe(drain(slow))).hasSize(8).first().isEqualTo("PUT k=v1@1");
+    assertThat(slow.lastPolledRevision()).isEqualTo(8);
+    assertThat(slow.isFinished()).isTrue();
+    assertThat(hub.activeWatches()).isEqualTo(1);
+  }
+
+  @Test
+  void signalsArriveForMatchingEventsOnly() throws Exception {
+    AtomicInteger signals = new AtomicInteger();
+    hub.watch(WatchFilter.exact("k"), 0, signals::incrementAndGet);
+    put("other", "1");
+    put("k", "1");
+    assertThat(signals).hasValue(1);
+  }
+
+  @Test
+  void aMillionWatchAndCancelCyclesLeaveNothingBehind() throws Exception {
+    for (int i = 0; i < 1_000_000; i++) {
+      Watch w = hub.watch(i % 2 == 0 ? WatchFilter.exact("key-" + (i % 1000)) : WatchFilter.prefix("p" + (i % 7)), 0,
+          () -> { });
+      if (i % 100_000 == 0) {
+        put("key-" + (i % 1000), "v");
+      }
+      w.close();
+    }
+    assertThat(hub.activeWatches()).isZero();
+    assertThat(hub.watchedKeys()).isZero();
+  }
+
+  @Test
+  void closedWatchGetsNoMoreEvents() throws Exception {
+    Watch w = watch(WatchFilter.exact("k"), 0);
+    w.close();
+    put("k", "1");
+    assertThat(drain(w)).isEmpty();
+    assertThat(w.cancellation()).get().extracting(WatchCancellation::reason).isEqualTo(WatchCancellation.Reason.CLOSED);
+  }
+
+  @Test
+  void resetEndsEveryWatchAndRestartsHistory() throws Exception {
+    put("k", "1");
+    AtomicInteger signals = new AtomicInteger();
+    Watch w = hub.watch(WatchFilter.exact("k"), 0, signals::incrementAndGet);
+    hub.reset(50, WatchCancellation.Reason.RESET, "snapshot installed");
+    assertThat(signals).hasValue(1);
+    assertThat(w.cancellation()).get().extracting(WatchCancellation::message).isEqualTo("snapshot installed");
+    assertThat(hub.activeWatches()).isZero();
+    assertThat(hub.oldestReplayableRevision()).isEqualTo(51);
+    assertThatThrownBy(() -> watch(WatchFilter.exact("k"), 50)).isInstanceOf(RevisionCompactedException.class);
+  }
+
+  @Test
+  void replayThatIsOvertakenByHistoryEndsAsCompacted() throws Exception {
+    hub = new WatchHub(4, 1 << 20, 100);
+    for (int i = 1; i <= 4; i++) {
+      put("k", "v" + i);
+    }
+    Watch w = watch(WatchFilter.exact("k"), 1);
+    assertThat(w.poll().revision()).isEqualTo(1);
+    for (int i = 5; i <= 10; i++) {
+      put("k", "v" + i);
+    }
+    assertThat(drain(w)).isEmpty();
+    assertThat(w.cancellation()).get().extracting(WatchCancellation::reason)
+        .isEqualTo(WatchCancellation.Reason.COMPACTED);
+    assertThat(w.cancellation().orElseThrow().message()).contains("revision 2");
+  }
+
+  @Test
+  void concurrentPublishAndPollDeliverEveryEventOnceInOrder() throws Exception {
+    hub = new WatchHub(10_000, 1 << 24, 100_000);
+    Watch w = watch(WatchFilter.prefix(""), 0);
+    Thread publisher = new Thread(() -> {
+      for (int i = 0; i < 50_000; i++) {
+        put("k" + (i % 10), "v" + i);
+      }
+    });
+    publisher.start();
+    List<Long> revisions = new ArrayList<>();
+    while (revisions.size() < 50_000) {
+      Event e = w.poll();
+      if (e != null) {
+        revisions.add(e.revision());
+      } else {
+        Thread.onSpinWait();
+      }
+    }
+    publisher.join();
+    for (int i = 0; i < revisions.size(); i++) {
+      assertThat(revisions.get(i)).isEqualTo(i + 1L);
+    }
+  }
+}
