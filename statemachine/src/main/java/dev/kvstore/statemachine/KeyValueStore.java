@@ -40,20 +40,31 @@ public final class KeyValueStore implements KvReadView {
   }
 
   @Override
-  public RangeResult range(String prefix, int limit) {
+  public RangeResult range(String prefix, String startAfter, int limit, long maxBytes) {
     if (limit <= 0) {
       throw new IllegalArgumentException("limit must be positive, got " + limit);
     }
+    String from = KeyOrder.INSTANCE.compare(startAfter, prefix) > 0 ? startAfter : prefix;
+    boolean inclusive = !from.equals(startAfter) || startAfter.isEmpty();
     rangeLock.readLock().lock();
     try {
       List<KeyValue> page = new ArrayList<>(Math.min(limit, 256));
       long count = 0;
-      for (Map.Entry<String, KeyValue> e : entries.tailMap(prefix, true).entrySet()) {
+      long bytes = 0;
+      boolean full = false;
+      for (Map.Entry<String, KeyValue> e : entries.tailMap(from, inclusive).entrySet()) {
         if (!e.getKey().startsWith(prefix)) {
           break;
         }
-        if (count < limit) {
-          page.add(e.getValue());
+        KeyValue kv = e.getValue();
+        if (!full) {
+          long size = kv.approximateSize();
+          if (page.size() < limit && (page.isEmpty() || bytes + size <= maxBytes)) {
+            page.add(kv);
+            bytes += size;
+          } else {
+            full = true;
+          }
         }
         count++;
       }

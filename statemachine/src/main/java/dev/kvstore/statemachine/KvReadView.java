@@ -12,10 +12,17 @@ public interface KvReadView {
   Optional<KeyValue> get(String key);
 
   /**
-   * Entries whose key starts with {@code prefix} (every entry for an empty prefix), in key order,
-   * at most {@code limit} of them, all as of one revision.
+   * Entries whose key starts with {@code prefix} (every entry for an empty prefix) and sorts after
+   * {@code startAfter} (empty = from the first), in key order, all as of one revision: at most
+   * {@code limit} of them, and no more once their keys and values add up to {@code maxBytes}
+   * (at least one entry is always returned when one matches).
    */
-  RangeResult range(String prefix, int limit);
+  RangeResult range(String prefix, String startAfter, int limit, long maxBytes);
+
+  /** Shorthand for a range without paging or a size budget. */
+  default RangeResult range(String prefix, int limit) {
+    return range(prefix, "", limit, Long.MAX_VALUE);
+  }
 
   /** Number of keys currently stored. */
   int size();

@@ -38,6 +38,31 @@ class KeyValueStoreTest {
   }
 
   @Test
+  void startAfterPagesThroughAPrefix() {
+    List.of("a", "p/1", "p/2", "p/3", "p/4", "q").forEach(this::put);
+    RangeResult first = store.range("p/", "", 2, Long.MAX_VALUE);
+    assertThat(keys(first)).containsExactly("p/1", "p/2");
+    RangeResult second = store.range("p/", "p/2", 2, Long.MAX_VALUE);
+    assertThat(keys(second)).containsExactly("p/3", "p/4");
+    assertThat(second.more()).isFalse();
+    assertThat(second.count()).isEqualTo(2);
+    // a cursor before the prefix starts at the prefix
+    assertThat(keys(store.range("p/", "a", 10, Long.MAX_VALUE))).containsExactly("p/1", "p/2", "p/3", "p/4");
+  }
+
+  @Test
+  void byteBudgetCutsThePageButNeverBelowOneEntry() {
+    store.put("big1", ByteString.copyFrom(new byte[1000]));
+    store.put("big2", ByteString.copyFrom(new byte[1000]));
+    store.put("big3", ByteString.copyFrom(new byte[1000]));
+    RangeResult r = store.range("big", "", 100, 2200);
+    assertThat(keys(r)).containsExactly("big1", "big2");
+    assertThat(r.more()).isTrue();
+    assertThat(r.count()).isEqualTo(3);
+    assertThat(keys(store.range("big", "", 100, 10))).containsExactly("big1");
+  }
+
+  @Test
   void keysSortByCodePointLikeTheirUtf8Bytes() {
     String bmpHigh = "\uFF21";          // FULLWIDTH A, U+FF21
     String supplementary = "\uD83D\uDE00"; // U+1F600

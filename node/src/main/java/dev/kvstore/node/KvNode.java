@@ -1,0 +1,197 @@
+package dev.kvstore.node;
+
+import dev.kvstore.api.MemberRole;
+import dev.kvstore.statemachine.KvStateMachine;
+import dev.kvstore.statemachine.WatchCancellation;
+import dev.kvstore.statemachine.WatchHub;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One kvstore process: a Ratis server holding the replicated state machine, and the client-facing
+ * gRPC server (KvStore, Maintenance, health, reflection). This is also the embedding entry point:
+ * tests and programs start a node in-process with {@link #start(NodeConfig)}.
+ */
+public final class KvNode implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
+
+  private final NodeConfig config;
+  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private KvStateMachine stateMachine;
+  private LocalMember member;
+  private Server clientServer;
+  private boolean closed;
+
+  private KvNode(NodeConfig config) {
+    this.config = config;
+  }
+
+  private void boot() throws IOException {
+    RaftGroup group = RaftSettings.group(config);
+    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, NodeThreads.named(config.nodeId() + "-timer"));
+    track(() -> shutdown(scheduler));
+    ExecutorService watchSenders = Executors.newFixedThreadPool(2, NodeThreads.named(config.nodeId() + "-watch"));
+    track(() -> shutdown(watchSenders));
+    ExecutorService blockingCalls = Executors.newCachedThreadPool(NodeThreads.named(config.nodeId() + "-admin"));
+    track(() -> shutdown(blockingCalls));
+
+    WatchHub hub = new WatchHub(config.watch().historyEvents(), config.watch().historyBytes(),
+        config.watch().queueCapacity());
+    stateMachine = new KvStateMachine(hub);
+    RaftServer raftServer = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(config.nodeId()))
+        .setGroup(group)
+        .setStateMachine(stateMachine)
+        .setProperties(RaftSettings.serverProperties(config))
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    track(raftServer);
+    raftServer.start();
+    LOG.info("{}: Raft server started on {}:{} in group {} with peers {}", config.nodeId(), config.bindAddress(),
+        config.raftPort(), group.getGroupId(), config.peers());
+
+    member = new LocalMember(raftServer, group.getGroupId());
+    CommandSubmitter writes = new CommandSubmitter(group, RaftSettings.clientProperties(config), config.requestTimeout());
+    track(writes);
+    PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
+    track(admin);
+
+    ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
+    RaftFailures failures = new RaftFailures(member);
+    HealthStatusManager health = new HealthStatusManager();
+    NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
+
+    clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.clientPort()))
+        .maxInboundMessageSize(RequestLimits.MAX_INBOUND_MESSAGE_BYTES)
+        .addService(new KvStoreService(stateMachine.readView(), hub, writes, new ReadIndexBarrier(member, scheduler),
+            failures, headers, new RequestBudget(config.requestTimeout()), watchSenders))
+        .addService(new MaintenanceService(group, member, admin, headers, blockingCalls))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build();
+    try {
+      clientServer.start();
+    } catch (IOException e) {
+      throw new IOException("cannot listen for clients on " + config.bindAddress() + ":" + config.clientPort() + ": "
+          + rootMessage(e), e);
+    }
+    // Closed first on shutdown: stop taking requests, end watches, then stop Raft.
+    track(() -> stopClientServer(nodeHealth));
+    LOG.info("{}: serving clients on {}:{}", config.nodeId(), config.bindAddress(), config.clientPort());
+  }
+
+  /**
+   * Starts a node and returns once both servers listen (a leader may not be elected yet).
+   *
+   * @throws IllegalArgumentException when the configuration is invalid
+   * @throws IOException              when a port is taken or the data directory is unusable
+   */
+  public static KvNode start(NodeConfig config) throws IOException {
+    config.validate();
+    NodePreflight.check(config);
+    KvNode node = new KvNode(config);
+    try {
+      node.boot();
+      return node;
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("{}: start failed ({}), releasing what was started", config.nodeId(), e.getMessage());
+      node.close();
+      throw e;
+    }
+  }
+
+  private void track(AutoCloseable resource) {
+    resources.push(resource);
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  /** The port clients connect to (useful when the node was configured with port 0 in tests). */
+  public int clientPort() {
+    return clientServer.getPort();
+  }
+
+  public KvStateMachine stateMachine() {
+    return stateMachine;
+  }
+
+  /** The leader this node knows of, if any. */
+  public Optional<String> leaderId() {
+    return member.isRunning() ? member.leaderId() : Optional.empty();
+  }
+
+  public boolean isLeader() {
+    return member.isRunning() && member.role() == MemberRole.LEADER;
+  }
+
+  /** Index of the last log entry applied to this node's state machine. */
+  public long appliedIndex() {
+    return member.appliedIndex();
+  }
+
+  /** Index of the last committed log entry this node knows of. */
+  public long commitIndex() {
+    return member.commitIndex();
+  }
+
+  private void stopClientServer(NodeHealth nodeHealth) throws InterruptedException {
+    nodeHealth.close();
+    clientServer.shutdown();
+    stateMachine.watchHub().cancelAll(WatchCancellation.Reason.SHUTDOWN,
+        "node " + config.nodeId() + " is shutting down");
+    if (!clientServer.awaitTermination(2, TimeUnit.SECONDS)) {
+      clientServer.shutdownNow();
+      clientServer.awaitTermination(2, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void shutdown(ExecutorService executor) throws InterruptedException {
+    executor.shutdownNow();
+    executor.awaitTermination(2, TimeUnit.SECONDS);
+  }
+
+  /** Stops serving clients, then stops the Raft server (which takes a final snapshot). */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LOG.info("{}: shutting down", config.nodeId());
+    while (!resources.isEmpty()) {
+      try {
+        resources.pop().close();
+      } catch (Exception e) {
+        LOG.warn("{}: error while shutting down: {}", config.nodeId(), e.toString());
+      }
+    }
+    LOG.info("{}: stopped", config.nodeId());
+  }
+
+  private static String rootMessage(Throwable t) {
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage();
+  }
+}

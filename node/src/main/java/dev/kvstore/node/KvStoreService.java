@@ -1,0 +1,208 @@
+package dev.kvstore.node;
+
+import dev.kvstore.api.DeleteRequest;
+import dev.kvstore.api.DeleteResponse;
+import dev.kvstore.api.GetAllRequest;
+import dev.kvstore.api.GetAllResponse;
+import dev.kvstore.api.GetRequest;
+import dev.kvstore.api.GetResponse;
+import dev.kvstore.api.KvStoreGrpc;
+import dev.kvstore.api.PutRequest;
+import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.api.RequestId;
+import dev.kvstore.api.WatchRequest;
+import dev.kvstore.api.WatchResponse;
+import dev.kvstore.statemachine.KvReadView;
+import dev.kvstore.statemachine.RangeResult;
+import dev.kvstore.statemachine.WatchHub;
+import dev.kvstore.statemachine.proto.ClientRequestId;
+import dev.kvstore.statemachine.proto.Command;
+import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.DeleteOp;
+import dev.kvstore.statemachine.proto.PutOp;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The client-facing data API. Writes go through Raft and answer once applied; reads wait for the
+ * read index (unless SERIALIZABLE) and then read local memory; watches stream from the watch hub.
+ */
+final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
+
+  private final KvReadView view;
+  private final WatchHub hub;
+  private final CommandSubmitter writes;
+  private final ReadIndexBarrier reads;
+  private final RaftFailures failures;
+  private final ResponseHeaders headers;
+  private final RequestBudget budget;
+  private final Executor watchExecutor;
+
+  KvStoreService(KvReadView view, WatchHub hub, CommandSubmitter writes, ReadIndexBarrier reads,
+      RaftFailures failures, ResponseHeaders headers, RequestBudget budget, Executor watchExecutor) {
+    this.view = view;
+    this.hub = hub;
+    this.writes = writes;
+    this.reads = reads;
+    this.failures = failures;
+    this.headers = headers;
+    this.budget = budget;
+    this.watchExecutor = watchExecutor;
+  }
+
+  @Override
+  public void put(PutRequest request, StreamObserver<PutResponse> out) {
+    if (!accepted(() -> RequestLimits.check(request), out)) {
+      return;
+    }
+    PutOp op = PutOp.newBuilder()
+        .setKey(request.getKey())
+        .setValue(request.getValue())
+        .setPrevKv(request.getPrevKv())
+        .build();
+    Command.Builder command = Command.newBuilder().setPut(op);
+    if (request.hasRequestId()) {
+      command.setRequestId(toCommandId(request.getRequestId()));
+    }
+    write(command.build(), out, result -> {
+      PutResponse.Builder response = PutResponse.newBuilder()
+          .setSuccess(true)
+          .setHeader(headers.at(result.getRevision()));
+      if (result.hasPrev()) {
+        response.setPrevKv(ApiMapping.toApi(result.getPrev()));
+      }
+      return response.build();
+    });
+  }
+
+  @Override
+  public void delete(DeleteRequest request, StreamObserver<DeleteResponse> out) {
+    if (!accepted(() -> RequestLimits.check(request), out)) {
+      return;
+    }
+    Command.Builder command = Command.newBuilder()
+        .setDelete(DeleteOp.newBuilder().setKey(request.getKey()).setPrevKv(request.getPrevKv()));
+    if (request.hasRequestId()) {
+      command.setRequestId(toCommandId(request.getRequestId()));
+    }
+    write(command.build(), out, result -> {
+      DeleteResponse.Builder response = DeleteResponse.newBuilder()
+          .setSuccess(true)
+          .setDeleted(result.getDeleted())
+          .setHeader(headers.at(result.getRevision()));
+      if (result.hasPrev()) {
+        response.setPrevKv(ApiMapping.toApi(result.getPrev()));
+      }
+      return response.build();
+    });
+  }
+
+  @Override
+  public void get(GetRequest request, StreamObserver<GetResponse> out) {
+    if (!accepted(() -> RequestLimits.check(request), out)) {
+      return;
+    }
+    read(request.getConsistency(), out, () -> {
+      GetResponse.Builder response = GetResponse.newBuilder().setKey(request.getKey());
+      view.get(request.getKey()).ifPresent(kv -> response
+          .setFound(true)
+          .setValue(kv.value())
+          .setKv(ApiMapping.toApi(kv)));
+      // Read after the entry so the header revision is never older than the entry.
+      return response.setHeader(headers.current()).build();
+    });
+  }
+
+  @Override
+  public void getAll(GetAllRequest request, StreamObserver<GetAllResponse> out) {
+    if (!accepted(() -> RequestLimits.check(request), out)) {
+      return;
+    }
+    int limit = request.getLimit() == 0 ? RequestLimits.MAX_RANGE_LIMIT : (int) request.getLimit();
+    read(request.getConsistency(), out, () -> {
+      RangeResult range = view.range(request.getPrefix(), request.getStartAfter(), limit, RequestLimits.MAX_RANGE_BYTES);
+      GetAllResponse.Builder response = GetAllResponse.newBuilder()
+          .setHeader(headers.at(range.revision()))
+          .setMore(range.more())
+          .setCount(range.count());
+      range.kvs().forEach(kv -> response.addKvs(ApiMapping.toApi(kv)));
+      return response.build();
+    });
+  }
+
+  @Override
+  public void watch(WatchRequest request, StreamObserver<WatchResponse> out) {
+    if (!accepted(() -> RequestLimits.check(request), out)) {
+      return;
+    }
+    new WatchStream((ServerCallStreamObserver<WatchResponse>) out, request, hub, headers, watchExecutor).start();
+  }
+
+  private <T> void write(Command command, StreamObserver<T> out, Function<CommandResult, T> respond) {
+    Duration wait = budget.forCurrentCall();
+    writes.submit(command, wait).whenComplete((result, error) -> {
+      if (error != null) {
+        out.onError(failures.forWrite(error, wait));
+      } else if (!result.getError().isEmpty()) {
+        out.onError(Status.INVALID_ARGUMENT.withDescription(result.getError()).asRuntimeException());
+      } else {
+        reply(out, () -> respond.apply(result));
+      }
+    });
+  }
+
+  private <T> void read(ReadConsistency consistency, StreamObserver<T> out, Supplier<T> respond) {
+    if (consistency == ReadConsistency.SERIALIZABLE) {
+      reply(out, respond);
+      return;
+    }
+    Duration wait = budget.forCurrentCall();
+    CompletableFuture<Void> barrier = reads.await(wait);
+    barrier.whenComplete((ignored, error) -> {
+      if (error != null) {
+        out.onError(failures.forRead(error, wait));
+      } else {
+        reply(out, respond);
+      }
+    });
+  }
+
+  private static <T> void reply(StreamObserver<T> out, Supplier<T> respond) {
+    T response;
+    try {
+      response = respond.get();
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    } catch (RuntimeException e) {
+      out.onError(Status.UNAVAILABLE.withDescription("node cannot answer: " + e.getMessage()).withCause(e)
+          .asRuntimeException());
+      return;
+    }
+    out.onNext(response);
+    out.onCompleted();
+  }
+
+  /** Runs a request check; a rejected request gets its INVALID_ARGUMENT status and no further work. */
+  private static boolean accepted(Runnable check, StreamObserver<?> out) {
+    try {
+      check.run();
+      return true;
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return false;
+    }
+  }
+
+  private static ClientRequestId toCommandId(RequestId id) {
+    return ClientRequestId.newBuilder().setClientId(id.getClientId()).setSequence(id.getSequence()).build();
+  }
+}

@@ -1,0 +1,99 @@
+package dev.kvstore.node;
+
+import dev.kvstore.api.MemberRole;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.statemachine.SnapshotInfo;
+
+/** This node as a member of the Raft group: its id, role, term, leader and log progress. */
+final class LocalMember {
+
+  private final RaftServer server;
+  private final RaftGroupId groupId;
+
+  LocalMember(RaftServer server, RaftGroupId groupId) {
+    this.server = server;
+    this.groupId = groupId;
+  }
+
+  String id() {
+    return server.getId().toString();
+  }
+
+  RaftPeerId peerId() {
+    return server.getId();
+  }
+
+  RaftGroupId groupId() {
+    return groupId;
+  }
+
+  RaftServer server() {
+    return server;
+  }
+
+  private RaftServer.Division division() {
+    try {
+      return server.getDivision(groupId);
+    } catch (IOException e) {
+      throw new UncheckedIOException("this node is not (or no longer) in Raft group " + groupId, e);
+    }
+  }
+
+  private DivisionInfo info() {
+    return division().getInfo();
+  }
+
+  /** The leader this node currently follows (or is), if it knows one. */
+  Optional<String> leaderId() {
+    return Optional.ofNullable(info().getLeaderId()).map(RaftPeerId::toString);
+  }
+
+  long term() {
+    return info().getCurrentTerm();
+  }
+
+  MemberRole role() {
+    return toRole(info().getCurrentRole());
+  }
+
+  boolean isRunning() {
+    try {
+      return server.getLifeCycleState().isRunning() && info().isAlive();
+    } catch (UncheckedIOException e) {
+      return false;
+    }
+  }
+
+  long commitIndex() {
+    return division().getRaftLog().getLastCommittedIndex();
+  }
+
+  long appliedIndex() {
+    return info().getLastAppliedIndex();
+  }
+
+  long snapshotIndex() {
+    SnapshotInfo snapshot = division().getStateMachine().getLatestSnapshot();
+    return snapshot == null ? -1 : snapshot.getIndex();
+  }
+
+  static MemberRole toRole(RaftPeerRole role) {
+    if (role == null) {
+      return MemberRole.ROLE_UNKNOWN;
+    }
+    return switch (role) {
+      case LEADER -> MemberRole.LEADER;
+      case FOLLOWER -> MemberRole.FOLLOWER;
+      case CANDIDATE -> MemberRole.CANDIDATE;
+      case LISTENER -> MemberRole.LISTENER;
+      default -> MemberRole.ROLE_UNKNOWN;
+    };
+  }
+}

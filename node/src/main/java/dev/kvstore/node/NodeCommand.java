@@ -1,0 +1,159 @@
+package dev.kvstore.node;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code kvstore-node} command: runs one node until SIGTERM or Ctrl-C. */
+@Command(
+    name = "kvstore-node",
+    mixinStandardHelpOptions = true,
+    versionProvider = NodeCommand.Version.class,
+    sortOptions = false,
+    description = "Runs one node of a kvstore cluster: a Raft member plus the client gRPC API.%n"
+        + "Every option can also be set by the environment variable shown in its description.",
+    footer = {
+        "",
+        "Example (three nodes on one machine; start each with its own --node-id, ports and data dir):",
+        "  kvstore-node --node-id n1 --peers n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003 \\",
+        "               --client-port 50051 --data-dir data/n1",
+        "",
+        "Exit codes: 0 stopped cleanly, 1 failed at runtime, 2 bad configuration."})
+public final class NodeCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
+
+  @Option(names = "--node-id", required = true, defaultValue = "${env:KVSTORE_NODE_ID}",
+      description = "This node's id; must appear in --peers. Env: KVSTORE_NODE_ID")
+  String nodeId;
+
+  @Option(names = "--peers", required = true, defaultValue = "${env:KVSTORE_PEERS}",
+      description = "Every member as ID=HOST:RAFT_PORT, comma-separated, this node included. Env: KVSTORE_PEERS")
+  String peers;
+
+  @Option(names = "--client-port", defaultValue = "${env:KVSTORE_CLIENT_PORT:-50051}",
+      description = "Port of the client gRPC API (default ${DEFAULT-VALUE}). Env: KVSTORE_CLIENT_PORT")
+  int clientPort;
+
+  @Option(names = "--raft-port", defaultValue = "${env:KVSTORE_RAFT_PORT}",
+      description = "Port the Raft server listens on (default: the port of this node in --peers). Env: KVSTORE_RAFT_PORT")
+  Integer raftPort;
+
+  @Option(names = "--bind-address", defaultValue = "${env:KVSTORE_BIND_ADDRESS:-0.0.0.0}",
+      description = "Address both servers listen on (default ${DEFAULT-VALUE}). Env: KVSTORE_BIND_ADDRESS")
+  String bindAddress;
+
+  @Option(names = "--data-dir", defaultValue = "${env:KVSTORE_DATA_DIR:-data}",
+      description = "Directory for the Raft log and snapshots (default ${DEFAULT-VALUE}). Env: KVSTORE_DATA_DIR")
+  Path dataDir;
+
+  @Option(names = "--cluster-id", defaultValue = "${env:KVSTORE_CLUSTER_ID:-kvstore}",
+      description = "Cluster name; only nodes with the same name form a cluster (default ${DEFAULT-VALUE}). Env: KVSTORE_CLUSTER_ID")
+  String clusterId;
+
+  @Option(names = "--request-timeout", defaultValue = "${env:KVSTORE_REQUEST_TIMEOUT:-5s}",
+      converter = DurationConverter.class,
+      description = "Longest a request waits for a leader or a quorum before UNAVAILABLE (default ${DEFAULT-VALUE}). Env: KVSTORE_REQUEST_TIMEOUT")
+  Duration requestTimeout;
+
+  @Option(names = "--election-timeout", defaultValue = "${env:KVSTORE_ELECTION_TIMEOUT:-1000ms}",
+      converter = DurationConverter.class,
+      description = "Minimum Raft election timeout; the maximum is twice this (default ${DEFAULT-VALUE}). Env: KVSTORE_ELECTION_TIMEOUT")
+  Duration electionTimeout;
+
+  @Option(names = "--snapshot-threshold", defaultValue = "${env:KVSTORE_SNAPSHOT_THRESHOLD:-100000}",
+      description = "Log entries applied between automatic snapshots (default ${DEFAULT-VALUE}). Env: KVSTORE_SNAPSHOT_THRESHOLD")
+  long snapshotThreshold;
+
+  @Option(names = "--log-kept-after-snapshot", defaultValue = "${env:KVSTORE_LOG_KEPT_AFTER_SNAPSHOT:-10000}",
+      description = "Log entries kept behind a snapshot for followers that lag a little (default ${DEFAULT-VALUE}). Env: KVSTORE_LOG_KEPT_AFTER_SNAPSHOT")
+  long logKeptAfterSnapshot;
+
+  @Option(names = "--log-segment-size", defaultValue = "${env:KVSTORE_LOG_SEGMENT_SIZE:-33554432}",
+      description = "Bytes at which a Raft log segment is closed; only closed segments are purged after a snapshot"
+          + " (default ${DEFAULT-VALUE}). Env: KVSTORE_LOG_SEGMENT_SIZE")
+  long logSegmentSize;
+
+  @Option(names = "--watch-history", defaultValue = "${env:KVSTORE_WATCH_HISTORY:-10000}",
+      description = "Events kept so a watch can resume from a past revision (default ${DEFAULT-VALUE}). Env: KVSTORE_WATCH_HISTORY")
+  int watchHistory;
+
+  @Option(names = "--watch-queue", defaultValue = "${env:KVSTORE_WATCH_QUEUE:-1000}",
+      description = "Events a slow watcher may have pending before it is cancelled (default ${DEFAULT-VALUE}). Env: KVSTORE_WATCH_QUEUE")
+  int watchQueue;
+
+  public static void main(String[] args) {
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    CommandLine cli = new CommandLine(new NodeCommand());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("kvstore-node: " + e.getMessage());
+      return e instanceof IllegalArgumentException ? 2 : 1;
+    });
+    System.exit(cli.execute(args));
+  }
+
+  NodeConfig toConfig() {
+    List<Peer> peerList = PeerList.parse(peers);
+    Peer self = peerList.stream().filter(p -> p.id().equals(nodeId)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("node id '" + nodeId + "' is not in --peers ("
+            + String.join(", ", peerList.stream().map(Peer::id).toList()) + ")"));
+    return new NodeConfig(nodeId, peerList, clusterId, bindAddress, clientPort,
+        raftPort == null ? self.port() : raftPort, dataDir, requestTimeout,
+        new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize),
+        new WatchLimits(watchHistory, WatchLimits.DEFAULTS.historyBytes(), watchQueue)).validate();
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    NodeConfig config = toConfig();
+    KvNode node = KvNode.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("{}: stop requested", config.nodeId());
+      node.close();
+      stopped.countDown();
+    }, "shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /** Reads the version Maven wrote into the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = NodeCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"kvstore-node " + (v == null ? "(development build)" : v)};
+    }
+  }
+
+  /** Accepts 500ms, 5s, 2m or an ISO-8601 duration such as PT5S. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+      try {
+        if (v.endsWith("ms")) {
+          return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+        }
+        if (v.endsWith("s")) {
+          return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
+        }
+        if (v.endsWith("m")) {
+          return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60);
+        }
+        return Duration.parse(value.trim().toUpperCase(java.util.Locale.ROOT));
+      } catch (RuntimeException e) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration; use e.g. 500ms, 5s, 2m");
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package dev.kvstore.node;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything one node needs to start. {@link NodeCommand} builds it from the command line;
+ * {@link #validate()} checks the rules that span fields.
+ *
+ * @param nodeId         this node's id; must be one of {@code peers}
+ * @param peers          every voting member of the cluster, this node included
+ * @param clusterId      name of the cluster; nodes only talk to nodes with the same name
+ * @param bindAddress    address both servers listen on
+ * @param clientPort     port of the client-facing gRPC API
+ * @param raftPort       port the Raft server listens on (others reach it at this node's peer address)
+ * @param dataDir        directory for the Raft log, metadata and snapshots
+ * @param requestTimeout longest a request waits for a leader, a quorum or a read index
+ * @param raft           Raft timing and log housekeeping
+ * @param watch          bounds of the watch machinery
+ */
+public record NodeConfig(
+    String nodeId,
+    List<Peer> peers,
+    String clusterId,
+    String bindAddress,
+    int clientPort,
+    int raftPort,
+    Path dataDir,
+    Duration requestTimeout,
+    RaftTuning raft,
+    WatchLimits watch) {
+
+  public static final int DEFAULT_CLIENT_PORT = 50051;
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+  public NodeConfig {
+    Objects.requireNonNull(nodeId, "nodeId");
+    peers = List.copyOf(peers);
+    Objects.requireNonNull(clusterId, "clusterId");
+    Objects.requireNonNull(bindAddress, "bindAddress");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(requestTimeout, "requestTimeout");
+    Objects.requireNonNull(raft, "raft");
+    Objects.requireNonNull(watch, "watch");
+  }
+
+  /** A config with defaults for everything but identity, addresses and storage. */
+  public static NodeConfig of(String nodeId, List<Peer> peers, String bindAddress, int clientPort, Path dataDir) {
+    int raftPort = peers.stream().filter(p -> p.id().equals(nodeId)).mapToInt(Peer::port).findFirst().orElse(0);
+    return new NodeConfig(nodeId, peers, "kvstore", bindAddress, clientPort, raftPort, dataDir,
+        DEFAULT_REQUEST_TIMEOUT, RaftTuning.DEFAULTS, WatchLimits.DEFAULTS);
+  }
+
+  public NodeConfig withRaft(RaftTuning tuning) {
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, dataDir, requestTimeout,
+        tuning, watch);
+  }
+
+  public NodeConfig withWatch(WatchLimits limits) {
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, dataDir, requestTimeout,
+        raft, limits);
+  }
+
+  public NodeConfig withRequestTimeout(Duration timeout) {
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, dataDir, timeout, raft, watch);
+  }
+
+  /** This node's entry in {@link #peers()}. */
+  public Peer self() {
+    return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow();
+  }
+
+  /**
+   * Checks the rules that span fields.
+   *
+   * @throws IllegalArgumentException naming what is wrong and what is allowed
+   */
+  public NodeConfig validate() {
+    if (!PeerList.NODE_ID.matcher(nodeId).matches()) {
+      throw new IllegalArgumentException("node id '" + nodeId + "' is invalid: use 1-63 letters, digits, '.', '_'"
+          + " or '-', starting with a letter or digit");
+    }
+    if (peers.stream().noneMatch(p -> p.id().equals(nodeId))) {
+      throw new IllegalArgumentException("node id '" + nodeId + "' is not in --peers ("
+          + String.join(", ", peers.stream().map(Peer::id).toList()) + ")");
+    }
+    checkPort("client port", clientPort);
+    checkPort("Raft port", raftPort);
+    if (clientPort == raftPort) {
+      throw new IllegalArgumentException("client port and Raft port are both " + clientPort + "; they must differ");
+    }
+    if (clusterId.isBlank()) {
+      throw new IllegalArgumentException("cluster id must not be blank");
+    }
+    if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+      throw new IllegalArgumentException("request timeout must be positive, got " + requestTimeout);
+    }
+    raft.validate();
+    watch.validate();
+    return this;
+  }
+
+  private static void checkPort(String what, int port) {
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException(what + " " + port + " is out of range; ports are 1-65535");
+    }
+  }
+}

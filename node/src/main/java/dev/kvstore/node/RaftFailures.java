@@ -1,0 +1,88 @@
+package dev.kvstore.node;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.protocol.exceptions.TimeoutIOException;
+
+/** Turns what Ratis reports into gRPC statuses that tell the client what happened and what to do. */
+final class RaftFailures {
+
+  private final LocalMember member;
+
+  RaftFailures(LocalMember member) {
+    this.member = member;
+  }
+
+  /** The status for a write that did not complete. */
+  StatusRuntimeException forWrite(Throwable failure, Duration waited) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof StateMachineException sme && sme.getCause() instanceof IllegalArgumentException iae) {
+      return Status.INVALID_ARGUMENT.withDescription(iae.getMessage()).asRuntimeException();
+    }
+    if (cause instanceof AlreadyClosedException) {
+      return Status.UNAVAILABLE.withDescription("node " + member.id() + " is shutting down; retry on another node")
+          .asRuntimeException();
+    }
+    if (cause instanceof ResourceUnavailableException) {
+      return Status.UNAVAILABLE.withDescription("the leader is overloaded (" + cause.getMessage() + "); retry later")
+          .asRuntimeException();
+    }
+    if (isTimeout(cause)) {
+      return Status.UNAVAILABLE.withDescription(noQuorum("the write was not committed", waited)
+          + "; it may still be applied later, so retry it with the same request id").asRuntimeException();
+    }
+    return Status.UNAVAILABLE.withDescription("write failed on node " + member.id() + ": " + describe(cause))
+        .withCause(cause).asRuntimeException();
+  }
+
+  /** The status for a linearizable read whose read index could not be obtained in time. */
+  StatusRuntimeException forRead(Throwable failure, Duration waited) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof AlreadyClosedException) {
+      return Status.UNAVAILABLE.withDescription("node " + member.id() + " is shutting down; retry on another node")
+          .asRuntimeException();
+    }
+    String what = isTimeout(cause) ? noQuorum("could not confirm a linearizable read", waited)
+        : "could not confirm a linearizable read on node " + member.id() + ": " + describe(cause);
+    return Status.UNAVAILABLE.withDescription(what + "; a SERIALIZABLE read answers from local state (possibly stale)")
+        .asRuntimeException();
+  }
+
+  private String noQuorum(String what, Duration waited) {
+    String leader = member.isRunning() ? member.leaderId().orElse(null) : null;
+    String seconds = String.format("%.1fs", waited.toMillis() / 1000.0);
+    if (leader == null) {
+      return what + " within " + seconds + ": no leader (node " + member.id()
+          + " sees no leader; the cluster has no quorum or is electing one)";
+    }
+    return what + " within " + seconds + ": leader " + leader + " could not reach a quorum";
+  }
+
+  static boolean isTimeout(Throwable cause) {
+    return cause instanceof TimeoutException || cause instanceof TimeoutIOException
+        || cause instanceof RaftRetryFailureException;
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private static String describe(Throwable t) {
+    if (t instanceof CancellationException) {
+      return "cancelled";
+    }
+    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+  }
+}

@@ -1,0 +1,47 @@
+package dev.kvstore.node;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Raft timing and log housekeeping of a node.
+ *
+ * @param electionTimeout         minimum election timeout; the maximum is twice this
+ * @param snapshotThreshold       applied log entries between automatic snapshots
+ * @param logKeptAfterSnapshot    log entries kept behind a snapshot, so followers that lag a little
+ *                                catch up from the log instead of a whole snapshot
+ * @param logSegmentBytes         size at which a log segment is closed; only closed segments are purged
+ */
+public record RaftTuning(Duration electionTimeout, long snapshotThreshold, long logKeptAfterSnapshot,
+    long logSegmentBytes) {
+
+  public static final RaftTuning DEFAULTS = new RaftTuning(Duration.ofMillis(1000), 100_000, 10_000, 32L << 20);
+
+  public RaftTuning {
+    Objects.requireNonNull(electionTimeout, "electionTimeout");
+  }
+
+  public RaftTuning withSnapshots(long threshold, long keptAfterSnapshot) {
+    return new RaftTuning(electionTimeout, threshold, keptAfterSnapshot, logSegmentBytes);
+  }
+
+  public RaftTuning withLogSegmentBytes(long bytes) {
+    return new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, bytes);
+  }
+
+  void validate() {
+    if (electionTimeout.toMillis() < 50) {
+      throw new IllegalArgumentException("election timeout must be at least 50 ms, got " + electionTimeout.toMillis()
+          + " ms");
+    }
+    if (snapshotThreshold < 1) {
+      throw new IllegalArgumentException("snapshot threshold must be at least 1, got " + snapshotThreshold);
+    }
+    if (logKeptAfterSnapshot < 0) {
+      throw new IllegalArgumentException("log entries kept after a snapshot must be >= 0, got " + logKeptAfterSnapshot);
+    }
+    if (logSegmentBytes < 1024) {
+      throw new IllegalArgumentException("log segment size must be at least 1024 bytes, got " + logSegmentBytes);
+    }
+  }
+}

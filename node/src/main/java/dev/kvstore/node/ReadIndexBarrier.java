@@ -1,0 +1,93 @@
+package dev.kvstore.node;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.RaftException;
+
+/**
+ * Makes a linearizable read safe on this node: completes once this node has applied everything
+ * committed before the read began (Raft read index, confirmed by a quorum heartbeat). The read
+ * itself then comes straight from local memory.
+ *
+ * <p>The request goes to the local Ratis server in-process, as a "dummy" read that queries nothing,
+ * so there is no extra network hop on the leader and no result to serialise.
+ */
+final class ReadIndexBarrier {
+
+  private static final long RETRY_DELAY_MS = 50;
+
+  private final LocalMember member;
+  private final ScheduledExecutorService scheduler;
+  private final ClientId clientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+
+  ReadIndexBarrier(LocalMember member, ScheduledExecutorService scheduler) {
+    this.member = member;
+    this.scheduler = scheduler;
+  }
+
+  /** Completes when reads may proceed, or exceptionally (with a TimeoutException) after {@code timeout}. */
+  CompletableFuture<Void> await(Duration timeout) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    attempt(done, deadline);
+    return done.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void attempt(CompletableFuture<Void> done, long deadline) {
+    if (done.isDone()) {
+      return;
+    }
+    CompletableFuture<RaftClientReply> reply;
+    try {
+      reply = member.server().submitClientRequestAsync(request());
+    } catch (IOException | RuntimeException e) {
+      retryOrFail(done, deadline, e);
+      return;
+    }
+    reply.whenComplete((r, error) -> {
+      if (error != null) {
+        retryOrFail(done, deadline, RaftFailures.unwrap(error));
+      } else if (r.isSuccess()) {
+        done.complete(null);
+      } else {
+        retryOrFail(done, deadline, r.getException());
+      }
+    });
+  }
+
+  /** No leader yet, leader changed, or a snapshot is being installed: all pass; try again until the deadline. */
+  private void retryOrFail(CompletableFuture<Void> done, long deadline, Throwable cause) {
+    if (cause instanceof AlreadyClosedException || !(cause instanceof RaftException || cause instanceof IOException)) {
+      done.completeExceptionally(cause);
+      return;
+    }
+    long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    if (remainingMs <= RETRY_DELAY_MS) {
+      done.completeExceptionally(new TimeoutException("read index not confirmed: " + cause.getMessage()));
+      return;
+    }
+    scheduler.schedule(() -> attempt(done, deadline), RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
+  }
+
+  private RaftClientRequest request() {
+    return RaftClientRequest.newBuilder()
+        .setClientId(clientId)
+        .setServerId(member.peerId())
+        .setGroupId(member.groupId())
+        .setCallId(callIds.incrementAndGet())
+        .setMessage(Message.EMPTY)
+        .setType(RaftClientRequest.readRequestType(false, false, true))
+        .build();
+  }
+}

@@ -1,0 +1,104 @@
+package dev.kvstore.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** A node refuses to start on bad configuration, with one sentence saying what is wrong. */
+class ConfigErrorsTest {
+
+  @TempDir
+  Path dir;
+
+  private static List<Peer> peers(int... ports) {
+    return List.of(new Peer("n1", "127.0.0.1", ports[0]), new Peer("n2", "127.0.0.1", ports[1]),
+        new Peer("n3", "127.0.0.1", ports[2]));
+  }
+
+  @Test
+  void malformedPeerListsAreExplained() {
+    assertThatThrownBy(() -> PeerList.parse("")).hasMessageContaining("--peers is empty");
+    assertThatThrownBy(() -> PeerList.parse("n1-127.0.0.1:7001")).hasMessageContaining("is not ID=HOST:PORT");
+    assertThatThrownBy(() -> PeerList.parse("n1=127.0.0.1")).hasMessageContaining("is not ID=HOST:PORT");
+    assertThatThrownBy(() -> PeerList.parse("n1=127.0.0.1:70000")).hasMessageContaining("ports are 1-65535");
+    assertThatThrownBy(() -> PeerList.parse("n1=a:1,n1=b:2")).hasMessageContaining("'n1' appears more than once");
+    assertThatThrownBy(() -> PeerList.parse("n1=a:1,n2=a:1")).hasMessageContaining("more than one peer");
+    assertThatThrownBy(() -> PeerList.parse("n/1=a:1")).hasMessageContaining("peer id 'n/1' is invalid");
+    assertThat(PeerList.parse("n1=127.0.0.1:7001, n2=[::1]:7002")).extracting(Peer::address)
+        .containsExactly("127.0.0.1:7001", "[::1]:7002");
+  }
+
+  @Test
+  void unknownNodeIdIsRejected() {
+    NodeConfig config = NodeConfig.of("n4", peers(7001, 7002, 7003), "127.0.0.1", 50051, dir);
+    assertThatThrownBy(() -> KvNode.start(config)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("node id 'n4' is not in --peers (n1, n2, n3)");
+  }
+
+  @Test
+  void clientPortInUseIsReportedBeforeAnythingStarts() throws IOException {
+    List<Integer> ports = FreePorts.take(4);
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.get(3)));
+      NodeConfig config = NodeConfig.of("n1", peers(ports.get(0), ports.get(1), ports.get(2)), "127.0.0.1",
+          ports.get(3), dir.resolve("n1"));
+      assertThatThrownBy(() -> KvNode.start(config)).isInstanceOf(IOException.class)
+          .hasMessageContaining("client port " + ports.get(3) + " on 127.0.0.1 is not available");
+    }
+  }
+
+  @Test
+  void raftPortInUseIsReported() throws IOException {
+    List<Integer> ports = FreePorts.take(4);
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.get(0)));
+      NodeConfig config = NodeConfig.of("n1", peers(ports.get(0), ports.get(1), ports.get(2)), "127.0.0.1",
+          ports.get(3), dir.resolve("n1"));
+      assertThatThrownBy(() -> KvNode.start(config)).hasMessageContaining("Raft port " + ports.get(0));
+    }
+  }
+
+  @Test
+  void unwritableDataDirectoryIsReported() throws IOException {
+    Path readOnly = Files.createDirectory(dir.resolve("ro"), PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("r-xr-xr-x")));
+    // root ignores permissions; a regular file where the directory should be fails for everyone
+    Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+    List<Integer> ports = FreePorts.take(4);
+    NodeConfig config = NodeConfig.of("n1", peers(ports.get(0), ports.get(1), ports.get(2)), "127.0.0.1",
+        ports.get(3), file);
+    assertThatThrownBy(() -> KvNode.start(config)).isInstanceOf(IOException.class)
+        .hasMessageContaining("data directory " + file);
+    if (!"root".equals(System.getProperty("user.name"))) {
+      NodeConfig ro = NodeConfig.of("n1", peers(ports.get(0), ports.get(1), ports.get(2)), "127.0.0.1",
+          ports.get(3), readOnly.resolve("sub"));
+      assertThatThrownBy(() -> KvNode.start(ro)).hasMessageContaining("cannot be created");
+    }
+  }
+
+  @Test
+  void theCommandLineReportsConfigurationErrorsWithExitCode2() {
+    CommandLine cli = new CommandLine(new NodeCommand());
+    java.io.StringWriter err = new java.io.StringWriter();
+    cli.setErr(new java.io.PrintWriter(err));
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("kvstore-node: " + e.getMessage());
+      return e instanceof IllegalArgumentException ? 2 : 1;
+    });
+    int code = cli.execute("--node-id", "n9", "--peers", "n1=127.0.0.1:7001", "--data-dir", dir.toString());
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("node id 'n9' is not in --peers (n1)");
+    assertThat(new CommandLine(new NodeCommand()).execute("--node-id", "n1")).isEqualTo(2);
+  }
+}

@@ -1,0 +1,73 @@
+package dev.kvstore.node;
+
+import static dev.kvstore.node.Requests.localGet;
+import static dev.kvstore.node.Requests.put;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kvstore.api.KvStoreGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Without a quorum, requests wait a bounded time and then say why; local reads still work. */
+class NoQuorumTest {
+
+  @TempDir
+  Path dir;
+
+  private TestCluster cluster;
+
+  @AfterEach
+  void stop() {
+    cluster.close();
+  }
+
+  @Test
+  void writesAndLinearizableReadsFailWithUnavailableAfterTheRequestTimeout() {
+    cluster = TestCluster.start(3, dir, c -> c.withRequestTimeout(Duration.ofSeconds(2)));
+    String leader = cluster.awaitLeader();
+    String survivor = cluster.otherThan(leader);
+    KvStoreGrpc.newBlockingStub(cluster.channel(survivor)).put(put("quorum/k", "before"));
+    cluster.ids().stream().filter(id -> !id.equals(survivor)).forEach(cluster::stopNode);
+
+    var kv = KvStoreGrpc.newBlockingStub(cluster.channel(survivor));
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> kv.put(put("quorum/k", "after")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(e.getStatus().getDescription()).containsAnyOf("no leader", "could not reach a quorum")
+              .contains("within 2.0s");
+        });
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    assertThat(waitedMs).isBetween(1_500L, 6_000L);
+
+    assertThatThrownBy(() -> kv.get(Requests.get("quorum/k")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(e.getStatus().getDescription()).contains("linearizable read").contains("SERIALIZABLE");
+        });
+
+    // a serializable read answers from local state
+    assertThat(kv.get(localGet("quorum/k")).getValue().toStringUtf8()).isEqualTo("before");
+  }
+
+  @Test
+  void aCallerDeadlineShorterThanTheRequestTimeoutIsHonoured() {
+    cluster = TestCluster.start(3, dir);
+    String leader = cluster.awaitLeader();
+    String survivor = cluster.otherThan(leader);
+    cluster.ids().stream().filter(id -> !id.equals(survivor)).forEach(cluster::stopNode);
+    var kv = KvStoreGrpc.newBlockingStub(cluster.channel(survivor)).withDeadlineAfter(1, TimeUnit.SECONDS);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> kv.put(put("deadline/k", "v")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isIn(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED));
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(3_000);
+  }
+}

@@ -1,0 +1,112 @@
+package dev.kvstore.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kvstore.api.MaintenanceGrpc;
+import dev.kvstore.api.MemberRole;
+import dev.kvstore.api.MemberStatus;
+import dev.kvstore.api.SnapshotRequest;
+import dev.kvstore.api.StatusRequest;
+import dev.kvstore.api.StatusResponse;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Health, reflection, cluster status and on-demand snapshots. */
+class OperationsTest {
+
+  @TempDir
+  static Path dir;
+
+  static TestCluster cluster;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = TestCluster.start(3, dir);
+    cluster.awaitLeader();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  @Test
+  void healthIsServingOnEveryNodeOnceALeaderIsKnown() {
+    for (String id : cluster.ids()) {
+      var health = HealthGrpc.newBlockingStub(cluster.channel(id));
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          health.check(HealthCheckRequest.newBuilder().build()).getStatus() == ServingStatus.SERVING);
+      assertThat(health.check(HealthCheckRequest.newBuilder().setService("kvstore.KvStore").build()).getStatus())
+          .isEqualTo(ServingStatus.SERVING);
+    }
+  }
+
+  @Test
+  void reflectionListsTheServices() throws Exception {
+    CompletableFuture<List<String>> services = new CompletableFuture<>();
+    var requests = ServerReflectionGrpc.newStub(cluster.channel("n1")).serverReflectionInfo(new StreamObserver<>() {
+      @Override
+      public void onNext(ServerReflectionResponse r) {
+        services.complete(r.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        services.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+      }
+    });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    assertThat(services.get(10, TimeUnit.SECONDS))
+        .contains("kvstore.KvStore", "kvstore.Maintenance", "grpc.health.v1.Health");
+    requests.onCompleted();
+  }
+
+  @Test
+  void statusReportsEveryMemberWithOneLeaderAndTheirProgress() {
+    String leader = cluster.awaitLeader();
+    KvStoreTestWrites.put(cluster, "n1", "status/k", "v");
+    await().atMost(Duration.ofSeconds(10)).until(() -> cluster.ids().stream().allMatch(id -> cluster.node(id).appliedIndex() > 0));
+    StatusResponse status = MaintenanceGrpc.newBlockingStub(cluster.channel("n3")).status(StatusRequest.getDefaultInstance());
+    assertThat(status.getMembersList()).extracting(MemberStatus::getId).containsExactly("n1", "n2", "n3");
+    assertThat(status.getMembersList()).allSatisfy(m -> {
+      assertThat(m.getReachable()).isTrue();
+      assertThat(m.getLeaderId()).isEqualTo(leader);
+      assertThat(m.getTerm()).isPositive();
+      assertThat(m.getCommitIndex()).isPositive();
+      assertThat(m.getAppliedIndex()).isPositive();
+    });
+    assertThat(status.getMembersList()).filteredOn(m -> m.getRole() == MemberRole.LEADER)
+        .extracting(MemberStatus::getId).containsExactly(leader);
+    assertThat(status.getHeader().getMemberId()).isEqualTo("n3");
+    assertThat(status.getClusterId()).isNotBlank();
+  }
+
+  @Test
+  void snapshotOnRequestCoversTheAppliedLog() {
+    KvStoreTestWrites.put(cluster, "n1", "snap/k", "v");
+    long applied = cluster.node("n2").appliedIndex();
+    var response = MaintenanceGrpc.newBlockingStub(cluster.channel("n2")).snapshot(SnapshotRequest.getDefaultInstance());
+    assertThat(response.getSnapshotIndex()).isGreaterThanOrEqualTo(applied);
+    assertThat(cluster.node("n2").stateMachine().getLatestSnapshot().getIndex()).isEqualTo(response.getSnapshotIndex());
+  }
+}

@@ -1,0 +1,148 @@
+package dev.kvstore.node;
+
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * N kvstore nodes in this JVM on 127.0.0.1, each with its own ports and data directory: the one
+ * fixture every integration test uses. Nodes can be stopped and started again from their data.
+ */
+final class TestCluster implements AutoCloseable {
+
+  private final Map<String, NodeConfig> configs = new LinkedHashMap<>();
+  private final Map<String, KvNode> running = new LinkedHashMap<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  private TestCluster() {}
+
+  static TestCluster start(int size, Path baseDir) {
+    return start(size, baseDir, UnaryOperator.identity());
+  }
+
+  /** Starts {@code size} nodes n1..nN; {@code tweak} adjusts each node's config. */
+  static TestCluster start(int size, Path baseDir, UnaryOperator<NodeConfig> tweak) {
+    List<Integer> ports = FreePorts.take(2 * size);
+    List<Peer> peers = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      peers.add(new Peer("n" + (i + 1), "127.0.0.1", ports.get(2 * i)));
+    }
+    TestCluster cluster = new TestCluster();
+    for (int i = 0; i < size; i++) {
+      String id = "n" + (i + 1);
+      NodeConfig config = NodeConfig.of(id, peers, "127.0.0.1", ports.get(2 * i + 1), baseDir.resolve(id));
+      cluster.configs.put(id, tweak.apply(config));
+    }
+    try {
+      cluster.configs.keySet().forEach(cluster::startNode);
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  void startNode(String id) {
+    try {
+      running.put(id, KvNode.start(configs.get(id)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void stopNode(String id) {
+    KvNode node = running.remove(id);
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  KvNode node(String id) {
+    KvNode node = running.get(id);
+    if (node == null) {
+      throw new IllegalStateException(id + " is not running");
+    }
+    return node;
+  }
+
+  NodeConfig config(String id) {
+    return configs.get(id);
+  }
+
+  List<String> ids() {
+    return List.copyOf(configs.keySet());
+  }
+
+  List<String> runningIds() {
+    return List.copyOf(running.keySet());
+  }
+
+  String endpoint(String id) {
+    return "127.0.0.1:" + configs.get(id).clientPort();
+  }
+
+  List<String> endpoints() {
+    return configs.keySet().stream().map(this::endpoint).toList();
+  }
+
+  /** A plaintext channel to one node's client port; closed with the cluster. */
+  ManagedChannel channel(String id) {
+    ManagedChannel channel = NettyChannelBuilder.forTarget(endpoint(id)).usePlaintext().build();
+    channels.add(channel);
+    return channel;
+  }
+
+  /** Waits until every running node agrees on one running leader, and returns its id. */
+  String awaitLeader() {
+    String[] leader = new String[1];
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
+      Optional<String> first = Optional.empty();
+      for (KvNode node : running.values()) {
+        Optional<String> seen = node.leaderId();
+        if (seen.isEmpty() || (first.isPresent() && !first.equals(seen))) {
+          return false;
+        }
+        first = seen;
+      }
+      if (first.isEmpty() || !running.containsKey(first.get()) || !running.get(first.get()).isLeader()) {
+        return false;
+      }
+      leader[0] = first.get();
+      return true;
+    });
+    return leader[0];
+  }
+
+  /** Some running node other than {@code id}. */
+  String otherThan(String... ids) {
+    List<String> excluded = List.of(ids);
+    return running.keySet().stream().filter(n -> !excluded.contains(n)).findFirst().orElseThrow();
+  }
+
+  @Override
+  public void close() {
+    for (ManagedChannel c : channels) {
+      c.shutdownNow();
+    }
+    for (ManagedChannel c : channels) {
+      try {
+        c.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    new ArrayList<>(running.keySet()).forEach(this::stopNode);
+  }
+}
