@@ -95,7 +95,7 @@ public final class KvStateMachine extends BaseStateMachine {
   private void loadLatestSnapshot() throws IOException {
     SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
     if (snapshot == null) {
-      LOG.info("{}: no snapshot, starting from an empty store", getId());
+      LOG.info("{}: no snapshot yet; state comes from replaying the Raft log", getId());
       return;
     }
     File file = snapshot.getFile().getPath().toFile();

@@ -1,0 +1,28 @@
+package dev.kvstore.cli;
+
+import dev.kvstore.client.KvClientException;
+
+/**
+ * The CLI's exit codes. 0 ok; 1 any other error; 2 usage error (bad arguments, or a request the
+ * server rejected as INVALID_ARGUMENT); 3 key not found; 4 cluster unavailable (UNAVAILABLE,
+ * DEADLINE_EXCEEDED: no endpoint answered in time).
+ */
+final class ExitCodes {
+
+  static final int OK = 0;
+  static final int ERROR = 1;
+  static final int USAGE = 2;
+  static final int NOT_FOUND = 3;
+  static final int UNAVAILABLE = 4;
+
+  private ExitCodes() {}
+
+  static int of(KvClientException e) {
+    return switch (e.code()) {
+      case INVALID_ARGUMENT -> USAGE;
+      case NOT_FOUND -> NOT_FOUND;
+      case UNAVAILABLE, DEADLINE_EXCEEDED -> UNAVAILABLE;
+      default -> ERROR;
+    };
+  }
+}

@@ -1,0 +1,240 @@
+package dev.kvstore.cli;
+
+import dev.kvstore.client.KvClient;
+import dev.kvstore.client.KvClientException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code kvstore} command line: talks to any node of a kvstore cluster.
+ *
+ * <p>Exit codes: 0 success; 1 any other error; 2 usage error (bad arguments, or a request the
+ * server rejected as INVALID_ARGUMENT); 3 key not found; 4 cluster unavailable (UNAVAILABLE or
+ * DEADLINE_EXCEEDED: no endpoint answered in time). Errors are one line on standard error; a stack
+ * trace only with {@code --verbose}.
+ */
+@Command(
+    name = "kvstore",
+    mixinStandardHelpOptions = true,
+    versionProvider = ProjectVersion.class,
+    description = "Reads, writes and watches keys in a kvstore cluster, through any of its nodes.",
+    sortOptions = false,
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:Success.",
+      "1:Any other error.",
+      "2:Usage error: bad arguments, or a request the server rejected as invalid.",
+      "3:Key not found.",
+      "4:Cluster unavailable: no endpoint answered in time.",
+    },
+    footerHeading = "%nEnvironment:%n",
+    footer = "  KVSTORE_ENDPOINTS   endpoints to use when --endpoints is not given")
+public final class KvCli implements Callable<Integer>, CommandContext {
+
+  static final String DEFAULT_ENDPOINTS = "127.0.0.1:50051";
+  static final String ENDPOINTS_VARIABLE = "KVSTORE_ENDPOINTS";
+  // One attempt on one node never takes longer than this, so a dead node leaves time for others.
+  private static final Duration MAX_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(
+      names = "--endpoints",
+      paramLabel = "HOST:PORT[,...]",
+      scope = ScopeType.INHERIT,
+      description = "Comma-separated node addresses (default: $" + ENDPOINTS_VARIABLE + ", else "
+          + DEFAULT_ENDPOINTS + ").")
+  private String endpoints;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "plain|json",
+      scope = ScopeType.INHERIT,
+      description = "Output format (default: plain).")
+  private OutputFormat format = OutputFormat.PLAIN;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      scope = ScopeType.INHERIT,
+      converter = DurationConverter.class,
+      description = "Time limit of each request, retries included, e.g. 500ms, 5s (default: 5s).")
+  private Duration timeout = Duration.ofSeconds(5);
+
+  @Option(
+      names = {"-v", "--verbose"},
+      scope = ScopeType.INHERIT,
+      description = "Print stack traces of errors and the client's debug log.")
+  private boolean verbose;
+
+  private final CliEnvironment environment;
+  private final Printer printer;
+  private KvClient client;
+
+  KvCli(CliEnvironment environment) {
+    this.environment = environment;
+    this.printer = new Printer(environment.out());
+  }
+
+  /** Runs the CLI and exits with its exit code. */
+  public static void main(String[] args) {
+    quietLibraries(Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v"));
+    System.exit(commandLine(CliEnvironment.system()).execute(args));
+  }
+
+  /** A ready-to-execute command line bound to {@code environment}. */
+  static CommandLine commandLine(CliEnvironment environment) {
+    KvCli cli = new KvCli(environment);
+    CommandLine commandLine = new CommandLine(cli);
+    commandLine.addSubcommand(new PutCommand(cli));
+    commandLine.addSubcommand(new GetCommand(cli));
+    commandLine.addSubcommand(new DeleteCommand(cli));
+    commandLine.addSubcommand(new AllCommand(cli));
+    commandLine.addSubcommand(new WatchCommand(cli));
+    commandLine.addSubcommand(new PopulateCommand(cli));
+    commandLine.addSubcommand(new StatusCommand(cli));
+    commandLine.addSubcommand(new SnapshotCommand(cli));
+    commandLine.addSubcommand("completion", new AutoComplete.GenerateCompletion());
+    CommandLine completion = commandLine.getSubcommands().get("completion");
+    completion.getCommandSpec().usageMessage()
+        .hidden(false)
+        .description("Prints a bash completion script: source <(kvstore completion)");
+    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    commandLine.setOut(writer(environment.out()));
+    commandLine.setErr(writer(environment.err()));
+    commandLine.setParameterExceptionHandler(cli::onUsageError);
+    commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> cli.onFailure(e));
+    commandLine.setExecutionStrategy(parseResult -> {
+      try {
+        return new CommandLine.RunLast().execute(parseResult);
+      } finally {
+        cli.closeClient();
+      }
+    });
+    return commandLine;
+  }
+
+  @Override
+  public Integer call() {
+    // Without a subcommand there is nothing to do: show what there is.
+    spec.commandLine().usage(environment.err());
+    return ExitCodes.USAGE;
+  }
+
+  @Override
+  public KvClient client() {
+    if (client == null) {
+      String configured = endpoints != null ? endpoints : environment.env().get(ENDPOINTS_VARIABLE);
+      String chosen = configured == null || configured.isBlank() ? DEFAULT_ENDPOINTS : configured;
+      try {
+        client = KvClient.builder()
+            .endpoints(chosen)
+            .requestTimeout(timeout)
+            .attemptTimeout(timeout.compareTo(MAX_ATTEMPT_TIMEOUT) < 0 ? timeout : MAX_ATTEMPT_TIMEOUT)
+            .build();
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "invalid endpoints: " + e.getMessage());
+      }
+    }
+    return client;
+  }
+
+  @Override
+  public OutputFormat format() {
+    return format;
+  }
+
+  @Override
+  public Duration timeout() {
+    return timeout;
+  }
+
+  @Override
+  public Printer printer() {
+    return printer;
+  }
+
+  @Override
+  public PrintStream err() {
+    return environment.err();
+  }
+
+  @Override
+  public InputStream in() {
+    return environment.in();
+  }
+
+  @Override
+  public boolean interactive() {
+    return environment.interactive();
+  }
+
+  private void closeClient() {
+    if (client != null) {
+      client.close();
+      client = null;
+    }
+  }
+
+  private int onUsageError(ParameterException e, String[] args) {
+    String command = e.getCommandLine().getCommandSpec().qualifiedName();
+    environment.err().println("error: " + e.getMessage() + " (see '" + command + " --help')");
+    return ExitCodes.USAGE;
+  }
+
+  private int onFailure(Exception e) {
+    int exitCode;
+    String message;
+    if (e instanceof ParameterException usage) {
+      String command = usage.getCommandLine().getCommandSpec().qualifiedName();
+      message = e.getMessage() + " (see '" + command + " --help')";
+      exitCode = ExitCodes.USAGE;
+    } else if (e instanceof KvClientException failure) {
+      message = failure.getMessage();
+      exitCode = ExitCodes.of(failure);
+    } else {
+      message = e.getMessage() == null ? e.toString() : e.getMessage();
+      exitCode = ExitCodes.ERROR;
+    }
+    environment.err().println("error: " + message);
+    if (verbose) {
+      e.printStackTrace(environment.err());
+    }
+    return exitCode;
+  }
+
+  private static PrintWriter writer(PrintStream stream) {
+    return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+  }
+
+  /**
+   * gRPC and Netty log through java.util.logging, whose default handler prints INFO to standard
+   * error; the client logs through SLF4J. A CLI prints results, not logs, unless asked to.
+   */
+  private static void quietLibraries(boolean verbose) {
+    Logger.getLogger("").setLevel(verbose ? Level.INFO : Level.WARNING);
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+      if (verbose) {
+        System.setProperty("org.slf4j.simpleLogger.log.dev.kvstore", "debug");
+      }
+    }
+  }
+}

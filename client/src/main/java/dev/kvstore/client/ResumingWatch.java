@@ -1,0 +1,313 @@
+package dev.kvstore.client;
+
+import dev.kvstore.api.KvStoreGrpc;
+import dev.kvstore.api.WatchRequest;
+import dev.kvstore.api.WatchResponse;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A watch that survives node failures: when its stream breaks it reconnects (next endpoint, with
+ * backoff) from the revision after the last one delivered, and drops anything already delivered.
+ *
+ * <p>All of its state lives on one thread, which also calls the listener; gRPC callbacks are
+ * handed over to that thread, so no locking is needed and the listener sees events in order.
+ */
+final class ResumingWatch implements WatchSubscription {
+
+  private static final Logger log = LoggerFactory.getLogger(ResumingWatch.class);
+
+  /** Stream endings after which the same watch can go on elsewhere. */
+  static final Set<Status.Code> RESUMABLE = EnumSet.of(
+      Status.Code.OK, // the server ended the stream without an error: a node shutting down
+      Status.Code.UNAVAILABLE,
+      Status.Code.DEADLINE_EXCEEDED,
+      Status.Code.RESOURCE_EXHAUSTED); // the server dropped us for falling behind
+
+  private final WatchOptions options;
+  private final WatchListener listener;
+  private final EndpointChannels channels;
+  private final EndpointRotation rotation;
+  private final Duration attemptTimeout;
+  private final Consumer<ResumingWatch> onFinished;
+  private final ScheduledThreadPoolExecutor executor;
+  private final CountDownLatch settled = new CountDownLatch(1);
+
+  private volatile Thread worker;
+  private volatile boolean finished;
+  private volatile long createdRevision = -1;
+
+  // Confined to the worker thread.
+  private final Backoff backoff;
+  private ClientCall<WatchRequest, WatchResponse> call;
+  private int generation;
+  private int position;
+  private boolean streamCreated;
+  private boolean createTimedOut;
+  private ScheduledFuture<?> createTimer;
+  /** Highest revision delivered, or below which nothing is wanted; -1 while unknown. */
+  private long floor;
+
+  ResumingWatch(
+      WatchOptions options,
+      WatchListener listener,
+      EndpointChannels channels,
+      EndpointRotation rotation,
+      Duration attemptTimeout,
+      Consumer<ResumingWatch> onFinished) {
+    this.options = options;
+    this.listener = listener;
+    this.channels = channels;
+    this.rotation = rotation;
+    this.attemptTimeout = attemptTimeout;
+    this.onFinished = onFinished;
+    this.backoff = new Backoff(rotation.size());
+    this.position = rotation.preferred();
+    this.floor = options.startRevision() > 0 ? options.startRevision() - 1 : -1;
+    this.executor = new ScheduledThreadPoolExecutor(1, runnable -> {
+      Thread thread = new Thread(runnable, "kvstore-watch-" + options.key());
+      thread.setDaemon(true);
+      worker = thread;
+      return thread;
+    });
+    executor.setRemoveOnCancelPolicy(true);
+    // A reconnect timer still pending at close must neither run nor keep the thread alive.
+    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+  }
+
+  void start() {
+    runOnWorker(this::connect);
+  }
+
+  @Override
+  public boolean awaitCreated(Duration timeout) throws InterruptedException {
+    settled.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    return createdRevision >= 0;
+  }
+
+  @Override
+  public OptionalLong createdRevision() {
+    long revision = createdRevision;
+    return revision >= 0 ? OptionalLong.of(revision) : OptionalLong.empty();
+  }
+
+  @Override
+  public void close() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    runOnWorker(() -> cancelCall("watch closed by the client"));
+    stopWorker();
+    if (Thread.currentThread() != worker) {
+      try {
+        executor.awaitTermination(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void connect() {
+    if (finished) {
+      return;
+    }
+    Endpoint endpoint = rotation.at(position);
+    WatchRequest request = WatchRequest.newBuilder()
+        .setKey(options.key())
+        .setPrefix(options.prefix())
+        .setStartRevision(floor >= 0 ? floor + 1 : 0)
+        .build();
+    ClientCall<WatchRequest, WatchResponse> newCall;
+    try {
+      newCall = channels.channelFor(endpoint).newCall(KvStoreGrpc.getWatchMethod(), CallOptions.DEFAULT);
+    } catch (IllegalStateException e) {
+      fail(new KvClientException(Status.Code.CANCELLED, "watch stopped: " + e.getMessage(), false, e));
+      return;
+    }
+    int callGeneration = ++generation;
+    call = newCall;
+    streamCreated = false;
+    createTimedOut = false;
+    log.debug("watch {} connecting to {} from revision {}", options.key(), endpoint, request.getStartRevision());
+    newCall.start(new StreamListener(callGeneration, endpoint), new Metadata());
+    newCall.sendMessage(request);
+    newCall.halfClose();
+    newCall.request(1);
+    // A streaming call has no deadline, but registering the watch must not hang on a dead node.
+    createTimer = runOnWorkerAfter(attemptTimeout, () -> {
+      if (callGeneration == generation && !streamCreated) {
+        createTimedOut = true;
+        newCall.cancel("watch not registered within " + DurationText.of(attemptTimeout), null);
+      }
+    });
+  }
+
+  private void onResponse(int callGeneration, WatchResponse response) {
+    if (finished || callGeneration != generation) {
+      return;
+    }
+    if (response.getCreated()) {
+      onCreated(response);
+    } else if (floor >= 0 && response.getRevision() <= floor) {
+      log.debug("watch {} dropped already delivered revision {}", options.key(), response.getRevision());
+    } else {
+      floor = response.getRevision();
+      deliver(response);
+    }
+    if (!finished && call != null) {
+      call.request(1);
+    }
+  }
+
+  private void onCreated(WatchResponse response) {
+    if (streamCreated) {
+      return;
+    }
+    streamCreated = true;
+    cancelCreateTimer();
+    rotation.succeeded(position);
+    backoff.reset();
+    if (createdRevision < 0) {
+      createdRevision = response.getHeader().getRevision();
+      if (floor < 0) {
+        floor = createdRevision;
+      }
+      settled.countDown();
+    } else {
+      log.info("watch {} resumed on {} from revision {}", options.key(), rotation.at(position), floor + 1);
+    }
+  }
+
+  private void deliver(WatchResponse event) {
+    try {
+      listener.onEvent(event);
+    } catch (RuntimeException e) {
+      log.warn("watch listener for {} failed on revision {}", options.key(), event.getRevision(), e);
+    }
+  }
+
+  private void onClose(int callGeneration, Endpoint endpoint, Status status) {
+    if (finished || callGeneration != generation) {
+      return;
+    }
+    call = null;
+    cancelCreateTimer();
+    Status.Code code = createTimedOut ? Status.Code.DEADLINE_EXCEEDED : status.getCode();
+    if (code == Status.Code.CANCELLED) {
+      // This watch cancels only calls it has already left behind (closed or timed out), so this
+      // is the node resetting the stream as it shuts down.
+      code = Status.Code.UNAVAILABLE;
+    }
+    String what = endpoint + " " + code
+        + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
+    if (!RESUMABLE.contains(code)) {
+      fail(new KvClientException(code, "watch on '" + options.key() + "' failed: " + what, false,
+          status.asRuntimeException()));
+      return;
+    }
+    position = rotation.failed(position);
+    Duration pause = backoff.afterFailure();
+    log.info("watch {} stream ended: {}; reconnecting to {} in {}",
+        options.key(), what, rotation.at(position), DurationText.of(pause));
+    runOnWorkerAfter(pause, this::connect);
+  }
+
+  private void fail(KvClientException error) {
+    finished = true;
+    cancelCall("watch failed");
+    try {
+      listener.onError(error);
+    } catch (RuntimeException e) {
+      log.warn("watch listener for {} failed in onError", options.key(), e);
+    }
+    stopWorker();
+  }
+
+  private void cancelCall(String reason) {
+    if (call != null) {
+      call.cancel(reason, null);
+      call = null;
+    }
+  }
+
+  private void stopWorker() {
+    executor.shutdown();
+    settled.countDown();
+    onFinished.accept(this);
+  }
+
+  private void runOnWorker(Runnable task) {
+    try {
+      executor.execute(guarded(task));
+    } catch (RejectedExecutionException e) {
+      // The watch has finished: late gRPC callbacks have nobody to go to.
+    }
+  }
+
+  private ScheduledFuture<?> runOnWorkerAfter(Duration delay, Runnable task) {
+    try {
+      return executor.schedule(guarded(task), delay.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // Closed meanwhile: nothing left to schedule, and close() cancels the call.
+      return null;
+    }
+  }
+
+  private void cancelCreateTimer() {
+    if (createTimer != null) {
+      createTimer.cancel(false);
+      createTimer = null;
+    }
+  }
+
+  /** The executor would swallow an exception silently; a bug must end the watch visibly instead. */
+  private Runnable guarded(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        log.error("watch {} stopped by an unexpected error", options.key(), e);
+        if (!finished) {
+          fail(new KvClientException(Status.Code.INTERNAL, "watch on '" + options.key()
+              + "' stopped by an unexpected error: " + e, false, e));
+        }
+      }
+    };
+  }
+
+  /** Hands each gRPC callback of one call over to the worker thread, tagged with its call. */
+  private final class StreamListener extends ClientCall.Listener<WatchResponse> {
+    private final int callGeneration;
+    private final Endpoint endpoint;
+
+    StreamListener(int callGeneration, Endpoint endpoint) {
+      this.callGeneration = callGeneration;
+      this.endpoint = endpoint;
+    }
+
+    @Override
+    public void onMessage(WatchResponse message) {
+      runOnWorker(() -> onResponse(callGeneration, message));
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      runOnWorker(() -> ResumingWatch.this.onClose(callGeneration, endpoint, status));
+    }
+  }
+}

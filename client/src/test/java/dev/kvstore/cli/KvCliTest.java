@@ -1,0 +1,372 @@
+package dev.kvstore.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.protobuf.ByteString;
+import dev.kvstore.api.GetAllRequest;
+import dev.kvstore.api.GetRequest;
+import dev.kvstore.api.MemberRole;
+import dev.kvstore.api.MemberStatus;
+import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.api.StatusResponse;
+import dev.kvstore.testing.FakeKvServer;
+import dev.kvstore.testing.FakeStore;
+import io.grpc.Status;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KvCliTest {
+
+  private final FakeStore store = new FakeStore();
+  private FakeKvServer server;
+
+  @BeforeEach
+  void startServer() {
+    server = FakeKvServer.start("n1", store);
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.close();
+  }
+
+  private CliRun kvstore(String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "--endpoints";
+    all[1] = server.endpoint();
+    System.arraycopy(args, 0, all, 2, args.length);
+    return CliRun.of(all);
+  }
+
+  private static JsonObject json(CliRun run) {
+    return JsonParser.parseString(run.out()).getAsJsonObject();
+  }
+
+  private void put(String key, String value) {
+    store.put(key, ByteString.copyFromUtf8(value), null);
+  }
+
+  @Test
+  void putThenGetPrintOkAndTheValue() {
+    CliRun put = kvstore("put", "greeting", "hello world");
+    CliRun get = kvstore("get", "greeting");
+
+    assertThat(put.exitCode()).isZero();
+    assertThat(put.out()).isEqualTo("OK\n");
+    assertThat(get.exitCode()).isZero();
+    assertThat(get.out()).isEqualTo("hello world\n");
+    assertThat(get.stderr()).isEmpty();
+  }
+
+  @Test
+  void putJsonReportsTheRevisionAndThePreviousEntry() {
+    JsonObject first = json(kvstore("-o", "json", "put", "k", "v1", "--prev-kv"));
+    JsonObject second = json(kvstore("put", "k", "v2", "--prev-kv", "--output", "json"));
+
+    assertThat(first.get("revision").getAsLong()).isEqualTo(1);
+    assertThat(first.get("prev").isJsonNull()).isTrue();
+    assertThat(second.get("revision").getAsLong()).isEqualTo(2);
+    assertThat(second.getAsJsonObject("prev").get("value").getAsString()).isEqualTo("v1");
+  }
+
+  @Test
+  void putReadsBinaryValuesFromStdinAndFiles(@TempDir Path dir) throws Exception {
+    byte[] binary = {0, (byte) 0xff, 10, (byte) 0xc3, 65};
+    Path file = dir.resolve("value.bin");
+    Files.write(file, binary);
+
+    CliRun fromStdin = CliRun.withInput(binary, Map.of(), "--endpoints", server.endpoint(), "put", "bin", "-");
+    CliRun fromFile = kvstore("put", "file", "--file", file.toString());
+    CliRun plain = kvstore("get", "bin");
+    CliRun asJson = kvstore("get", "file", "-o", "json");
+
+    assertThat(fromStdin.exitCode()).isZero();
+    assertThat(fromFile.exitCode()).isZero();
+    assertThat(store.get("bin").orElseThrow().getValue().toByteArray()).isEqualTo(binary);
+    assertThat(plain.stdout()).isEqualTo(new byte[] {0, (byte) 0xff, 10, (byte) 0xc3, 65, '\n'});
+    assertThat(json(asJson).has("value")).isFalse();
+    assertThat(json(asJson).get("value_base64").getAsString()).isEqualTo("AP8Kw0E=");
+  }
+
+  @Test
+  void getJsonHasTheEntryAndItsRevisions() {
+    put("k", "v1");
+    put("other", "x");
+    put("k", "v2");
+
+    CliRun run = kvstore("get", "k", "-o", "json", "--consistency", "serializable");
+
+    JsonObject json = json(run);
+    assertThat(json.get("key").getAsString()).isEqualTo("k");
+    assertThat(json.get("value").getAsString()).isEqualTo("v2");
+    assertThat(json.get("create_revision").getAsLong()).isEqualTo(1);
+    assertThat(json.get("mod_revision").getAsLong()).isEqualTo(3);
+    assertThat(json.get("version").getAsLong()).isEqualTo(2);
+    assertThat(json.get("revision").getAsLong()).isEqualTo(3);
+    assertThat(server.<GetRequest>requests("Get").get(0).getConsistency()).isEqualTo(ReadConsistency.SERIALIZABLE);
+  }
+
+  @Test
+  void missingKeysExitWithThree() {
+    CliRun get = kvstore("get", "nope");
+    CliRun getJson = kvstore("-o", "json", "get", "nope");
+    CliRun delete = kvstore("delete", "nope");
+
+    for (CliRun run : new CliRun[] {get, getJson, delete}) {
+      assertThat(run.exitCode()).isEqualTo(3);
+      assertThat(run.stderr()).isEqualTo("key not found: nope\n");
+      assertThat(run.out()).isEmpty();
+    }
+  }
+
+  @Test
+  void deletePrintsHowManyKeysWentAway() {
+    put("a", "1");
+    put("b", "2");
+
+    CliRun plain = kvstore("delete", "a");
+    JsonObject json = json(kvstore("delete", "b", "--prev-kv", "-o", "json"));
+
+    assertThat(plain.exitCode()).isZero();
+    assertThat(plain.out()).isEqualTo("deleted 1\n");
+    assertThat(json.get("deleted").getAsLong()).isEqualTo(1);
+    assertThat(json.get("revision").getAsLong()).isEqualTo(4);
+    assertThat(json.getAsJsonObject("prev").get("value").getAsString()).isEqualTo("2");
+    assertThat(store.get("a")).isEmpty();
+  }
+
+  @Test
+  void allListsEntriesInKeyOrder() {
+    put("b", "2");
+    put("a", "1");
+    put("c/x", "3");
+
+    CliRun plain = kvstore("all");
+    CliRun limited = kvstore("all", "--limit", "2");
+    JsonObject json = json(kvstore("all", "--prefix", "c/", "-o", "json", "--consistency", "SERIALIZABLE"));
+
+    assertThat(plain.out()).isEqualTo("a\t1\nb\t2\nc/x\t3\n");
+    assertThat(limited.out()).isEqualTo("a\t1\nb\t2\n");
+    assertThat(limited.stderr()).contains("2 of 3 entries");
+    assertThat(json.getAsJsonArray("kvs")).hasSize(1);
+    assertThat(json.getAsJsonArray("kvs").get(0).getAsJsonObject().get("key").getAsString()).isEqualTo("c/x");
+    assertThat(json.get("more").getAsBoolean()).isFalse();
+    GetAllRequest request = server.<GetAllRequest>requests("GetAll").get(2);
+    assertThat(request.getPrefix()).isEqualTo("c/");
+    assertThat(request.getConsistency()).isEqualTo(ReadConsistency.SERIALIZABLE);
+  }
+
+  @Test
+  void allJsonSaysWhenThereIsMore() {
+    put("a", "1");
+    put("b", "2");
+
+    JsonObject json = json(kvstore("all", "--limit", "1", "-o", "json"));
+
+    assertThat(json.getAsJsonArray("kvs")).hasSize(1);
+    assertThat(json.get("more").getAsBoolean()).isTrue();
+    assertThat(json.get("count").getAsLong()).isEqualTo(2);
+  }
+
+  @Test
+  void requestsTheServerRejectsAsInvalidExitWithTwo() {
+    CliRun put = kvstore("put", "", "v");
+    CliRun all = kvstore("all", "--limit", "-1");
+
+    assertThat(put.exitCode()).isEqualTo(2);
+    assertThat(put.stderr()).startsWith("error: ").contains("key must not be empty").doesNotContain("\tat ");
+    assertThat(all.exitCode()).isEqualTo(2);
+    assertThat(all.stderr()).contains("limit must be >= 0");
+  }
+
+  @Test
+  void anUnreachableClusterExitsWithFourAndOneLine() {
+    CliRun run = CliRun.of("--endpoints", FakeKvServer.deadEndpoint(), "--timeout", "300ms", "get", "k");
+
+    assertThat(run.exitCode()).isEqualTo(4);
+    assertThat(run.stderr()).startsWith("error: Get: no endpoint answered within 300ms").contains("connection refused");
+    assertThat(run.stderr().lines()).hasSize(1);
+  }
+
+  @Test
+  void verboseAddsTheStackTrace() {
+    CliRun run = CliRun.of("--endpoints", FakeKvServer.deadEndpoint(), "--timeout", "200ms", "get", "k", "-v");
+
+    assertThat(run.exitCode()).isEqualTo(4);
+    assertThat(run.stderr()).contains("\tat ");
+  }
+
+  @Test
+  void otherServerErrorsExitWithOne() {
+    server.failNext("Get", Status.PERMISSION_DENIED.withDescription("not allowed"));
+
+    CliRun run = kvstore("get", "k");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stderr()).contains("PERMISSION_DENIED").contains("not allowed");
+  }
+
+  @Test
+  void usageErrorsExitWithTwoAndOneLine() {
+    CliRun[] runs = {
+      kvstore("get"),
+      kvstore("frobnicate"),
+      kvstore("--timeout", "soon", "get", "k"),
+      kvstore("put", "k"),
+      kvstore("put", "k", "v", "--file", "/etc/hostname"),
+      kvstore("put", "k", "--file", "/does/not/exist"),
+      kvstore("get", "k", "--consistency", "eventual"),
+      kvstore("populate", "--count", "0"),
+      kvstore("snapshot", "--endpoint", "nonsense"),
+      CliRun.of("--endpoints", "no-port-here", "get", "k"),
+    };
+    for (CliRun run : runs) {
+      assertThat(run.exitCode()).as(run.stderr()).isEqualTo(2);
+      assertThat(run.stderr()).startsWith("error: ").doesNotContain("\tat ");
+      assertThat(run.stderr().lines()).as(run.stderr()).hasSize(1);
+      assertThat(run.out()).isEmpty();
+    }
+    assertThat(CliRun.of().exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void endpointsComeFromTheEnvironmentWhenNotGiven() {
+    put("k", "from env");
+
+    CliRun run = CliRun.withInput(new byte[0], Map.of("KVSTORE_ENDPOINTS", server.endpoint()), "get", "k");
+
+    assertThat(run.out()).isEqualTo("from env\n");
+  }
+
+  @Test
+  void globalOptionsWorkBeforeAndAfterTheSubcommand() {
+    put("k", "v");
+    String dead = FakeKvServer.deadEndpoint();
+
+    CliRun after = CliRun.of("--timeout", "200ms", "get", "k", "--endpoints", server.endpoint());
+    CliRun before = CliRun.of("--endpoints", server.endpoint(), "--timeout", "1s", "get", "k");
+    CliRun timeoutAfter = CliRun.of("--endpoints", dead, "get", "k", "--timeout", "200ms");
+
+    assertThat(after.out()).isEqualTo("v\n");
+    assertThat(before.out()).isEqualTo("v\n");
+    assertThat(timeoutAfter.stderr()).contains("within 200ms");
+  }
+
+  @Test
+  void helpListsTheExitCodesAndVersionIsTheProjectVersion() {
+    CliRun help = CliRun.of("--help");
+    CliRun version = CliRun.of("--version");
+
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.out())
+        .contains("Exit codes:")
+        .contains("3   Key not found.")
+        .contains("4   Cluster unavailable")
+        .contains("KVSTORE_ENDPOINTS")
+        .contains("populate")
+        .contains("completion");
+    assertThat(version.out()).matches("kvstore \\d+\\.\\d+\\.\\d+.*\\n");
+  }
+
+  @Test
+  void subcommandHelpShowsItsOwnAndTheGlobalOptions() {
+    CliRun help = CliRun.of("get", "--help");
+
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.out()).contains("Usage: kvstore get").contains("--consistency").contains("--endpoints");
+  }
+
+  @Test
+  void completionPrintsABashScript() {
+    CliRun run = CliRun.of("completion");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).contains("complete -F").contains("kvstore").contains("populate");
+  }
+
+  @Test
+  void statusShowsATableWithUnreachableMembersAndTheClusterId() {
+    server.status(StatusResponse.newBuilder()
+        .setClusterId("c-123")
+        .addMembers(MemberStatus.newBuilder().setId("n1").setRaftAddress("10.0.0.1:6000").setReachable(true)
+            .setRole(MemberRole.LEADER).setTerm(3).setLeaderId("n1").setCommitIndex(42).setAppliedIndex(41)
+            .setSnapshotIndex(-1))
+        .addMembers(MemberStatus.newBuilder().setId("n2").setRaftAddress("10.0.0.2:6000").setReachable(false)
+            .setError("deadline exceeded"))
+        .build());
+
+    CliRun plain = kvstore("status");
+    JsonObject json = json(kvstore("status", "-o", "json"));
+
+    assertThat(plain.exitCode()).isZero();
+    assertThat(plain.out().lines().toList())
+        .hasSize(4)
+        .satisfies(lines -> {
+          assertThat(lines.get(0)).matches("ID +RAFT ADDRESS +ROLE +TERM +LEADER +COMMIT +APPLIED +SNAPSHOT +ERROR");
+          assertThat(lines.get(1)).matches("n1 +10\\.0\\.0\\.1:6000 +LEADER +3 +n1 +42 +41 +-");
+          assertThat(lines.get(2)).matches("n2 +10\\.0\\.0\\.2:6000 +UNREACHABLE .* deadline exceeded");
+          assertThat(lines.get(3)).isEqualTo("cluster: c-123");
+        });
+    assertThat(json.get("cluster_id").getAsString()).isEqualTo("c-123");
+    assertThat(json.getAsJsonArray("members")).hasSize(2);
+    assertThat(json.getAsJsonArray("members").get(1).getAsJsonObject().get("reachable").getAsBoolean()).isFalse();
+  }
+
+  @Test
+  void snapshotPrintsTheIndexOfTheChosenNode() {
+    put("k", "v");
+    try (FakeKvServer other = FakeKvServer.start("n2", store)) {
+      CliRun plain = kvstore("snapshot");
+      JsonObject json = json(kvstore("snapshot", "--endpoint", other.endpoint(), "-o", "json"));
+
+      assertThat(plain.out()).isEqualTo("snapshot index 1 on n1\n");
+      assertThat(json.get("member_id").getAsString()).isEqualTo("n2");
+      assertThat(json.get("snapshot_index").getAsLong()).isEqualTo(1);
+      assertThat(other.requests("Snapshot")).hasSize(1);
+    }
+  }
+
+  @Test
+  void populateWritesZeroPaddedSampleKeysAndReportsTheRate() {
+    CliRun plain = kvstore("populate", "--count", "12", "--prefix", "s/", "--concurrency", "3", "--value-size", "5");
+    JsonObject json = json(kvstore("populate", "-o", "json", "--count", "3"));
+
+    assertThat(plain.exitCode()).as(plain.stderr()).isZero();
+    assertThat(store.withPrefix("s/")).extracting(kv -> kv.getKey())
+        .containsExactly("s/00", "s/01", "s/02", "s/03", "s/04", "s/05", "s/06", "s/07", "s/08", "s/09", "s/10", "s/11");
+    assertThat(store.get("s/07").orElseThrow().getValue().size()).isEqualTo(5);
+    assertThat(plain.out()).matches("wrote 12 records under s/ in \\d+\\.\\d\\ds \\(\\d+\\.\\d writes/s\\)\\n");
+    assertThat(plain.stderr()).contains("populate");
+    assertThat(json.get("count").getAsLong()).isEqualTo(3);
+    assertThat(json.has("seconds")).isTrue();
+    assertThat(json.has("writes_per_second")).isTrue();
+    assertThat(store.withPrefix("sample/")).hasSize(3);
+  }
+
+  @Test
+  void populateStopsAtTheFirstFailureWithItsExitCode() {
+    server.failAll(Status.INVALID_ARGUMENT.withDescription("value too large"));
+
+    CliRun run = kvstore("populate", "--count", "50");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.stderr()).contains("value too large");
+    assertThat(server.requests("Put").size()).isLessThan(50);
+  }
+
+  @Test
+  void outputIsUtf8() {
+    kvstore("put", "gruß", "ünïcödé");
+
+    assertThat(kvstore("get", "gruß").stdout()).isEqualTo("ünïcödé\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(kvstore("all").out()).isEqualTo("gruß\tünïcödé\n");
+  }
+}

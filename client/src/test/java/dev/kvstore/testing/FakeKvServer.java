@@ -1,0 +1,398 @@
+package dev.kvstore.testing;
+
+import com.google.protobuf.Message;
+import dev.kvstore.api.DeleteRequest;
+import dev.kvstore.api.DeleteResponse;
+import dev.kvstore.api.GetAllRequest;
+import dev.kvstore.api.GetAllResponse;
+import dev.kvstore.api.GetRequest;
+import dev.kvstore.api.GetResponse;
+import dev.kvstore.api.KeyValue;
+import dev.kvstore.api.KvStoreGrpc;
+import dev.kvstore.api.MaintenanceGrpc;
+import dev.kvstore.api.MemberRole;
+import dev.kvstore.api.MemberStatus;
+import dev.kvstore.api.PutRequest;
+import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.ResponseHeader;
+import dev.kvstore.api.SnapshotRequest;
+import dev.kvstore.api.SnapshotResponse;
+import dev.kvstore.api.StatusRequest;
+import dev.kvstore.api.StatusResponse;
+import dev.kvstore.api.WatchRequest;
+import dev.kvstore.api.WatchResponse;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A kvstore node for tests: a real gRPC server on 127.0.0.1 that serves a {@link FakeStore}, records
+ * every request, and fails or hangs on demand.
+ */
+public final class FakeKvServer implements AutoCloseable {
+
+  private final String memberId;
+  private final FakeStore store;
+  private final Server server;
+  private final Map<String, List<Message>> requests = new ConcurrentHashMap<>();
+  private final Map<String, Queue<Status>> oneShotFailures = new ConcurrentHashMap<>();
+  private final List<StreamObserver<?>> hanging = new CopyOnWriteArrayList<>();
+  private final List<WatchStream> watches = new CopyOnWriteArrayList<>();
+  private volatile Status failure;
+  private volatile boolean hang;
+  private volatile StatusResponse status;
+
+  private FakeKvServer(String memberId, FakeStore store) throws IOException {
+    this.memberId = memberId;
+    this.store = store;
+    this.server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(new KvStoreService())
+        .addService(new MaintenanceService())
+        .build()
+        .start();
+  }
+
+  /** Starts a node serving {@code store}. */
+  public static FakeKvServer start(String memberId, FakeStore store) {
+    try {
+      return new FakeKvServer(memberId, store);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** An address where nothing listens: connecting to it is refused. */
+  public static String deadEndpoint() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return "127.0.0.1:" + socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String endpoint() {
+    return "127.0.0.1:" + server.getPort();
+  }
+
+  public String memberId() {
+    return memberId;
+  }
+
+  /** The next call of {@code rpc} (e.g. "Put") fails with {@code status}; later ones are served. */
+  public FakeKvServer failNext(String rpc, Status status) {
+    oneShotFailures.computeIfAbsent(rpc, r -> new ConcurrentLinkedQueue<>()).add(status);
+    return this;
+  }
+
+  /** Every call fails with {@code status} (null: serve again). */
+  public FakeKvServer failAll(Status status) {
+    this.failure = status;
+    return this;
+  }
+
+  /** Every call is received and never answered. */
+  public FakeKvServer hangAll() {
+    this.hang = true;
+    return this;
+  }
+
+  public FakeKvServer status(StatusResponse response) {
+    this.status = response;
+    return this;
+  }
+
+  /** The requests of {@code rpc} received so far, in order, failed ones included. */
+  @SuppressWarnings("unchecked")
+  public <T extends Message> List<T> requests(String rpc) {
+    return (List<T>) List.copyOf(requests.getOrDefault(rpc, List.of()));
+  }
+
+  public int openWatches() {
+    return watches.size();
+  }
+
+  /** Sends {@code response} as is on every open watch stream (to replay or reorder on purpose). */
+  public void sendToWatchers(WatchResponse response) {
+    watches.forEach(watch -> watch.sendRaw(response));
+  }
+
+  /** Ends every open watch stream with {@code status}, as a node does when it drops watchers. */
+  public void breakWatches(Status status) {
+    watches.forEach(watch -> watch.fail(status));
+  }
+
+  /** Stops at once, cutting open calls and connections, like a killed node. */
+  public void kill() {
+    server.shutdownNow();
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (StreamObserver<?> call : hanging) {
+      try {
+        call.onError(Status.UNAVAILABLE.withDescription("fake node closing").asException());
+      } catch (RuntimeException alreadyClosed) {
+        // The client gave up on it first.
+      }
+    }
+    kill();
+  }
+
+  private ResponseHeader header() {
+    return ResponseHeader.newBuilder()
+        .setRevision(store.revision())
+        .setMemberId(memberId)
+        .setLeaderId(memberId)
+        .setRaftTerm(1)
+        .build();
+  }
+
+  /** Records the request; returns false when the call was failed or left hanging instead. */
+  private boolean admit(String rpc, Message request, StreamObserver<?> observer) {
+    requests.computeIfAbsent(rpc, r -> new CopyOnWriteArrayList<>()).add(request);
+    Queue<Status> queued = oneShotFailures.get(rpc);
+    Status injected = queued == null ? null : queued.poll();
+    if (injected == null) {
+      injected = failure;
+    }
+    if (injected != null) {
+      observer.onError(injected.asException());
+      return false;
+    }
+    if (hang) {
+      hanging.add(observer);
+      return false;
+    }
+    return true;
+  }
+
+  private static <T> void reply(StreamObserver<T> observer, T response) {
+    observer.onNext(response);
+    observer.onCompleted();
+  }
+
+  private final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
+
+    @Override
+    public void put(PutRequest request, StreamObserver<PutResponse> observer) {
+      if (!admit("Put", request, observer)) {
+        return;
+      }
+      if (request.getKey().isEmpty()) {
+        observer.onError(Status.INVALID_ARGUMENT.withDescription("key must not be empty").asException());
+        return;
+      }
+      FakeStore.WriteResult result = store.put(
+          request.getKey(), request.getValue(), request.hasRequestId() ? request.getRequestId() : null);
+      PutResponse.Builder response = PutResponse.newBuilder()
+          .setSuccess(true)
+          .setHeader(header().toBuilder().setRevision(result.revision()));
+      if (request.getPrevKv()) {
+        result.previous().ifPresent(response::setPrevKv);
+      }
+      reply(observer, response.build());
+    }
+
+    @Override
+    public void get(GetRequest request, StreamObserver<GetResponse> observer) {
+      if (!admit("Get", request, observer)) {
+        return;
+      }
+      GetResponse.Builder response = GetResponse.newBuilder().setKey(request.getKey()).setHeader(header());
+      store.get(request.getKey()).ifPresent(kv -> response.setFound(true).setValue(kv.getValue()).setKv(kv));
+      reply(observer, response.build());
+    }
+
+    @Override
+    public void delete(DeleteRequest request, StreamObserver<DeleteResponse> observer) {
+      if (!admit("Delete", request, observer)) {
+        return;
+      }
+      FakeStore.WriteResult result =
+          store.delete(request.getKey(), request.hasRequestId() ? request.getRequestId() : null);
+      DeleteResponse.Builder response = DeleteResponse.newBuilder()
+          .setSuccess(true)
+          .setHeader(header().toBuilder().setRevision(result.revision()))
+          .setDeleted(result.previous().isPresent() ? 1 : 0);
+      if (request.getPrevKv()) {
+        result.previous().ifPresent(response::setPrevKv);
+      }
+      reply(observer, response.build());
+    }
+
+    @Override
+    public void getAll(GetAllRequest request, StreamObserver<GetAllResponse> observer) {
+      if (!admit("GetAll", request, observer)) {
+        return;
+      }
+      if (request.getLimit() < 0) {
+        observer.onError(Status.INVALID_ARGUMENT.withDescription("limit must be >= 0").asException());
+        return;
+      }
+      List<KeyValue> all = store.withPrefix(request.getPrefix());
+      List<KeyValue> page = request.getLimit() == 0 || request.getLimit() >= all.size()
+          ? all
+          : all.subList(0, (int) request.getLimit());
+      reply(observer, GetAllResponse.newBuilder()
+          .addAllKvs(page)
+          .setMore(page.size() < all.size())
+          .setCount(all.size())
+          .setHeader(header())
+          .build());
+    }
+
+    @Override
+    public void watch(WatchRequest request, StreamObserver<WatchResponse> observer) {
+      if (!admit("Watch", request, observer)) {
+        return;
+      }
+      if (request.getStartRevision() > 0 && request.getStartRevision() <= store.compactedThrough()) {
+        observer.onError(Status.OUT_OF_RANGE
+            .withDescription("revision " + request.getStartRevision() + " has been compacted")
+            .asException());
+        return;
+      }
+      WatchStream stream = new WatchStream(request, (ServerCallStreamObserver<WatchResponse>) observer);
+      stream.open();
+    }
+  }
+
+  private final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
+      if (!admit("Status", request, observer)) {
+        return;
+      }
+      StatusResponse configured = status;
+      reply(observer, configured != null ? configured : StatusResponse.newBuilder()
+          .setHeader(header())
+          .setClusterId("fake-cluster")
+          .addMembers(MemberStatus.newBuilder()
+              .setId(memberId)
+              .setRaftAddress("127.0.0.1:6000")
+              .setReachable(true)
+              .setRole(MemberRole.LEADER)
+              .setTerm(1)
+              .setLeaderId(memberId)
+              .setCommitIndex(store.revision())
+              .setAppliedIndex(store.revision())
+              .setSnapshotIndex(-1))
+          .build());
+    }
+
+    @Override
+    public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
+      if (!admit("Snapshot", request, observer)) {
+        return;
+      }
+      reply(observer, SnapshotResponse.newBuilder()
+          .setHeader(header())
+          .setSnapshotIndex(store.revision())
+          .build());
+    }
+  }
+
+  /**
+   * One server side of a watch: sends created, the retained history, then live changes, in order.
+   * Changes that arrive while it is still replaying wait in {@code pending}.
+   */
+  private final class WatchStream {
+    private final WatchRequest request;
+    private final ServerCallStreamObserver<WatchResponse> observer;
+    private final Consumer<WatchResponse> listener = this::offer;
+    private final List<WatchResponse> pending = new ArrayList<>();
+    private boolean live;
+    private boolean done;
+
+    WatchStream(WatchRequest request, ServerCallStreamObserver<WatchResponse> observer) {
+      this.request = request;
+      this.observer = observer;
+      observer.setOnCancelHandler(this::detach);
+    }
+
+    void open() {
+      watches.add(this);
+      long createdAt = store.revision();
+      List<WatchResponse> replay = store.subscribe(request.getStartRevision(), listener);
+      synchronized (this) {
+        if (done) {
+          return;
+        }
+        observer.onNext(WatchResponse.newBuilder()
+            .setCreated(true)
+            .setHeader(header().toBuilder().setRevision(createdAt))
+            .build());
+        replay.stream().filter(this::matches).forEach(observer::onNext);
+        long replayedThrough = replay.isEmpty() ? 0 : replay.get(replay.size() - 1).getRevision();
+        pending.stream().filter(event -> event.getRevision() > replayedThrough).forEach(observer::onNext);
+        pending.clear();
+        live = true;
+      }
+    }
+
+    private synchronized void offer(WatchResponse event) {
+      if (done || !matches(event)) {
+        return;
+      }
+      if (live) {
+        observer.onNext(event);
+      } else {
+        pending.add(event);
+      }
+    }
+
+    synchronized void sendRaw(WatchResponse response) {
+      if (!done) {
+        observer.onNext(response);
+      }
+    }
+
+    void fail(Status status) {
+      synchronized (this) {
+        if (done) {
+          return;
+        }
+        done = true;
+        observer.onError(status.asException());
+      }
+      detach();
+    }
+
+    private boolean matches(WatchResponse event) {
+      return request.getPrefix()
+          ? event.getKey().startsWith(request.getKey())
+          : event.getKey().equals(request.getKey());
+    }
+
+    // Outside the stream's lock: the store calls offer() while holding its own lock.
+    private void detach() {
+      synchronized (this) {
+        done = true;
+      }
+      watches.remove(this);
+      store.unsubscribe(listener);
+    }
+  }
+}
