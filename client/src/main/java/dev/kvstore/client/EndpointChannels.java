@@ -17,6 +17,9 @@ final class EndpointChannels implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EndpointChannels.class);
   // GetAll responses can be large; the gRPC default of 4 MiB would fail them on the client side.
   private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+  // The node permits pings every 5 s or slower; faster ones would get the connection closed.
+  private static final long KEEPALIVE_INTERVAL_SECONDS = 10;
+  private static final long KEEPALIVE_TIMEOUT_SECONDS = 5;
 
   private final Map<Endpoint, ManagedChannel> channels = new ConcurrentHashMap<>();
   private volatile boolean closed;
@@ -45,6 +48,10 @@ final class EndpointChannels implements AutoCloseable {
     return NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port())
         .usePlaintext()
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+        // A watch on a node that went silent (partitioned, paused, host gone) would otherwise wait
+        // for TCP to give up, which takes many minutes; pings notice within seconds.
+        .keepAliveTime(KEEPALIVE_INTERVAL_SECONDS, TimeUnit.SECONDS)
+        .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
         .build();
   }
 

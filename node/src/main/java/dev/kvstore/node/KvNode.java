@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class KvNode implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
+  private static final long HAND_OFF_TIMEOUT_MS = 3_000;
 
   private final NodeConfig config;
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -39,6 +41,7 @@ public final class KvNode implements AutoCloseable {
   private LocalMember member;
   private Server clientServer;
   private boolean closed;
+  private volatile boolean handOffOnClose = true;
 
   private KvNode(NodeConfig config) {
     this.config = config;
@@ -81,6 +84,11 @@ public final class KvNode implements AutoCloseable {
 
     clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.clientPort()))
         .maxInboundMessageSize(RequestLimits.MAX_INBOUND_MESSAGE_BYTES)
+        // Clients ping long-lived watch streams to notice a silent node; allow it (kvstore's
+        // client pings every 10 s), and ping idle clients ourselves to drop dead connections.
+        .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
         .addService(new KvStoreService(stateMachine.readView(), hub, writes, new ReadIndexBarrier(member, scheduler),
             failures, headers, new RequestBudget(config.requestTimeout()), watchSenders))
         .addService(new MaintenanceService(group, member, admin, headers, blockingCalls))
@@ -95,6 +103,9 @@ public final class KvNode implements AutoCloseable {
     }
     // Closed first on shutdown: stop taking requests, end watches, then stop Raft.
     track(() -> stopClientServer(nodeHealth));
+    // Before that: a leader that is told to stop hands over, so writes pause for one round trip
+    // instead of a whole election timeout.
+    track(() -> handOffLeadership(admin));
     LOG.info("{}: serving clients on {}:{}", config.nodeId(), config.bindAddress(), config.clientPort());
   }
 
@@ -163,6 +174,32 @@ public final class KvNode implements AutoCloseable {
       clientServer.shutdownNow();
       clientServer.awaitTermination(2, TimeUnit.SECONDS);
     }
+  }
+
+  private void handOffLeadership(PeerAdminClients admin) {
+    if (!handOffOnClose || !isLeader()) {
+      return;
+    }
+    RaftPeerId self = member.peerId();
+    for (String follower : member.responsiveFollowers(config.raft().electionTimeout().toMillis())) {
+      try {
+        RaftClientReply reply = admin.forPeer(self).admin()
+            .transferLeadership(RaftPeerId.valueOf(follower), self, HAND_OFF_TIMEOUT_MS);
+        if (reply.isSuccess()) {
+          LOG.info("{}: handed leadership to {} before stopping (term {})", config.nodeId(), follower, member.term());
+          return;
+        }
+        LOG.info("{}: could not hand leadership to {}: {}", config.nodeId(), follower, reply.getException());
+      } catch (IOException | RuntimeException e) {
+        LOG.info("{}: could not hand leadership to {}: {}", config.nodeId(), follower, e.toString());
+      }
+    }
+  }
+
+  /** Stops like a crash would as far as the cluster can tell: no leadership hand-off. For tests. */
+  void closeWithoutHandOff() {
+    handOffOnClose = false;
+    close();
   }
 
   private static void shutdown(ExecutorService executor) throws InterruptedException {

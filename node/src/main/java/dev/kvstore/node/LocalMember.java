@@ -3,8 +3,12 @@ package dev.kvstore.node;
 import dev.kvstore.api.MemberRole;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
@@ -82,6 +86,19 @@ final class LocalMember {
   long snapshotIndex() {
     SnapshotInfo snapshot = division().getStateMachine().getLatestSnapshot();
     return snapshot == null ? -1 : snapshot.getIndex();
+  }
+
+  /** Followers that answered the leader within {@code maxSilenceMs}, most recently heard first; empty unless leader. */
+  List<String> responsiveFollowers(long maxSilenceMs) {
+    RoleInfoProto role = info().getRoleInfoProto();
+    if (!role.hasLeaderInfo()) {
+      return List.of();
+    }
+    return role.getLeaderInfo().getFollowerInfoList().stream()
+        .filter(f -> f.getLastRpcElapsedTimeMs() <= maxSilenceMs)
+        .sorted(Comparator.comparingLong(ServerRpcProto::getLastRpcElapsedTimeMs))
+        .map(f -> f.getId().getId().toStringUtf8())
+        .toList();
   }
 
   static MemberRole toRole(RaftPeerRole role) {

@@ -34,7 +34,7 @@ class NoQuorumTest {
     String leader = cluster.awaitLeader();
     String survivor = cluster.otherThan(leader);
     KvStoreGrpc.newBlockingStub(cluster.channel(survivor)).put(put("quorum/k", "before"));
-    cluster.ids().stream().filter(id -> !id.equals(survivor)).forEach(cluster::stopNode);
+    cluster.ids().stream().filter(id -> !id.equals(survivor)).forEach(cluster::crashNode);
 
     var kv = KvStoreGrpc.newBlockingStub(cluster.channel(survivor));
     long started = System.nanoTime();
@@ -62,7 +62,7 @@ class NoQuorumTest {
     cluster = TestCluster.start(3, dir);
     String leader = cluster.awaitLeader();
     String survivor = cluster.otherThan(leader);
-    cluster.ids().stream().filter(id -> !id.equals(survivor)).forEach(cluster::stopNode);
+    cluster.ids().stream().filter(id -> !id.equals(survivor)).forEach(cluster::crashNode);
     var kv = KvStoreGrpc.newBlockingStub(cluster.channel(survivor)).withDeadlineAfter(1, TimeUnit.SECONDS);
     long started = System.nanoTime();
     assertThatThrownBy(() -> kv.put(put("deadline/k", "v")))

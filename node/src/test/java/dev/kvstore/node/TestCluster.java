@@ -62,10 +62,19 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
+  /** Stops a node gracefully: a leader hands its leadership over first. */
   void stopNode(String id) {
     KvNode node = running.remove(id);
     if (node != null) {
       node.close();
+    }
+  }
+
+  /** Stops a node without a leadership hand-off, so the others must notice and elect. */
+  void crashNode(String id) {
+    KvNode node = running.remove(id);
+    if (node != null) {
+      node.closeWithoutHandOff();
     }
   }
 
@@ -143,6 +152,6 @@ final class TestCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    new ArrayList<>(running.keySet()).forEach(this::stopNode);
+    new ArrayList<>(running.keySet()).forEach(this::crashNode);
   }
 }
