@@ -31,62 +31,62 @@ public final class NodeCommand implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
 
-  @Option(names = "--node-id", required = true, defaultValue = "${env:KVSTORE_NODE_ID}",
+  @Option(names = "--node-id", paramLabel = "ID", required = true, defaultValue = "${env:KVSTORE_NODE_ID}",
       description = "This node's id; must appear in --peers. Env: KVSTORE_NODE_ID")
   String nodeId;
 
-  @Option(names = "--peers", required = true, defaultValue = "${env:KVSTORE_PEERS}",
+  @Option(names = "--peers", paramLabel = "ID=HOST:PORT[,...]", required = true, defaultValue = "${env:KVSTORE_PEERS}",
       description = "Every member as ID=HOST:RAFT_PORT, comma-separated, this node included. Env: KVSTORE_PEERS")
   String peers;
 
-  @Option(names = "--client-port", defaultValue = "${env:KVSTORE_CLIENT_PORT:-50051}",
+  @Option(names = "--client-port", paramLabel = "PORT", defaultValue = "${env:KVSTORE_CLIENT_PORT:-50051}",
       description = "Port of the client gRPC API (default ${DEFAULT-VALUE}). Env: KVSTORE_CLIENT_PORT")
   int clientPort;
 
-  @Option(names = "--raft-port", defaultValue = "${env:KVSTORE_RAFT_PORT}",
+  @Option(names = "--raft-port", paramLabel = "PORT", defaultValue = "${env:KVSTORE_RAFT_PORT}",
       description = "Port the Raft server listens on (default: the port of this node in --peers). Env: KVSTORE_RAFT_PORT")
   Integer raftPort;
 
-  @Option(names = "--bind-address", defaultValue = "${env:KVSTORE_BIND_ADDRESS:-0.0.0.0}",
+  @Option(names = "--bind-address", paramLabel = "ADDRESS", defaultValue = "${env:KVSTORE_BIND_ADDRESS:-0.0.0.0}",
       description = "Address both servers listen on (default ${DEFAULT-VALUE}). Env: KVSTORE_BIND_ADDRESS")
   String bindAddress;
 
-  @Option(names = "--data-dir", defaultValue = "${env:KVSTORE_DATA_DIR:-data}",
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:KVSTORE_DATA_DIR:-data}",
       description = "Directory for the Raft log and snapshots (default ${DEFAULT-VALUE}). Env: KVSTORE_DATA_DIR")
   Path dataDir;
 
-  @Option(names = "--cluster-id", defaultValue = "${env:KVSTORE_CLUSTER_ID:-kvstore}",
+  @Option(names = "--cluster-id", paramLabel = "NAME", defaultValue = "${env:KVSTORE_CLUSTER_ID:-kvstore}",
       description = "Cluster name; only nodes with the same name form a cluster (default ${DEFAULT-VALUE}). Env: KVSTORE_CLUSTER_ID")
   String clusterId;
 
-  @Option(names = "--request-timeout", defaultValue = "${env:KVSTORE_REQUEST_TIMEOUT:-5s}",
+  @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "${env:KVSTORE_REQUEST_TIMEOUT:-5s}",
       converter = DurationConverter.class,
       description = "Longest a request waits for a leader or a quorum before UNAVAILABLE (default ${DEFAULT-VALUE}). Env: KVSTORE_REQUEST_TIMEOUT")
   Duration requestTimeout;
 
-  @Option(names = "--election-timeout", defaultValue = "${env:KVSTORE_ELECTION_TIMEOUT:-1000ms}",
+  @Option(names = "--election-timeout", paramLabel = "DURATION", defaultValue = "${env:KVSTORE_ELECTION_TIMEOUT:-1000ms}",
       converter = DurationConverter.class,
       description = "Minimum Raft election timeout; the maximum is twice this (default ${DEFAULT-VALUE}). Env: KVSTORE_ELECTION_TIMEOUT")
   Duration electionTimeout;
 
-  @Option(names = "--snapshot-threshold", defaultValue = "${env:KVSTORE_SNAPSHOT_THRESHOLD:-100000}",
+  @Option(names = "--snapshot-threshold", paramLabel = "ENTRIES", defaultValue = "${env:KVSTORE_SNAPSHOT_THRESHOLD:-100000}",
       description = "Log entries applied between automatic snapshots (default ${DEFAULT-VALUE}). Env: KVSTORE_SNAPSHOT_THRESHOLD")
   long snapshotThreshold;
 
-  @Option(names = "--log-kept-after-snapshot", defaultValue = "${env:KVSTORE_LOG_KEPT_AFTER_SNAPSHOT:-10000}",
+  @Option(names = "--log-kept-after-snapshot", paramLabel = "ENTRIES", defaultValue = "${env:KVSTORE_LOG_KEPT_AFTER_SNAPSHOT:-10000}",
       description = "Log entries kept behind a snapshot for followers that lag a little (default ${DEFAULT-VALUE}). Env: KVSTORE_LOG_KEPT_AFTER_SNAPSHOT")
   long logKeptAfterSnapshot;
 
-  @Option(names = "--log-segment-size", defaultValue = "${env:KVSTORE_LOG_SEGMENT_SIZE:-33554432}",
+  @Option(names = "--log-segment-size", paramLabel = "BYTES", defaultValue = "${env:KVSTORE_LOG_SEGMENT_SIZE:-33554432}",
       description = "Bytes at which a Raft log segment is closed; only closed segments are purged after a snapshot"
           + " (default ${DEFAULT-VALUE}). Env: KVSTORE_LOG_SEGMENT_SIZE")
   long logSegmentSize;
 
-  @Option(names = "--watch-history", defaultValue = "${env:KVSTORE_WATCH_HISTORY:-10000}",
+  @Option(names = "--watch-history", paramLabel = "EVENTS", defaultValue = "${env:KVSTORE_WATCH_HISTORY:-10000}",
       description = "Events kept so a watch can resume from a past revision (default ${DEFAULT-VALUE}). Env: KVSTORE_WATCH_HISTORY")
   int watchHistory;
 
-  @Option(names = "--watch-queue", defaultValue = "${env:KVSTORE_WATCH_QUEUE:-1000}",
+  @Option(names = "--watch-queue", paramLabel = "EVENTS", defaultValue = "${env:KVSTORE_WATCH_QUEUE:-1000}",
       description = "Events a slow watcher may have pending before it is cancelled (default ${DEFAULT-VALUE}). Env: KVSTORE_WATCH_QUEUE")
   int watchQueue;
 

@@ -1,0 +1,241 @@
+package dev.kvstore.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.kvstore.api.GetResponse;
+import dev.kvstore.api.MemberRole;
+import dev.kvstore.api.MemberStatus;
+import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.client.KvClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The README's promise, end to end: the cluster script starts three real node processes, the CLI
+ * works against any node, a leader killed with kill -9 costs seconds, a restarted node and a
+ * restarted cluster have every acknowledged write, and {@code down} stops exactly its processes.
+ * The steps build on each other, in order.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LocalClusterScriptIT {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LocalClusterScriptIT.class);
+  private static final Duration LIMIT = Duration.ofSeconds(120);
+
+  @TempDir
+  static Path clusterDir;
+
+  static Path repo;
+  static ProcessRun shell;
+  static int clientBase;
+  static KvClient client;
+  static final List<String> acknowledged = new ArrayList<>();
+
+  @BeforeAll
+  static void ports() throws IOException {
+    repo = Path.of(System.getProperty("kvstore.repo.root", "..")).toRealPath();
+    clientBase = freeRange(3);
+    int raftBase = freeRange(3);
+    shell = new ProcessRun(repo, Map.of(
+        "KVSTORE_CLUSTER_DIR", clusterDir.toString(),
+        "KVSTORE_CLIENT_PORT_BASE", String.valueOf(clientBase),
+        "KVSTORE_RAFT_PORT_BASE", String.valueOf(raftBase),
+        "KVSTORE_ENDPOINTS", endpoints(1, 2, 3)));
+  }
+
+  @AfterAll
+  static void clean() {
+    if (client != null) {
+      client.close();
+    }
+    ProcessRun.Result r = shell.run(LIMIT, List.of("deploy/local-cluster.sh", "clean"));
+    LOG.info("clean: {}", r);
+  }
+
+  private static String endpoints(int... nodes) {
+    List<String> out = new ArrayList<>();
+    for (int n : nodes) {
+      out.add("127.0.0.1:" + (clientBase + n - 1));
+    }
+    return String.join(",", out);
+  }
+
+  private static ProcessRun.Result script(String... args) {
+    List<String> command = new ArrayList<>(List.of("deploy/local-cluster.sh"));
+    command.addAll(List.of(args));
+    return shell.run(LIMIT, command);
+  }
+
+  private static ProcessRun.Result cli(String... args) {
+    List<String> command = new ArrayList<>(List.of("deploy/kvstore"));
+    command.addAll(List.of(args));
+    return shell.run(LIMIT, command);
+  }
+
+  private static String leader() {
+    MemberStatus leader = client.status().getMembersList().stream()
+        .filter(m -> m.getRole() == MemberRole.LEADER).findFirst().orElseThrow();
+    return leader.getId();
+  }
+
+  @Test
+  @Order(1)
+  void upStartsThreeServingNodes() {
+    ProcessRun.Result up = script("up");
+    assertThat(up.exitCode()).as(up.toString()).isZero();
+    assertThat(up.stdout()).contains("serving: n1 n2 n3");
+    client = KvClient.builder().endpoints(endpoints(1, 2, 3)).requestTimeout(Duration.ofSeconds(10)).build();
+    assertThat(client.status().getMembersCount()).isEqualTo(3);
+  }
+
+  @Test
+  @Order(2)
+  void putThroughNode2GetThroughNode3AndAWatchOnNode1SeesIt() throws Exception {
+    Path watchOut = clusterDir.resolve("watch.out");
+    // Starting at the next revision makes the watch see the put even if it registers after it.
+    long next = client.get("greeting").getHeader().getRevision() + 1;
+    Process watch = shell.start(List.of("deploy/kvstore", "--endpoints", endpoints(1), "watch", "greeting",
+        "--rev", String.valueOf(next)), watchOut, clusterDir.resolve("watch.err"));
+    try {
+      ProcessRun.Result put = cli("--endpoints", endpoints(2), "put", "greeting", "hello from node 2");
+      assertThat(put.exitCode()).as(put.toString()).isZero();
+      assertThat(put.stdout().trim()).isEqualTo("OK");
+      acknowledged.add("greeting");
+
+      ProcessRun.Result get = cli("--endpoints", endpoints(3), "get", "greeting");
+      assertThat(get.exitCode()).as(get.toString()).isZero();
+      assertThat(get.stdout().trim()).isEqualTo("hello from node 2");
+
+      await().atMost(Duration.ofSeconds(20))
+          .until(() -> ProcessRun.read(watchOut).contains("PUT greeting hello from node 2"));
+    } finally {
+      watch.destroy();
+      watch.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void theCliReportsMissingKeysAndUsageErrorsWithTheirExitCodes() {
+    ProcessRun.Result missing = cli("get", "no-such-key");
+    assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(3);
+    assertThat(missing.stderr()).contains("key not found: no-such-key");
+    assertThat(cli("delete", "no-such-key").exitCode()).isEqualTo(3);
+    assertThat(cli("put", "only-a-key").exitCode()).isEqualTo(2);
+    ProcessRun.Result tooLong = cli("put", "k".repeat(5000), "v");
+    assertThat(tooLong.exitCode()).as(tooLong.toString()).isEqualTo(2);
+    assertThat(tooLong.stderr()).contains("maximum is 4096");
+
+    ProcessRun.Result populate = cli("populate", "--count", "50", "--prefix", "sample/");
+    assertThat(populate.exitCode()).as(populate.toString()).isZero();
+    ProcessRun.Result all = cli("all", "--prefix", "sample/");
+    assertThat(all.stdout().lines().count()).isEqualTo(50);
+    for (int i = 0; i < 50; i++) {
+      acknowledged.add(all.stdout().lines().toList().get(i).split("\t")[0]);
+    }
+    ProcessRun.Result status = cli("-o", "json", "status");
+    assertThat(status.exitCode()).isZero();
+    JsonObject json = JsonParser.parseString(status.stdout()).getAsJsonObject();
+    assertThat(json.getAsJsonArray("members")).hasSize(3);
+  }
+
+  @Test
+  @Order(4)
+  void killingTheLeaderWithKill9CostsSecondsAndTheSurvivorsKeepWriting() {
+    String leader = leader();
+    ProcessRun.Result kill = script("kill", leader);
+    assertThat(kill.exitCode()).as(kill.toString()).isZero();
+    long killed = System.nanoTime();
+    Long firstSuccessMs = null;
+    for (int i = 0; i < 100; i++) {
+      String key = "after-kill/" + i;
+      client.put(key, "v" + i);
+      acknowledged.add(key);
+      if (firstSuccessMs == null) {
+        firstSuccessMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+      }
+    }
+    LOG.info("first acknowledged write {} ms after kill -9 of leader {}", firstSuccessMs, leader);
+    assertThat(firstSuccessMs).isLessThan(10_000);
+    assertThat(leader()).isNotEqualTo(leader);
+
+    ProcessRun.Result start = script("start", leader);
+    assertThat(start.exitCode()).as(start.toString()).isZero();
+    int node = Integer.parseInt(leader.substring(1));
+    try (KvClient restarted = KvClient.builder().endpoints(endpoints(node)).build()) {
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          restarted.get("after-kill/99", ReadConsistency.SERIALIZABLE).getFound());
+      for (String key : acknowledged) {
+        assertThat(restarted.get(key).getFound()).as(key).isTrue();
+      }
+    }
+  }
+
+  @Test
+  @Order(5)
+  void aStoppedAndRestartedClusterHasEveryAcknowledgedWrite() throws IOException {
+    List<String> pids = new ArrayList<>();
+    for (String n : List.of("n1", "n2", "n3")) {
+      pids.add(Files.readString(clusterDir.resolve(n + ".pid")).trim());
+    }
+    ProcessRun.Result down = script("down");
+    assertThat(down.exitCode()).as(down.toString()).isZero();
+    for (String pid : pids) {
+      assertThat(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)).as(pid).isFalse();
+    }
+    ProcessRun.Result unavailable = cli("--timeout", "2s", "get", "greeting");
+    assertThat(unavailable.exitCode()).as(unavailable.toString()).isEqualTo(4);
+
+    ProcessRun.Result up = script("up");
+    assertThat(up.exitCode()).as(up.toString()).isZero();
+    for (String key : acknowledged) {
+      GetResponse r = client.get(key);
+      assertThat(r.getFound()).as(key).isTrue();
+    }
+    assertThat(client.get("greeting").getValue().toStringUtf8()).isEqualTo("hello from node 2");
+  }
+
+  /** First of {@code count} consecutive ports that are all free on 127.0.0.1. */
+  private static int freeRange(int count) throws IOException {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      if (allFree(base, count)) {
+        return base;
+      }
+    }
+    throw new IOException("no free port range found");
+  }
+
+  private static boolean allFree(int base, int count) {
+    for (int p = base; p < base + count; p++) {
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p));
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
