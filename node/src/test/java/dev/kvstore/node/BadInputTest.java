@@ -8,15 +8,14 @@ import com.google.protobuf.ByteString;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.GetAllRequest;
 import dev.kvstore.api.GetRequest;
-import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.KvStoreGrpc.KvStoreBlockingStub;
+import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.RequestId;
 import dev.kvstore.api.WatchRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,7 +42,7 @@ class BadInputTest {
   }
 
   private static KvStoreBlockingStub kv() {
-    return KvStoreGrpc.newBlockingStub(cluster.channel("n2")).withDeadlineAfter(10, TimeUnit.SECONDS);
+    return cluster.kv("n2");
   }
 
   private static void assertInvalid(ThrowingCallable call, String... messageParts) {

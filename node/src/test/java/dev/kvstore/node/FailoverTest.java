@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.api.GetAllRequest;
 import dev.kvstore.api.KeyValue;
-import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.KvStoreGrpc.KvStoreBlockingStub;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +38,7 @@ class FailoverTest {
   }
 
   private KvStoreBlockingStub kv(String id) {
-    return KvStoreGrpc.newBlockingStub(cluster.channel(id)).withDeadlineAfter(15, TimeUnit.SECONDS);
+    return cluster.kv(id);
   }
 
   private long snapshotIndexOnDisk(String id) {

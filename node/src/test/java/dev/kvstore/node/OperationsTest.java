@@ -84,7 +84,7 @@ class OperationsTest {
   @Test
   void statusReportsEveryMemberWithOneLeaderAndTheirProgress() {
     String leader = cluster.awaitLeader();
-    KvStoreTestWrites.put(cluster, "n1", "status/k", "v");
+    cluster.kv("n1").put(Requests.put("status/k", "v"));
     await().atMost(Duration.ofSeconds(10)).until(() -> cluster.ids().stream().allMatch(id -> cluster.node(id).appliedIndex() > 0));
     StatusResponse status = MaintenanceGrpc.newBlockingStub(cluster.channel("n3")).status(StatusRequest.getDefaultInstance());
     assertThat(status.getMembersList()).extracting(MemberStatus::getId).containsExactly("n1", "n2", "n3");
@@ -103,7 +103,7 @@ class OperationsTest {
 
   @Test
   void snapshotOnRequestCoversTheAppliedLog() {
-    KvStoreTestWrites.put(cluster, "n1", "snap/k", "v");
+    cluster.kv("n1").put(Requests.put("snap/k", "v"));
     long applied = cluster.node("n2").appliedIndex();
     var response = MaintenanceGrpc.newBlockingStub(cluster.channel("n2")).snapshot(SnapshotRequest.getDefaultInstance());
     assertThat(response.getSnapshotIndex()).isGreaterThanOrEqualTo(applied);

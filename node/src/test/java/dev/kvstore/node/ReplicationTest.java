@@ -11,14 +11,12 @@ import dev.kvstore.api.GetAllResponse;
 import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.KeyValue;
-import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.KvStoreGrpc.KvStoreBlockingStub;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
 import dev.kvstore.api.ReadConsistency;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +42,7 @@ class ReplicationTest {
   }
 
   private static KvStoreBlockingStub kv(String id) {
-    return KvStoreGrpc.newBlockingStub(cluster.channel(id)).withDeadlineAfter(10, TimeUnit.SECONDS);
+    return cluster.kv(id);
   }
 
   private static PutRequest put(String key, String value) {

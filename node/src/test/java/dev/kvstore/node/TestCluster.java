@@ -2,6 +2,7 @@ package dev.kvstore.node;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.kvstore.api.KvStoreGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -111,6 +112,11 @@ final class TestCluster implements AutoCloseable {
     ManagedChannel channel = NettyChannelBuilder.forTarget(endpoint(id)).usePlaintext().build();
     channels.add(channel);
     return channel;
+  }
+
+  /** A blocking stub for one node with a generous deadline, for tests that are not about deadlines. */
+  KvStoreGrpc.KvStoreBlockingStub kv(String id) {
+    return KvStoreGrpc.newBlockingStub(channel(id)).withDeadlineAfter(15, TimeUnit.SECONDS);
   }
 
   /** Waits until every running node agrees on one running leader, and returns its id. */

@@ -7,8 +7,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.EventType;
-import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.KvStoreGrpc.KvStoreBlockingStub;
+import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import io.grpc.Context;
@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -48,7 +47,7 @@ class WatchTest {
   }
 
   private static KvStoreBlockingStub kv(String id) {
-    return KvStoreGrpc.newBlockingStub(cluster.channel(id)).withDeadlineAfter(10, TimeUnit.SECONDS);
+    return cluster.kv(id);
   }
 
   /** Collects a watch stream asynchronously. */
