@@ -7,8 +7,9 @@ import io.grpc.Status;
  *
  * @param endpoint where the attempt went
  * @param status the status the attempt ended with
- * @param mayHaveApplied true when the request reached the server and no final answer came back
- *     (or the answer was the server's own timeout), so a write may or may not have been applied
+ * @param mayHaveApplied true when the request reached the server and no final answer came back, or
+ *     the answer was the server's own timeout or carried the {@code WriteOutcome} trailer, so a
+ *     write may or may not have been applied
  */
 record AttemptFailure(Endpoint endpoint, Status status, boolean mayHaveApplied) {
 
@@ -17,7 +18,9 @@ record AttemptFailure(Endpoint endpoint, Status status, boolean mayHaveApplied) 
   static AttemptFailure of(Endpoint endpoint, Status status, DeliveryTracer tracer) {
     boolean reached = tracer.requestWritten();
     boolean mayHaveApplied = reached
-        && (!tracer.serverAnswered() || status.getCode() == Status.Code.DEADLINE_EXCEEDED);
+        && (!tracer.serverAnswered()
+            || status.getCode() == Status.Code.DEADLINE_EXCEEDED
+            || tracer.serverSaidOutcomeUnknown());
     return new AttemptFailure(endpoint, status, mayHaveApplied);
   }
 

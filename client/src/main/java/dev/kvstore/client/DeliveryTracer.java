@@ -1,5 +1,6 @@
 package dev.kvstore.client;
 
+import dev.kvstore.api.WriteOutcome;
 import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 
@@ -11,6 +12,7 @@ final class DeliveryTracer extends ClientStreamTracer.Factory {
 
   private volatile boolean requestWritten;
   private volatile boolean serverAnswered;
+  private volatile boolean outcomeUnknown;
 
   @Override
   public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
@@ -22,6 +24,7 @@ final class DeliveryTracer extends ClientStreamTracer.Factory {
 
       @Override
       public void inboundTrailers(Metadata trailers) {
+        outcomeUnknown = WriteOutcome.isUnknown(trailers);
         serverAnswered = true;
       }
     };
@@ -35,5 +38,10 @@ final class DeliveryTracer extends ClientStreamTracer.Factory {
   /** True once the server sent the call's final status: its outcome is then the server's word. */
   boolean serverAnswered() {
     return serverAnswered;
+  }
+
+  /** True when the server's final status says a failed write may still be applied. */
+  boolean serverSaidOutcomeUnknown() {
+    return outcomeUnknown;
   }
 }

@@ -10,6 +10,7 @@ import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.api.WriteOutcome;
 import dev.kvstore.testing.FakeKvServer;
 import dev.kvstore.testing.FakeStore;
 import io.grpc.Status;
@@ -119,6 +120,30 @@ class KvClientFailoverTest {
 
     GetRequest get = server.<GetRequest>requests("Get").get(0);
     assertThat(get.getConsistency()).isEqualTo(ReadConsistency.SERIALIZABLE);
+  }
+
+  @Test
+  void aWriteTheServerMarksAsOfUnknownOutcomeIsReportedAsSuch() {
+    Status noQuorum = Status.UNAVAILABLE.withDescription("the write was not committed within 1.0s: no leader");
+    FakeKvServer first = node("n1").failAll(noQuorum, WriteOutcome.unknown());
+    FakeKvServer second = node("n2").failAll(noQuorum);
+    KvClient client = client(first.endpoint(), second.endpoint());
+
+    KvClientException e = catchThrowableOfType(KvClientException.class, () -> client.put("k", "v"));
+
+    assertThat(e.code()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(e.outcomeUnknown()).isTrue();
+    assertThat(e.getMessage()).contains("may or may not have been applied");
+  }
+
+  @Test
+  void aWriteEveryServerRefusedWithoutTheTrailerWasNotApplied() {
+    Status shuttingDown = Status.UNAVAILABLE.withDescription("node is shutting down");
+    KvClient client = client(node("n1").failAll(shuttingDown).endpoint(), node("n2").failAll(shuttingDown).endpoint());
+
+    KvClientException e = catchThrowableOfType(KvClientException.class, () -> client.put("k", "v"));
+
+    assertThat(e.outcomeUnknown()).isFalse();
   }
 
   @ParameterizedTest

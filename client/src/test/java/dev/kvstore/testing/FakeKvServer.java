@@ -22,6 +22,7 @@ import dev.kvstore.api.StatusResponse;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import io.grpc.Server;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -55,6 +56,7 @@ public final class FakeKvServer implements AutoCloseable {
   private final List<StreamObserver<?>> hanging = new CopyOnWriteArrayList<>();
   private final List<WatchStream> watches = new CopyOnWriteArrayList<>();
   private volatile Status failure;
+  private volatile Metadata failureTrailers;
   private volatile boolean hang;
   private volatile StatusResponse status;
 
@@ -102,6 +104,12 @@ public final class FakeKvServer implements AutoCloseable {
 
   /** Every call fails with {@code status} (null: serve again). */
   public FakeKvServer failAll(Status status) {
+    return failAll(status, null);
+  }
+
+  /** Every call fails with {@code status} and these trailers, as a node does for a write of unknown outcome. */
+  public FakeKvServer failAll(Status status, Metadata trailers) {
+    this.failureTrailers = trailers;
     this.failure = status;
     return this;
   }
@@ -173,11 +181,13 @@ public final class FakeKvServer implements AutoCloseable {
     requests.computeIfAbsent(rpc, r -> new CopyOnWriteArrayList<>()).add(request);
     Queue<Status> queued = oneShotFailures.get(rpc);
     Status injected = queued == null ? null : queued.poll();
+    Metadata trailers = null;
     if (injected == null) {
       injected = failure;
+      trailers = failureTrailers;
     }
     if (injected != null) {
-      observer.onError(injected.asException());
+      observer.onError(injected.asException(trailers));
       return false;
     }
     if (hang) {

@@ -1,5 +1,6 @@
 package dev.kvstore.node;
 
+import dev.kvstore.api.WriteOutcome;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -22,26 +23,30 @@ final class RaftFailures {
     this.member = member;
   }
 
-  /** The status for a write that did not complete. */
+  /**
+   * The status for a write that did not complete. Once a command has been handed to Raft, any
+   * failure leaves its fate open (a deposed leader may have logged it, and the next one may commit
+   * it), so those statuses carry the {@link WriteOutcome} trailer; only a command the leader
+   * refused before logging it is definitely not applied.
+   */
   StatusRuntimeException forWrite(Throwable failure, Duration waited) {
     Throwable cause = unwrap(failure);
     if (cause instanceof StateMachineException sme && sme.getCause() instanceof IllegalArgumentException iae) {
       return Status.INVALID_ARGUMENT.withDescription(iae.getMessage()).asRuntimeException();
     }
+    String what;
     if (cause instanceof AlreadyClosedException) {
-      return Status.UNAVAILABLE.withDescription("node " + member.id() + " is shutting down; retry on another node")
-          .asRuntimeException();
+      what = "node " + member.id() + " is shutting down";
+    } else if (cause instanceof ResourceUnavailableException) {
+      what = "the leader is overloaded (" + cause.getMessage() + ")";
+    } else if (isTimeout(cause)) {
+      what = noQuorum("the write was not committed", waited);
+    } else {
+      what = "write failed on node " + member.id() + ": " + describe(cause);
     }
-    if (cause instanceof ResourceUnavailableException) {
-      return Status.UNAVAILABLE.withDescription("the leader is overloaded (" + cause.getMessage() + "); retry later")
-          .asRuntimeException();
-    }
-    if (isTimeout(cause)) {
-      return Status.UNAVAILABLE.withDescription(noQuorum("the write was not committed", waited)
-          + "; it may still be applied later, so retry it with the same request id").asRuntimeException();
-    }
-    return Status.UNAVAILABLE.withDescription("write failed on node " + member.id() + ": " + describe(cause))
-        .withCause(cause).asRuntimeException();
+    return Status.UNAVAILABLE
+        .withDescription(what + "; it may still be applied, so retry it with the same request id")
+        .asRuntimeException(WriteOutcome.unknown());
   }
 
   /** The status for a linearizable read whose read index could not be obtained in time. */

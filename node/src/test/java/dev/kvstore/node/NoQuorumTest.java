@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kvstore.api.KvStoreGrpc;
+import dev.kvstore.api.WriteOutcome;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -42,7 +43,9 @@ class NoQuorumTest {
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
           assertThat(e.getStatus().getDescription()).containsAnyOf("no leader", "could not reach a quorum")
-              .contains("within 2.0s");
+              .contains("within 2.0s").contains("retry it with the same request id");
+          // the write reached Raft, so its fate is open: the trailer says so
+          assertThat(WriteOutcome.isUnknown(e.getTrailers())).isTrue();
         });
     long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     assertThat(waitedMs).isBetween(1_500L, 6_000L);
