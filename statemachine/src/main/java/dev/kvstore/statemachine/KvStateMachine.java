@@ -69,7 +69,10 @@ public final class KvStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    getLifeCycle().startAndTransition(this::loadLatestSnapshot, IOException.class);
+    getLifeCycle().startAndTransition(() -> {
+      loadLatestSnapshot();
+      hub.reset(store.revision(), WatchCancellation.Reason.RESET, "state loaded at start");
+    }, IOException.class);
   }
 
   @Override
@@ -106,7 +109,6 @@ public final class KvStateMachine extends BaseStateMachine {
     SnapshotFile.Content content = SnapshotFile.read(file);
     store.reset(content.kvs(), content.revision());
     applied.reset(content.dedup());
-    hub.reset(content.revision(), WatchCancellation.Reason.RESET, "state reloaded from a snapshot");
     setLastAppliedTermIndex(snapshot.getTermIndex());
     LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}", getId(), file.getName(),
         snapshot.getTerm(), snapshot.getIndex(), content.kvs().size(), content.revision());

@@ -115,6 +115,7 @@ class KvStateMachineTest {
     assertThat(sm.getLifeCycleState().isRunning()).isTrue();
     assertThat(w.poll().kv().value().toStringUtf8()).isEqualTo("2");
     assertThat(w.cancellation()).get().extracting(WatchCancellation::reason).isEqualTo(WatchCancellation.Reason.RESET);
+    assertThat(w.cancellation().orElseThrow().message()).contains("installing a snapshot at revision 1");
   }
 
   @Test

@@ -1,0 +1,232 @@
+package dev.kvstore.failover;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.PortBinding;
+import dev.kvstore.api.MemberRole;
+import dev.kvstore.api.MemberStatus;
+import dev.kvstore.client.KvClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.output.Slf4jLogConsumer;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.images.builder.ImageFromDockerfile;
+
+/**
+ * Three kvstore node containers built from {@code deploy/Dockerfile}, with the faults the suite
+ * injects: kill -9 and restart, pause and resume, and cutting a node off from its peers.
+ *
+ * <p>Each node sits on two networks: a client network, through which its client port is published
+ * on 127.0.0.1 (fixed host ports, so they survive restarts), and a Raft network on which the peers
+ * reach each other as {@code raft-nN}. Disconnecting a node from the Raft network partitions it
+ * from its peers while clients can still talk to it, which is what a minority partition looks like
+ * from the outside. Ryuk cannot run here, so {@link #close()} removes every container, network and
+ * the image itself.
+ */
+final class ContainerCluster implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ContainerCluster.class);
+  private static final int CLIENT_PORT = 50051;
+  private static final int RAFT_PORT = 7000;
+
+  private final DockerClient docker = DockerClientFactory.instance().client();
+  private final String image;
+  private final Network clientNetwork = Network.newNetwork();
+  private final Network raftNetwork = Network.newNetwork();
+  private final Map<String, GenericContainer<?>> nodes = new LinkedHashMap<>();
+  private final Map<String, Integer> hostPorts = new LinkedHashMap<>();
+
+  private ContainerCluster(String image) {
+    this.image = image;
+  }
+
+  /** Builds the image and starts n1..n3; returns once every node listens (a leader may still be electing). */
+  static ContainerCluster start(Path deployDir, String baseImage) {
+    String image = new ImageFromDockerfile("kvstore-failover-test", false)
+        .withDockerfile(deployDir.resolve("Dockerfile"))
+        .withBuildArg("BASE_IMAGE", baseImage)
+        .withTarget("node")
+        .get();
+    LOG.info("built image {} from {} on base {}", image, deployDir.resolve("Dockerfile"), baseImage);
+    ContainerCluster cluster = new ContainerCluster(image);
+    try {
+      List<Integer> ports = freePorts(3);
+      String peers = "n1=raft-n1:" + RAFT_PORT + ",n2=raft-n2:" + RAFT_PORT + ",n3=raft-n3:" + RAFT_PORT;
+      for (int i = 1; i <= 3; i++) {
+        cluster.startNode("n" + i, ports.get(i - 1), peers);
+      }
+      return cluster;
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  private void startNode(String id, int hostPort, String peers) {
+    GenericContainer<?> c = new GenericContainer<>(image)
+        .withNetwork(clientNetwork)
+        .withNetworkAliases("client-" + id)
+        .withEnv("KVSTORE_NODE_ID", id)
+        .withEnv("KVSTORE_PEERS", peers)
+        .withEnv("KVSTORE_RAFT_PORT", String.valueOf(RAFT_PORT))
+        .withEnv("KVSTORE_CLIENT_PORT", String.valueOf(CLIENT_PORT))
+        .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
+            .withPortBindings(PortBinding.parse("127.0.0.1:" + hostPort + ":" + CLIENT_PORT)))
+        .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("container." + id)).withSeparateOutputStreams())
+        .waitingFor(Wait.forLogMessage(".*serving clients on.*", 1).withStartupTimeout(Duration.ofSeconds(90)));
+    c.start();
+    nodes.put(id, c);
+    hostPorts.put(id, hostPort);
+    connectRaft(id);
+  }
+
+  private void connectRaft(String id) {
+    docker.connectToNetworkCmd()
+        .withNetworkId(raftNetwork.getId())
+        .withContainerId(containerId(id))
+        .withContainerNetwork(new ContainerNetwork().withAliases(List.of("raft-" + id)))
+        .exec();
+  }
+
+  List<String> ids() {
+    return List.copyOf(nodes.keySet());
+  }
+
+  String endpoint(String id) {
+    return "127.0.0.1:" + hostPorts.get(id);
+  }
+
+  List<String> endpoints() {
+    return ids().stream().map(this::endpoint).toList();
+  }
+
+  private String containerId(String id) {
+    return nodes.get(id).getContainerId();
+  }
+
+  /** The leader as the reachable members report it, if they agree on one. */
+  Optional<String> leader(KvClient client) {
+    try {
+      return client.status().getMembersList().stream()
+          .filter(m -> m.getReachable() && m.getRole() == MemberRole.LEADER)
+          .map(MemberStatus::getId)
+          .findFirst();
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  void kill(String id) {
+    LOG.info("nemesis: kill -9 {}", id);
+    docker.killContainerCmd(containerId(id)).withSignal("KILL").exec();
+  }
+
+  void stop(String id) {
+    LOG.info("nemesis: stop {}", id);
+    docker.stopContainerCmd(containerId(id)).withTimeout(20).exec();
+  }
+
+  void restart(String id) {
+    LOG.info("nemesis: start {} again", id);
+    docker.startContainerCmd(containerId(id)).exec();
+  }
+
+  void pause(String id) {
+    LOG.info("nemesis: pause {}", id);
+    docker.pauseContainerCmd(containerId(id)).exec();
+  }
+
+  void resume(String id) {
+    LOG.info("nemesis: resume {}", id);
+    docker.unpauseContainerCmd(containerId(id)).exec();
+  }
+
+  /** Cuts {@code id} off from its peers; clients still reach it. */
+  void isolate(String id) {
+    LOG.info("nemesis: isolate {} from its peers", id);
+    docker.disconnectFromNetworkCmd().withNetworkId(raftNetwork.getId()).withContainerId(containerId(id)).exec();
+  }
+
+  void heal(String id) {
+    LOG.info("nemesis: reconnect {} to its peers", id);
+    connectRaft(id);
+  }
+
+  boolean isRunning(String id) {
+    Boolean running = docker.inspectContainerCmd(containerId(id)).exec().getState().getRunning();
+    return Boolean.TRUE.equals(running);
+  }
+
+  @Override
+  public void close() {
+    for (Map.Entry<String, GenericContainer<?>> e : nodes.entrySet()) {
+      try {
+        if (isPaused(e.getKey())) {
+          resume(e.getKey());
+        }
+        e.getValue().stop();
+      } catch (RuntimeException ex) {
+        LOG.warn("could not remove container {}: {}", e.getKey(), ex.toString());
+      }
+    }
+    nodes.clear();
+    for (Network n : List.of(clientNetwork, raftNetwork)) {
+      try {
+        n.close();
+      } catch (RuntimeException ex) {
+        LOG.warn("could not remove network: {}", ex.toString());
+      }
+    }
+    try {
+      docker.removeImageCmd(image).withForce(true).exec();
+    } catch (RuntimeException ex) {
+      LOG.warn("could not remove image {}: {}", image, ex.toString());
+    }
+  }
+
+  private boolean isPaused(String id) {
+    try {
+      return Boolean.TRUE.equals(docker.inspectContainerCmd(containerId(id)).exec().getState().getPaused());
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static List<Integer> freePorts(int count) {
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      List<Integer> ports = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        ServerSocket s = new ServerSocket();
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        held.add(s);
+        ports.add(s.getLocalPort());
+      }
+      return ports;
+    } catch (IOException e) {
+      throw new IllegalStateException("no free ports", e);
+    } finally {
+      held.forEach(s -> {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // best effort
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,224 @@
+package dev.kvstore.failover;
+
+import dev.kvstore.api.DeleteResponse;
+import dev.kvstore.api.EventType;
+import dev.kvstore.api.GetResponse;
+import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.WatchResponse;
+import dev.kvstore.client.KvClient;
+import dev.kvstore.client.KvClientException;
+import dev.kvstore.client.WatchListener;
+import dev.kvstore.client.WatchOptions;
+import dev.kvstore.client.WatchSubscription;
+import dev.kvstore.failover.history.HistoryRecorder;
+import dev.kvstore.failover.history.OpType;
+import dev.kvstore.failover.history.WatchEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Concurrent clients reading, writing and deleting a few keys while faults happen, every operation
+ * recorded (invoke, then ok / fail / unknown) for the checkers, plus watchers whose events are kept.
+ *
+ * <p>Some clients fail over between all nodes, as applications do; others are pinned to one node
+ * each, so that whatever a cut-off, paused or restarted node answers is in the history too.
+ * Written values are unique, which the linearizability checker relies on.
+ */
+final class Workload implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Workload.class);
+
+  private final String keyPrefix;
+  private final List<String> keys;
+  private final HistoryRecorder recorder;
+  private final List<KvClient> clients = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private final Map<String, List<WatchEvent>> watchEvents = new LinkedHashMap<>();
+  private final List<WatchSubscription> watches = new ArrayList<>();
+  private final List<String> watchErrors = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final CountDownLatch stopped;
+  private final long seed;
+
+  /**
+   * @param keyPrefix      prefix of this run's keys, so each run starts from absent keys
+   * @param allEndpoints   every node, for the failing-over clients and the watchers
+   * @param nodeEndpoints  one endpoint per node, each gets a pinned client
+   * @param failoverClients how many clients fail over between all nodes
+   */
+  Workload(String keyPrefix, List<String> allEndpoints, List<String> nodeEndpoints, int failoverClients,
+      HistoryRecorder recorder, long seed) {
+    this.keyPrefix = keyPrefix;
+    this.keys = List.of(keyPrefix + "a", keyPrefix + "b", keyPrefix + "c");
+    this.recorder = recorder;
+    this.seed = seed;
+    for (int i = 0; i < failoverClients; i++) {
+      clients.add(KvClient.builder().endpoints(allEndpoints)
+          .requestTimeout(Duration.ofSeconds(5)).attemptTimeout(Duration.ofMillis(1500)).build());
+    }
+    for (String endpoint : nodeEndpoints) {
+      clients.add(KvClient.builder().endpoints(List.of(endpoint))
+          .requestTimeout(Duration.ofSeconds(3)).attemptTimeout(Duration.ofSeconds(3)).build());
+    }
+    this.stopped = new CountDownLatch(clients.size());
+    for (int w = 0; w < 2; w++) {
+      List<WatchEvent> events = new CopyOnWriteArrayList<>();
+      String name = "watcher-" + w;
+      watchEvents.put(name, events);
+      KvClient watchClient = KvClient.builder().endpoints(allEndpoints).build();
+      clients.add(watchClient);
+      watches.add(watchClient.watch(WatchOptions.forPrefix(keyPrefix), WatchListener.of(
+          response -> events.add(toEvent(response)),
+          error -> watchErrors.add(name + ": " + error.getMessage()))));
+    }
+  }
+
+  void start() throws InterruptedException {
+    for (WatchSubscription w : watches) {
+      if (!w.awaitCreated(Duration.ofSeconds(30))) {
+        throw new IllegalStateException("watch not established within 30s");
+      }
+    }
+    for (int p = 0; p < stopped.getCount(); p++) {
+      int process = p;
+      Thread t = new Thread(() -> loop(process), "workload-" + keyPrefix + process);
+      t.start();
+      threads.add(t);
+    }
+  }
+
+  private void loop(int process) {
+    KvClient client = clients.get(process);
+    Random random = new Random(seed * 31 + process);
+    long sequence = 0;
+    try {
+      while (running.get()) {
+        String key = keys.get(random.nextInt(keys.size()));
+        int dice = random.nextInt(100);
+        if (dice < 45) {
+          write(process, client, key, "p" + process + "-" + (++sequence));
+        } else if (dice < 55) {
+          delete(process, client, key);
+        } else {
+          read(process, client, key);
+        }
+        pace(random);
+      }
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  /** A short think time keeps two cores from drowning in client threads. */
+  private void pace(Random random) {
+    try {
+      Thread.sleep(10 + random.nextInt(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running.set(false);
+    }
+  }
+
+  private void write(int process, KvClient client, String key, String value) {
+    long op = recorder.invoke(process, OpType.WRITE, key, value);
+    try {
+      PutResponse r = client.put(key, value);
+      recorder.ok(op, null, r.getHeader().getRevision());
+    } catch (KvClientException e) {
+      record(op, e);
+    }
+  }
+
+  private void delete(int process, KvClient client, String key) {
+    long op = recorder.invoke(process, OpType.DELETE, key, null);
+    try {
+      DeleteResponse r = client.delete(key);
+      recorder.ok(op, null, r.getHeader().getRevision());
+    } catch (KvClientException e) {
+      record(op, e);
+    }
+  }
+
+  private void read(int process, KvClient client, String key) {
+    try {
+      readOrThrow(process, client, key);
+    } catch (KvClientException e) {
+      // recorded as failed; a failed read constrains nothing
+    }
+  }
+
+  /** A linearizable read, recorded like any other operation; the value, or null when absent. */
+  Optional<String> readOrThrow(int process, KvClient client, String key) {
+    long op = recorder.invoke(process, OpType.READ, key, null);
+    try {
+      GetResponse r = client.get(key);
+      String value = r.getFound() ? r.getValue().toStringUtf8() : null;
+      recorder.ok(op, value, r.getFound() ? r.getKv().getModRevision() : 0);
+      return Optional.ofNullable(value);
+    } catch (KvClientException e) {
+      recorder.fail(op);
+      throw e;
+    }
+  }
+
+  private void record(long op, KvClientException e) {
+    if (e.outcomeUnknown()) {
+      recorder.unknown(op);
+    } else {
+      recorder.fail(op);
+    }
+  }
+
+  private static WatchEvent toEvent(WatchResponse r) {
+    return r.getType() == EventType.DELETE
+        ? WatchEvent.delete(r.getKey(), r.getRevision())
+        : WatchEvent.put(r.getKey(), r.getValue().toStringUtf8(), r.getRevision());
+  }
+
+  List<String> keys() {
+    return keys;
+  }
+
+  /** Stops the clients (letting operations in flight finish) but keeps the watchers running. */
+  void stopClients() throws InterruptedException {
+    running.set(false);
+    if (!stopped.await(30, TimeUnit.SECONDS)) {
+      LOG.warn("workload threads still running after 30s");
+    }
+  }
+
+  Map<String, List<WatchEvent>> watchEvents() {
+    Map<String, List<WatchEvent>> copy = new LinkedHashMap<>();
+    watchEvents.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+    return copy;
+  }
+
+  List<String> watchErrors() {
+    return List.copyOf(watchErrors);
+  }
+
+  @Override
+  public void close() {
+    running.set(false);
+    watches.forEach(WatchSubscription::close);
+    for (Thread t : threads) {
+      try {
+        t.join(30_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    clients.forEach(KvClient::close);
+  }
+}
