@@ -2,7 +2,7 @@
 # Chooses (and if needed builds) the Java 17 runtime image that deploy/Dockerfile starts FROM,
 # and prints its name as the last line of stdout.
 #
-#   deploy/docker/build-base-image.sh [--force] [--local] [--no-pull]
+#   deploy/docker/build-base-image.sh [--force] [--local] [--no-pull] [--no-env]
 #
 # 1. The conventional public image ($KVSTORE_PUBLIC_BASE_IMAGE, default eclipse-temurin:17-jre) if it
 #    is present locally or can be pulled within $KVSTORE_PULL_TIMEOUT seconds (default 180).
@@ -11,31 +11,38 @@
 #    its jmods) plus the shared libraries it needs, /etc/passwd and /etc/group with user kvstore
 #    (uid/gid 10001), /etc/nsswitch.conf and /tmp, imported FROM scratch with `docker import`.
 #    It has no shell: use exec-form commands only.
+# 3. Writes (or updates) KVSTORE_BASE_IMAGE=<the image> in .env at the top of the repository, which
+#    `docker-compose -f docker-compose.cluster.yml ...` reads by itself (other lines are kept).
 #
 #   --force    rebuild the local image even if it exists (implies --local)
 #   --local    skip the public image; use (or build) the local one
 #   --no-pull  do not try to pull the public image (use it only if already present)
+#   --no-env   do not write .env
 set -euo pipefail
 
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PUBLIC="${KVSTORE_PUBLIC_BASE_IMAGE:-eclipse-temurin:17-jre}"
 LOCAL="${KVSTORE_LOCAL_BASE_IMAGE:-kvstore-jre:17}"
 JDK="${KVSTORE_JDK:-/usr/lib/jvm/java-17-openjdk-amd64}"
 PULL_TIMEOUT="${KVSTORE_PULL_TIMEOUT:-180}"
-# What a gRPC + Ratis server and the CLI need. jdeps cannot see ServiceLoader providers, so
-# jdk.crypto.ec (TLS), jdk.naming.dns (DNS lookups through JNDI) and jdk.localedata are listed by hand;
-# java.xml is for logback's configuration, jdk.jfr/jdk.management for netty/ratis metrics.
-MODULES="${KVSTORE_JLINK_MODULES:-java.base,java.logging,java.management,java.naming,java.sql,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.naming.dns,jdk.jfr,jdk.management,jdk.zipfs}"
+# What the node, the CLI and the healthcheck probe need (jdeps over deploy/target/image/lib, plus
+# what jdeps cannot see): java.xml for logback's configuration (also implied by java.sql), jdk.jfr
+# (netty probes it), java.management/jdk.management (Ratis metrics, JVM pause monitor), jdk.unsupported
+# (sun.misc.Unsafe for netty/protobuf/guava), and the service providers jdeps cannot find:
+# jdk.crypto.ec (TLS key exchange) and jdk.naming.dns (JNDI DNS lookups).
+MODULES="${KVSTORE_JLINK_MODULES:-java.base,java.logging,java.management,java.naming,java.sql,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.naming.dns,jdk.jfr,jdk.management}"
 # Loaded with dlopen (not listed by ldd of the JVM): netty's native epoll and tcnative need them,
 # and without them gRPC silently falls back to NIO.
 EXTRA_LIBS=(libdl.so.2 libpthread.so.0 librt.so.1 libresolv.so.2 libgcc_s.so.1 libm.so.6 libz.so.1)
 
-force=false local_only=false pull=true
+force=false local_only=false pull=true write_env=true
 for arg in "$@"; do
   case "$arg" in
     --force) force=true; local_only=true ;;
     --local) local_only=true ;;
     --no-pull) pull=false ;;
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-env) write_env=false ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "build-base-image: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -44,19 +51,37 @@ say() { echo "build-base-image: $*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 have_image() { docker image inspect "$1" > /dev/null 2>&1; }
 
+# Records the chosen image for compose in $REPO/.env, prints it on stdout, and exits.
+use() {
+  if $write_env; then
+    local envfile="$REPO/.env" tmp
+    if [[ -f "$envfile" ]] && grep -q '^KVSTORE_BASE_IMAGE=' "$envfile"; then
+      tmp="$(mktemp "$envfile.XXXXXX")"
+      sed "s|^KVSTORE_BASE_IMAGE=.*|KVSTORE_BASE_IMAGE=$1|" "$envfile" > "$tmp" && mv "$tmp" "$envfile"
+    else
+      if [[ -s "$envfile" && -n "$(tail -c 1 "$envfile")" ]]; then echo >> "$envfile"; fi
+      echo "KVSTORE_BASE_IMAGE=$1" >> "$envfile"
+    fi
+    chmod 644 "$envfile"
+    say "$envfile: KVSTORE_BASE_IMAGE=$1"
+  fi
+  echo "$1"
+  exit 0
+}
+
 docker info > /dev/null 2>&1 || die "no Docker engine answers 'docker info' (run deploy/docker/install-docker-engine.sh)"
 
 if ! $local_only; then
   if have_image "$PUBLIC"; then
     say "using $PUBLIC (present locally)"
-    echo "$PUBLIC"; exit 0
+    use "$PUBLIC"
   fi
   if $pull; then
     say "trying to pull $PUBLIC (at most ${PULL_TIMEOUT}s)"
     if timeout "$PULL_TIMEOUT" docker pull -q "$PUBLIC" > /dev/null 2> "${TMPDIR:-/tmp}/kvstore-pull.$$"; then
       rm -f "${TMPDIR:-/tmp}/kvstore-pull.$$"
       say "using $PUBLIC (pulled)"
-      echo "$PUBLIC"; exit 0
+      use "$PUBLIC"
     fi
     say "cannot pull $PUBLIC: $(head -c 300 "${TMPDIR:-/tmp}/kvstore-pull.$$" | tr '\n' ' ')"
     rm -f "${TMPDIR:-/tmp}/kvstore-pull.$$"
@@ -65,13 +90,14 @@ fi
 
 if ! $force && have_image "$LOCAL"; then
   say "using $LOCAL (already built; --force rebuilds it)"
-  echo "$LOCAL"; exit 0
+  use "$LOCAL"
 fi
 
 [[ -x "$JDK/bin/jlink" ]] || die "no jlink in $JDK (install openjdk-17-jdk-headless or set KVSTORE_JDK)"
 [[ -d "$JDK/jmods" ]] || die "no jmods in $JDK/jmods (Debian: apt-get install openjdk-17-jdk-headless)"
 "$JDK/bin/java" -version 2>&1 | grep -q 'version "17' || die "$JDK is not a Java 17 JDK"
 
+old_id="$(docker image inspect -f '{{.Id}}' "$LOCAL" 2> /dev/null || true)"
 say "building $LOCAL from $JDK (jlink + shared libraries + docker import)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/kvstore-jre.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
@@ -128,12 +154,18 @@ nogroup:x:65534:
 GROUP
 echo 'hosts: files dns' > "$ROOT/etc/nsswitch.conf"
 chmod 1777 "$ROOT/tmp"
-chown 10001:10001 "$ROOT/home/kvstore"
+tar_owner=(--numeric-owner)
+if [[ "$(id -u)" -eq 0 ]]; then
+  chown 10001:10001 "$ROOT/home/kvstore"
+else   # files must be root-owned in the image; the home directory then needs to be world-writable
+  chmod 1777 "$ROOT/home/kvstore"
+  tar_owner+=(--owner=0 --group=0)
+fi
 
 # Smoke test on the host: the runtime starts with only its own libraries.
 "$ROOT$JAVA_HOME_IMG/bin/java" -version > /dev/null 2>&1 || die "the jlink runtime does not start"
 
-tar -C "$ROOT" --numeric-owner -c . | docker import \
+tar -C "$ROOT" "${tar_owner[@]}" -c . | docker import \
   --change "ENV JAVA_HOME=$JAVA_HOME_IMG" \
   --change "ENV PATH=$JAVA_HOME_IMG/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
   --change "ENV LANG=C.UTF-8" \
@@ -142,4 +174,7 @@ tar -C "$ROOT" --numeric-owner -c . | docker import \
   - "$LOCAL" > /dev/null
 docker run --rm --pull never "$LOCAL" java -version > /dev/null 2>&1 || die "$LOCAL was built but 'java -version' fails in it"
 say "built $LOCAL ($(docker image inspect -f '{{.Size}}' "$LOCAL" | awk '{printf "%.0f MB", $1/1e6}'))"
-echo "$LOCAL"
+if [[ -n "$old_id" && "$old_id" != "$(docker image inspect -f '{{.Id}}' "$LOCAL")" ]]; then
+  docker rmi "$old_id" > /dev/null 2>&1 || true   # the replaced image, unless images still use it
+fi
+use "$LOCAL"

@@ -7,9 +7,9 @@
 # 2. the runtime jars in deploy/target/image/lib (./mvnw -B -q -pl deploy -am package -DskipTests),
 #    built when missing or with --jars;
 # 3. the base image (deploy/docker/build-base-image.sh: eclipse-temurin:17-jre if present or
-#    pullable, else a local jlink image kvstore-jre:17);
-# 4. KVSTORE_BASE_IMAGE=<that image> in .env at the top of the repository (other lines are kept),
-#    which compose reads by itself;
+#    pullable, else a local jlink image kvstore-jre:17), and
+# 4. KVSTORE_BASE_IMAGE=<that image> in .env at the top of the repository (build-base-image.sh
+#    writes it; other lines are kept), which compose reads by itself;
 # 5. the images kvstore-node:local and kvstore-cli:local, built through the compose file (skip with
 #    --no-images; `up -d` then builds the node image when it is missing).
 #
@@ -31,7 +31,7 @@ for arg in "$@"; do
     --no-images) images=false ;;
     --force-base) base_args+=(--force) ;;
     --local-base) base_args+=(--local) ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "prepare-images: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -49,21 +49,9 @@ if $jars || ! compgen -G "$LIB/kvstore-node.jar" > /dev/null; then
 fi
 [[ -f "$LIB/kvstore-node.jar" && -f "$LIB/kvstore-client.jar" ]] || die "no node/client jars in $LIB after the build"
 
-# 3. base image
-base="$("$HERE/build-base-image.sh" "${base_args[@]}" | tail -n 1)"
+# 3. + 4. base image, recorded in .env
+base="$("$HERE/build-base-image.sh" ${base_args[@]+"${base_args[@]}"} | tail -n 1)"
 [[ -n "$base" ]] || die "build-base-image.sh did not name a base image"
-
-# 4. .env (compose reads it from the directory of the compose file)
-envfile="$ROOT/.env"
-if [[ -f "$envfile" ]] && grep -q '^KVSTORE_BASE_IMAGE=' "$envfile"; then
-  tmp="$(mktemp "$envfile.XXXXXX")"
-  sed "s|^KVSTORE_BASE_IMAGE=.*|KVSTORE_BASE_IMAGE=$base|" "$envfile" > "$tmp" && mv "$tmp" "$envfile"
-else
-  [[ -s "$envfile" && -n "$(tail -c 1 "$envfile")" ]] && echo >> "$envfile"
-  echo "KVSTORE_BASE_IMAGE=$base" >> "$envfile"
-fi
-chmod 644 "$envfile"
-say "$envfile: KVSTORE_BASE_IMAGE=$base"
 
 # 5. images (node1's build makes kvstore-node:local, which node2 and node3 use too)
 if $images; then
@@ -74,11 +62,21 @@ if $images; then
   else
     die "neither docker-compose nor 'docker compose' found"
   fi
+  old_ids=()
+  for img in kvstore-node:local kvstore-cli:local; do
+    old_ids+=("$(docker image inspect -f '{{.Id}}' "$img" 2> /dev/null || true)")
+  done
   say "building kvstore-node:local and kvstore-cli:local on $base"
   # --profile makes the cli service (profile "client") buildable; both compose versions know it.
   "${compose[@]}" -f "$COMPOSE_FILE" --profile client build node1 cli > "${TMPDIR:-/tmp}/kvstore-image-build.$$.log" 2>&1 \
     || { tail -n 30 "${TMPDIR:-/tmp}/kvstore-image-build.$$.log" >&2; rm -f "${TMPDIR:-/tmp}/kvstore-image-build.$$.log"; die "image build failed (output above)"; }
   rm -f "${TMPDIR:-/tmp}/kvstore-image-build.$$.log"
+  # Remove the images these builds replaced (kept when a container still uses them).
+  for id in "${old_ids[@]}"; do
+    if [[ -n "$id" ]] && ! docker image inspect -f '{{.RepoTags}}' "$id" 2> /dev/null | grep -q 'kvstore'; then
+      docker rmi "$id" > /dev/null 2>&1 || true
+    fi
+  done
   for img in kvstore-node:local kvstore-cli:local "$base"; do
     say "  $img $(docker images --format '{{.Size}}' "$img" | head -n 1)"
   done

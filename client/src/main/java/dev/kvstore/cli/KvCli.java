@@ -228,8 +228,14 @@ public final class KvCli implements Callable<Integer>, CommandContext {
    * gRPC and Netty log through java.util.logging, whose default handler prints INFO to standard
    * error; the client logs through SLF4J. A CLI prints results, not logs, unless asked to.
    */
+  /** Held so java.util.logging keeps its level: it references loggers only weakly. */
+  private static final Logger CHANNEL_LOGGER = Logger.getLogger("io.grpc.internal.ManagedChannelImpl");
+
   private static void quietLibraries(boolean verbose) {
     Logger.getLogger("").setLevel(verbose ? Level.INFO : Level.WARNING);
+    // A node that is down makes gRPC warn with a stack trace on every reconnect attempt; the
+    // CLI's own error message (or its successful failover) says what matters.
+    CHANNEL_LOGGER.setLevel(verbose ? Level.INFO : Level.SEVERE);
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
       if (verbose) {
