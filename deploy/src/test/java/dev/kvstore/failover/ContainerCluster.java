@@ -7,9 +7,11 @@ import dev.kvstore.api.MemberRole;
 import dev.kvstore.api.MemberStatus;
 import dev.kvstore.client.KvClient;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -24,7 +27,6 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.output.Slf4jLogConsumer;
 import org.testcontainers.containers.wait.strategy.Wait;
-import org.testcontainers.images.builder.ImageFromDockerfile;
 
 /**
  * Three kvstore node containers built from {@code deploy/Dockerfile}, with the faults the suite
@@ -56,12 +58,7 @@ final class ContainerCluster implements AutoCloseable {
 
   /** Builds the image and starts n1..n3; returns once every node listens (a leader may still be electing). */
   static ContainerCluster start(Path deployDir, String baseImage) {
-    String image = new ImageFromDockerfile("kvstore-failover-test", false)
-        .withDockerfile(deployDir.resolve("Dockerfile"))
-        .withBuildArg("BASE_IMAGE", baseImage)
-        .withTarget("node")
-        .get();
-    LOG.info("built image {} from {} on base {}", image, deployDir.resolve("Dockerfile"), baseImage);
+    String image = buildImage(deployDir, baseImage);
     ContainerCluster cluster = new ContainerCluster(image);
     try {
       List<Integer> ports = freePorts(3);
@@ -76,6 +73,32 @@ final class ContainerCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Builds the node target of deploy/Dockerfile with the docker CLI, exactly as compose does (same
+   * context, same .dockerignore). docker-java's own context scanning took minutes on the deploy
+   * directory and drops the empty directory the image needs.
+   */
+  private static String buildImage(Path deployDir, String baseImage) {
+    String tag = "kvstore-failover-test:" + Long.toHexString(System.nanoTime());
+    List<String> command = List.of("docker", "build", "--quiet", "--target", "node",
+        "--build-arg", "BASE_IMAGE=" + baseImage, "-t", tag, "-f", deployDir.resolve("Dockerfile").toString(),
+        deployDir.toString());
+    try {
+      Process build = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!build.waitFor(10, TimeUnit.MINUTES) || build.exitValue() != 0) {
+        throw new IllegalStateException("image build failed: " + String.join(" ", command) + "\n" + output);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while building the image", e);
+    }
+    LOG.info("built image {} from {} on base {}", tag, deployDir.resolve("Dockerfile"), baseImage);
+    return tag;
+  }
+
   private void startNode(String id, int hostPort, String peers) {
     GenericContainer<?> c = new GenericContainer<>(image)
         .withNetwork(clientNetwork)
@@ -84,9 +107,11 @@ final class ContainerCluster implements AutoCloseable {
         .withEnv("KVSTORE_PEERS", peers)
         .withEnv("KVSTORE_RAFT_PORT", String.valueOf(RAFT_PORT))
         .withEnv("KVSTORE_CLIENT_PORT", String.valueOf(CLIENT_PORT))
+        // -Dkvstore.ratis.log=INFO shows elections and appends when a scenario needs debugging
+        .withEnv("KVSTORE_RATIS_LOG_LEVEL", System.getProperty("kvstore.ratis.log", "WARN"))
         .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
             .withPortBindings(PortBinding.parse("127.0.0.1:" + hostPort + ":" + CLIENT_PORT)))
-        .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("container." + id)).withSeparateOutputStreams())
+        .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("container." + id)))
         .waitingFor(Wait.forLogMessage(".*serving clients on.*", 1).withStartupTimeout(Duration.ofSeconds(90)));
     c.start();
     nodes.put(id, c);
@@ -166,9 +191,36 @@ final class ContainerCluster implements AutoCloseable {
     connectRaft(id);
   }
 
-  boolean isRunning(String id) {
-    Boolean running = docker.inspectContainerCmd(containerId(id)).exec().getState().getRunning();
-    return Boolean.TRUE.equals(running);
+  /** Makes every running, unpaused node print a thread dump into its log (SIGQUIT), for post-mortems. */
+  void dumpThreads() {
+    for (String id : ids()) {
+      try {
+        var state = docker.inspectContainerCmd(containerId(id)).exec().getState();
+        if (Boolean.TRUE.equals(state.getRunning()) && !Boolean.TRUE.equals(state.getPaused())) {
+          docker.killContainerCmd(containerId(id)).withSignal("QUIT").exec();
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("no thread dump of {}: {}", id, e.toString());
+      }
+    }
+  }
+
+  /** Undoes whatever fault a node is in: resumes, starts and reconnects as needed. */
+  void healAll() {
+    for (String id : ids()) {
+      var inspected = docker.inspectContainerCmd(containerId(id)).exec();
+      if (Boolean.TRUE.equals(inspected.getState().getPaused())) {
+        resume(id);
+      }
+      if (!Boolean.TRUE.equals(inspected.getState().getRunning())) {
+        restart(id);
+      }
+      boolean onRaft = inspected.getNetworkSettings().getNetworks().values().stream()
+          .anyMatch(n -> raftNetwork.getId().equals(n.getNetworkID()));
+      if (!onRaft) {
+        heal(id);
+      }
+    }
   }
 
   @Override

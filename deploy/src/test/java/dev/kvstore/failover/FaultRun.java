@@ -2,6 +2,8 @@ package dev.kvstore.failover;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.kvstore.api.MemberRole;
+import dev.kvstore.api.MemberStatus;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.client.KvClientException;
 import dev.kvstore.failover.history.AcknowledgedWritesCheck;
@@ -59,6 +61,7 @@ final class FaultRun implements AutoCloseable {
   private final KvClient observer;
   private final Path reportDir;
   private long faultNanos = -1;
+  private boolean finished;
 
   FaultRun(String scenario, ContainerCluster cluster, Path reportDir, long seed) {
     this.scenario = scenario;
@@ -69,11 +72,29 @@ final class FaultRun implements AutoCloseable {
         .requestTimeout(Duration.ofSeconds(10)).attemptTimeout(Duration.ofSeconds(2)).build();
   }
 
-  /** Starts the workload and waits until it has a baseline of successful writes. */
+  /**
+   * Waits until every node is reachable and has applied what the leader committed (a fault injected
+   * while a node is still catching up would test something else), then starts the workload and
+   * waits for a baseline of successful writes.
+   */
   FaultRun begin() throws InterruptedException {
+    for (String id : cluster.ids()) {
+      awaitCaughtUp(id, Duration.ofSeconds(90));
+    }
     workload.start();
     awaitOkWritesSince(Long.MIN_VALUE, 20, Duration.ofSeconds(60));
     return this;
+  }
+
+  /** Waits until {@code id} is reachable and has applied what the leader had committed (within a few entries). */
+  void awaitCaughtUp(String id, Duration limit) {
+    await().atMost(limit).pollInterval(Duration.ofMillis(250)).ignoreException(KvClientException.class).until(() -> {
+      List<MemberStatus> members = observer.status().getMembersList();
+      long leaderCommit = members.stream().filter(m -> m.getRole() == MemberRole.LEADER)
+          .mapToLong(MemberStatus::getCommitIndex).max().orElse(Long.MAX_VALUE);
+      return members.stream().anyMatch(m -> m.getId().equals(id) && m.getReachable()
+          && m.getAppliedIndex() >= leaderCommit - 5);
+    });
   }
 
   String leader() {
@@ -106,6 +127,7 @@ final class FaultRun implements AutoCloseable {
 
   /** Stops the clients, reads every key once more, and runs every check. */
   Outcomes finish() throws InterruptedException {
+    finished = true;
     workload.stopClients();
     Map<String, String> finalValues = new LinkedHashMap<>();
     for (String key : workload.keys()) {
@@ -157,10 +179,15 @@ final class FaultRun implements AutoCloseable {
       Files.createDirectories(reportDir);
       List<String> lines = new ArrayList<>();
       lines.add("scenario: " + scenario);
-      lines.add("linearizability: " + out.linearizability());
-      lines.add("lost writes: " + out.lostWrites());
-      lines.add("watch violations: " + out.watchViolations());
-      lines.add("watch errors: " + out.watchErrors());
+      if (out != null) {
+        lines.add("linearizability: " + out.linearizability());
+        lines.add("lost writes: " + out.lostWrites());
+        lines.add("watch violations: " + out.watchViolations());
+        lines.add("watch errors: " + out.watchErrors());
+      } else {
+        lines.add("did not finish; last client errors:");
+        lines.addAll(workload.recentErrors());
+      }
       lines.add("");
       lines.add(history.dump());
       Files.write(reportDir.resolve(scenario + "-history.txt"), lines);
@@ -171,6 +198,11 @@ final class FaultRun implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!finished) {
+      LOG.warn("{} did not finish; the clients' last errors:\n  {}", scenario,
+          String.join("\n  ", workload.recentErrors()));
+      writeReport(recorder.history(), null);
+    }
     workload.close();
     observer.close();
   }

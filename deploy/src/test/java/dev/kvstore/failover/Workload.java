@@ -47,6 +47,7 @@ final class Workload implements AutoCloseable {
   private final Map<String, List<WatchEvent>> watchEvents = new LinkedHashMap<>();
   private final List<WatchSubscription> watches = new ArrayList<>();
   private final List<String> watchErrors = new CopyOnWriteArrayList<>();
+  private final List<String> recentErrors = java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final CountDownLatch stopped;
   private final long seed;
@@ -167,12 +168,26 @@ final class Workload implements AutoCloseable {
       recorder.ok(op, value, r.getFound() ? r.getKv().getModRevision() : 0);
       return Optional.ofNullable(value);
     } catch (KvClientException e) {
+      remember(e);
       recorder.fail(op);
       throw e;
     }
   }
 
+  /** The most recent client errors, newest last, for diagnosing a run that made no progress. */
+  List<String> recentErrors() {
+    return List.copyOf(recentErrors);
+  }
+
+  private void remember(KvClientException e) {
+    recentErrors.add(Thread.currentThread().getName() + ": " + e.getMessage());
+    while (recentErrors.size() > 30) {
+      recentErrors.remove(0);
+    }
+  }
+
   private void record(long op, KvClientException e) {
+    remember(e);
     if (e.outcomeUnknown()) {
       recorder.unknown(op);
     } else {

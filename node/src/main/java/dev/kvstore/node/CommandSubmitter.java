@@ -5,9 +5,15 @@ import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.conf.RaftProperties;
@@ -19,34 +25,76 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends commands through Raft and hands back their applied results. Followers do not forward
  * writes, so this uses a Ratis client that finds the leader itself and retries (with the same
  * call id, which the leader's retry cache deduplicates) across leader changes.
+ *
+ * <p>Ratis's asynchronous client keeps its requests in one ordered window, and once a request in
+ * it fails (its retries ran out during a partition, say) the window stays failed: every later
+ * request fails at once with "is closed". So the first failure retires that client (it is closed
+ * after in-flight requests had time to finish) and later commands go through a fresh one.
  */
 final class CommandSubmitter implements AutoCloseable {
 
-  private final RaftClient client;
+  private static final Logger LOG = LoggerFactory.getLogger(CommandSubmitter.class);
 
-  CommandSubmitter(RaftGroup group, RaftProperties clientProperties, Duration retryFor) {
-    this.client = RaftClient.newBuilder()
+  private final Supplier<RaftClient> clients;
+  private final ScheduledExecutorService scheduler;
+  private final Duration retireAfter;
+  private final AtomicReference<RaftClient> current;
+  private final Set<RaftClient> retiring = ConcurrentHashMap.newKeySet();
+
+  CommandSubmitter(RaftGroup group, RaftProperties clientProperties, Duration retryFor,
+      ScheduledExecutorService scheduler) {
+    this.clients = () -> RaftClient.newBuilder()
         .setClientId(ClientId.randomId())
         .setRaftGroup(group)
         .setProperties(clientProperties)
         .setRetryPolicy(RequestTypeDependentRetryPolicy.newBuilder()
-            .setRetryPolicy(TypeCase.WRITE, RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
+            .setRetryPolicy(TypeCase.WRITE,
+                RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
             .setTimeout(TypeCase.WRITE, TimeDuration.valueOf(retryFor.toMillis(), TimeUnit.MILLISECONDS))
             .build())
         .build();
+    this.scheduler = scheduler;
+    this.retireAfter = retryFor.multipliedBy(2);
+    this.current = new AtomicReference<>(clients.get());
   }
 
   /** Completes with the command's result once applied, or exceptionally (see {@link RaftFailures}). */
   CompletableFuture<CommandResult> submit(Command command, Duration timeout) {
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
-    return client.async().send(message)
+    RaftClient client = current.get();
+    CompletableFuture<RaftClientReply> sent = client.async().send(message);
+    sent.whenComplete((reply, failure) -> {
+      if (failure != null) {
+        retire(client, failure);
+      }
+    });
+    // A dependent future carries our deadline, so Ratis's own future is never completed by us.
+    return sent.thenApply(Function.identity())
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .thenApply(CommandSubmitter::resultOf);
+  }
+
+  private void retire(RaftClient broken, Throwable why) {
+    RaftClient fresh = clients.get();
+    if (!current.compareAndSet(broken, fresh)) {
+      closeQuietly(fresh);
+      return;
+    }
+    LOG.warn("replacing the Raft client {} after a failed write ({}); it closes in {} s", broken.getId(),
+        RaftFailures.unwrap(why).toString(), retireAfter.toSeconds());
+    retiring.add(broken);
+    scheduler.schedule(() -> {
+      if (retiring.remove(broken)) {
+        closeQuietly(broken);
+      }
+    }, retireAfter.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private static CommandResult resultOf(RaftClientReply reply) {
@@ -60,8 +108,18 @@ final class CommandSubmitter implements AutoCloseable {
     }
   }
 
+  private static void closeQuietly(RaftClient client) {
+    try {
+      client.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("closing Raft client {}: {}", client.getId(), e.toString());
+    }
+  }
+
   @Override
-  public void close() throws IOException {
-    client.close();
+  public void close() {
+    closeQuietly(current.get());
+    retiring.forEach(CommandSubmitter::closeQuietly);
+    retiring.clear();
   }
 }

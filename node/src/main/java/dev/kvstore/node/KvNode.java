@@ -72,7 +72,8 @@ public final class KvNode implements AutoCloseable {
         config.raftPort(), group.getGroupId(), config.peers());
 
     member = new LocalMember(raftServer, group.getGroupId());
-    CommandSubmitter writes = new CommandSubmitter(group, RaftSettings.clientProperties(config), config.requestTimeout());
+    CommandSubmitter writes = new CommandSubmitter(group, RaftSettings.clientProperties(config), config.requestTimeout(),
+        scheduler);
     track(writes);
     PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
     track(admin);

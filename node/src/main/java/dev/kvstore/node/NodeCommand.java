@@ -93,6 +93,7 @@ public final class NodeCommand implements Callable<Integer> {
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
+    PeerNameCaching.apply();
     CommandLine cli = new CommandLine(new NodeCommand());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("kvstore-node: " + e.getMessage());

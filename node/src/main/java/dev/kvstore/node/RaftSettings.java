@@ -53,6 +53,12 @@ final class RaftSettings {
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, config.raft().logKeptAfterSnapshot());
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, config.raft().snapshotThreshold()));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.raft().logSegmentBytes()));
+    // With heartbeats on a channel of their own, a new leader whose follower lagged by a few entries
+    // got INCONSISTENCY replies to heartbeats (sent with the already advanced nextIndex) and its
+    // appender to that follower stopped sending entries: with one follower down, no more commits
+    // (seen in the container partition and pause scenarios; cf. RATIS-2242). One channel keeps
+    // heartbeats and entries in order.
+    GrpcConfigKeys.Server.setHeartbeatChannel(p, false);
     // The default append batch (4 MB) holds a maximal 1 MiB value with room to spare.
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("16MB"));
     return p;

@@ -4,6 +4,7 @@ import static dev.kvstore.node.Requests.localGet;
 import static dev.kvstore.node.Requests.put;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.WriteOutcome;
@@ -11,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -58,6 +60,26 @@ class NoQuorumTest {
 
     // a serializable read answers from local state
     assertThat(kv.get(localGet("quorum/k")).getValue().toStringUtf8()).isEqualTo("before");
+  }
+
+  @Test
+  void writesThroughTheSameNodeSucceedAgainOnceTheQuorumIsBack() {
+    cluster = TestCluster.start(3, dir, c -> c.withRequestTimeout(Duration.ofSeconds(1)));
+    String leader = cluster.awaitLeader();
+    String survivor = cluster.otherThan(leader);
+    List<String> stopped = cluster.ids().stream().filter(id -> !id.equals(survivor)).toList();
+    stopped.forEach(cluster::crashNode);
+    var kv = KvStoreGrpc.newBlockingStub(cluster.channel(survivor));
+    // several writes fail while there is no quorum, long enough for the node's Raft client to give up
+    for (int i = 0; i < 3; i++) {
+      int n = i;
+      assertThatThrownBy(() -> kv.put(put("quorum/again", "lost-" + n))).isInstanceOf(StatusRuntimeException.class);
+    }
+    stopped.forEach(cluster::startNode);
+    cluster.awaitLeader();
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(kv.put(put("quorum/again", "back")).getSuccess()).isTrue());
+    assertThat(cluster.kv(survivor).get(Requests.get("quorum/again")).getValue().toStringUtf8()).isEqualTo("back");
   }
 
   @Test
