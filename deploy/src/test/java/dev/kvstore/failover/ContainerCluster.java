@@ -1,6 +1,8 @@
 package dev.kvstore.failover;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.PortBinding;
 import dev.kvstore.api.MemberRole;
@@ -167,7 +169,22 @@ final class ContainerCluster implements AutoCloseable {
 
   void restart(String id) {
     LOG.info("nemesis: start {} again", id);
+    int since = (int) (System.currentTimeMillis() / 1000);
     docker.startContainerCmd(containerId(id)).exec();
+    followLogs(id, since);
+  }
+
+  /** The log consumer attached at creation stops when the container dies; follow the new run too. */
+  private void followLogs(String id, int sinceEpochSeconds) {
+    Logger containerLog = LoggerFactory.getLogger("container." + id);
+    docker.logContainerCmd(containerId(id)).withStdOut(true).withStdErr(true).withFollowStream(true)
+        .withSince(sinceEpochSeconds)
+        .exec(new ResultCallback.Adapter<Frame>() {
+          @Override
+          public void onNext(Frame frame) {
+            containerLog.info("{}", new String(frame.getPayload(), StandardCharsets.UTF_8).stripTrailing());
+          }
+        });
   }
 
   void pause(String id) {

@@ -136,8 +136,8 @@ class ContainerFailoverIT {
   void killTheLeaderThenRestartIt() throws Exception {
     try (FaultRun run = run("kill-leader")) {
       String leader = run.leader();
-      run.faultInjectedNow();
       cluster.kill(leader);
+      run.faultInjectedNow();
       run.awaitOkWritesAfterFault(20, RECOVERY);
       assertThat(run.leader()).isNotEqualTo(leader);
       cluster.restart(leader);
@@ -153,9 +153,10 @@ class ContainerFailoverIT {
     try (FaultRun run = run("kill-follower")) {
       String leader = run.leader();
       String follower = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
-      run.faultInjectedNow();
       cluster.kill(follower);
-      run.awaitOkWritesAfterFault(40, RECOVERY);
+      run.faultInjectedNow();
+      // enough writes while it is down that it has real catching up to do
+      run.awaitOkWritesAfterFault(150, RECOVERY);
       cluster.restart(follower);
       run.awaitCaughtUp(follower, RECOVERY);
       FaultRun.Outcomes out = run.finish();
@@ -176,8 +177,8 @@ class ContainerFailoverIT {
   void partitionTheLeaderFromBothFollowersThenHeal() throws Exception {
     try (FaultRun run = run("partition-leader")) {
       String leader = run.leader();
-      run.faultInjectedNow();
       cluster.isolate(leader);
+      run.faultInjectedNow();
       run.awaitOkWritesAfterFault(20, RECOVERY);
       await().atMost(RECOVERY).until(() -> majorityLeader(leader));
       cluster.heal(leader);
@@ -192,8 +193,8 @@ class ContainerFailoverIT {
   void pauseTheLeaderBeyondTheElectionTimeoutThenResumeIt() throws Exception {
     try (FaultRun run = run("pause-leader")) {
       String leader = run.leader();
-      run.faultInjectedNow();
       cluster.pause(leader);
+      run.faultInjectedNow();
       run.awaitOkWritesAfterFault(20, RECOVERY);
       await().atMost(RECOVERY).until(() -> majorityLeader(leader));
       cluster.resume(leader);
@@ -209,8 +210,8 @@ class ContainerFailoverIT {
   @Order(5)
   void stopAllThreeAndStartThemAgain() throws Exception {
     try (FaultRun run = run("restart-all")) {
-      run.faultInjectedNow();
       cluster.ids().forEach(cluster::kill);
+      run.faultInjectedNow();
       cluster.ids().forEach(cluster::restart);
       run.awaitOkWritesAfterFault(40, RECOVERY);
       check(run.finish(), false);
@@ -223,8 +224,8 @@ class ContainerFailoverIT {
     try (FaultRun run = run("minority-partition")) {
       String leader = run.leader();
       String minority = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
-      run.faultInjectedNow();
       cluster.isolate(minority);
+      run.faultInjectedNow();
       try (KvClient isolated = KvClient.builder().endpoints(cluster.endpoint(minority))
           .requestTimeout(Duration.ofSeconds(8)).attemptTimeout(Duration.ofSeconds(8)).build()) {
         // once it has noticed, the isolated node refuses with a clear status within its bounded wait
@@ -243,7 +244,7 @@ class ContainerFailoverIT {
     KvClientException e = catchThrowableOfType(KvClientException.class, call);
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     assertThat(e).as("the isolated node answered").isNotNull();
-    assertThat(e.code()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(e.code()).as("after %d ms: %s", tookMs, e.getMessage()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(e.getMessage()).containsAnyOf("no leader", "quorum");
     assertThat(tookMs).as("bounded wait").isLessThan(9_000);
   }

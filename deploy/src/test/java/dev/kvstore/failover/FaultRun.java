@@ -105,7 +105,10 @@ final class FaultRun implements AutoCloseable {
     return observer;
   }
 
-  /** Marks the moment the fault is injected; the unavailability window is measured from it. */
+  /**
+   * Marks the moment the fault took effect (call it when the nemesis call returned: writes still
+   * complete while Docker carries it out); the unavailability window is measured from it.
+   */
   void faultInjectedNow() {
     faultNanos = System.nanoTime();
   }

@@ -5,14 +5,15 @@ import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
@@ -22,6 +23,7 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
@@ -44,41 +46,63 @@ final class CommandSubmitter implements AutoCloseable {
 
   private final Supplier<RaftClient> clients;
   private final ScheduledExecutorService scheduler;
+  private final Executor raftCalls;
   private final Duration retireAfter;
   private final AtomicReference<RaftClient> current;
   private final Set<RaftClient> retiring = ConcurrentHashMap.newKeySet();
 
+  /**
+   * @param leaderHint the leader this node currently knows, if any: a new Ratis client otherwise
+   *                   starts with the first peer of the group, which may be the very node that is
+   *                   paused or cut off, and would spend its first attempts timing out there
+   */
   CommandSubmitter(RaftGroup group, RaftProperties clientProperties, Duration retryFor,
-      ScheduledExecutorService scheduler) {
-    this.clients = () -> RaftClient.newBuilder()
-        .setClientId(ClientId.randomId())
-        .setRaftGroup(group)
-        .setProperties(clientProperties)
-        .setRetryPolicy(RequestTypeDependentRetryPolicy.newBuilder()
-            .setRetryPolicy(TypeCase.WRITE,
-                RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
-            .setTimeout(TypeCase.WRITE, TimeDuration.valueOf(retryFor.toMillis(), TimeUnit.MILLISECONDS))
-            .build())
-        .build();
+      Supplier<Optional<RaftPeerId>> leaderHint, ScheduledExecutorService scheduler, Executor raftCalls) {
+    this.clients = () -> {
+      RaftClient.Builder builder = RaftClient.newBuilder()
+          .setClientId(ClientId.randomId())
+          .setRaftGroup(group)
+          .setProperties(clientProperties)
+          .setRetryPolicy(RequestTypeDependentRetryPolicy.newBuilder()
+              .setRetryPolicy(TypeCase.WRITE,
+                  RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
+              .setTimeout(TypeCase.WRITE, TimeDuration.valueOf(retryFor.toMillis(), TimeUnit.MILLISECONDS))
+              .build());
+      leaderHint.get().ifPresent(builder::setLeaderId);
+      return builder.build();
+    };
     this.scheduler = scheduler;
+    this.raftCalls = raftCalls;
     this.retireAfter = retryFor.multipliedBy(2);
     this.current = new AtomicReference<>(clients.get());
   }
 
-  /** Completes with the command's result once applied, or exceptionally (see {@link RaftFailures}). */
+  /**
+   * Completes with the command's result once applied, or exceptionally (see {@link RaftFailures}),
+   * at the latest after {@code timeout}: the deadline is armed before Ratis is called, because the
+   * call itself can block (a full ordered window, a peer connection being replaced).
+   */
   CompletableFuture<CommandResult> submit(Command command, Duration timeout) {
+    CompletableFuture<RaftClientReply> reply = new CompletableFuture<RaftClientReply>()
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
-    RaftClient client = current.get();
-    CompletableFuture<RaftClientReply> sent = client.async().send(message);
-    sent.whenComplete((reply, failure) -> {
-      if (failure != null) {
-        retire(client, failure);
+    raftCalls.execute(() -> {
+      RaftClient client = current.get();
+      try {
+        client.async().send(message).whenComplete((r, failure) -> {
+          if (failure != null) {
+            retire(client, failure);
+            reply.completeExceptionally(failure);
+          } else {
+            reply.complete(r);
+          }
+        });
+      } catch (RuntimeException e) {
+        retire(client, e);
+        reply.completeExceptionally(e);
       }
     });
-    // A dependent future carries our deadline, so Ratis's own future is never completed by us.
-    return sent.thenApply(Function.identity())
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .thenApply(CommandSubmitter::resultOf);
+    return reply.thenApply(CommandSubmitter::resultOf);
   }
 
   private void retire(RaftClient broken, Throwable why) {

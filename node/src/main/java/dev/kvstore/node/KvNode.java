@@ -55,6 +55,8 @@ public final class KvNode implements AutoCloseable {
     track(() -> shutdown(watchSenders));
     ExecutorService blockingCalls = Executors.newCachedThreadPool(NodeThreads.named(config.nodeId() + "-admin"));
     track(() -> shutdown(blockingCalls));
+    ExecutorService raftCalls = Executors.newFixedThreadPool(4, NodeThreads.named(config.nodeId() + "-raft-calls"));
+    track(() -> shutdown(raftCalls));
 
     WatchHub hub = new WatchHub(config.watch().historyEvents(), config.watch().historyBytes(),
         config.watch().queueCapacity());
@@ -72,8 +74,9 @@ public final class KvNode implements AutoCloseable {
         config.raftPort(), group.getGroupId(), config.peers());
 
     member = new LocalMember(raftServer, group.getGroupId());
+    LocalMember self = member;
     CommandSubmitter writes = new CommandSubmitter(group, RaftSettings.clientProperties(config), config.requestTimeout(),
-        scheduler);
+        () -> self.isRunning() ? self.leaderId().map(RaftPeerId::valueOf) : Optional.empty(), scheduler, raftCalls);
     track(writes);
     PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
     track(admin);
@@ -90,7 +93,7 @@ public final class KvNode implements AutoCloseable {
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .addService(new KvStoreService(stateMachine.readView(), hub, writes, new ReadIndexBarrier(member, scheduler),
+        .addService(new KvStoreService(stateMachine.readView(), hub, writes, new ReadIndexBarrier(member, scheduler, raftCalls),
             failures, headers, new RequestBudget(config.requestTimeout()), watchSenders))
         .addService(new MaintenanceService(group, member, admin, headers, blockingCalls))
         .addService(health.getHealthService())

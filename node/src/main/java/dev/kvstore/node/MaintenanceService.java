@@ -28,7 +28,7 @@ import org.apache.ratis.protocol.RaftPeer;
  */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
-  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
 
   private final RaftGroup group;
   private final LocalMember member;

@@ -67,7 +67,9 @@ final class RaftSettings {
   /** Properties of the node's own Raft clients (writes to the leader, admin calls to peers). */
   static RaftProperties clientProperties(NodeConfig config) {
     RaftProperties p = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(1000, config.raft().electionTimeout().toMillis() * 2)));
+    // One election timeout: a paused or cut-off leader still accepts connections, and each attempt
+    // sent there costs this long before the client tries the next peer.
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(config.raft().electionTimeout().toMillis()));
     // Requests beyond this many in flight block the submitting thread inside Ratis.
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 2048);
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("16MB"));

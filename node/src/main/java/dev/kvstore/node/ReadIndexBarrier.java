@@ -3,6 +3,7 @@ package dev.kvstore.node;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,20 +29,26 @@ final class ReadIndexBarrier {
 
   private final LocalMember member;
   private final ScheduledExecutorService scheduler;
+  private final Executor raftCalls;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
 
-  ReadIndexBarrier(LocalMember member, ScheduledExecutorService scheduler) {
+  /**
+   * @param raftCalls where calls into Ratis run: they can block (Ratis locks its peer connections
+   *                  while it replaces them), and a caller must get its answer at the deadline anyway
+   */
+  ReadIndexBarrier(LocalMember member, ScheduledExecutorService scheduler, Executor raftCalls) {
     this.member = member;
     this.scheduler = scheduler;
+    this.raftCalls = raftCalls;
   }
 
   /** Completes when reads may proceed, or exceptionally (with a TimeoutException) after {@code timeout}. */
   CompletableFuture<Void> await(Duration timeout) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
+    CompletableFuture<Void> done = new CompletableFuture<Void>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     long deadline = System.nanoTime() + timeout.toNanos();
-    attempt(done, deadline);
-    return done.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    raftCalls.execute(() -> attempt(done, deadline));
+    return done;
   }
 
   private void attempt(CompletableFuture<Void> done, long deadline) {
@@ -77,7 +84,7 @@ final class ReadIndexBarrier {
       done.completeExceptionally(new TimeoutException("read index not confirmed: " + cause.getMessage()));
       return;
     }
-    scheduler.schedule(() -> attempt(done, deadline), RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
+    scheduler.schedule(() -> raftCalls.execute(() -> attempt(done, deadline)), RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
   }
 
   private RaftClientRequest request() {
