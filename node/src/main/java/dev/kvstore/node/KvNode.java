@@ -85,6 +85,8 @@ public final class KvNode implements AutoCloseable {
     RaftFailures failures = new RaftFailures(member);
     HealthStatusManager health = new HealthStatusManager();
     NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
+    // Two maximum election timeouts: long enough for an election, short enough to matter.
+    track(new LeaderlessWatchGuard(member, hub, config.raft().electionTimeout().multipliedBy(4), scheduler));
 
     clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.clientPort()))
         .maxInboundMessageSize(RequestLimits.MAX_INBOUND_MESSAGE_BYTES)

@@ -13,7 +13,6 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
-import org.apache.ratis.protocol.exceptions.RaftException;
 
 /**
  * Makes a linearizable read safe on this node: completes once this node has applied everything
@@ -73,9 +72,12 @@ final class ReadIndexBarrier {
     });
   }
 
-  /** No leader yet, leader changed, or a snapshot is being installed: all pass; try again until the deadline. */
+  /**
+   * No leader yet, a leader change, a connection to the leader being re-established, a snapshot
+   * being installed: all pass, so try again until the deadline. Only a closing local server is final.
+   */
   private void retryOrFail(CompletableFuture<Void> done, long deadline, Throwable cause) {
-    if (cause instanceof AlreadyClosedException || !(cause instanceof RaftException || cause instanceof IOException)) {
+    if (cause instanceof AlreadyClosedException) {
       done.completeExceptionally(cause);
       return;
     }

@@ -155,7 +155,7 @@ final class WatchStream {
     Status status = switch (why.reason()) {
       case OVERFLOW -> Status.RESOURCE_EXHAUSTED.withDescription(why.message() + "; watch again from revision " + resume);
       case COMPACTED -> Status.OUT_OF_RANGE.withDescription(why.message());
-      case RESET, SHUTDOWN -> Status.UNAVAILABLE.withDescription(why.message() + "; watch again from revision " + resume);
+      case RESET, SHUTDOWN, LEADER_LOST -> Status.UNAVAILABLE.withDescription(why.message() + "; watch again from revision " + resume);
       case CLOSED -> null;
     };
     if (status == null) {

@@ -83,6 +83,42 @@ class NoQuorumTest {
   }
 
   @Test
+  void watchesOnANodeWithoutLeaderEndSoClientsMoveElsewhere() throws Exception {
+    cluster = TestCluster.start(3, dir);
+    String leader = cluster.awaitLeader();
+    String survivor = cluster.otherThan(leader);
+    var ended = new java.util.concurrent.CompletableFuture<Throwable>();
+    try (io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation()) {
+      ctx.run(() -> KvStoreGrpc.newStub(cluster.channel(survivor)).watch(
+          dev.kvstore.api.WatchRequest.newBuilder().setKey("quorum/watched").build(),
+          new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(dev.kvstore.api.WatchResponse value) {
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              ended.complete(t);
+            }
+
+            @Override
+            public void onCompleted() {
+              ended.complete(null);
+            }
+          }));
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> cluster.node(survivor).stateMachine().watchHub().activeWatches() == 1);
+      cluster.ids().stream().filter(id -> !id.equals(survivor)).forEach(cluster::crashNode);
+
+      Throwable why = ended.get(30, TimeUnit.SECONDS);
+      assertThat(why).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(e.getStatus().getDescription()).contains("no leader").contains("watch again on another node");
+      });
+    }
+  }
+
+  @Test
   void aCallerDeadlineShorterThanTheRequestTimeoutIsHonoured() {
     cluster = TestCluster.start(3, dir);
     String leader = cluster.awaitLeader();

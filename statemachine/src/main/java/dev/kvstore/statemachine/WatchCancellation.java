@@ -19,6 +19,8 @@ public record WatchCancellation(Reason reason, String message) {
     RESET,
     /** The node is shutting down. */
     SHUTDOWN,
+    /** The node has had no leader for a while, so it may be cut off and miss changes. */
+    LEADER_LOST,
     /** The watcher itself closed the watch. */
     CLOSED
   }
