@@ -58,6 +58,9 @@ class LocalClusterScriptIT {
     repo = Path.of(System.getProperty("kvstore.repo.root", "..")).toRealPath();
     clientBase = freeRange(3);
     int raftBase = freeRange(3);
+    while (Math.abs(raftBase - clientBase) < 3) {
+      raftBase = freeRange(3);
+    }
     shell = new ProcessRun(repo, Map.of(
         "KVSTORE_CLUSTER_DIR", clusterDir.toString(),
         "KVSTORE_CLIENT_PORT_BASE", String.valueOf(clientBase),
