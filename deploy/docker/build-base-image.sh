@@ -11,6 +11,8 @@
 #    its jmods) plus the shared libraries it needs, /etc/passwd and /etc/group with user kvstore
 #    (uid/gid 10001), /etc/nsswitch.conf and /tmp, imported FROM scratch with `docker import`.
 #    It has no shell: use exec-form commands only.
+# Builds the jars first when deploy/target/image/lib is missing, so that compose can build the
+# node image right after this script on a clean clone.
 # 3. Writes (or updates) KVSTORE_BASE_IMAGE=<the image> in .env at the top of the repository, which
 #    `docker-compose -f docker-compose.cluster.yml ...` reads by itself (other lines are kept).
 #
@@ -50,6 +52,13 @@ done
 say() { echo "build-base-image: $*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 have_image() { docker image inspect "$1" > /dev/null 2>&1; }
+
+# After this script, `docker-compose -f docker-compose.cluster.yml up -d` builds the node image
+# from the jars in deploy/target/image/lib: lay them out when a clean clone has none yet.
+if [[ ! -d "$REPO/deploy/target/image/lib" ]]; then
+  say "building the jars the image needs (./mvnw package; the first time takes a few minutes)"
+  (cd "$REPO" && ./mvnw -B -q -pl deploy -am package -DskipTests) >&2 || die "building the jars failed"
+fi
 
 # Records the chosen image for compose in $REPO/.env, prints it on stdout, and exits.
 use() {

@@ -73,9 +73,9 @@ final class FailoverCaller {
         AttemptFailure failure = AttemptFailure.of(endpoint, normalized(e.getStatus()), tracer);
         mayHaveApplied |= failure.mayHaveApplied();
         if (!RETRYABLE.contains(failure.status().getCode())) {
-          // A server's own answer is final (it has seen the request id, so an earlier attempt's
-          // effect would have been reported); a local failure such as an interrupt is not.
-          boolean unknown = write && !tracer.serverAnswered() && mayHaveApplied;
+          // An earlier attempt may still be in flight inside Raft on another node, so a later
+          // refusal does not undo it; only a request rejected as invalid can never have applied.
+          boolean unknown = write && mayHaveApplied && failure.status().getCode() != Status.Code.INVALID_ARGUMENT;
           throw rejected(rpc, failure, unknown, e);
         }
         log.debug("{} attempt {} failed: {}", rpc, attempts, failure.describe());

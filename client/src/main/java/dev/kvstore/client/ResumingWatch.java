@@ -58,6 +58,7 @@ final class ResumingWatch implements WatchSubscription {
   private int position;
   private boolean streamCreated;
   private boolean createTimedOut;
+  private int outOfRangeAnswers;
   private ScheduledFuture<?> createTimer;
   /** Highest revision delivered, or below which nothing is wanted; -1 while unknown. */
   private long floor;
@@ -182,6 +183,7 @@ final class ResumingWatch implements WatchSubscription {
     cancelCreateTimer();
     rotation.succeeded(position);
     backoff.reset();
+    outOfRangeAnswers = 0;
     if (createdRevision < 0) {
       createdRevision = response.getHeader().getRevision();
       if (floor < 0) {
@@ -215,7 +217,10 @@ final class ResumingWatch implements WatchSubscription {
     }
     String what = endpoint + " " + code
         + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
-    if (!RESUMABLE.contains(code)) {
+    // A node that restarted or installed a snapshot no longer holds the history this watch needs,
+    // but another node may: only when every endpoint says so is the history gone.
+    boolean historyElsewhere = code == Status.Code.OUT_OF_RANGE && ++outOfRangeAnswers < rotation.size();
+    if (!RESUMABLE.contains(code) && !historyElsewhere) {
       fail(new KvClientException(code, "watch on '" + options.key() + "' failed: " + what, false,
           status.asRuntimeException()));
       return;

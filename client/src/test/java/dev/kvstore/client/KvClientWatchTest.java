@@ -176,6 +176,25 @@ class KvClientWatchTest {
   }
 
   @Test
+  void aNodeWithoutTheHistoryIsSkippedWhenAnotherHasIt() throws Exception {
+    FakeKvServer first = node("n1");
+    FakeKvServer second = node("n2");
+    KvClient client = client(first.endpoint(), second.endpoint());
+    watch(client, WatchOptions.forKey("k"));
+    put("k", "1");
+    await().atMost(WAIT).until(() -> listener.events.size() == 1);
+
+    // n1 drops the stream; n2, next in line, restarted and lost its history; n1 still has it
+    second.failNext("Watch", Status.OUT_OF_RANGE.withDescription("revision 2 is no longer retained on this node"));
+    first.breakWatches(Status.UNAVAILABLE);
+    put("k", "2");
+
+    await().atMost(WAIT).until(() -> listener.events.size() == 2);
+    assertThat(listener.errors).isEmpty();
+    assertThat(listener.revisions()).containsExactly(1L, 2L);
+  }
+
+  @Test
   void compactedHistoryEndsTheWatchWithAnError() throws Exception {
     FakeKvServer only = node("n1");
     KvClient client = client(only.endpoint());

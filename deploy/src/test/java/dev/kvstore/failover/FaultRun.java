@@ -43,9 +43,6 @@ final class FaultRun implements AutoCloseable {
   record Outcomes(String scenario, int operations, long ok, long failed, long unknown, Long unavailableMs,
       CheckResult linearizability, List<String> lostWrites, List<String> watchViolations, List<String> watchErrors) {
 
-    boolean clean() {
-      return linearizability.isLinearizable() && lostWrites.isEmpty() && watchViolations.isEmpty();
-    }
 
     String summary() {
       return String.format("| %s | %d | %d | %d | %d | %s | %s | %d | %d |", scenario, operations, ok, failed, unknown,
@@ -105,6 +102,11 @@ final class FaultRun implements AutoCloseable {
     return observer;
   }
 
+  /** The run's workload, for scenario-specific operations that must be in the history too. */
+  Workload workload() {
+    return workload;
+  }
+
   /**
    * Marks the moment the fault took effect (call it when the nemesis call returned: writes still
    * complete while Docker carries it out); the unavailability window is measured from it.
@@ -149,7 +151,8 @@ final class FaultRun implements AutoCloseable {
 
     CheckResult linearizable = new LinearizabilityChecker().check(history);
     List<String> lost = AcknowledgedWritesCheck.check(history, finalValues);
-    List<String> watch = WatchHistoryCheck.check(workload.watchEvents(), history);
+    List<String> watch = new ArrayList<>(WatchHistoryCheck.check(workload.watchEvents(), history));
+    watch.addAll(WatchHistoryCheck.missingWrites(workload.watchEvents(), history));
     List<Operation> ops = history.operations();
     Outcomes out = new Outcomes(scenario, ops.size(),
         count(ops, Outcome.OK), count(ops, Outcome.FAIL), count(ops, Outcome.UNKNOWN), unavailableMs(ops),

@@ -49,6 +49,7 @@ final class Workload implements AutoCloseable {
   private final List<String> watchErrors = new CopyOnWriteArrayList<>();
   private final List<String> recentErrors = java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicBoolean running = new AtomicBoolean(true);
+  private final int workers;
   private final CountDownLatch stopped;
   private final long seed;
 
@@ -72,7 +73,8 @@ final class Workload implements AutoCloseable {
       clients.add(KvClient.builder().endpoints(List.of(endpoint))
           .requestTimeout(Duration.ofSeconds(3)).attemptTimeout(Duration.ofSeconds(3)).build());
     }
-    this.stopped = new CountDownLatch(clients.size());
+    this.workers = clients.size();
+    this.stopped = new CountDownLatch(workers);
     for (int w = 0; w < 2; w++) {
       List<WatchEvent> events = new CopyOnWriteArrayList<>();
       String name = "watcher-" + w;
@@ -91,7 +93,7 @@ final class Workload implements AutoCloseable {
         throw new IllegalStateException("watch not established within 30s");
       }
     }
-    for (int p = 0; p < stopped.getCount(); p++) {
+    for (int p = 0; p < workers; p++) {
       int process = p;
       Thread t = new Thread(() -> loop(process), "workload-" + keyPrefix + process);
       t.start();
@@ -132,12 +134,22 @@ final class Workload implements AutoCloseable {
   }
 
   private void write(int process, KvClient client, String key, String value) {
+    try {
+      writeOrThrow(process, client, key, value);
+    } catch (KvClientException e) {
+      // recorded as failed or unknown
+    }
+  }
+
+  /** A write recorded like any other; the failure is rethrown for callers that check it. */
+  void writeOrThrow(int process, KvClient client, String key, String value) {
     long op = recorder.invoke(process, OpType.WRITE, key, value);
     try {
       PutResponse r = client.put(key, value);
       recorder.ok(op, null, r.getHeader().getRevision());
     } catch (KvClientException e) {
       record(op, e);
+      throw e;
     }
   }
 

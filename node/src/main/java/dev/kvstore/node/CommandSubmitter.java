@@ -24,6 +24,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
@@ -82,7 +83,7 @@ final class CommandSubmitter implements AutoCloseable {
    * at the latest after {@code timeout}: the deadline is armed before Ratis is called, because the
    * call itself can block (a full ordered window, a peer connection being replaced).
    */
-  CompletableFuture<CommandResult> submit(Command command, Duration timeout) {
+  CompletableFuture<Applied> submit(Command command, Duration timeout) {
     CompletableFuture<RaftClientReply> reply = new CompletableFuture<RaftClientReply>()
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
@@ -91,7 +92,10 @@ final class CommandSubmitter implements AutoCloseable {
       try {
         client.async().send(message).whenComplete((r, failure) -> {
           if (failure != null) {
-            retire(client, failure);
+            // A state machine's refusal is an answer, not a broken window.
+            if (!(RaftFailures.unwrap(failure) instanceof StateMachineException)) {
+              retire(client, failure);
+            }
             reply.completeExceptionally(failure);
           } else {
             reply.complete(r);
@@ -102,8 +106,16 @@ final class CommandSubmitter implements AutoCloseable {
         reply.completeExceptionally(e);
       }
     });
-    return reply.thenApply(CommandSubmitter::resultOf);
+    return reply.thenApply(r -> new Applied(resultOf(r), r.getLogIndex()));
   }
+
+  /**
+   * A command's result and the log index of its entry.
+   *
+   * @param result   what applying the command produced
+   * @param logIndex where the command sits in the Raft log
+   */
+  record Applied(CommandResult result, long logIndex) {}
 
   private void retire(RaftClient broken, Throwable why) {
     RaftClient fresh = clients.get();

@@ -57,6 +57,8 @@ public final class KvNode implements AutoCloseable {
     track(() -> shutdown(blockingCalls));
     ExecutorService raftCalls = Executors.newFixedThreadPool(4, NodeThreads.named(config.nodeId() + "-raft-calls"));
     track(() -> shutdown(raftCalls));
+    ExecutorService responses = Executors.newFixedThreadPool(4, NodeThreads.named(config.nodeId() + "-responses"));
+    track(() -> shutdown(responses));
 
     WatchHub hub = new WatchHub(config.watch().historyEvents(), config.watch().historyBytes(),
         config.watch().queueCapacity());
@@ -96,11 +98,14 @@ public final class KvNode implements AutoCloseable {
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .addService(new KvStoreService(stateMachine.readView(), hub, writes, new ReadIndexBarrier(member, scheduler, raftCalls),
-            failures, headers, new RequestBudget(config.requestTimeout()), watchSenders))
+            failures, headers, new RequestBudget(config.requestTimeout()), stateMachine.appliedIndex(), responses,
+            watchSenders))
         .addService(new MaintenanceService(group, member, admin, headers, blockingCalls))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
+    // Tracked before it starts: a failed start may still hold threads that must be released.
+    track(() -> clientServer.shutdownNow());
     try {
       clientServer.start();
     } catch (IOException e) {
@@ -161,15 +166,16 @@ public final class KvNode implements AutoCloseable {
     return member.isRunning() && member.role() == MemberRole.LEADER;
   }
 
+  /** False once the Raft server has stopped, whether asked to or on its own. */
+  public boolean isRaftRunning() {
+    return member.isRunning();
+  }
+
   /** Index of the last log entry applied to this node's state machine. */
   public long appliedIndex() {
     return member.appliedIndex();
   }
 
-  /** Index of the last committed log entry this node knows of. */
-  public long commitIndex() {
-    return member.commitIndex();
-  }
 
   private void stopClientServer(NodeHealth nodeHealth) throws InterruptedException {
     nodeHealth.close();

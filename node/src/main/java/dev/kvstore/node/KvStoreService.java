@@ -13,6 +13,8 @@ import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.RequestId;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
+import dev.kvstore.api.WriteOutcome;
+import dev.kvstore.statemachine.AppliedIndex;
 import dev.kvstore.statemachine.KvReadView;
 import dev.kvstore.statemachine.RangeResult;
 import dev.kvstore.statemachine.WatchHub;
@@ -26,8 +28,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -44,10 +46,17 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   private final RaftFailures failures;
   private final ResponseHeaders headers;
   private final RequestBudget budget;
+  private final AppliedIndex appliedIndex;
+  private final Executor responses;
   private final Executor watchExecutor;
 
+  /**
+   * @param responses where answers are built: read barriers and applied-index waits complete on
+   *                  Ratis threads (the apply thread among them), which must not build responses
+   */
   KvStoreService(KvReadView view, WatchHub hub, CommandSubmitter writes, ReadIndexBarrier reads,
-      RaftFailures failures, ResponseHeaders headers, RequestBudget budget, Executor watchExecutor) {
+      RaftFailures failures, ResponseHeaders headers, RequestBudget budget, AppliedIndex appliedIndex,
+      Executor responses, Executor watchExecutor) {
     this.view = view;
     this.hub = hub;
     this.writes = writes;
@@ -55,6 +64,8 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
     this.failures = failures;
     this.headers = headers;
     this.budget = budget;
+    this.appliedIndex = appliedIndex;
+    this.responses = responses;
     this.watchExecutor = watchExecutor;
   }
 
@@ -148,34 +159,43 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
 
   private <T> void write(Command command, StreamObserver<T> out, Function<CommandResult, T> respond) {
     Duration wait = budget.forCurrentCall();
-    writes.submit(command, wait).whenComplete((result, error) -> {
+    long deadline = System.nanoTime() + wait.toNanos();
+    writes.submit(command, wait).whenComplete((applied, error) -> {
       if (error != null) {
         out.onError(failures.forWrite(error, wait));
-      } else if (!result.getError().isEmpty()) {
-        out.onError(Status.INVALID_ARGUMENT.withDescription(result.getError()).asRuntimeException());
+      } else if (!applied.result().getError().isEmpty()) {
+        out.onError(Status.INVALID_ARGUMENT.withDescription(applied.result().getError()).asRuntimeException());
       } else {
-        reply(out, () -> respond.apply(result));
+        // The leader applied it; answer once this node has too, so a read here sees the write. The
+        // write is committed either way: if this node lags past the deadline, answer regardless.
+        long left = Math.max(0, deadline - System.nanoTime());
+        appliedIndex.reached(applied.logIndex())
+            .completeOnTimeout(null, left, TimeUnit.NANOSECONDS)
+            .thenRunAsync(() -> reply(out, () -> respond.apply(applied.result()), true), responses);
       }
     });
   }
 
   private <T> void read(ReadConsistency consistency, StreamObserver<T> out, Supplier<T> respond) {
     if (consistency == ReadConsistency.SERIALIZABLE) {
-      reply(out, respond);
+      reply(out, respond, false);
       return;
     }
     Duration wait = budget.forCurrentCall();
-    CompletableFuture<Void> barrier = reads.await(wait);
-    barrier.whenComplete((ignored, error) -> {
+    reads.await(wait).whenCompleteAsync((ignored, error) -> {
       if (error != null) {
         out.onError(failures.forRead(error, wait));
       } else {
-        reply(out, respond);
+        reply(out, respond, false);
       }
-    });
+    }, responses);
   }
 
-  private static <T> void reply(StreamObserver<T> out, Supplier<T> respond) {
+  /**
+   * Sends the response {@code respond} builds. A write that could not be answered was applied all
+   * the same, so its error carries the {@link WriteOutcome} trailer.
+   */
+  private static <T> void reply(StreamObserver<T> out, Supplier<T> respond, boolean appliedWrite) {
     T response;
     try {
       response = respond.get();
@@ -183,8 +203,8 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
       out.onError(e);
       return;
     } catch (RuntimeException e) {
-      out.onError(Status.UNAVAILABLE.withDescription("node cannot answer: " + e.getMessage()).withCause(e)
-          .asRuntimeException());
+      Status status = Status.UNAVAILABLE.withDescription("node cannot answer: " + e.getMessage()).withCause(e);
+      out.onError(appliedWrite ? status.asRuntimeException(WriteOutcome.unknown()) : status.asRuntimeException());
       return;
     }
     out.onNext(response);

@@ -3,8 +3,11 @@ package dev.kvstore.node;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -26,10 +29,12 @@ import picocli.CommandLine.Option;
         "  kvstore-node --node-id n1 --peers n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003 \\",
         "               --client-port 50051 --data-dir data/n1",
         "",
-        "Exit codes: 0 stopped cleanly, 1 failed at runtime, 2 bad configuration."})
+        "Exit codes: 0 stopped, 1 failed at runtime (e.g. the Raft server stopped on its own), 2 bad",
+        "configuration. Stopped by a signal, the JVM reports 128 + signal (143 for SIGTERM)."})
 public final class NodeCommand implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
+  private static final long START_WAIT_SECONDS = 120;
 
   @Option(names = "--node-id", paramLabel = "ID", required = true, defaultValue = "${env:KVSTORE_NODE_ID}",
       description = "This node's id; must appear in --peers. Env: KVSTORE_NODE_ID")
@@ -94,12 +99,17 @@ public final class NodeCommand implements Callable<Integer> {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     PeerNameCaching.apply();
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with its error handling: configuration errors exit 2, other failures 1. */
+  static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new NodeCommand());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("kvstore-node: " + e.getMessage());
       return e instanceof IllegalArgumentException ? 2 : 1;
     });
-    System.exit(cli.execute(args));
+    return cli;
   }
 
   NodeConfig toConfig() {
@@ -116,14 +126,35 @@ public final class NodeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     NodeConfig config = toConfig();
-    KvNode node = KvNode.start(config);
-    CountDownLatch stopped = new CountDownLatch(1);
+    CompletableFuture<KvNode> started = new CompletableFuture<>();
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    // Registered before the node starts, so a SIGTERM during a long log replay still stops it cleanly.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("{}: stop requested", config.nodeId());
-      node.close();
-      stopped.countDown();
+      stopRequested.countDown();
+      try {
+        started.get(START_WAIT_SECONDS, TimeUnit.SECONDS).close();
+      } catch (Exception notStarted) {
+        LOG.info("{}: stopping before the node finished starting: {}", config.nodeId(), notStarted.toString());
+      }
     }, "shutdown"));
-    stopped.await();
+    KvNode node;
+    try {
+      node = KvNode.start(config);
+    } catch (Exception e) {
+      started.completeExceptionally(e);
+      throw e;
+    }
+    started.complete(node);
+    // A Raft server that stops on its own (a failed disk, say) leaves a process that answers only
+    // errors; exiting lets a supervisor (systemd, Docker's restart policy) start a fresh one.
+    while (!stopRequested.await(1, TimeUnit.SECONDS)) {
+      if (!node.isRaftRunning()) {
+        LOG.error("{}: the Raft server stopped unexpectedly; exiting", config.nodeId());
+        node.close();
+        return 1;
+      }
+    }
     return 0;
   }
 
@@ -136,12 +167,15 @@ public final class NodeCommand implements Callable<Integer> {
     }
   }
 
-  /** Accepts 500ms, 5s, 2m or an ISO-8601 duration such as PT5S. */
+  /** Accepts 500ms, 5s, 1.5s, 2m, 1h or an ISO-8601 duration such as PT5S. */
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
-      String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+      String v = value.trim().toLowerCase(Locale.ROOT);
       try {
+        if (v.startsWith("p")) {
+          return Duration.parse(v.toUpperCase(Locale.ROOT));
+        }
         if (v.endsWith("ms")) {
           return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
         }
@@ -149,9 +183,12 @@ public final class NodeCommand implements Callable<Integer> {
           return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
         }
         if (v.endsWith("m")) {
-          return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60);
+          return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
         }
-        return Duration.parse(value.trim().toUpperCase(java.util.Locale.ROOT));
+        if (v.endsWith("h")) {
+          return Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
+        }
+        throw new IllegalArgumentException("no unit");
       } catch (RuntimeException e) {
         throw new CommandLine.TypeConversionException("'" + value + "' is not a duration; use e.g. 500ms, 5s, 2m");
       }

@@ -35,11 +35,12 @@ final class RaftFailures {
       return Status.INVALID_ARGUMENT.withDescription(iae.getMessage()).asRuntimeException();
     }
     String what;
-    if (cause instanceof AlreadyClosedException) {
+    if (cause instanceof AlreadyClosedException && !member.isRunning()) {
       what = "node " + member.id() + " is shutting down";
     } else if (cause instanceof ResourceUnavailableException) {
       what = "the leader is overloaded (" + cause.getMessage() + ")";
-    } else if (isTimeout(cause)) {
+    } else if (isTimeout(cause) || cause instanceof AlreadyClosedException) {
+      // A closed Ratis client here means an earlier write in its window ran out of retries.
       what = noQuorum("the write was not committed", waited);
     } else {
       what = "write failed on node " + member.id() + ": " + describe(cause);
@@ -52,7 +53,7 @@ final class RaftFailures {
   /** The status for a linearizable read whose read index could not be obtained in time. */
   StatusRuntimeException forRead(Throwable failure, Duration waited) {
     Throwable cause = unwrap(failure);
-    if (cause instanceof AlreadyClosedException) {
+    if (cause instanceof AlreadyClosedException && !member.isRunning()) {
       return Status.UNAVAILABLE.withDescription("node " + member.id() + " is shutting down; retry on another node")
           .asRuntimeException();
     }

@@ -15,12 +15,13 @@ final class ResponseHeaders {
   }
 
   ResponseHeader at(long revision) {
-    return ResponseHeader.newBuilder()
-        .setRevision(revision)
-        .setRaftTerm(member.term())
-        .setMemberId(member.id())
-        .setLeaderId(member.leaderId().orElse(""))
-        .build();
+    ResponseHeader.Builder header = ResponseHeader.newBuilder().setRevision(revision).setMemberId(member.id());
+    try {
+      header.setRaftTerm(member.term()).setLeaderId(member.leaderId().orElse(""));
+    } catch (RuntimeException closing) {
+      // The Raft server is stopping: answer without term and leader rather than not at all.
+    }
+    return header.build();
   }
 
   ResponseHeader current() {

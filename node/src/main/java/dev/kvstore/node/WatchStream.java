@@ -57,15 +57,24 @@ final class WatchStream {
       call.onError(Status.OUT_OF_RANGE.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    String what = (filter.prefix() ? "keys with prefix '" : "key '") + filter.key() + "'";
-    String from = request.getStartRevision() > 0 ? " from revision " + request.getStartRevision()
-        : " after revision " + registered.createdRevision();
-    call.onNext(WatchResponse.newBuilder()
-        .setCreated(true)
-        .setKey(request.getKey())
-        .setHeader(headers.at(registered.createdRevision()))
-        .setMessage("watching " + what + from)
-        .build());
+    WatchResponse created;
+    try {
+      String what = (filter.prefix() ? "keys with prefix '" : "key '") + filter.key() + "'";
+      String from = request.getStartRevision() > 0 ? " from revision " + request.getStartRevision()
+          : " after revision " + registered.createdRevision();
+      created = WatchResponse.newBuilder()
+          .setCreated(true)
+          .setKey(request.getKey())
+          .setHeader(headers.at(registered.createdRevision()))
+          .setMessage("watching " + what + from)
+          .build();
+    } catch (RuntimeException e) {
+      registered.close();
+      call.onError(Status.UNAVAILABLE.withDescription("node cannot start the watch: " + e.getMessage())
+          .asRuntimeException());
+      return;
+    }
+    call.onNext(created);
     // Only now may drains run: nothing else may be sent before the created response.
     watch = registered;
     if (call.isCancelled()) {
@@ -130,6 +139,8 @@ final class WatchStream {
       }
       Event e = watch.poll();
       if (e == null) {
+        // poll itself may have ended the watch (its replay fell behind the history)
+        watch.cancellation().ifPresent(this::end);
         break;
       }
       call.onNext(toResponse(e));

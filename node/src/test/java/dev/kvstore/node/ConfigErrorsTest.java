@@ -89,16 +89,23 @@ class ConfigErrorsTest {
 
   @Test
   void theCommandLineReportsConfigurationErrorsWithExitCode2() {
-    CommandLine cli = new CommandLine(new NodeCommand());
+    CommandLine cli = NodeCommand.commandLine();
     java.io.StringWriter err = new java.io.StringWriter();
     cli.setErr(new java.io.PrintWriter(err));
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("kvstore-node: " + e.getMessage());
-      return e instanceof IllegalArgumentException ? 2 : 1;
-    });
     int code = cli.execute("--node-id", "n9", "--peers", "n1=127.0.0.1:7001", "--data-dir", dir.toString());
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("node id 'n9' is not in --peers (n1)");
-    assertThat(new CommandLine(new NodeCommand()).execute("--node-id", "n1")).isEqualTo(2);
+    assertThat(NodeCommand.commandLine().execute("--node-id", "n1")).isEqualTo(2);
+  }
+
+  @Test
+  void durationsAcceptUnitsAndIso8601() {
+    var converter = new NodeCommand.DurationConverter();
+    assertThat(converter.convert("500ms")).isEqualTo(java.time.Duration.ofMillis(500));
+    assertThat(converter.convert("1.5s")).isEqualTo(java.time.Duration.ofMillis(1500));
+    assertThat(converter.convert("2m")).isEqualTo(java.time.Duration.ofMinutes(2));
+    assertThat(converter.convert("1h")).isEqualTo(java.time.Duration.ofHours(1));
+    assertThat(converter.convert("PT5S")).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThatThrownBy(() -> converter.convert("5 seconds")).hasMessageContaining("is not a duration");
   }
 }

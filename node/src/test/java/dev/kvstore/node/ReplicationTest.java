@@ -70,6 +70,18 @@ class ReplicationTest {
   }
 
   @Test
+  void aFollowerThatAcknowledgedAWriteServesItToASerializableReadAtOnce() {
+    String follower = cluster.otherThan(cluster.awaitLeader());
+    for (int i = 0; i < 50; i++) {
+      long revision = kv(follower).put(put("ryw/k", "v" + i)).getHeader().getRevision();
+      GetResponse local = kv(follower).get(GetRequest.newBuilder().setKey("ryw/k")
+          .setConsistency(ReadConsistency.SERIALIZABLE).build());
+      assertThat(local.getValue().toStringUtf8()).isEqualTo("v" + i);
+      assertThat(local.getKv().getModRevision()).isEqualTo(revision);
+    }
+  }
+
+  @Test
   void missingKeyIsDistinguishableFromEmptyValue() {
     kv("n1").put(put("replication/empty", ""));
     GetResponse empty = kv("n2").get(GetRequest.newBuilder().setKey("replication/empty").build());

@@ -197,6 +197,42 @@ class WatchTest {
     }
   }
 
+  @Test
+  void aReplayOvertakenByHistoryEndsItsStreamWithOutOfRange() {
+    String big = "y".repeat(16 * 1024);
+    long first = kv("n2").put(put("overtaken", big + 0)).getHeader().getRevision();
+    // 20 events with 16 KiB values (and as much again in their previous values) stay in history
+    for (int i = 1; i < 20; i++) {
+      kv("n2").put(put("overtaken", big + i));
+    }
+    // A small flow-control window: the replay stalls after a few events while the client does not read.
+    var slowChannel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(cluster.endpoint("n2"))
+        .usePlaintext().initialFlowControlWindow(64 * 1024).build();
+    try {
+      var call = slowChannel.newCall(KvStoreGrpc.getWatchMethod(), io.grpc.CallOptions.DEFAULT);
+      AtomicReference<Status> closed = new AtomicReference<>();
+      call.start(new io.grpc.ClientCall.Listener<>() {
+        @Override
+        public void onClose(Status status, io.grpc.Metadata trailers) {
+          closed.set(status);
+        }
+      }, new io.grpc.Metadata());
+      call.sendMessage(WatchRequest.newBuilder().setKey("overtaken").setStartRevision(first).build());
+      call.halfClose();
+      call.request(2);
+      // other keys push the watch's replay position out of the node's history (1000 events here)
+      for (int i = 0; i < 1100; i++) {
+        kv("n1").put(put("overtaking/" + (i % 10), "v"));
+      }
+      call.request(Integer.MAX_VALUE);
+      await().atMost(Duration.ofSeconds(20)).until(() -> closed.get() != null);
+      assertThat(closed.get().getCode()).isEqualTo(Status.Code.OUT_OF_RANGE);
+      assertThat(closed.get().getDescription()).contains("replayed too slowly").contains("oldest revision");
+    } finally {
+      slowChannel.shutdownNow();
+    }
+  }
+
   private static long countFloodWrites() {
     return kv("n1").get(Requests.get("flood")).getKv().getVersion();
   }

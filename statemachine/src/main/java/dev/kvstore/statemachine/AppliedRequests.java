@@ -18,7 +18,9 @@ import java.util.Optional;
  * <p>It is part of the replicated state: entries are added and evicted only by applied commands, in
  * apply order, with fixed bounds, so every replica holds the same entries; snapshots carry them.
  * A retry that arrives after its entry was evicted (more than {@link #MAX_ENTRIES} writes or
- * {@link #MAX_BYTES} of results later) would apply again; clients retry within seconds.
+ * {@link #MAX_BYTES} of results later) would apply again; clients retry within seconds. Results are
+ * kept without the previous key-value (which can be a 1 MiB value), so large values do not shrink
+ * the window: a retry gets the revision and deleted count, not {@code prev_kv}.
  */
 final class AppliedRequests {
 
@@ -40,11 +42,12 @@ final class AppliedRequests {
   }
 
   void remember(ClientRequestId id, CommandResult result) {
-    CommandResult old = results.put(Id.of(id), result);
+    CommandResult slim = result.hasPrev() ? result.toBuilder().clearPrev().build() : result;
+    CommandResult old = results.put(Id.of(id), slim);
     if (old != null) {
       bytes -= sizeOf(old);
     }
-    bytes += sizeOf(result);
+    bytes += sizeOf(slim);
     Iterator<Map.Entry<Id, CommandResult>> eldest = results.entrySet().iterator();
     while ((results.size() > MAX_ENTRIES || bytes > MAX_BYTES) && eldest.hasNext()) {
       bytes -= sizeOf(eldest.next().getValue());

@@ -43,6 +43,7 @@ public final class KvStateMachine extends BaseStateMachine {
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final KeyValueStore store = new KeyValueStore();
   private final AppliedRequests applied = new AppliedRequests();
+  private final AppliedIndex appliedIndex = new AppliedIndex();
   private final WatchHub hub;
   private final CommandApplier applier;
 
@@ -58,6 +59,11 @@ public final class KvStateMachine extends BaseStateMachine {
 
   public WatchHub watchHub() {
     return hub;
+  }
+
+  /** How far this node has applied the log. */
+  public AppliedIndex appliedIndex() {
+    return appliedIndex;
   }
 
   @Override
@@ -110,6 +116,7 @@ public final class KvStateMachine extends BaseStateMachine {
     store.reset(content.kvs(), content.revision());
     applied.reset(content.dedup());
     setLastAppliedTermIndex(snapshot.getTermIndex());
+    appliedIndex.advance(snapshot.getIndex());
     LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}", getId(), file.getName(),
         snapshot.getTerm(), snapshot.getIndex(), content.kvs().size(), content.revision());
   }
@@ -162,7 +169,15 @@ public final class KvStateMachine extends BaseStateMachine {
           .setError("unreadable command: " + e.getMessage()).build();
     }
     updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+    appliedIndex.advance(entry.getIndex());
     return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray())));
+  }
+
+  /** Entries that are not kvstore commands (configuration, no-ops) count as applied too. */
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    super.notifyTermIndexUpdated(term, index);
+    appliedIndex.advance(index);
   }
 
   @Override

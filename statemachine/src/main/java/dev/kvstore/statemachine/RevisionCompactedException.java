@@ -5,18 +5,12 @@ public final class RevisionCompactedException extends Exception {
 
   private static final long serialVersionUID = 1L;
 
-  private final long requestedRevision;
   private final long oldestAvailableRevision;
 
   public RevisionCompactedException(long requestedRevision, long oldestAvailableRevision) {
     super("revision " + requestedRevision + " is no longer retained on this node; the oldest revision"
         + " that can be replayed is " + oldestAvailableRevision);
-    this.requestedRevision = requestedRevision;
     this.oldestAvailableRevision = oldestAvailableRevision;
-  }
-
-  public long requestedRevision() {
-    return requestedRevision;
   }
 
   public long oldestAvailableRevision() {

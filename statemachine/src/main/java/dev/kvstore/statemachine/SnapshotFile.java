@@ -37,7 +37,8 @@ final class SnapshotFile {
     List<DedupRecord> dedup = applied.records();
     MessageDigest md5 = MD5FileUtil.newMD5();
     AtomicFileOutputStream atomic = new AtomicFileOutputStream(file);
-    try (OutputStream out = new BufferedOutputStream(new DigestOutputStream(atomic, md5), 1 << 16)) {
+    OutputStream out = new BufferedOutputStream(new DigestOutputStream(atomic, md5), 1 << 16);
+    try {
       SnapshotHeader.newBuilder()
           .setFormatVersion(FORMAT_VERSION)
           .setRevision(store.revision())
@@ -51,10 +52,14 @@ final class SnapshotFile {
       for (DedupRecord r : dedup) {
         r.writeDelimitedTo(out);
       }
+      out.flush();
     } catch (IOException | RuntimeException e) {
+      // Closing would rename the partial file to the final name: abort deletes it instead.
       atomic.abort();
       throw e;
     }
+    // Flushed above, so this only forces the file to disk and renames it.
+    out.close();
     return MD5Hash.newInstance(md5.digest());
   }
 

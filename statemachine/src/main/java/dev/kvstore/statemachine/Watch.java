@@ -2,6 +2,8 @@ package dev.kvstore.statemachine;
 
 import java.util.ArrayDeque;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One registered watch: replays retained events from its start revision, then queues live ones.
@@ -12,6 +14,8 @@ import java.util.Optional;
  * {@link #poll()}; after the queue is drained, {@link #cancellation()} says whether the watch ended.
  */
 public final class Watch implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Watch.class);
 
   private final WatchHub hub;
   private final WatchFilter filter;
@@ -93,10 +97,6 @@ public final class Watch implements AutoCloseable {
     return Optional.ofNullable(cancellation);
   }
 
-  /** True when the consumer has taken every event and the watch has ended. */
-  public synchronized boolean isFinished() {
-    return cancellation != null && live.isEmpty() && replaySeq >= replayEndSeq;
-  }
 
   /** Stops the watch and unregisters it; idempotent. */
   @Override
@@ -117,7 +117,10 @@ public final class Watch implements AutoCloseable {
     return true;
   }
 
-  /** Ends the watch with a reason unless it already ended; returns true when this call ended it. */
+  /**
+   * Ends the watch with a reason unless it already ended, and wakes the consumer so it learns of
+   * the end even when no event will ever come again; returns true when this call ended it.
+   */
   boolean cancel(WatchCancellation why) {
     synchronized (this) {
       if (cancellation != null) {
@@ -125,6 +128,7 @@ public final class Watch implements AutoCloseable {
       }
       cancellation = why;
     }
+    signal();
     return true;
   }
 
@@ -132,7 +136,12 @@ public final class Watch implements AutoCloseable {
     return capacity;
   }
 
+  /** Runs the consumer's wake-up; never lets it fail the caller, which may be the apply thread. */
   void signal() {
-    onReady.run();
+    try {
+      onReady.run();
+    } catch (RuntimeException e) {
+      LOG.warn("watch on {} could not be signalled: {}", filter, e.toString());
+    }
   }
 }

@@ -81,21 +81,27 @@ public final class WatchHub {
   /** Delivers one applied change. Called by the apply thread in revision order. */
   void publish(Event event) {
     List<Watch> ready = new ArrayList<>();
+    List<Watch> overflowed = new ArrayList<>();
     synchronized (lock) {
       history.add(event);
       publishedRevision = event.revision();
       Set<Watch> exact = exactWatches.get(event.key());
       if (exact != null) {
-        offerAll(exact, event, ready);
+        offerAll(exact, event, ready, overflowed);
       }
       if (!prefixWatches.isEmpty()) {
-        offerAll(prefixWatches, event, ready);
+        offerAll(prefixWatches, event, ready, overflowed);
       }
     }
+    // Signals run outside the lock: they schedule work elsewhere and must not hold up publishing.
     ready.forEach(Watch::signal);
+    for (Watch w : overflowed) {
+      w.cancel(new WatchCancellation(WatchCancellation.Reason.OVERFLOW,
+          "the watcher fell more than " + w.capacity() + " events behind and was cancelled"));
+    }
   }
 
-  private void offerAll(Set<Watch> watches, Event event, List<Watch> ready) {
+  private void offerAll(Set<Watch> watches, Event event, List<Watch> ready, List<Watch> overflowed) {
     for (var it = watches.iterator(); it.hasNext(); ) {
       Watch w = it.next();
       if (!w.filter().matches(event.key())) {
@@ -104,10 +110,10 @@ public final class WatchHub {
       if (!w.offer(event)) {
         it.remove();
         dropIfEmpty(w.filter());
-        w.cancel(new WatchCancellation(WatchCancellation.Reason.OVERFLOW,
-            "the watcher fell more than " + w.capacity() + " events behind and was cancelled"));
+        overflowed.add(w);
+      } else {
+        ready.add(w);
       }
-      ready.add(w);
     }
   }
 
@@ -145,7 +151,6 @@ public final class WatchHub {
   private static void endAll(List<Watch> watches, WatchCancellation why) {
     for (Watch w : watches) {
       w.cancel(why);
-      w.signal();
     }
   }
 
@@ -203,10 +208,4 @@ public final class WatchHub {
     }
   }
 
-  /** The revision of the last event delivered to watches. */
-  public long publishedRevision() {
-    synchronized (lock) {
-      return publishedRevision;
-    }
-  }
 }

@@ -47,6 +47,31 @@ public final class WatchHistoryCheck {
     return List.copyOf(violations);
   }
 
+  /**
+   * Completeness: every write the history shows as acknowledged (OK, with its revision) must have
+   * reached every watcher, with that revision, key and value. Use only for watchers that were
+   * registered before the first write and cover every key written.
+   */
+  public static List<String> missingWrites(Map<String, List<WatchEvent>> eventsByWatcher, History history) {
+    List<String> violations = new ArrayList<>();
+    List<Operation> acknowledged = history.operations().stream()
+        .filter(op -> op.type() == OpType.WRITE && op.outcome() == Outcome.OK && op.revision() > 0)
+        .toList();
+    for (Map.Entry<String, List<WatchEvent>> watcher : new TreeMap<>(eventsByWatcher).entrySet()) {
+      Map<Long, WatchEvent> byRevision = new HashMap<>();
+      watcher.getValue().forEach(e -> byRevision.put(e.revision(), e));
+      for (Operation write : acknowledged) {
+        WatchEvent seen = byRevision.get(write.revision());
+        if (seen == null || seen.type() != WatchEvent.Type.PUT || !seen.key().equals(write.key())
+            || !seen.value().equals(write.value())) {
+          violations.add("watcher " + watcher.getKey() + " missed acknowledged write " + write.label()
+              + " at revision " + write.revision() + (seen == null ? "" : "; it saw " + seen + " there"));
+        }
+      }
+    }
+    return List.copyOf(violations);
+  }
+
   /** The writes of a history, indexed the ways an event is looked up. */
   private static final class Writes {
 

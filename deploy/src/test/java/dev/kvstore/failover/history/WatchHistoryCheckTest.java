@@ -34,6 +34,22 @@ class WatchHistoryCheckTest {
   }
 
   @Test
+  void aWatcherThatSawEveryAcknowledgedWriteIsComplete() {
+    var complete = List.of(WatchEvent.put("x", "a", 1), WatchEvent.put("x", "b", 2), WatchEvent.delete("x", 4));
+    assertThat(WatchHistoryCheck.missingWrites(Map.of("w1", complete), history)).isEmpty();
+  }
+
+  @Test
+  void aMissedOrWrongAcknowledgedWriteIsReported() {
+    var gap = List.of(WatchEvent.put("x", "a", 1), WatchEvent.delete("x", 4));
+    assertThat(WatchHistoryCheck.missingWrites(Map.of("w1", gap), history))
+        .singleElement().asString().contains("w1").contains("missed").contains("revision 2");
+    var wrongValue = List.of(WatchEvent.put("x", "a", 1), WatchEvent.put("x", "z", 2));
+    assertThat(WatchHistoryCheck.missingWrites(Map.of("w1", wrongValue), history))
+        .singleElement().asString().contains("it saw");
+  }
+
+  @Test
   void noEventsAreFine() {
     assertThat(WatchHistoryCheck.check(Map.of("w1", List.of()), history)).isEmpty();
     assertThat(WatchHistoryCheck.check(Map.of(), History.empty())).isEmpty();

@@ -1,0 +1,49 @@
+package dev.kvstore.statemachine;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * The log index this node has applied, and futures for indexes it has not reached yet: a node that
+ * answers a write waits (bounded) until it has applied the write itself, so a read on the same node
+ * sees it. Futures complete on the apply thread; callers continue elsewhere.
+ */
+public final class AppliedIndex {
+
+  private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiting = new ConcurrentSkipListMap<>();
+  private volatile long applied = -1;
+
+  /** Completes once everything up to {@code index} is applied (at once when it already is). */
+  public CompletableFuture<Void> reached(long index) {
+    if (index <= applied) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> f = waiting.computeIfAbsent(index, i -> new CompletableFuture<>());
+    // The apply thread may have passed index between the check and the registration.
+    if (index <= applied) {
+      complete(index);
+    }
+    return f;
+  }
+
+  public long current() {
+    return applied;
+  }
+
+  /** Called by the apply thread, in log order (also for entries that are not kvstore commands). */
+  void advance(long index) {
+    if (index > applied) {
+      applied = index;
+    }
+    complete(applied);
+  }
+
+  private void complete(long upTo) {
+    for (Map.Entry<Long, CompletableFuture<Void>> e; (e = waiting.firstEntry()) != null && e.getKey() <= upTo; ) {
+      if (waiting.remove(e.getKey(), e.getValue())) {
+        e.getValue().complete(null);
+      }
+    }
+  }
+}
