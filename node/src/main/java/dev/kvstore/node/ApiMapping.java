@@ -28,13 +28,7 @@ final class ApiMapping {
   }
 
   static KeyValue toApi(StoredKeyValue kv) {
-    return KeyValue.newBuilder()
-        .setKey(kv.getKey())
-        .setValue(kv.getValue())
-        .setCreateRevision(kv.getCreateRevision())
-        .setModRevision(kv.getModRevision())
-        .setVersion(kv.getVersion())
-        .build();
+    return toApi(dev.kvstore.statemachine.KeyValue.of(kv));
   }
 
   static EventType toApi(Event.Type type) {

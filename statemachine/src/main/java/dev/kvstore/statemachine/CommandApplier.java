@@ -2,7 +2,6 @@ package dev.kvstore.statemachine;
 
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
-import dev.kvstore.statemachine.proto.StoredKeyValue;
 import java.util.Optional;
 
 /**
@@ -59,22 +58,9 @@ final class CommandApplier {
   private static CommandResult result(long revision, KeyValue prev, long deleted) {
     CommandResult.Builder b = CommandResult.newBuilder().setRevision(revision).setDeleted(deleted);
     if (prev != null) {
-      b.setPrev(toProto(prev));
+      b.setPrev(prev.toStored());
     }
     return b.build();
   }
 
-  static StoredKeyValue toProto(KeyValue kv) {
-    return StoredKeyValue.newBuilder()
-        .setKey(kv.key())
-        .setValue(kv.value())
-        .setCreateRevision(kv.createRevision())
-        .setModRevision(kv.modRevision())
-        .setVersion(kv.version())
-        .build();
-  }
-
-  static KeyValue fromProto(StoredKeyValue kv) {
-    return new KeyValue(kv.getKey(), kv.getValue(), kv.getCreateRevision(), kv.getModRevision(), kv.getVersion());
-  }
 }

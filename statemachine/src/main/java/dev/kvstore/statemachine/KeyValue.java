@@ -1,6 +1,7 @@
 package dev.kvstore.statemachine;
 
 import com.google.protobuf.ByteString;
+import dev.kvstore.statemachine.proto.StoredKeyValue;
 import java.util.Objects;
 
 /**
@@ -17,6 +18,21 @@ public record KeyValue(String key, ByteString value, long createRevision, long m
   public KeyValue {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
+  }
+
+  /** The entry as snapshots and command results carry it. */
+  public static KeyValue of(StoredKeyValue kv) {
+    return new KeyValue(kv.getKey(), kv.getValue(), kv.getCreateRevision(), kv.getModRevision(), kv.getVersion());
+  }
+
+  StoredKeyValue toStored() {
+    return StoredKeyValue.newBuilder()
+        .setKey(key)
+        .setValue(value)
+        .setCreateRevision(createRevision)
+        .setModRevision(modRevision)
+        .setVersion(version)
+        .build();
   }
 
   /** Approximate heap footprint, used to bound caches by bytes rather than entry counts. */

@@ -47,7 +47,7 @@ final class SnapshotFile {
           .build()
           .writeDelimitedTo(out);
       for (KeyValue kv : store.entries()) {
-        CommandApplier.toProto(kv).writeDelimitedTo(out);
+        kv.toStored().writeDelimitedTo(out);
       }
       for (DedupRecord r : dedup) {
         r.writeDelimitedTo(out);
@@ -75,7 +75,7 @@ final class SnapshotFile {
       }
       List<KeyValue> kvs = new ArrayList<>((int) Math.min(header.getKeyCount(), 1 << 20));
       for (long i = 0; i < header.getKeyCount(); i++) {
-        kvs.add(CommandApplier.fromProto(required(StoredKeyValue.parseDelimitedFrom(in), file, "key-value", i)));
+        kvs.add(KeyValue.of(required(StoredKeyValue.parseDelimitedFrom(in), file, "key-value", i)));
       }
       List<DedupRecord> dedup = new ArrayList<>((int) header.getDedupCount());
       for (long i = 0; i < header.getDedupCount(); i++) {
