@@ -15,34 +15,18 @@ import dev.kvstore.api.RequestId;
 import dev.kvstore.api.WatchRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every malformed request gets INVALID_ARGUMENT with a message saying what is wrong and what is allowed. */
 class BadInputTest {
 
-  @TempDir
-  static Path dir;
-
-  static TestCluster cluster;
-
-  @BeforeAll
-  static void startCluster() {
-    cluster = TestCluster.start(3, dir);
-    cluster.awaitLeader();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    cluster.close();
-  }
+  @RegisterExtension
+  static final SharedCluster SHARED = new SharedCluster();
 
   private static KvStoreBlockingStub kv() {
-    return cluster.kv("n2");
+    return SHARED.cluster().kv("n2");
   }
 
   private static void assertInvalid(ThrowingCallable call, String... messageParts) {
@@ -99,8 +83,8 @@ class BadInputTest {
 
   @Test
   void aRetriedWriteWithTheSameRequestIdIsAppliedOnceEvenOnAnotherNode() {
-    var first = KvStoreGrpc.newBlockingStub(cluster.channel("n1")).put(put("dedup", "v1", "client-0123456789", 42));
-    var retry = KvStoreGrpc.newBlockingStub(cluster.channel("n3")).put(put("dedup", "v1", "client-0123456789", 42));
+    var first = KvStoreGrpc.newBlockingStub(SHARED.cluster().channel("n1")).put(put("dedup", "v1", "client-0123456789", 42));
+    var retry = KvStoreGrpc.newBlockingStub(SHARED.cluster().channel("n3")).put(put("dedup", "v1", "client-0123456789", 42));
     assertThat(retry.getHeader().getRevision()).isEqualTo(first.getHeader().getRevision());
     assertThat(kv().get(Requests.get("dedup")).getKv().getVersion()).isEqualTo(1);
     var next = kv().put(put("dedup", "v2", "client-0123456789", 43));

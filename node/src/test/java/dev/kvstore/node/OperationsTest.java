@@ -17,39 +17,23 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Health, reflection, cluster status and on-demand snapshots. */
 class OperationsTest {
 
-  @TempDir
-  static Path dir;
-
-  static TestCluster cluster;
-
-  @BeforeAll
-  static void startCluster() {
-    cluster = TestCluster.start(3, dir);
-    cluster.awaitLeader();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    cluster.close();
-  }
+  @RegisterExtension
+  static final SharedCluster SHARED = new SharedCluster();
 
   @Test
   void healthIsServingOnEveryNodeOnceALeaderIsKnown() {
-    for (String id : cluster.ids()) {
-      var health = HealthGrpc.newBlockingStub(cluster.channel(id));
+    for (String id : SHARED.cluster().ids()) {
+      var health = HealthGrpc.newBlockingStub(SHARED.cluster().channel(id));
       await().atMost(Duration.ofSeconds(10)).until(() ->
           health.check(HealthCheckRequest.newBuilder().build()).getStatus() == ServingStatus.SERVING);
       assertThat(health.check(HealthCheckRequest.newBuilder().setService("kvstore.KvStore").build()).getStatus())
@@ -60,7 +44,7 @@ class OperationsTest {
   @Test
   void reflectionListsTheServices() throws Exception {
     CompletableFuture<List<String>> services = new CompletableFuture<>();
-    var requests = ServerReflectionGrpc.newStub(cluster.channel("n1")).serverReflectionInfo(new StreamObserver<>() {
+    var requests = ServerReflectionGrpc.newStub(SHARED.cluster().channel("n1")).serverReflectionInfo(new StreamObserver<>() {
       @Override
       public void onNext(ServerReflectionResponse r) {
         services.complete(r.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList());
@@ -83,10 +67,10 @@ class OperationsTest {
 
   @Test
   void statusReportsEveryMemberWithOneLeaderAndTheirProgress() {
-    String leader = cluster.awaitLeader();
-    cluster.kv("n1").put(Requests.put("status/k", "v"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> cluster.ids().stream().allMatch(id -> cluster.node(id).appliedIndex() > 0));
-    StatusResponse status = MaintenanceGrpc.newBlockingStub(cluster.channel("n3")).status(StatusRequest.getDefaultInstance());
+    String leader = SHARED.cluster().awaitLeader();
+    SHARED.cluster().kv("n1").put(Requests.put("status/k", "v"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> SHARED.cluster().ids().stream().allMatch(id -> SHARED.cluster().node(id).appliedIndex() > 0));
+    StatusResponse status = MaintenanceGrpc.newBlockingStub(SHARED.cluster().channel("n3")).status(StatusRequest.getDefaultInstance());
     assertThat(status.getMembersList()).extracting(MemberStatus::getId).containsExactly("n1", "n2", "n3");
     assertThat(status.getMembersList()).allSatisfy(m -> {
       assertThat(m.getReachable()).isTrue();
@@ -103,10 +87,10 @@ class OperationsTest {
 
   @Test
   void snapshotOnRequestCoversTheAppliedLog() {
-    cluster.kv("n1").put(Requests.put("snap/k", "v"));
-    long applied = cluster.node("n2").appliedIndex();
-    var response = MaintenanceGrpc.newBlockingStub(cluster.channel("n2")).snapshot(SnapshotRequest.getDefaultInstance());
+    SHARED.cluster().kv("n1").put(Requests.put("snap/k", "v"));
+    long applied = SHARED.cluster().node("n2").appliedIndex();
+    var response = MaintenanceGrpc.newBlockingStub(SHARED.cluster().channel("n2")).snapshot(SnapshotRequest.getDefaultInstance());
     assertThat(response.getSnapshotIndex()).isGreaterThanOrEqualTo(applied);
-    assertThat(cluster.node("n2").stateMachine().getLatestSnapshot().getIndex()).isEqualTo(response.getSnapshotIndex());
+    assertThat(SHARED.cluster().node("n2").stateMachine().getLatestSnapshot().getIndex()).isEqualTo(response.getSnapshotIndex());
   }
 }

@@ -15,34 +15,18 @@ import dev.kvstore.api.KvStoreGrpc.KvStoreBlockingStub;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
 import dev.kvstore.api.ReadConsistency;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Writes through any node, reads through any other, on one shared 3-node cluster. */
+/** Writes through any node, reads through any other, on one shared 3-node SHARED.cluster(). */
 class ReplicationTest {
 
-  @TempDir
-  static Path dir;
-
-  static TestCluster cluster;
-
-  @BeforeAll
-  static void startCluster() {
-    cluster = TestCluster.start(3, dir);
-    cluster.awaitLeader();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    cluster.close();
-  }
+  @RegisterExtension
+  static final SharedCluster SHARED = new SharedCluster();
 
   private static KvStoreBlockingStub kv(String id) {
-    return cluster.kv(id);
+    return SHARED.cluster().kv(id);
   }
 
   private static PutRequest put(String key, String value) {
@@ -51,9 +35,9 @@ class ReplicationTest {
 
   @Test
   void writeOnAFollowerIsReadLinearizablyOnAnotherNode() {
-    String leader = cluster.awaitLeader();
-    String writer = cluster.otherThan(leader);
-    String reader = cluster.otherThan(leader, writer);
+    String leader = SHARED.cluster().awaitLeader();
+    String writer = SHARED.cluster().otherThan(leader);
+    String reader = SHARED.cluster().otherThan(leader, writer);
 
     PutResponse written = kv(writer).put(put("replication/a", "1"));
     assertThat(written.getSuccess()).isTrue();
@@ -71,7 +55,7 @@ class ReplicationTest {
 
   @Test
   void aFollowerThatAcknowledgedAWriteServesItToASerializableReadAtOnce() {
-    String follower = cluster.otherThan(cluster.awaitLeader());
+    String follower = SHARED.cluster().otherThan(SHARED.cluster().awaitLeader());
     for (int i = 0; i < 50; i++) {
       long revision = kv(follower).put(put("ryw/k", "v" + i)).getHeader().getRevision();
       GetResponse local = kv(follower).get(GetRequest.newBuilder().setKey("ryw/k")
@@ -98,7 +82,7 @@ class ReplicationTest {
       kv("n" + (i % 3 + 1)).put(put("replication/counter", "v" + i));
     }
     long revision = kv("n1").get(GetRequest.newBuilder().setKey("replication/counter").build()).getHeader().getRevision();
-    for (String id : cluster.ids()) {
+    for (String id : SHARED.cluster().ids()) {
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
         GetResponse local = kv(id).get(GetRequest.newBuilder().setKey("replication/counter")
             .setConsistency(ReadConsistency.SERIALIZABLE).build());

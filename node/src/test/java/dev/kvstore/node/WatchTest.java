@@ -15,39 +15,23 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Watches on one node see committed changes made through other nodes, in order, and clean up. */
 class WatchTest {
 
-  @TempDir
-  static Path dir;
-
-  static TestCluster cluster;
-
-  @BeforeAll
-  static void startCluster() {
-    cluster = TestCluster.start(3, dir, c -> c.withWatch(new WatchLimits(1000, 1 << 20, 50)));
-    cluster.awaitLeader();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    cluster.close();
-  }
+  @RegisterExtension
+  static final SharedCluster SHARED = new SharedCluster(c -> c.withWatch(new WatchLimits(1000, 1 << 20, 50)));
 
   private static KvStoreBlockingStub kv(String id) {
-    return cluster.kv(id);
+    return SHARED.cluster().kv(id);
   }
 
   /** Collects a watch stream asynchronously. */
@@ -77,7 +61,7 @@ class WatchTest {
 
   private static Collector watch(String id, WatchRequest request, Context.CancellableContext context) {
     Collector c = new Collector();
-    context.run(() -> KvStoreGrpc.newStub(cluster.channel(id)).watch(request, c));
+    context.run(() -> KvStoreGrpc.newStub(SHARED.cluster().channel(id)).watch(request, c));
     await().atMost(Duration.ofSeconds(10)).until(() -> !c.responses.isEmpty() || c.error.get() != null);
     assertThat(c.responses.get(0).getCreated()).isTrue();
     return c;
@@ -145,7 +129,7 @@ class WatchTest {
 
   @Test
   void cancelledWatchesAreRemovedFromTheNode() {
-    var hub = cluster.node("n3").stateMachine().watchHub();
+    var hub = SHARED.cluster().node("n3").stateMachine().watchHub();
     // watches of earlier tests on this node are cancelled asynchronously: let them go first
     await().atMost(Duration.ofSeconds(10)).until(() -> hub.activeWatches() == 0);
     for (int i = 0; i < 20; i++) {
@@ -162,9 +146,9 @@ class WatchTest {
     String big = "x".repeat(64 * 1024);
     // the counts below are this test's own watches only once earlier tests' ones are gone
     await().atMost(Duration.ofSeconds(10))
-        .until(() -> cluster.node("n1").stateMachine().watchHub().activeWatches() == 0);
+        .until(() -> SHARED.cluster().node("n1").stateMachine().watchHub().activeWatches() == 0);
     // A raw call that asks for one message and then stops reading: its events pile up on the node.
-    var call = cluster.channel("n1").newCall(KvStoreGrpc.getWatchMethod(), io.grpc.CallOptions.DEFAULT);
+    var call = SHARED.cluster().channel("n1").newCall(KvStoreGrpc.getWatchMethod(), io.grpc.CallOptions.DEFAULT);
     AtomicReference<Status> closed = new AtomicReference<>();
     call.start(new io.grpc.ClientCall.Listener<>() {
       @Override
@@ -178,7 +162,7 @@ class WatchTest {
 
     try (Context.CancellableContext ctx = Context.current().withCancellation()) {
       Collector healthy = watch("n1", WatchRequest.newBuilder().setKey("flood").build(), ctx);
-      var hub = cluster.node("n1").stateMachine().watchHub();
+      var hub = SHARED.cluster().node("n1").stateMachine().watchHub();
       await().atMost(Duration.ofSeconds(5)).until(() -> hub.activeWatches() == 2);
       int watchesWithStuckOne = hub.activeWatches();
       for (int i = 0; i < 400 && hub.activeWatches() == watchesWithStuckOne; i++) {
@@ -206,7 +190,7 @@ class WatchTest {
       kv("n2").put(put("overtaken", big + i));
     }
     // A small flow-control window: the replay stalls after a few events while the client does not read.
-    var slowChannel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(cluster.endpoint("n2"))
+    var slowChannel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(SHARED.cluster().endpoint("n2"))
         .usePlaintext().initialFlowControlWindow(64 * 1024).build();
     try {
       var call = slowChannel.newCall(KvStoreGrpc.getWatchMethod(), io.grpc.CallOptions.DEFAULT);
