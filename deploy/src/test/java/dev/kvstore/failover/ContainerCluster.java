@@ -1,9 +1,12 @@
 package dev.kvstore.failover;
 
+import static org.awaitility.Awaitility.await;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.PortBinding;
 import dev.kvstore.api.MemberRole;
 import dev.kvstore.api.MemberStatus;
@@ -17,10 +20,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,19 +54,27 @@ final class ContainerCluster implements AutoCloseable {
 
   private final DockerClient docker = DockerClientFactory.instance().client();
   private final String image;
+  private final Set<String> buildLeftovers;
   private final Network clientNetwork = Network.newNetwork();
   private final Network raftNetwork = Network.newNetwork();
   private final Map<String, GenericContainer<?>> nodes = new LinkedHashMap<>();
   private final Map<String, Integer> hostPorts = new LinkedHashMap<>();
 
-  private ContainerCluster(String image) {
+  private ContainerCluster(String image, Set<String> buildLeftovers) {
     this.image = image;
+    this.buildLeftovers = buildLeftovers;
   }
 
   /** Builds the image and starts n1..n3; returns once every node listens (a leader may still be electing). */
   static ContainerCluster start(Path deployDir, String baseImage) {
+    // The legacy builder also builds the stages before the target (the cli stage) and leaves
+    // their images untagged; those are removed with the cluster.
+    DockerClient docker = DockerClientFactory.instance().client();
+    Set<String> danglingBefore = danglingImages(docker);
     String image = buildImage(deployDir, baseImage);
-    ContainerCluster cluster = new ContainerCluster(image);
+    Set<String> leftovers = danglingImages(docker);
+    leftovers.removeAll(danglingBefore);
+    ContainerCluster cluster = new ContainerCluster(image, leftovers);
     try {
       List<Integer> ports = freePorts(3);
       String peers = "n1=raft-n1:" + RAFT_PORT + ",n2=raft-n2:" + RAFT_PORT + ",n3=raft-n3:" + RAFT_PORT;
@@ -99,6 +112,12 @@ final class ContainerCluster implements AutoCloseable {
     }
     LOG.info("built image {} from {} on base {}", tag, deployDir.resolve("Dockerfile"), baseImage);
     return tag;
+  }
+
+  private static Set<String> danglingImages(DockerClient docker) {
+    Set<String> ids = new HashSet<>();
+    docker.listImagesCmd().withDanglingFilter(true).exec().forEach(i -> ids.add(i.getId()));
+    return ids;
   }
 
   private void startNode(String id, int hostPort, String peers) {
@@ -261,10 +280,31 @@ final class ContainerCluster implements AutoCloseable {
         LOG.warn("could not remove network: {}", ex.toString());
       }
     }
+    // Removing by tag only untags; removing by id deletes the image's layers too. A container that
+    // was just removed may still hold the image for a moment.
     try {
-      docker.removeImageCmd(image).withForce(true).exec();
+      String imageId = docker.inspectImageCmd(image).exec().getId();
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+        try {
+          docker.removeImageCmd(imageId).withForce(true).exec();
+          return true;
+        } catch (NotFoundException gone) {
+          return true;
+        } catch (RuntimeException inUse) {
+          return false;
+        }
+      });
+    } catch (NotFoundException gone) {
+      // never built or already removed
     } catch (RuntimeException ex) {
       LOG.warn("could not remove image {}: {}", image, ex.toString());
+    }
+    for (String leftover : buildLeftovers) {
+      try {
+        docker.removeImageCmd(leftover).exec();
+      } catch (RuntimeException ex) {
+        LOG.warn("could not remove build leftover image {}: {}", leftover, ex.toString());
+      }
     }
   }
 
