@@ -11,6 +11,7 @@ import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.WriteOutcome;
+import dev.kvstore.testing.FakeCluster;
 import dev.kvstore.testing.FakeKvServer;
 import dev.kvstore.testing.FakeStore;
 import io.grpc.Status;
@@ -32,26 +33,21 @@ class KvClientFailoverTest {
   // Slack for scheduling on a loaded 2-core machine; the bound under test is REQUEST_TIMEOUT.
   private static final Duration MARGIN = Duration.ofMillis(800);
 
-  private final FakeStore store = new FakeStore();
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final FakeCluster cluster = new FakeCluster();
+  private final FakeStore store = cluster.store();
 
   @AfterEach
   void tearDown() throws Exception {
-    for (AutoCloseable resource : resources) {
-      resource.close();
-    }
+    cluster.close();
   }
 
   private FakeKvServer node(String id) {
-    FakeKvServer server = FakeKvServer.start(id, store);
-    resources.add(0, server);
-    return server;
+    return cluster.node(id);
   }
 
   private KvClient client(String... endpoints) {
     KvClient client = KvClient.builder().endpoints(List.of(endpoints)).build();
-    resources.add(0, client);
-    return client;
+    return cluster.track(client);
   }
 
   private KvClient impatientClient(String... endpoints) {
@@ -60,8 +56,7 @@ class KvClientFailoverTest {
         .requestTimeout(REQUEST_TIMEOUT)
         .attemptTimeout(ATTEMPT_TIMEOUT)
         .build();
-    resources.add(0, client);
-    return client;
+    return cluster.track(client);
   }
 
   @Test

@@ -8,11 +8,11 @@ import com.google.protobuf.ByteString;
 import dev.kvstore.api.EventType;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
+import dev.kvstore.testing.FakeCluster;
 import dev.kvstore.testing.FakeKvServer;
 import dev.kvstore.testing.FakeStore;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,21 +23,17 @@ class KvClientWatchTest {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
 
-  private final FakeStore store = new FakeStore();
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final FakeCluster cluster = new FakeCluster();
+  private final FakeStore store = cluster.store();
   private final RecordingListener listener = new RecordingListener();
 
   @AfterEach
   void tearDown() throws Exception {
-    for (AutoCloseable resource : resources) {
-      resource.close();
-    }
+    cluster.close();
   }
 
   private FakeKvServer node(String id) {
-    FakeKvServer server = FakeKvServer.start(id, store);
-    resources.add(0, server);
-    return server;
+    return cluster.node(id);
   }
 
   private KvClient client(String... endpoints) {
@@ -45,13 +41,12 @@ class KvClientWatchTest {
         .endpoints(List.of(endpoints))
         .attemptTimeout(Duration.ofMillis(500))
         .build();
-    resources.add(0, client);
-    return client;
+    return cluster.track(client);
   }
 
   private WatchSubscription watch(KvClient client, WatchOptions options) throws InterruptedException {
     WatchSubscription subscription = client.watch(options, listener);
-    resources.add(0, subscription);
+    cluster.track(subscription);
     assertThat(subscription.awaitCreated(WAIT)).isTrue();
     return subscription;
   }
@@ -224,8 +219,7 @@ class KvClientWatchTest {
     FakeKvServer only = node("n1").failNext("Watch", Status.INVALID_ARGUMENT.withDescription("bad key"));
     KvClient client = client(only.endpoint());
 
-    WatchSubscription subscription = client.watch(WatchOptions.forKey("k"), listener);
-    resources.add(0, subscription);
+    WatchSubscription subscription = cluster.track(client.watch(WatchOptions.forKey("k"), listener));
 
     await().atMost(WAIT).until(() -> listener.errors.size() == 1);
     assertThat(listener.errors.get(0).code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
