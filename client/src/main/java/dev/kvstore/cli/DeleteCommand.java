@@ -2,7 +2,6 @@ package dev.kvstore.cli;
 
 import com.google.gson.JsonObject;
 import dev.kvstore.api.DeleteResponse;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,8 +39,7 @@ final class DeleteCommand implements Callable<Integer> {
       json.addProperty("deleted", response.getDeleted());
       json.addProperty("revision", response.getHeader().getRevision());
       if (prevKv) {
-        json.add("prev", JsonView.keyValueOrNull(
-            response.hasPrevKv() ? Optional.of(response.getPrevKv()) : Optional.empty()));
+        json.add("prev", JsonView.keyValueOrNull(response.hasPrevKv(), response.getPrevKv()));
       }
       context.printer().json(json);
     } else {

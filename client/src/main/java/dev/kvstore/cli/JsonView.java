@@ -6,7 +6,6 @@ import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
 import dev.kvstore.api.KeyValue;
 import java.util.Base64;
-import java.util.Optional;
 
 /** The JSON shapes the CLI prints for entries, with snake_case names like the proto's fields. */
 final class JsonView {
@@ -24,9 +23,9 @@ final class JsonView {
     return json;
   }
 
-  /** The entry as {@link #keyValue}, or JSON null when there is none. */
-  static JsonElement keyValueOrNull(Optional<KeyValue> kv) {
-    return kv.<JsonElement>map(JsonView::keyValue).orElse(JsonNull.INSTANCE);
+  /** The entry as {@link #keyValue} when {@code present} (a proto message field's has-bit), else JSON null. */
+  static JsonElement keyValueOrNull(boolean present, KeyValue kv) {
+    return present ? keyValue(kv) : JsonNull.INSTANCE;
   }
 
   /** Adds {@code value} as a string when it is UTF-8 text, else as {@code value_base64}. */

@@ -6,7 +6,6 @@ import dev.kvstore.api.PutResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,8 +52,7 @@ final class PutCommand implements Callable<Integer> {
       JsonObject json = new JsonObject();
       json.addProperty("revision", response.getHeader().getRevision());
       if (prevKv) {
-        json.add("prev", JsonView.keyValueOrNull(
-            response.hasPrevKv() ? Optional.of(response.getPrevKv()) : Optional.empty()));
+        json.add("prev", JsonView.keyValueOrNull(response.hasPrevKv(), response.getPrevKv()));
       }
       context.printer().json(json);
     } else {
