@@ -11,7 +11,11 @@ import dev.kvstore.api.KvStoreGrpc.KvStoreBlockingStub;
 import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.Context;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -148,16 +152,8 @@ class WatchTest {
     await().atMost(Duration.ofSeconds(10))
         .until(() -> SHARED.cluster().node("n1").stateMachine().watchHub().activeWatches() == 0);
     // A raw call that asks for one message and then stops reading: its events pile up on the node.
-    var call = SHARED.cluster().channel("n1").newCall(KvStoreGrpc.getWatchMethod(), io.grpc.CallOptions.DEFAULT);
     AtomicReference<Status> closed = new AtomicReference<>();
-    call.start(new io.grpc.ClientCall.Listener<>() {
-      @Override
-      public void onClose(Status status, io.grpc.Metadata trailers) {
-        closed.set(status);
-      }
-    }, new io.grpc.Metadata());
-    call.sendMessage(WatchRequest.newBuilder().setKey("flood").build());
-    call.halfClose();
+    var call = startRawWatch(SHARED.cluster().channel("n1"), WatchRequest.newBuilder().setKey("flood").build(), closed);
     call.request(1);
 
     try (Context.CancellableContext ctx = Context.current().withCancellation()) {
@@ -193,16 +189,9 @@ class WatchTest {
     var slowChannel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(SHARED.cluster().endpoint("n2"))
         .usePlaintext().initialFlowControlWindow(64 * 1024).build();
     try {
-      var call = slowChannel.newCall(KvStoreGrpc.getWatchMethod(), io.grpc.CallOptions.DEFAULT);
       AtomicReference<Status> closed = new AtomicReference<>();
-      call.start(new io.grpc.ClientCall.Listener<>() {
-        @Override
-        public void onClose(Status status, io.grpc.Metadata trailers) {
-          closed.set(status);
-        }
-      }, new io.grpc.Metadata());
-      call.sendMessage(WatchRequest.newBuilder().setKey("overtaken").setStartRevision(first).build());
-      call.halfClose();
+      var call = startRawWatch(slowChannel,
+          WatchRequest.newBuilder().setKey("overtaken").setStartRevision(first).build(), closed);
       call.request(2);
       // other keys push the watch's replay position out of the node's history (1000 events here)
       for (int i = 0; i < 1100; i++) {
@@ -215,6 +204,24 @@ class WatchTest {
     } finally {
       slowChannel.shutdownNow();
     }
+  }
+
+  /**
+   * Starts a watch call that asks for no messages yet, so the test controls when (and whether) the
+   * client reads; the status the node ends it with lands in {@code closed}.
+   */
+  private static ClientCall<WatchRequest, WatchResponse> startRawWatch(
+      Channel channel, WatchRequest request, AtomicReference<Status> closed) {
+    var call = channel.newCall(KvStoreGrpc.getWatchMethod(), CallOptions.DEFAULT);
+    call.start(new ClientCall.Listener<>() {
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        closed.set(status);
+      }
+    }, new Metadata());
+    call.sendMessage(request);
+    call.halfClose();
+    return call;
   }
 
   private static long countFloodWrites() {
