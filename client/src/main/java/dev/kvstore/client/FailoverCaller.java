@@ -95,11 +95,13 @@ final class FailoverCaller {
   }
 
   /**
-   * A node that shuts down resets its open streams with CANCEL, which gRPC reports as CANCELLED:
-   * unless this thread was interrupted or its context cancelled, that is a lost node, not a caller
-   * that gave up, so it counts as UNAVAILABLE.
+   * A lost node counts as UNAVAILABLE however gRPC reported it: a broken connection (see
+   * {@link ConnectionLoss}), or a node that shuts down and resets its open streams with CANCEL,
+   * which gRPC reports as CANCELLED (unless this thread was interrupted or its context cancelled:
+   * then it is the caller that gave up).
    */
-  private static Status normalized(Status status) {
+  private static Status normalized(Status reported) {
+    Status status = ConnectionLoss.asUnavailable(reported);
     if (status.getCode() != Status.Code.CANCELLED
         || Thread.currentThread().isInterrupted()
         || Context.current().isCancelled()) {

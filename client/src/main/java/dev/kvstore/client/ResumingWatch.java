@@ -209,7 +209,7 @@ final class ResumingWatch implements WatchSubscription {
     }
     call = null;
     cancelCreateTimer();
-    Status.Code code = createTimedOut ? Status.Code.DEADLINE_EXCEEDED : status.getCode();
+    Status.Code code = createTimedOut ? Status.Code.DEADLINE_EXCEEDED : ConnectionLoss.asUnavailable(status).getCode();
     if (code == Status.Code.CANCELLED) {
       // This watch cancels only calls it has already left behind (closed or timed out), so this
       // is the node resetting the stream as it shuts down.

@@ -143,7 +143,7 @@ class KvClientFailoverTest {
 
   @ParameterizedTest
   @EnumSource(names = {"INVALID_ARGUMENT", "NOT_FOUND", "FAILED_PRECONDITION", "OUT_OF_RANGE",
-      "RESOURCE_EXHAUSTED", "PERMISSION_DENIED", "INTERNAL", "UNIMPLEMENTED"})
+      "RESOURCE_EXHAUSTED", "PERMISSION_DENIED", "INTERNAL", "UNIMPLEMENTED", "UNKNOWN"})
   void nonRetryableCodesFailAtOnce(Status.Code code) {
     FakeKvServer first = node("n1").failNext("Put", Status.fromCode(code).withDescription("told you so"));
     FakeKvServer second = node("n2");
