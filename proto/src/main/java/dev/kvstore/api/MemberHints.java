@@ -1,0 +1,61 @@
+package dev.kvstore.api;
+
+import io.grpc.Metadata;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Trailers a node adds to every error it answers with: which node answered, the leader it knows and
+ * its Raft term, the same facts a successful response carries in its {@link ResponseHeader}. A
+ * client learns from them where the leader is even from a node that could not serve the call, as
+ * etcd clients learn it from any member. Part of the wire contract, like the protos.
+ */
+public final class MemberHints {
+
+  /** Id of the node that answered. */
+  public static final Metadata.Key<String> MEMBER_ID =
+      Metadata.Key.of("kvstore-member-id", Metadata.ASCII_STRING_MARSHALLER);
+  /** Id of the leader the answering node knows; absent while it knows none. */
+  public static final Metadata.Key<String> LEADER_ID =
+      Metadata.Key.of("kvstore-leader-id", Metadata.ASCII_STRING_MARSHALLER);
+  /** The Raft term the answering node is in, in decimal: a hint from a higher term is newer. */
+  public static final Metadata.Key<String> RAFT_TERM =
+      Metadata.Key.of("kvstore-raft-term", Metadata.ASCII_STRING_MARSHALLER);
+
+  private MemberHints() {}
+
+  /**
+   * Adds the hints to {@code trailers} (which may already hold others, e.g. {@link WriteOutcome}).
+   *
+   * @param leaderId empty when the node knows no leader
+   */
+  public static Metadata addTo(Metadata trailers, String memberId, Optional<String> leaderId, long raftTerm) {
+    trailers.put(MEMBER_ID, memberId);
+    leaderId.filter(id -> !id.isEmpty()).ifPresent(id -> trailers.put(LEADER_ID, id));
+    trailers.put(RAFT_TERM, Long.toString(raftTerm));
+    return trailers;
+  }
+
+  /** The answering node's id, when the trailers carry it. */
+  public static Optional<String> memberId(Metadata trailers) {
+    return trailers == null ? Optional.empty() : Optional.ofNullable(trailers.get(MEMBER_ID));
+  }
+
+  /** The leader the answering node knew, when it knew one. */
+  public static Optional<String> leaderId(Metadata trailers) {
+    return trailers == null ? Optional.empty() : Optional.ofNullable(trailers.get(LEADER_ID));
+  }
+
+  /** The answering node's Raft term, when the trailers carry a well-formed one. */
+  public static OptionalLong raftTerm(Metadata trailers) {
+    String text = trailers == null ? null : trailers.get(RAFT_TERM);
+    if (text == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseUnsignedLong(text));
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty();
+    }
+  }
+}
