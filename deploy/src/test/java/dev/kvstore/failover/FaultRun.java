@@ -41,13 +41,13 @@ final class FaultRun implements AutoCloseable {
 
   /** What a run found; the suite asserts on it and writes it to the report. */
   record Outcomes(String scenario, int operations, long ok, long failed, long unknown, Long unavailableMs,
-      CheckResult linearizability, List<String> lostWrites, List<String> watchViolations, List<String> watchErrors) {
-
+      Long rejoinMs, CheckResult linearizability, List<String> lostWrites, List<String> watchViolations,
+      List<String> watchErrors) {
 
     String summary() {
-      return String.format("| %s | %d | %d | %d | %d | %s | %s | %d | %d |", scenario, operations, ok, failed, unknown,
-          unavailableMs == null ? "-" : unavailableMs + " ms", linearizability.verdict(), lostWrites.size(),
-          watchViolations.size());
+      return String.format("| %s | %d | %d | %d | %d | %s | %s | %s | %d | %d |", scenario, operations, ok, failed,
+          unknown, unavailableMs == null ? "-" : unavailableMs + " ms", rejoinMs == null ? "-" : rejoinMs + " ms",
+          linearizability.verdict(), lostWrites.size(), watchViolations.size());
     }
   }
 
@@ -58,6 +58,7 @@ final class FaultRun implements AutoCloseable {
   private final KvClient observer;
   private final Path reportDir;
   private long faultNanos = -1;
+  private Long rejoinMs;
   private boolean finished;
 
   FaultRun(String scenario, ContainerCluster cluster, Path reportDir, long seed) {
@@ -115,6 +116,23 @@ final class FaultRun implements AutoCloseable {
     faultNanos = System.nanoTime();
   }
 
+  /**
+   * Brings the faulty node back with {@code recovery} (restart, resume, reconnect) and waits until
+   * it serves a linearizable read itself: it knows the leader and has applied everything committed
+   * before the read. The time from the recovery action to that read is the scenario's rejoin time.
+   */
+  void recoverAndAwaitServing(String id, Runnable recovery, Duration limit) {
+    try (KvClient direct = KvClient.builder().endpoints(cluster.endpoint(id))
+        .requestTimeout(Duration.ofSeconds(2)).attemptTimeout(Duration.ofSeconds(2)).build()) {
+      long started = System.nanoTime();
+      recovery.run();
+      await().atMost(limit).pollInterval(Duration.ofMillis(50)).ignoreException(KvClientException.class)
+          .until(() -> direct.get(workload.keys().get(0)) != null);
+      rejoinMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      LOG.info("{}: {} serves linearizable reads {} ms after it was brought back", scenario, id, rejoinMs);
+    }
+  }
+
   /** Waits until {@code count} writes that began after the fault (or after {@code sinceNanos}) succeeded. */
   void awaitOkWritesAfterFault(int count, Duration limit) {
     awaitOkWritesSince(faultNanos, count, limit);
@@ -155,7 +173,7 @@ final class FaultRun implements AutoCloseable {
     watch.addAll(WatchHistoryCheck.missingWrites(workload.watchEvents(), history));
     List<Operation> ops = history.operations();
     Outcomes out = new Outcomes(scenario, ops.size(),
-        count(ops, Outcome.OK), count(ops, Outcome.FAIL), count(ops, Outcome.UNKNOWN), unavailableMs(ops),
+        count(ops, Outcome.OK), count(ops, Outcome.FAIL), count(ops, Outcome.UNKNOWN), unavailableMs(ops), rejoinMs,
         linearizable, lost, watch, workload.watchErrors());
     writeReport(history, out);
     LOG.info("{}: {} operations ({} ok, {} failed, {} unknown); unavailable after the fault for {} ms;"

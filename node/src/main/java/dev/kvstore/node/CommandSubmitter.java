@@ -1,9 +1,12 @@
 package dev.kvstore.node;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kvstore.statemachine.proto.ClientRequestId;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -13,100 +16,104 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
-import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
-import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends commands through Raft and hands back their applied results. Followers do not forward
- * writes, so this uses a Ratis client that finds the leader itself and retries (with the same
- * call id, which the leader's retry cache deduplicates) across leader changes.
+ * Sends commands through Raft to the leader this node knows and hands back their applied results.
+ * Ratis has no forwarding from followers, so this node addresses each command itself: to its own
+ * Raft server, in-process, when it leads (no network hop, no serialisation of the reply); else to
+ * the leader it follows, over its client port ({@link PeerConnections}).
  *
- * <p>Ratis's asynchronous client keeps its requests in one ordered window, and once a request in
- * it fails (its retries ran out during a partition, say) the window stays failed: every later
- * request fails at once with "is closed". So the first failure retires that client (it is closed
- * after in-flight requests had time to finish) and later commands go through a fresh one.
+ * <p>Every command keeps one Ratis call id for all its attempts, so Ratis's retry cache answers a
+ * resend with the first result, and every command carries a request id (this node assigns one when
+ * the client did not), so the state machine applies it once even when a resend makes it into the
+ * log twice (after a leader change, the new leader may hold an uncommitted copy it has not applied).
+ *
+ * <p>A command waits for no timeout of its attempts when the leader changes: as soon as this node
+ * learns of a new leader ({@link #leaderChanged}), every command in flight is sent there too, and
+ * the first answer wins. A leader that is paused or cut off still accepts connections and would
+ * otherwise hold each command for a whole Ratis request timeout.
  */
 final class CommandSubmitter implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CommandSubmitter.class);
+  /** Pause before asking again when no leader is known or the leader is not ready yet, in ms. */
+  private static final long RETRY_DELAY_MS = 20;
 
-  private final Supplier<RaftClient> clients;
+  private final LocalMember member;
+  private final PeerConnections peers;
   private final ScheduledExecutorService scheduler;
   private final Executor raftCalls;
-  private final Duration retireAfter;
-  private final AtomicReference<RaftClient> current;
-  private final Set<RaftClient> retiring = ConcurrentHashMap.newKeySet();
+  private final ClientId clientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+  private final ByteString nodeRequestClient;
+  private final AtomicLong nodeRequestSequence = new AtomicLong();
+  private final Set<Submission> inFlight = ConcurrentHashMap.newKeySet();
 
   /**
-   * @param leaderHint the leader this node currently knows, if any: a new Ratis client otherwise
-   *                   starts with the first peer of the group, which may be the very node that is
-   *                   paused or cut off, and would spend its first attempts timing out there
+   * @param raftCalls where calls into Ratis and the handling of their answers run: Ratis can block a
+   *                  caller (a full queue, a connection being replaced), and answers arrive on
+   *                  transport threads that must not do our work
    */
-  CommandSubmitter(RaftGroup group, RaftProperties clientProperties, Duration retryFor,
-      Supplier<Optional<RaftPeerId>> leaderHint, ScheduledExecutorService scheduler, Executor raftCalls) {
-    this.clients = () -> {
-      RaftClient.Builder builder = RaftClient.newBuilder()
-          .setClientId(ClientId.randomId())
-          .setRaftGroup(group)
-          .setProperties(clientProperties)
-          .setRetryPolicy(RequestTypeDependentRetryPolicy.newBuilder()
-              .setRetryPolicy(TypeCase.WRITE,
-                  RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
-              .setTimeout(TypeCase.WRITE, TimeDuration.valueOf(retryFor.toMillis(), TimeUnit.MILLISECONDS))
-              .build());
-      leaderHint.get().ifPresent(builder::setLeaderId);
-      return builder.build();
-    };
+  CommandSubmitter(LocalMember member, PeerConnections peers, ScheduledExecutorService scheduler, Executor raftCalls) {
+    this.member = member;
+    this.peers = peers;
     this.scheduler = scheduler;
     this.raftCalls = raftCalls;
-    this.retireAfter = retryFor.multipliedBy(2);
-    this.current = new AtomicReference<>(clients.get());
+    byte[] random = new byte[16];
+    new SecureRandom().nextBytes(random);
+    this.nodeRequestClient = ByteString.copyFrom(random);
   }
 
   /**
-   * Completes with the command's result once applied, or exceptionally (see {@link RaftFailures}),
-   * at the latest after {@code timeout}: the deadline is armed before Ratis is called, because the
-   * call itself can block (a full ordered window, a peer connection being replaced).
+   * Completes with the command's result once the leader has applied it, or exceptionally (see
+   * {@link RaftFailures}): with the state machine's refusal, or with a TimeoutException after
+   * {@code timeout}. The deadline is armed before Ratis is called, because calling it can block.
    */
   CompletableFuture<Applied> submit(Command command, Duration timeout) {
-    CompletableFuture<RaftClientReply> reply = new CompletableFuture<RaftClientReply>()
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
-    raftCalls.execute(() -> {
-      RaftClient client = current.get();
-      try {
-        client.async().send(message).whenComplete((r, failure) -> {
-          if (failure != null) {
-            // A state machine's refusal is an answer, not a broken window.
-            if (!(RaftFailures.unwrap(failure) instanceof StateMachineException)) {
-              retire(client, failure);
-            }
-            reply.completeExceptionally(failure);
-          } else {
-            reply.complete(r);
-          }
-        });
-      } catch (RuntimeException e) {
-        retire(client, e);
-        reply.completeExceptionally(e);
+    Command identified = command.hasRequestId() ? command : command.toBuilder()
+        .setRequestId(ClientRequestId.newBuilder()
+            .setClientId(nodeRequestClient)
+            .setSequence(nodeRequestSequence.incrementAndGet()))
+        .build();
+    Submission submission = new Submission(Message.valueOf(UnsafeByteOperations.unsafeWrap(identified.toByteArray())),
+        callIds.incrementAndGet(), timeout);
+    inFlight.add(submission);
+    submission.reply.whenComplete((r, e) -> inFlight.remove(submission));
+    raftCalls.execute(submission::sendToLeader);
+    return submission.reply.thenApply(r -> new Applied(resultOf(r), r.getLogIndex()));
+  }
+
+  /**
+   * Tells the submitter that this node now knows {@code leaderId} as leader: every command in
+   * flight that was last sent elsewhere is sent there at once.
+   */
+  void leaderChanged(String leaderId) {
+    RaftPeerId leader = RaftPeerId.valueOf(leaderId);
+    int resent = 0;
+    for (Submission submission : inFlight) {
+      if (!leader.equals(submission.target)) {
+        resent++;
+        raftCalls.execute(() -> submission.send(leader));
       }
-    });
-    return reply.thenApply(r -> new Applied(resultOf(r), r.getLogIndex()));
+    }
+    if (resent > 0) {
+      LOG.info("{}: leader is now {} (term {}): sending {} commands in flight there", member.id(), leaderId,
+          member.term(), resent);
+    }
   }
 
   /**
@@ -117,26 +124,116 @@ final class CommandSubmitter implements AutoCloseable {
    */
   record Applied(CommandResult result, long logIndex) {}
 
-  private void retire(RaftClient broken, Throwable why) {
-    RaftClient fresh = clients.get();
-    if (!current.compareAndSet(broken, fresh)) {
-      closeQuietly(fresh);
-      return;
+  /** One command on its way through Raft, over as many attempts as it takes. */
+  private final class Submission {
+
+    final Message message;
+    final long callId;
+    final CompletableFuture<RaftClientReply> reply;
+    /** The peer the latest attempt went to; answers of earlier attempts count only if they succeed. */
+    volatile RaftPeerId target;
+    /**
+     * Peers an attempt is waiting at. Ratis refuses a second request with the same call id on a
+     * connection while the first is pending, and the first one's answer will decide anyway.
+     */
+    final Set<RaftPeerId> waitingAt = ConcurrentHashMap.newKeySet();
+
+    Submission(Message message, long callId, Duration timeout) {
+      this.message = message;
+      this.callId = callId;
+      this.reply = new CompletableFuture<RaftClientReply>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
-    LOG.warn("replacing the Raft client {} after a failed write ({}); it closes in {} s", broken.getId(),
-        RaftFailures.unwrap(why).toString(), retireAfter.toSeconds());
-    retiring.add(broken);
-    scheduler.schedule(() -> {
-      if (retiring.remove(broken)) {
-        closeQuietly(broken);
+
+    void sendToLeader() {
+      Optional<RaftPeerId> leader = knownLeader();
+      if (leader.isPresent()) {
+        send(leader.get());
+      } else {
+        // No leader: an election is on. leaderChanged sends it as soon as one is known; this is
+        // the fallback should that notice be missed.
+        target = null;
+        retryLater();
       }
-    }, retireAfter.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void send(RaftPeerId to) {
+      if (reply.isDone()) {
+        return;
+      }
+      target = to;
+      if (!waitingAt.add(to)) {
+        return;
+      }
+      RaftClientRequest request = RaftClientRequest.newBuilder()
+          .setClientId(clientId)
+          .setServerId(to)
+          .setGroupId(member.groupId())
+          .setCallId(callId)
+          .setMessage(message)
+          .setType(RaftClientRequest.writeRequestType())
+          .build();
+      if (to.equals(member.peerId())) {
+        CompletableFuture<RaftClientReply> local;
+        try {
+          local = member.server().submitClientRequestAsync(request);
+        } catch (IOException | RuntimeException e) {
+          local = CompletableFuture.failedFuture(e);
+        }
+        local.whenCompleteAsync((r, e) -> answered(to, -1, r, e), raftCalls);
+      } else {
+        PeerConnections.Sent sent = peers.send(request);
+        sent.reply().whenCompleteAsync((r, e) -> answered(to, sent.generation(), r, e), raftCalls);
+      }
+    }
+
+    /** @param generation the connection generation a remote attempt used; -1 for a local one */
+    private void answered(RaftPeerId from, long generation, RaftClientReply r, Throwable error) {
+      waitingAt.remove(from);
+      if (reply.isDone()) {
+        return;
+      }
+      Throwable failure = error != null ? RaftFailures.unwrap(error) : r.isSuccess() ? null : r.getException();
+      if (failure == null) {
+        reply.complete(r);
+        return;
+      }
+      boolean local = generation < 0;
+      if (failure instanceof StateMachineException || (local && !member.isRunning())) {
+        // The state machine refused the command, or this node is stopping: final answers.
+        reply.completeExceptionally(failure);
+        return;
+      }
+      if (!local && !(failure instanceof TimeoutIOException)) {
+        // Anything else failed every request on that stream and closed it (see PeerConnections).
+        peers.broken(from, generation, failure);
+      }
+      if (!from.equals(target)) {
+        return;
+      }
+      LOG.debug("{}: call {} to {} failed: {}", member.id(), callId, from, failure.toString());
+      RaftPeerId next = failure instanceof NotLeaderException nle && nle.getSuggestedLeader() != null
+          ? nle.getSuggestedLeader().getId()
+          : knownLeader().orElse(null);
+      if (next != null && !next.equals(from) && !(failure instanceof LeaderNotReadyException)) {
+        send(next);
+      } else {
+        retryLater();
+      }
+    }
+
+    private void retryLater() {
+      scheduler.schedule(() -> raftCalls.execute(this::sendToLeader), RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private Optional<RaftPeerId> knownLeader() {
+    if (!member.isRunning()) {
+      return Optional.empty();
+    }
+    return member.leaderId().map(RaftPeerId::valueOf);
   }
 
   private static CommandResult resultOf(RaftClientReply reply) {
-    if (!reply.isSuccess()) {
-      throw new CompletionException(reply.getException());
-    }
     try {
       return CommandResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
     } catch (InvalidProtocolBufferException e) {
@@ -144,18 +241,10 @@ final class CommandSubmitter implements AutoCloseable {
     }
   }
 
-  private static void closeQuietly(RaftClient client) {
-    try {
-      client.close();
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("closing Raft client {}: {}", client.getId(), e.toString());
-    }
-  }
-
+  /** Fails the commands still in flight: this node is stopping. */
   @Override
   public void close() {
-    closeQuietly(current.get());
-    retiring.forEach(CommandSubmitter::closeQuietly);
-    retiring.clear();
+    AlreadyClosedException closing = new AlreadyClosedException("node " + member.id() + " is shutting down");
+    inFlight.forEach(submission -> submission.reply.completeExceptionally(closing));
   }
 }

@@ -5,6 +5,7 @@ import dev.kvstore.statemachine.KvStateMachine;
 import dev.kvstore.statemachine.WatchCancellation;
 import dev.kvstore.statemachine.WatchHub;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -17,6 +18,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClientRpc;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -76,15 +81,24 @@ public final class KvNode implements AutoCloseable {
         config.raftPort(), group.getGroupId(), config.peers());
 
     member = new LocalMember(raftServer, group.getGroupId());
-    LocalMember self = member;
-    CommandSubmitter writes = new CommandSubmitter(group, RaftSettings.clientProperties(config), config.requestTimeout(),
-        () -> self.isRunning() ? self.leaderId().map(RaftPeerId::valueOf) : Optional.empty(), scheduler, raftCalls);
+    RaftClientRpc peerRpc = new GrpcFactory(new Parameters())
+        .newRaftClientRpc(ClientId.randomId(), RaftSettings.clientProperties(config));
+    peerRpc.addRaftPeers(group.getPeers());
+    PeerConnections peers = new PeerConnections(peerRpc, blockingCalls);
+    track(peers);
+    CommandSubmitter writes = new CommandSubmitter(member, peers, scheduler, raftCalls);
     track(writes);
+    ReadIndexBarrier reads = new ReadIndexBarrier(member, scheduler, raftCalls);
+    stateMachine.addLeaderListener(leader -> {
+      writes.leaderChanged(leader);
+      reads.leaderChanged();
+    });
     PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
     track(admin);
 
     ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
     RaftFailures failures = new RaftFailures(member);
+    MemberHintTrailers hints = new MemberHintTrailers(member);
     HealthStatusManager health = new HealthStatusManager();
     NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
     // Two maximum election timeouts: long enough for an election, short enough to matter.
@@ -97,10 +111,11 @@ public final class KvNode implements AutoCloseable {
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .addService(new KvStoreService(stateMachine.readView(), hub, writes, new ReadIndexBarrier(member, scheduler, raftCalls),
+        .addService(ServerInterceptors.intercept(new KvStoreService(stateMachine.readView(), hub, writes, reads,
             failures, headers, new RequestBudget(config.requestTimeout()), stateMachine.appliedIndex(), responses,
-            watchSenders))
-        .addService(new MaintenanceService(group, member, admin, headers, blockingCalls))
+            watchSenders), hints))
+        .addService(ServerInterceptors.intercept(new MaintenanceService(group, member, admin, headers, blockingCalls),
+            hints))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

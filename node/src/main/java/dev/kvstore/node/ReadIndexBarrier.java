@@ -2,7 +2,9 @@ package dev.kvstore.node;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +23,11 @@ import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
  *
  * <p>The request goes to the local Ratis server in-process, as a "dummy" read that queries nothing,
  * so there is no extra network hop on the leader and no result to serialise.
+ *
+ * <p>On a follower, Ratis asks the leader it knows for the read index. If that leader is paused or
+ * cut off, the question waits for Ratis's read timeout; so when this node learns of a new leader
+ * ({@link #leaderChanged}), every barrier still waiting asks again at once, and the first
+ * confirmation wins.
  */
 final class ReadIndexBarrier {
 
@@ -31,6 +38,10 @@ final class ReadIndexBarrier {
   private final Executor raftCalls;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
+  private final Set<Waiting> waiting = ConcurrentHashMap.newKeySet();
+
+  /** A barrier not yet passed: what completes it, and until when (System.nanoTime) to try. */
+  private record Waiting(CompletableFuture<Void> done, long deadline) {}
 
   /**
    * @param raftCalls where calls into Ratis run: they can block (Ratis locks its peer connections
@@ -46,8 +57,18 @@ final class ReadIndexBarrier {
   CompletableFuture<Void> await(Duration timeout) {
     CompletableFuture<Void> done = new CompletableFuture<Void>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     long deadline = System.nanoTime() + timeout.toNanos();
+    Waiting entry = new Waiting(done, deadline);
+    waiting.add(entry);
+    done.whenComplete((ignored, error) -> waiting.remove(entry));
     raftCalls.execute(() -> attempt(done, deadline));
     return done;
+  }
+
+  /** This node now knows a new leader: every barrier still waiting asks again, through it. */
+  void leaderChanged() {
+    for (Waiting entry : waiting) {
+      raftCalls.execute(() -> attempt(entry.done(), entry.deadline()));
+    }
   }
 
   private void attempt(CompletableFuture<Void> done, long deadline) {

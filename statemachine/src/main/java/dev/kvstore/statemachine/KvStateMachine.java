@@ -5,7 +5,10 @@ import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
 import java.io.File;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -46,6 +49,7 @@ public final class KvStateMachine extends BaseStateMachine {
   private final AppliedIndex appliedIndex = new AppliedIndex();
   private final WatchHub hub;
   private final CommandApplier applier;
+  private final List<Consumer<String>> leaderListeners = new CopyOnWriteArrayList<>();
 
   public KvStateMachine(WatchHub hub) {
     this.hub = hub;
@@ -186,9 +190,28 @@ public final class KvStateMachine extends BaseStateMachine {
         "kvstore serves reads through its KvStore gRPC API, not through Raft queries"));
   }
 
+  /**
+   * Registers {@code listener} to be told the id of every new leader this node learns of (itself
+   * included), as Ratis reports it. Called on a Ratis thread that holds server state: a listener
+   * must return at once and hand any real work to an executor of its own.
+   */
+  public void addLeaderListener(Consumer<String> listener) {
+    leaderListeners.add(listener);
+  }
+
   @Override
   public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
     LOG.info("{}: leader is now {}", groupMemberId, newLeaderId);
+    if (newLeaderId == null) {
+      return;
+    }
+    for (Consumer<String> listener : leaderListeners) {
+      try {
+        listener.accept(newLeaderId.toString());
+      } catch (RuntimeException e) {
+        LOG.warn("{}: leader listener failed: {}", groupMemberId, e.toString());
+      }
+    }
   }
 
   @Override
