@@ -36,7 +36,7 @@ class RequestIdReuseTest {
     long revision = first.getHeader().getRevision();
     String expected = "request id (client " + HexFormat.of().formatHex(CLIENT.getBytes(UTF_8))
         + ", sequence 5) was already used for a different write at revision " + revision
-        + "; a new write needs a new sequence number";
+        + "; use a new sequence number";
 
     for (String node : cluster.ids()) {
       var kv = cluster.kv(node);

@@ -58,7 +58,7 @@ final class CommandApplier {
   private CommandResult reusedId(ClientRequestId id, CommandResult earlier) {
     String message = "request id (client " + HexFormat.of().formatHex(id.getClientId().toByteArray())
         + ", sequence " + Long.toUnsignedString(id.getSequence()) + ") was already used for a different write"
-        + " at revision " + earlier.getRevision() + "; a new write needs a new sequence number";
+        + " at revision " + earlier.getRevision() + "; use a new sequence number";
     return CommandResult.newBuilder()
         .setRevision(store.revision())
         .setError(message)

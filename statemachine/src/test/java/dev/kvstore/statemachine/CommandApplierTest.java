@@ -104,7 +104,7 @@ class CommandApplierTest {
       assertThat(refused.getRevision()).isEqualTo(first.getRevision());
       assertThat(refused.getError()).isEqualTo("request id (client " + HexFormat.of().formatHex("client-1".getBytes(UTF_8))
           + ", sequence 7) was already used for a different write at revision 1;"
-          + " a new write needs a new sequence number");
+          + " use a new sequence number");
     }
     assertThat(store.revision()).isEqualTo(1);
     assertThat(store.get("other")).isEmpty();
