@@ -53,7 +53,7 @@ final class CommandApplier {
 
   /**
    * The refusal of a command whose id was applied for another command at {@code earlier}'s
-   * revision. The message names the id as a client in another language would print it.
+   * revision. The client id is raw bytes, so the message shows it in hex.
    */
   private CommandResult reusedId(ClientRequestId id, CommandResult earlier) {
     String message = "request id (client " + HexFormat.of().formatHex(id.getClientId().toByteArray())
