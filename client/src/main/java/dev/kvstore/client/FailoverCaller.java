@@ -30,6 +30,18 @@ final class FailoverCaller {
   static final Set<Status.Code> RETRYABLE =
       EnumSet.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
 
+  /**
+   * Codes with which a node refuses a write's command itself, so that no attempt of the call (all
+   * carry its request id) was or will be applied, even one still in flight elsewhere.
+   * INVALID_ARGUMENT: the command is malformed, and every attempt sends the same command.
+   * FAILED_PRECONDITION: the request id was already applied for a different command. Had an attempt
+   * of this command been applied under the id first, the node would have answered with its result
+   * (a retry of the same command matches the command's digest); an attempt applied later finds
+   * the id taken and is refused the same way (while the node remembers the id: 100,000 writes).
+   */
+  static final Set<Status.Code> NEVER_APPLIED =
+      EnumSet.of(Status.Code.INVALID_ARGUMENT, Status.Code.FAILED_PRECONDITION);
+
   private final EndpointChannels channels;
   private final Duration requestTimeout;
   private final Duration attemptTimeout;
@@ -74,8 +86,8 @@ final class FailoverCaller {
         mayHaveApplied |= failure.mayHaveApplied();
         if (!RETRYABLE.contains(failure.status().getCode())) {
           // An earlier attempt may still be in flight inside Raft on another node, so a later
-          // refusal does not undo it; only a request rejected as invalid can never have applied.
-          boolean unknown = write && mayHaveApplied && failure.status().getCode() != Status.Code.INVALID_ARGUMENT;
+          // refusal does not undo it, unless the refusal says no attempt can ever apply.
+          boolean unknown = write && mayHaveApplied && !NEVER_APPLIED.contains(failure.status().getCode());
           throw rejected(rpc, failure, unknown, e);
         }
         log.debug("{} attempt {} failed: {}", rpc, attempts, failure.describe());

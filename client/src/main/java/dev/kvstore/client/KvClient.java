@@ -189,6 +189,7 @@ public final class KvClient implements AutoCloseable {
     private List<Endpoint> endpoints = List.of();
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
+    private ByteString clientId;
 
     private Builder() {}
 
@@ -228,6 +229,15 @@ public final class KvClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * A fixed 16-byte client id instead of a random one. Package-private on purpose: two clients
+     * with one id reuse each other's request ids, which only tests of that fault should do.
+     */
+    Builder clientId(ByteString id) {
+      this.clientId = Objects.requireNonNull(id, "clientId");
+      return this;
+    }
+
     /** Builds the client; connections open lazily, on first use of each endpoint. */
     public KvClient build() {
       if (endpoints.isEmpty()) {
@@ -238,7 +248,7 @@ public final class KvClient implements AutoCloseable {
           new EndpointRotation(endpoints),
           channels,
           new FailoverCaller(channels, requestTimeout, attemptTimeout),
-          new RequestIdSource(),
+          clientId == null ? new RequestIdSource() : new RequestIdSource(clientId),
           attemptTimeout);
     }
 

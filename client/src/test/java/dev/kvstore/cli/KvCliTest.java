@@ -215,6 +215,21 @@ class KvCliTest {
   }
 
   @Test
+  void aWriteRefusedForAReusedRequestIdExitsWithOneAndSaysWhy() {
+    server.failNext("Put", Status.FAILED_PRECONDITION.withDescription("request id (client 00ff, sequence 1) was"
+        + " already used for a different write at revision 7; use a new sequence number"));
+
+    CliRun run = kvstore("put", "k", "v");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stderr()).startsWith("error: Put failed: ").contains("FAILED_PRECONDITION")
+        .contains("already used for a different write at revision 7; use a new sequence number")
+        .doesNotContain("may or may not");
+    assertThat(run.stderr().lines()).hasSize(1);
+    assertThat(store.get("k")).isEmpty();
+  }
+
+  @Test
   void usageErrorsExitWithTwoAndOneLine() {
     CliRun[] runs = {
       kvstore("get"),

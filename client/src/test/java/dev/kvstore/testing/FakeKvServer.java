@@ -24,6 +24,7 @@ import dev.kvstore.api.WatchResponse;
 import io.grpc.Server;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -213,8 +214,14 @@ public final class FakeKvServer implements AutoCloseable {
         observer.onError(Status.INVALID_ARGUMENT.withDescription("key must not be empty").asException());
         return;
       }
-      FakeStore.WriteResult result = store.put(
-          request.getKey(), request.getValue(), request.hasRequestId() ? request.getRequestId() : null);
+      FakeStore.WriteResult result;
+      try {
+        result = store.put(request.getKey(), request.getValue(),
+            request.hasRequestId() ? request.getRequestId() : null, request.toBuilder().clearRequestId().build());
+      } catch (StatusRuntimeException refused) {
+        observer.onError(refused);
+        return;
+      }
       PutResponse.Builder response = PutResponse.newBuilder()
           .setSuccess(true)
           .setHeader(header().toBuilder().setRevision(result.revision()));
@@ -239,8 +246,14 @@ public final class FakeKvServer implements AutoCloseable {
       if (!admit("Delete", request, observer)) {
         return;
       }
-      FakeStore.WriteResult result =
-          store.delete(request.getKey(), request.hasRequestId() ? request.getRequestId() : null);
+      FakeStore.WriteResult result;
+      try {
+        result = store.delete(request.getKey(),
+            request.hasRequestId() ? request.getRequestId() : null, request.toBuilder().clearRequestId().build());
+      } catch (StatusRuntimeException refused) {
+        observer.onError(refused);
+        return;
+      }
       DeleteResponse.Builder response = DeleteResponse.newBuilder()
           .setSuccess(true)
           .setHeader(header().toBuilder().setRevision(result.revision()))

@@ -1,12 +1,18 @@
 package dev.kvstore.testing;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.EventType;
 import dev.kvstore.api.KeyValue;
+import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.RequestId;
 import dev.kvstore.api.WatchResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,23 +21,38 @@ import java.util.function.Consumer;
 
 /**
  * The data of a fake cluster: keys with revisions, the history of changes for watch replay, and
- * the request ids already applied, shared by every fake node that serves it.
+ * the request ids already applied with their commands, shared by every fake node that serves it.
  */
 public final class FakeStore {
 
   /** What a write did: its revision and the entry it replaced or removed, if any. */
   public record WriteResult(long revision, Optional<KeyValue> previous) {}
 
+  /** A remembered request: the command applied under its id (compared as a node compares digests) and its result. */
+  private record Applied(Message command, WriteResult result) {}
+
   private final TreeMap<String, KeyValue> data = new TreeMap<>();
   private final List<WatchResponse> history = new ArrayList<>();
-  private final Map<RequestId, WriteResult> applied = new HashMap<>();
+  private final Map<RequestId, Applied> applied = new HashMap<>();
   private final List<Consumer<WatchResponse>> listeners = new ArrayList<>();
   private long revision;
   private long compactedThrough;
 
-  /** Sets a key; a request id seen before returns the first result without writing again. */
-  public synchronized WriteResult put(String key, ByteString value, RequestId id) {
-    WriteResult earlier = id == null ? null : applied.get(id);
+  /** Sets a key, as a put request without prev_kv would; see {@link #put(String, ByteString, RequestId, Message)}. */
+  public WriteResult put(String key, ByteString value, RequestId id) {
+    return put(key, value, id, PutRequest.newBuilder().setKey(key).setValue(value).build());
+  }
+
+  /**
+   * Sets a key. A request id seen before is not applied again, as on a node: when {@code command}
+   * (the request without its id) is the one applied under that id, the first result is returned;
+   * when it is another, the write is refused with FAILED_PRECONDITION.
+   *
+   * @param id the request id, or null for none
+   * @throws StatusRuntimeException FAILED_PRECONDITION for an id already used by another command
+   */
+  public synchronized WriteResult put(String key, ByteString value, RequestId id, Message command) {
+    WriteResult earlier = earlierResult(id, command);
     if (earlier != null) {
       return earlier;
     }
@@ -46,7 +67,7 @@ public final class FakeStore {
         .build();
     data.put(key, next);
     WriteResult result = new WriteResult(revision, Optional.ofNullable(previous));
-    remember(id, result);
+    remember(id, command, result);
     emit(WatchResponse.newBuilder()
         .setType(EventType.PUT)
         .setKey(key)
@@ -58,21 +79,29 @@ public final class FakeStore {
     return result;
   }
 
-  /** Removes a key; the result's previous entry is empty when it did not exist. */
-  public synchronized WriteResult delete(String key, RequestId id) {
-    WriteResult earlier = id == null ? null : applied.get(id);
+  /** Removes a key, as a delete request would; see {@link #delete(String, RequestId, Message)}. */
+  public WriteResult delete(String key, RequestId id) {
+    return delete(key, id, DeleteRequest.newBuilder().setKey(key).build());
+  }
+
+  /**
+   * Removes a key; the result's previous entry is empty when it did not exist. Request ids are
+   * handled as by {@link #put(String, ByteString, RequestId, Message)}.
+   */
+  public synchronized WriteResult delete(String key, RequestId id, Message command) {
+    WriteResult earlier = earlierResult(id, command);
     if (earlier != null) {
       return earlier;
     }
     KeyValue previous = data.remove(key);
     if (previous == null) {
       WriteResult result = new WriteResult(revision, Optional.empty());
-      remember(id, result);
+      remember(id, command, result);
       return result;
     }
     revision++;
     WriteResult result = new WriteResult(revision, Optional.of(previous));
-    remember(id, result);
+    remember(id, command, result);
     emit(WatchResponse.newBuilder()
         .setType(EventType.DELETE)
         .setKey(key)
@@ -122,9 +151,25 @@ public final class FakeStore {
     listeners.remove(listener);
   }
 
-  private void remember(RequestId id, WriteResult result) {
+  /** The result of the earlier apply of {@code command} under {@code id}, or null when there is none. */
+  private WriteResult earlierResult(RequestId id, Message command) {
+    Applied earlier = id == null ? null : applied.get(id);
+    if (earlier == null) {
+      return null;
+    }
+    if (!earlier.command().equals(command)) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription("request id (client " + HexFormat.of().formatHex(id.getClientId().toByteArray())
+              + ", sequence " + id.getSequence() + ") was already used for a different write at revision "
+              + earlier.result().revision() + "; use a new sequence number")
+          .asRuntimeException();
+    }
+    return earlier.result();
+  }
+
+  private void remember(RequestId id, Message command, WriteResult result) {
     if (id != null && id.getSequence() > 0) {
-      applied.put(id, result);
+      applied.put(id, new Applied(command, result));
     }
   }
 

@@ -164,7 +164,7 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
       if (error != null) {
         out.onError(failures.forWrite(error, wait));
       } else if (!applied.result().getError().isEmpty()) {
-        out.onError(Status.INVALID_ARGUMENT.withDescription(applied.result().getError()).asRuntimeException());
+        out.onError(refused(applied.result()));
       } else {
         // The leader applied it; answer once this node has too, so a read here sees the write. The
         // write is committed either way: if this node lags past the deadline, answer regardless.
@@ -174,6 +174,21 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
             .thenRunAsync(() -> reply(out, () -> respond.apply(applied.result()), true), responses);
       }
     });
+  }
+
+  /**
+   * The status of a command the state machine refused: it was applied as a no-op, so it definitely
+   * changed nothing and gets no {@link WriteOutcome} trailer. A malformed command is
+   * INVALID_ARGUMENT; a request id already applied for a different command is FAILED_PRECONDITION
+   * (retrying cannot help: the id stays taken). A refusal kind this version does not know (from a
+   * newer leader during an upgrade) is FAILED_PRECONDITION too, with the leader's message.
+   */
+  private static StatusRuntimeException refused(CommandResult result) {
+    Status status = switch (result.getRefusal()) {
+      case MALFORMED -> Status.INVALID_ARGUMENT;
+      case REQUEST_ID_REUSED, UNRECOGNIZED -> Status.FAILED_PRECONDITION;
+    };
+    return status.withDescription(result.getError()).asRuntimeException();
   }
 
   private <T> void read(ReadConsistency consistency, StreamObserver<T> out, Supplier<T> respond) {

@@ -21,6 +21,17 @@ import java.util.Optional;
  * {@link #MAX_BYTES} of results later) would apply again; clients retry within seconds. Results are
  * kept without the previous key-value (which can be a 1 MiB value), so large values do not shrink
  * the window: a retry gets the revision and deleted count, not {@code prev_kv}.
+ *
+ * <p>Each entry also keeps the {@link CommandDigest} of the command applied under its id, so that
+ * only the same command counts as a retry; another command reusing the id is refused (see
+ * {@link CommandApplier}). Entries loaded from snapshots written before digests existed have none
+ * and match any command, as every entry did then.
+ *
+ * <p>{@link #MAX_BYTES} counts an entry as a fixed overhead, its slim result and its digest: at
+ * most 140 bytes with today's results (96 + 12 + 32), so the entry bound is always reached first
+ * (100,000 entries count 14 MB). Versions that count bytes differently (this one added the digest)
+ * therefore still evict the same entries, and replicas in the middle of a rolling upgrade do not
+ * diverge. A future result type large enough to reach the byte bound must keep that in mind.
  */
 final class AppliedRequests {
 
@@ -34,51 +45,74 @@ final class AppliedRequests {
     }
   }
 
-  private final LinkedHashMap<Id, CommandResult> results = new LinkedHashMap<>();
-  private long bytes;
+  /**
+   * What is remembered of one applied request.
+   *
+   * @param result its result, without the previous key-value
+   * @param commandDigest the {@link CommandDigest} of its command; empty when not known (an entry
+   *     from an older snapshot)
+   */
+  record Entry(CommandResult result, ByteString commandDigest) {
 
-  Optional<CommandResult> find(ClientRequestId id) {
-    return Optional.ofNullable(results.get(Id.of(id)));
+    /** True when {@code digest} is that of the command applied under this id, or when that is not known. */
+    boolean isSameCommand(ByteString digest) {
+      return commandDigest.isEmpty() || commandDigest.equals(digest);
+    }
   }
 
-  void remember(ClientRequestId id, CommandResult result) {
+  private final LinkedHashMap<Id, Entry> entries = new LinkedHashMap<>();
+  private long bytes;
+
+  Optional<Entry> find(ClientRequestId id) {
+    return Optional.ofNullable(entries.get(Id.of(id)));
+  }
+
+  /** Remembers the result of the command with {@code commandDigest} applied under {@code id}, evicting the oldest beyond the bounds. */
+  void remember(ClientRequestId id, ByteString commandDigest, CommandResult result) {
     CommandResult slim = result.hasPrev() ? result.toBuilder().clearPrev().build() : result;
-    CommandResult old = results.put(Id.of(id), slim);
+    Entry entry = new Entry(slim, commandDigest);
+    Entry old = entries.put(Id.of(id), entry);
     if (old != null) {
       bytes -= sizeOf(old);
     }
-    bytes += sizeOf(slim);
-    Iterator<Map.Entry<Id, CommandResult>> eldest = results.entrySet().iterator();
-    while ((results.size() > MAX_ENTRIES || bytes > MAX_BYTES) && eldest.hasNext()) {
+    bytes += sizeOf(entry);
+    Iterator<Map.Entry<Id, Entry>> eldest = entries.entrySet().iterator();
+    while ((entries.size() > MAX_ENTRIES || bytes > MAX_BYTES) && eldest.hasNext()) {
       bytes -= sizeOf(eldest.next().getValue());
       eldest.remove();
     }
   }
 
   int size() {
-    return results.size();
+    return entries.size();
+  }
+
+  /** Bytes counted against {@link #MAX_BYTES}. */
+  long bytes() {
+    return bytes;
   }
 
   /** The remembered results, oldest first, for a snapshot. */
   List<DedupRecord> records() {
-    List<DedupRecord> out = new ArrayList<>(results.size());
-    results.forEach((id, result) -> out.add(DedupRecord.newBuilder()
+    List<DedupRecord> out = new ArrayList<>(entries.size());
+    entries.forEach((id, entry) -> out.add(DedupRecord.newBuilder()
         .setRequestId(ClientRequestId.newBuilder().setClientId(id.clientId()).setSequence(id.sequence()))
-        .setResult(result)
+        .setResult(entry.result())
+        .setCommandDigest(entry.commandDigest())
         .build()));
     return out;
   }
 
   /** Replaces the content with records from a snapshot, oldest first. */
   void reset(Iterable<DedupRecord> records) {
-    results.clear();
+    entries.clear();
     bytes = 0;
     for (DedupRecord r : records) {
-      remember(r.getRequestId(), r.getResult());
+      remember(r.getRequestId(), r.getCommandDigest(), r.getResult());
     }
   }
 
-  private static long sizeOf(CommandResult result) {
-    return 96L + result.getSerializedSize();
+  static long sizeOf(Entry entry) {
+    return 96L + entry.result().getSerializedSize() + entry.commandDigest().size();
   }
 }

@@ -1,12 +1,25 @@
 package dev.kvstore.statemachine;
 
+import com.google.protobuf.ByteString;
+import dev.kvstore.statemachine.proto.ClientRequestId;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.Refusal;
+import java.util.HexFormat;
 import java.util.Optional;
 
 /**
  * Applies one command to the store: the deterministic heart of the state machine, free of Raft so
  * that it can be tested directly. Runs on the apply thread only.
+ *
+ * <p>A command with a request id already in {@link AppliedRequests} is not applied again: when it
+ * is the same command (same {@link CommandDigest}) it is a retry and gets the first result marked
+ * {@code duplicate}; when it is a different command it is refused with
+ * {@link Refusal#REQUEST_ID_REUSED} (the node answers {@code FAILED_PRECONDITION}), changes nothing
+ * and is not remembered, so a later genuine retry of the first command still gets its result.
+ * Silently answering such a command with the first result would tell its client that a write
+ * nobody applied succeeded. Every replica holds the same table with the same digests, so every
+ * replica takes the same decision.
  */
 final class CommandApplier {
 
@@ -21,17 +34,36 @@ final class CommandApplier {
   }
 
   CommandResult apply(Command command) {
-    if (command.hasRequestId()) {
-      Optional<CommandResult> earlier = applied.find(command.getRequestId());
-      if (earlier.isPresent()) {
-        return earlier.get().toBuilder().setDuplicate(true).build();
-      }
+    if (!command.hasRequestId()) {
+      return execute(command);
+    }
+    ByteString digest = CommandDigest.of(command);
+    Optional<AppliedRequests.Entry> earlier = applied.find(command.getRequestId());
+    if (earlier.isPresent()) {
+      return earlier.get().isSameCommand(digest)
+          ? earlier.get().result().toBuilder().setDuplicate(true).build()
+          : reusedId(command.getRequestId(), earlier.get().result());
     }
     CommandResult result = execute(command);
-    if (command.hasRequestId() && result.getError().isEmpty()) {
-      applied.remember(command.getRequestId(), result);
+    if (result.getError().isEmpty()) {
+      applied.remember(command.getRequestId(), digest, result);
     }
     return result;
+  }
+
+  /**
+   * The refusal of a command whose id was applied for another command at {@code earlier}'s
+   * revision. The client id is raw bytes, so the message shows it in hex.
+   */
+  private CommandResult reusedId(ClientRequestId id, CommandResult earlier) {
+    String message = "request id (client " + HexFormat.of().formatHex(id.getClientId().toByteArray())
+        + ", sequence " + Long.toUnsignedString(id.getSequence()) + ") was already used for a different write"
+        + " at revision " + earlier.getRevision() + "; use a new sequence number";
+    return CommandResult.newBuilder()
+        .setRevision(store.revision())
+        .setError(message)
+        .setRefusal(Refusal.REQUEST_ID_REUSED)
+        .build();
   }
 
   private CommandResult execute(Command command) {

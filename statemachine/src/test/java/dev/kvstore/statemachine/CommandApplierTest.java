@@ -4,11 +4,16 @@ import static dev.kvstore.statemachine.TestCommands.delete;
 import static dev.kvstore.statemachine.TestCommands.put;
 import static dev.kvstore.statemachine.TestCommands.putWithPrev;
 import static dev.kvstore.statemachine.TestCommands.withId;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.DedupRecord;
+import dev.kvstore.statemachine.proto.Refusal;
+import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CommandApplierTest {
@@ -83,6 +88,50 @@ class CommandApplierTest {
     assertThat(next.getRevision()).isEqualTo(3);
     CommandResult otherClient = applier.apply(withId(put("k", "v3"), "client-2", 7));
     assertThat(otherClient.getDuplicate()).isFalse();
+  }
+
+  @Test
+  void aRequestIdReusedForADifferentCommandIsRefusedAndChangesNothing() throws Exception {
+    CommandResult first = applier.apply(withId(put("k", "v1"), "client-1", 7));
+    Watch watch = hub.watch(WatchFilter.prefix(""), 0, () -> { });
+    List<DedupRecord> remembered = applied.records();
+
+    for (Command other : List.of(put("other", "v1"), put("k", "v2"), putWithPrev("k", "v1"), delete("k"))) {
+      CommandResult refused = applier.apply(withId(other, "client-1", 7));
+
+      assertThat(refused.getRefusal()).as("%s", other).isEqualTo(Refusal.REQUEST_ID_REUSED);
+      assertThat(refused.getDuplicate()).isFalse();
+      assertThat(refused.getRevision()).isEqualTo(first.getRevision());
+      assertThat(refused.getError()).isEqualTo("request id (client " + HexFormat.of().formatHex("client-1".getBytes(UTF_8))
+          + ", sequence 7) was already used for a different write at revision 1;"
+          + " use a new sequence number");
+    }
+    assertThat(store.revision()).isEqualTo(1);
+    assertThat(store.get("other")).isEmpty();
+    assertThat(store.get("k").orElseThrow().value().toStringUtf8()).isEqualTo("v1");
+    assertThat(store.get("k").orElseThrow().version()).isEqualTo(1);
+    assertThat(watch.poll()).isNull();
+    assertThat(applied.records()).isEqualTo(remembered);
+
+    // The id still belongs to the first command: its genuine retry gets the first result.
+    CommandResult retry = applier.apply(withId(put("k", "v1"), "client-1", 7));
+    assertThat(retry.getDuplicate()).isTrue();
+    assertThat(retry.getRevision()).isEqualTo(first.getRevision());
+  }
+
+  @Test
+  void anEntryWithoutADigestFromAnOlderSnapshotMatchesAnyCommand() {
+    applied.reset(List.of(DedupRecord.newBuilder()
+        .setRequestId(withId(put("k", "v"), "client-1", 3).getRequestId())
+        .setResult(CommandResult.newBuilder().setRevision(5))
+        .build()));
+
+    CommandResult result = applier.apply(withId(put("whatever", "x"), "client-1", 3));
+
+    assertThat(result.getDuplicate()).isTrue();
+    assertThat(result.getRevision()).isEqualTo(5);
+    assertThat(result.getError()).isEmpty();
+    assertThat(store.revision()).isZero();
   }
 
   @Test

@@ -5,8 +5,15 @@ import static dev.kvstore.statemachine.TestCommands.withId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
+import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.DedupRecord;
+import dev.kvstore.statemachine.proto.Refusal;
+import dev.kvstore.statemachine.proto.SnapshotHeader;
+import dev.kvstore.statemachine.proto.StoredKeyValue;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +50,54 @@ class SnapshotFileTest {
     AppliedRequests loadedApplied = new AppliedRequests();
     loadedApplied.reset(content.dedup());
     assertThat(loadedApplied.records()).isEqualTo(applied.records());
+  }
+
+  @Test
+  void roundTripKeepsTheCommandDigestsSoAReusedIdIsStillRefused() throws IOException {
+    applier.apply(withId(put("k", "v"), "client", 1));
+    File file = dir.resolve("snapshot.1_1").toFile();
+    SnapshotFile.write(file, store, applied);
+
+    SnapshotFile.Content content = SnapshotFile.read(file);
+    assertThat(content.dedup()).singleElement()
+        .satisfies(r -> assertThat(r.getCommandDigest()).isEqualTo(CommandDigest.of(put("k", "v"))));
+    KeyValueStore loadedStore = new KeyValueStore();
+    loadedStore.reset(content.kvs(), content.revision());
+    AppliedRequests loadedApplied = new AppliedRequests();
+    loadedApplied.reset(content.dedup());
+    CommandApplier loaded = new CommandApplier(loadedStore, loadedApplied, new WatchHub(10, 1 << 20, 10));
+
+    assertThat(loaded.apply(withId(put("k", "v"), "client", 1)).getDuplicate()).isTrue();
+    assertThat(loaded.apply(withId(put("k2", "v"), "client", 1)).getRefusal()).isEqualTo(Refusal.REQUEST_ID_REUSED);
+    assertThat(loadedStore.get("k2")).isEmpty();
+  }
+
+  @Test
+  void aSnapshotWrittenBeforeDigestsExistedLoadsAndItsIdsStillDeduplicate() throws IOException {
+    // Written by hand in the layout of the previous version: the same header and records, and
+    // dedup records without field 3.
+    File file = dir.resolve("snapshot.1_1").toFile();
+    try (OutputStream out = Files.newOutputStream(file.toPath())) {
+      SnapshotHeader.newBuilder().setFormatVersion(1).setRevision(1).setKeyCount(1).setDedupCount(1).build()
+          .writeDelimitedTo(out);
+      StoredKeyValue.newBuilder().setKey("k").setValue(ByteString.copyFromUtf8("v"))
+          .setCreateRevision(1).setModRevision(1).setVersion(1).build()
+          .writeDelimitedTo(out);
+      DedupRecord.newBuilder()
+          .setRequestId(withId(put("k", "v"), "client", 1).getRequestId())
+          .setResult(CommandResult.newBuilder().setRevision(1))
+          .build()
+          .writeDelimitedTo(out);
+    }
+
+    SnapshotFile.Content content = SnapshotFile.read(file);
+    store.reset(content.kvs(), content.revision());
+    applied.reset(content.dedup());
+
+    CommandResult retry = applier.apply(withId(put("k", "v"), "client", 1));
+    assertThat(retry.getDuplicate()).isTrue();
+    assertThat(retry.getRevision()).isEqualTo(1);
+    assertThat(store.revision()).isEqualTo(1);
   }
 
   @Test
