@@ -59,6 +59,11 @@ final class RaftSettings {
     // (seen in the container partition and pause scenarios; cf. RATIS-2242). One channel keeps
     // heartbeats and entries in order.
     GrpcConfigKeys.Server.setHeartbeatChannel(p, false);
+    // After repeated errors to a follower (it is down or cut off), Ratis's default makes the leader
+    // wait 1 s, then 5 s, between attempts, so a follower that comes back waits that long before the
+    // leader even tries it. A failed attempt costs a refused connection or a timed-out request, so
+    // keep trying every 250-750 ms (the wait is randomised around 500 ms) for as long as it takes.
+    RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, "1ms,10, 100ms,20, 500ms,2000000000");
     // The default append batch (4 MB) holds a maximal 1 MiB value with room to spare.
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("16MB"));
     return p;

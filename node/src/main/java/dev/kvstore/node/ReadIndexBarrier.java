@@ -31,7 +31,7 @@ import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
  */
 final class ReadIndexBarrier {
 
-  private static final long RETRY_DELAY_MS = 50;
+  private static final long RETRY_DELAY_MS = 20;
 
   private final LocalMember member;
   private final ScheduledExecutorService scheduler;
