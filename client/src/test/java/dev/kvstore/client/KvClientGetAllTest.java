@@ -30,6 +30,8 @@ class KvClientGetAllTest {
 
   private final FakeCluster cluster = new FakeCluster();
   private final FakeStore store = cluster.store();
+  private final FakeKvServer node = cluster.node("n1");
+  private final KvClient client = client(node);
 
   @AfterEach
   void tearDown() throws Exception {
@@ -67,9 +69,7 @@ class KvClientGetAllTest {
 
   @Test
   void anEmptyListingIsOneEmptyPage() {
-    FakeKvServer node = cluster.node("n1");
     store.put("other", ByteString.copyFromUtf8("x"), null);
-    KvClient client = client(node);
 
     List<GetAllResponse> pages = pages(client, GetAllOptions.forPrefix("none/"));
 
@@ -84,9 +84,7 @@ class KvClientGetAllTest {
 
   @Test
   void exactlyOneFullPageTakesOneCallAndOneMoreEntryTakesTwo() {
-    FakeKvServer node = cluster.node("n1");
     populate("p/", GetAllOptions.MAX_PAGE_ENTRIES);
-    KvClient client = client(node);
 
     assertThat(keysOf(client, GetAllOptions.forPrefix("p/"))).isEqualTo(keys("p/", 0, 10_000));
     assertThat(node.requests("GetAll")).hasSize(1);
@@ -105,10 +103,8 @@ class KvClientGetAllTest {
 
   @Test
   void aListingFollowsStartAfterFromPageToPageUntilNoMore() {
-    FakeKvServer node = cluster.node("n1");
     populate("p/", 25_000);
     populate("pz", 3);
-    KvClient client = client(node);
 
     List<String> listed = keysOf(client, GetAllOptions.forPrefix("p/").withConsistency(ReadConsistency.SERIALIZABLE));
 
@@ -123,9 +119,7 @@ class KvClientGetAllTest {
 
   @Test
   void aLimitBelowAPageAsksForExactlyThatMuch() {
-    FakeKvServer node = cluster.node("n1");
     populate("p/", 25_000);
-    KvClient client = client(node);
 
     List<GetAllResponse> pages = pages(client, GetAllOptions.forPrefix("p/").withLimit(5));
 
@@ -139,9 +133,7 @@ class KvClientGetAllTest {
 
   @Test
   void aLimitAboveAPageSpansPagesAndAsksOnlyForTheRest() {
-    FakeKvServer node = cluster.node("n1");
     populate("p/", 25_000);
-    KvClient client = client(node);
 
     List<GetAllResponse> cut = pages(client, GetAllOptions.forPrefix("p/").withLimit(15_000));
     List<GetAllResponse> whole = pages(client, GetAllOptions.forPrefix("p/").withLimit(25_000));
@@ -158,12 +150,10 @@ class KvClientGetAllTest {
 
   @Test
   void pagesCutShortByTheByteBudgetAreFollowedToTheEnd() {
-    FakeKvServer node = cluster.node("n1");
     ByteString large = ByteString.copyFromUtf8("x".repeat(LARGE_VALUE_BYTES));
     for (int i = 0; i < 10; i++) {
       store.put(key("big/", i), large, null);
     }
-    KvClient client = client(node);
 
     List<GetAllResponse> pages = pages(client, GetAllOptions.forPrefix("big/"));
     List<GetAllResponse> limited = pages(client, GetAllOptions.forPrefix("big/").withLimit(5));
@@ -181,7 +171,6 @@ class KvClientGetAllTest {
 
   @Test
   void unicodeKeysAndPrefixNeighboursComeInByteOrderAcrossPageBoundaries() {
-    FakeKvServer node = cluster.node("n1");
     // Code point order; String.compareTo would put the emoji (a surrogate pair) before U+FFFD.
     List<String> underPrefix = List.of("u/", "u/\u0000", "u/-", "u/a", "u/a/b", "u/\u00e9", "u/\u00e9t\u00e9",
         "u/\u4e2d", "u/\ufffd", "u/\ud83d\ude00", "u/\ud83d\ude00/x");
@@ -189,7 +178,6 @@ class KvClientGetAllTest {
     ByteString large = ByteString.copyFromUtf8("y".repeat(LARGE_VALUE_BYTES));
     neighbours.forEach(k -> store.put(k, large, null));
     underPrefix.forEach(k -> store.put(k, large, null));
-    KvClient client = client(node);
 
     List<String> listed = keysOf(client, GetAllOptions.forPrefix("u/"));
     int listingCalls = node.requests("GetAll").size();
@@ -206,9 +194,7 @@ class KvClientGetAllTest {
 
   @Test
   void writesDuringAListingShowOnlyAfterTheCursorAndNeverTwice() {
-    FakeKvServer node = cluster.node("n1");
     populate("p/", 15_000);
-    KvClient client = client(node);
     Iterator<GetAllResponse> pages = client.getAllPages(GetAllOptions.forPrefix("p/"));
     GetAllResponse first = pages.next();
 
@@ -230,10 +216,8 @@ class KvClientGetAllTest {
 
   @Test
   void aPageThatFailsMidListingThrowsInsteadOfEndingTheListing() {
-    FakeKvServer node = cluster.node("n1");
     populate("p/", 25_000);
     node.failAfter("GetAll", 1, Status.PERMISSION_DENIED.withDescription("not allowed"));
-    KvClient client = client(node);
     Iterator<GetAllResponse> pages = client.getAllPages(GetAllOptions.forPrefix("p/"));
 
     assertThat(pages.next().getKvsCount()).isEqualTo(10_000);
@@ -249,15 +233,13 @@ class KvClientGetAllTest {
 
   @Test
   void aPageFailsOverToAnotherNodeWhenItsNodeDies() {
-    FakeKvServer first = cluster.node("n1");
     FakeKvServer second = cluster.node("n2");
     populate("p/", 25_000);
-    KvClient client = client(first, second);
-    Iterator<GetAllResponse> pages = client.getAllPages(GetAllOptions.forPrefix("p/"));
+    Iterator<GetAllResponse> pages = client(node, second).getAllPages(GetAllOptions.forPrefix("p/"));
     List<String> listed = new ArrayList<>();
     pages.next().getKvsList().forEach(kv -> listed.add(kv.getKey()));
 
-    first.kill();
+    node.kill();
     pages.forEachRemaining(page -> page.getKvsList().forEach(kv -> listed.add(kv.getKey())));
 
     assertThat(listed).isEqualTo(keys("p/", 0, 25_000));
@@ -268,9 +250,7 @@ class KvClientGetAllTest {
 
   @Test
   void aShortCircuitingStreamFetchesNoFurtherPage() {
-    FakeKvServer node = cluster.node("n1");
     populate("p/", 25_000);
-    KvClient client = client(node);
 
     assertThat(client.getAllStream(GetAllOptions.all()).findFirst()).get()
         .extracting(KeyValue::getKey).isEqualTo("p/00000");
@@ -280,9 +260,7 @@ class KvClientGetAllTest {
 
   @Test
   void onePageCallPassesStartAfterAndAsksAtMostAPage() {
-    FakeKvServer node = cluster.node("n1");
     populate("p/", 25_000);
-    KvClient client = client(node);
 
     GetAllResponse page = client.getAll(GetAllOptions.forPrefix("p/").withStartAfter("p/19999").withLimit(25_000));
     GetAllResponse legacy = client.getAll("p/", 3, ReadConsistency.LINEARIZABLE);
@@ -300,8 +278,6 @@ class KvClientGetAllTest {
 
   @Test
   void optionsRefuseANegativeLimitBeforeSendingAnything() {
-    FakeKvServer node = cluster.node("n1");
-    KvClient client = client(node);
 
     assertThatThrownBy(() -> GetAllOptions.all().withLimit(-1))
         .isInstanceOf(IllegalArgumentException.class)
