@@ -1,31 +1,70 @@
 package dev.kvstore.cli;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
+import com.google.gson.stream.JsonWriter;
 import dev.kvstore.api.GetAllResponse;
 import dev.kvstore.api.KeyValue;
+import dev.kvstore.client.GetAllOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code kvstore all}: lists keys and values in key order. */
-@Command(name = "all", description = "Lists keys and values in key order.")
+/**
+ * {@code kvstore all}: lists keys and values in key order, every matching entry unless limited,
+ * printed page by page as the pages arrive (constant memory, however long the listing).
+ */
+@Command(
+    name = "all",
+    description = {
+      "Lists keys and values in key order: every matching entry unless --limit says otherwise.",
+      "",
+      "Entries are fetched page by page (at most 10,000 entries or about 3 MiB each) and printed as"
+          + " they arrive. Each page is one request (with failover and --timeout); the pages are"
+          + " not one snapshot: a key written during the listing may or may not appear, but keys"
+          + " come in strictly increasing order and none twice.",
+      "",
+      "Plain output: one line per entry, key<TAB>value (the value's bytes as they are). When"
+          + " --limit leaves entries out, a note on standard error says so.",
+      "",
+      "JSON output: one document, written as the entries arrive:",
+      "  {\"kvs\":[...],\"count\":N,\"more\":B,\"revision\":R}",
+      "kvs: the entries (key, value or value_base64, create_revision, mod_revision, version)."
+          + " more: true only when --limit left matching entries out. count: the entries listed"
+          + " plus, when more is true, those that matched after the last one listed, as the last"
+          + " page saw them. revision: the store revision of the last page.",
+      "",
+      "If a page fails, the output stops where it is (a JSON document is left unfinished, so it"
+          + " cannot pass for a complete one), the error goes to standard error and the exit code"
+          + " tells why.",
+      "",
+    })
 final class AllCommand implements Callable<Integer> {
 
   @Mixin
   private HelpOption help;
 
+  @Spec
+  private CommandSpec spec;
+
   @Option(names = "--prefix", paramLabel = "P", description = "Only keys that start with P.")
   private String prefix = "";
 
-  @Option(names = "--limit", paramLabel = "N", description = "At most N entries (default: the server's maximum).")
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description = "At most N entries in total (default: 0, every matching entry).")
   private long limit;
 
   @Option(
       names = "--consistency",
       paramLabel = "linearizable|serializable",
-      description = "linearizable (default) or serializable (local to the answering node).")
+      description = "linearizable (default) or serializable (local to the answering node), for each page.")
   private Consistency consistency = Consistency.LINEARIZABLE;
 
   private final CommandContext context;
@@ -36,26 +75,84 @@ final class AllCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    GetAllResponse response = context.client().getAll(prefix, limit, consistency.toProto());
+    if (limit < 0) {
+      throw new ParameterException(spec.commandLine(), "--limit must be at least 0 (0: every entry), got " + limit);
+    }
+    GetAllOptions options = GetAllOptions.forPrefix(prefix).withLimit(limit).withConsistency(consistency.toProto());
+    Iterator<GetAllResponse> pages = context.client().getAllPages(options);
     if (context.format() == OutputFormat.JSON) {
-      JsonArray kvs = new JsonArray();
-      response.getKvsList().forEach(kv -> kvs.add(JsonView.keyValue(kv)));
-      JsonObject json = new JsonObject();
-      json.add("kvs", kvs);
-      json.addProperty("count", response.getCount());
-      json.addProperty("more", response.getMore());
-      json.addProperty("revision", response.getHeader().getRevision());
-      context.printer().json(json);
+      printJson(pages);
     } else {
-      for (KeyValue kv : response.getKvsList()) {
-        context.printer().lineWithValue(kv.getKey() + "\t", kv.getValue(), "");
-      }
-      if (response.getMore()) {
-        // On stderr so that the listing itself stays one entry per line.
-        context.err().printf("(%d of %d entries shown; use --limit for more)%n",
-            response.getKvsCount(), response.getCount());
-      }
+      printPlain(pages);
     }
     return ExitCodes.OK;
+  }
+
+  private void printPlain(Iterator<GetAllResponse> pages) {
+    Listed listed = new Listed();
+    while (pages.hasNext()) {
+      GetAllResponse page = listed.add(pages.next());
+      for (KeyValue kv : page.getKvsList()) {
+        context.printer().lineWithValue(kv.getKey() + "\t", kv.getValue(), "");
+      }
+    }
+    if (listed.more()) {
+      // On stderr so that the listing itself stays one entry per line.
+      context.err().printf("(%d of %d entries shown: --limit reached; --limit 0 lists them all)%n",
+          listed.entries(), listed.count());
+    }
+  }
+
+  private void printJson(Iterator<GetAllResponse> pages) {
+    Printer printer = context.printer();
+    JsonWriter json = printer.jsonWriter();
+    try {
+      json.beginObject().name("kvs").beginArray();
+      Listed listed = new Listed();
+      while (pages.hasNext()) {
+        for (KeyValue kv : listed.add(pages.next()).getKvsList()) {
+          printer.json(json, JsonView.keyValue(kv));
+        }
+        json.flush();
+      }
+      json.endArray()
+          .name("count").value(listed.count())
+          .name("more").value(listed.more())
+          .name("revision").value(listed.revision())
+          .endObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    printer.endJson(json);
+  }
+
+  /** What the pages so far add up to: entries listed, and the last page's view of the rest. */
+  private static final class Listed {
+    private long entries;
+    private GetAllResponse last;
+
+    GetAllResponse add(GetAllResponse page) {
+      entries += page.getKvsCount();
+      last = page;
+      return page;
+    }
+
+    long entries() {
+      return entries;
+    }
+
+    /** True when the listing stopped (at the limit) before the last matching entry. */
+    boolean more() {
+      return last.getMore();
+    }
+
+    /** Entries listed, plus those the last page saw after it. */
+    long count() {
+      return entries + last.getCount() - last.getKvsCount();
+    }
+
+    long revision() {
+      return last.getHeader().getRevision();
+    }
   }
 }

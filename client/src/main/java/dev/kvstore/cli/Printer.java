@@ -3,8 +3,10 @@ package dev.kvstore.cli;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
+import com.google.gson.stream.JsonWriter;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +40,35 @@ final class Printer {
 
   void json(JsonElement document) {
     line(GSON.toJson(document));
+  }
+
+  /**
+   * A writer of one compact JSON document onto standard output, in the style of {@link #json}, for
+   * a document too long to build in memory first: write it piece by piece (values with
+   * {@link #json(JsonWriter, JsonElement)}), flush it whenever a part is complete, and finish the
+   * line with {@link #endJson}. Never close it: that would close standard output.
+   */
+  JsonWriter jsonWriter() {
+    try {
+      return GSON.newJsonWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Writes {@code element} as the next value of {@code writer}, in the style of {@link #json}. */
+  void json(JsonWriter writer, JsonElement element) {
+    GSON.toJson(element, writer);
+  }
+
+  /** Flushes the document {@code writer} has written and ends its line. */
+  void endJson(JsonWriter writer) {
+    try {
+      writer.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    newline();
   }
 
   private void write(byte[] bytes) {

@@ -7,6 +7,7 @@ import dev.kvstore.api.GetAllRequest;
 import dev.kvstore.api.GetAllResponse;
 import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.GetResponse;
+import dev.kvstore.api.KeyValue;
 import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.MaintenanceGrpc;
 import dev.kvstore.api.PutRequest;
@@ -19,10 +20,15 @@ import dev.kvstore.api.StatusResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * A client of a kvstore cluster that fails over between its endpoints.
@@ -116,23 +122,89 @@ public final class KvClient implements AutoCloseable {
     return caller.call(rotation, KvStoreGrpc.getDeleteMethod(), request, true);
   }
 
-  /** Lists every key, linearizably, up to the server's maximum number of entries. */
+  /**
+   * The first page of every key, linearizably: at most {@value GetAllOptions#MAX_PAGE_ENTRIES}
+   * entries or about 3 MiB; {@code more} says whether others follow. To list them all, use
+   * {@link #getAllStream} or {@link #getAllPages}.
+   */
   public GetAllResponse getAll() {
-    return getAll("");
+    return getAll(GetAllOptions.all());
   }
 
-  /** Lists the keys under {@code prefix} (empty = all), linearizably, up to the server's maximum. */
+  /** The first page of the keys under {@code prefix} (empty = all), linearizably; see {@link #getAll()}. */
   public GetAllResponse getAll(String prefix) {
-    return getAll(prefix, 0, ReadConsistency.LINEARIZABLE);
+    return getAll(GetAllOptions.forPrefix(prefix));
   }
 
-  /** Lists at most {@code limit} keys under {@code prefix} in key order (limit 0 = server maximum). */
+  /**
+   * The first page of at most {@code limit} keys under {@code prefix} in key order (0 = a full page).
+   *
+   * @throws IllegalArgumentException for a negative limit
+   */
   public GetAllResponse getAll(String prefix, long limit, ReadConsistency consistency) {
-    GetAllRequest request = GetAllRequest.newBuilder()
-        .setPrefix(Objects.requireNonNull(prefix, "prefix"))
-        .setLimit(limit)
-        .setConsistency(Objects.requireNonNull(consistency, "consistency"))
-        .build();
+    return getAll(new GetAllOptions(prefix, "", limit, consistency));
+  }
+
+  /**
+   * One page of a listing, in one call (with failover like any read): the keys of
+   * {@code options} in key order, at most its limit (0 = no limit), and at most what one page holds
+   * ({@value GetAllOptions#MAX_PAGE_ENTRIES} entries or about 3 MiB). {@code more} is true when
+   * other keys match after the last one returned: pass that key as {@code startAfter} to get the
+   * next page. {@code count} is the number of keys that match (prefix and start after), returned or
+   * not. The page reflects one store revision ({@code header.revision}).
+   *
+   * @throws KvClientException if no node answered in time, or the server refused the request
+   */
+  public GetAllResponse getAll(GetAllOptions options) {
+    Objects.requireNonNull(options, "options");
+    return getAllPage(options.pageRequest(options.startAfter(), options.limit()));
+  }
+
+  /**
+   * Every page of a listing, fetched lazily: each {@link Iterator#hasNext} that needs a page makes
+   * one call (with failover and the client's request timeout, like any read) for the keys after
+   * the last key of the previous page. It ends after the page whose {@code more} is false, or once
+   * the options' limit is reached (then that last page's {@code more} says whether keys were left
+   * out). The first page is always returned, even when empty. Only one page is held in memory; no
+   * connection or server resource is held between pages, so there is nothing to close and the
+   * iterator may be dropped part-way. Not thread-safe.
+   *
+   * <p><b>Consistency.</b> Each page is read with the options' consistency: a linearizable page
+   * reflects every write acknowledged before it was requested; a serializable one is the answering
+   * node's local state. Each page is one store revision on its own, but the pages together are not
+   * one snapshot: a key written or deleted during the listing may or may not appear, and each page
+   * may reflect a later revision than the one before. Keys still come in strictly increasing order
+   * and no key appears twice. (Listing at one fixed revision needs a multi-version store, planned
+   * for a later version.)
+   *
+   * <p>A failed page call throws {@link KvClientException} from {@code hasNext} or {@code next}; a
+   * listing never ends early without saying so.
+   */
+  public Iterator<GetAllResponse> getAllPages(GetAllOptions options) {
+    Objects.requireNonNull(options, "options");
+    return new GetAllPages(options, this::getAllPage);
+  }
+
+  /**
+   * Every entry of a listing, in key order, fetched lazily page by page as the stream is consumed
+   * (see {@link #getAllPages} for the paging, the consistency and the failures): at most one page
+   * is held in memory, and a short-circuiting stream stops fetching. The options' limit caps the
+   * number of entries and the size of the last page asked for, so prefer it to
+   * {@link Stream#limit}. Sequential; a failed page call throws {@link KvClientException} from the
+   * terminal operation. There is nothing to close.
+   *
+   * <pre>{@code
+   * kv.getAllStream(GetAllOptions.forPrefix("config/"))
+   *     .forEach(e -> System.out.println(e.getKey()));
+   * }</pre>
+   */
+  public Stream<KeyValue> getAllStream(GetAllOptions options) {
+    Spliterator<GetAllResponse> pages = Spliterators.spliteratorUnknownSize(
+        getAllPages(options), Spliterator.ORDERED | Spliterator.NONNULL);
+    return StreamSupport.stream(pages, false).flatMap(page -> page.getKvsList().stream());
+  }
+
+  private GetAllResponse getAllPage(GetAllRequest request) {
     return caller.call(rotation, KvStoreGrpc.getGetAllMethod(), request, false);
   }
 

@@ -1,8 +1,10 @@
 package dev.kvstore.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import dev.kvstore.api.GetAllRequest;
@@ -17,6 +19,7 @@ import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,6 +55,13 @@ class KvCliTest {
 
   private void put(String key, String value) {
     store.put(key, ByteString.copyFromUtf8(value), null);
+  }
+
+  /** Keys {@code prefix00000}, ... with values {@code value0}, ... */
+  private void populate(String prefix, int count, String value) {
+    for (int i = 0; i < count; i++) {
+      put(prefix + String.format(Locale.ROOT, "%05d", i), value + i);
+    }
   }
 
   @Test
@@ -177,14 +187,117 @@ class KvCliTest {
   }
 
   @Test
+  void allListsEveryEntryPageByPage() {
+    populate("p/", 25_000, "v");
+    put("pz", "not under p/");
+
+    CliRun run = kvstore("all", "--prefix", "p/");
+
+    assertThat(run.exitCode()).as(run.stderr()).isZero();
+    assertThat(run.stderr()).isEmpty();
+    assertThat(run.out().lines().toList()).hasSize(25_000)
+        .startsWith("p/00000\tv0", "p/00001\tv1")
+        .endsWith("p/24999\tv24999")
+        .isSorted()
+        .doesNotHaveDuplicates();
+    assertThat(server.<GetAllRequest>requests("GetAll"))
+        .extracting(GetAllRequest::getStartAfter)
+        .containsExactly("", "p/09999", "p/19999");
+  }
+
+  @Test
+  void allLimitIsTheTotalWantedAndSaysWhatItLeftOut() {
+    populate("p/", 25_000, "v");
+
+    CliRun cut = kvstore("all", "--prefix", "p/", "--limit", "12000");
+    CliRun exact = kvstore("all", "--prefix", "p/", "--limit", "25000");
+    CliRun beyond = kvstore("all", "--limit", "99999999999");
+
+    assertThat(cut.exitCode()).isZero();
+    assertThat(cut.out().lines().toList()).hasSize(12_000).endsWith("p/11999\tv11999");
+    assertThat(cut.stderr()).isEqualTo("(12000 of 25000 entries shown: --limit reached; --limit 0 lists them all)\n");
+    assertThat(exact.out().lines()).hasSize(25_000);
+    assertThat(exact.stderr()).isEmpty();
+    assertThat(beyond.out().lines()).hasSize(25_000);
+    assertThat(beyond.stderr()).isEmpty();
+  }
+
+  @Test
+  void allJsonIsOneDocumentOverEveryPage() {
+    populate("p/", 25_000, "v");
+
+    JsonObject all = json(kvstore("all", "-o", "json", "--prefix", "p/"));
+    JsonObject cut = json(kvstore("all", "-o", "json", "--prefix", "p/", "--limit", "10001"));
+
+    assertThat(all.getAsJsonArray("kvs")).hasSize(25_000);
+    assertThat(all.getAsJsonArray("kvs").get(24_999).getAsJsonObject().get("key").getAsString()).isEqualTo("p/24999");
+    assertThat(all.get("count").getAsLong()).isEqualTo(25_000);
+    assertThat(all.get("more").getAsBoolean()).isFalse();
+    assertThat(all.get("revision").getAsLong()).isEqualTo(25_000);
+    assertThat(all.keySet()).containsExactly("kvs", "count", "more", "revision");
+    assertThat(cut.getAsJsonArray("kvs")).hasSize(10_001);
+    assertThat(cut.get("count").getAsLong()).isEqualTo(25_000);
+    assertThat(cut.get("more").getAsBoolean()).isTrue();
+  }
+
+  @Test
+  void allListsLargeValuesThatFillAPageInAFewEntries() {
+    String large = "x".repeat(1_000_000);
+    for (int i = 0; i < 10; i++) {
+      put("big/" + i, large);
+    }
+
+    CliRun plain = kvstore("all", "--prefix", "big/");
+    JsonObject json = json(kvstore("all", "--prefix", "big/", "-o", "json", "--limit", "7"));
+
+    assertThat(plain.exitCode()).isZero();
+    assertThat(plain.out().lines().toList()).hasSize(10).allSatisfy(line -> assertThat(line).endsWith("\t" + large));
+    assertThat(plain.stderr()).isEmpty();
+    assertThat(json.getAsJsonArray("kvs")).hasSize(7);
+    assertThat(json.get("more").getAsBoolean()).isTrue();
+    assertThat(json.get("count").getAsLong()).isEqualTo(10);
+    assertThat(server.<GetAllRequest>requests("GetAll"))
+        .as("four pages of at most three; then pages of three, three and one for seven")
+        .extracting(GetAllRequest::getLimit)
+        .containsExactly(0L, 0L, 0L, 0L, 7L, 4L, 1L);
+  }
+
+  @Test
+  void anEmptyListingPrintsNothingOrAnEmptyDocument() {
+    put("other", "x");
+
+    CliRun plain = kvstore("all", "--prefix", "none/");
+    CliRun json = kvstore("all", "--prefix", "none/", "-o", "json");
+
+    assertThat(plain.exitCode()).isZero();
+    assertThat(plain.out()).isEmpty();
+    assertThat(plain.stderr()).isEmpty();
+    assertThat(json.out()).isEqualTo("{\"kvs\":[],\"count\":0,\"more\":false,\"revision\":1}\n");
+  }
+
+  @Test
+  void aPageThatFailsMidListingEndsTheOutputWithTheErrorAndItsExitCode() {
+    populate("p/", 25_000, "v");
+    server.failAfter("GetAll", 1, Status.PERMISSION_DENIED.withDescription("not allowed"));
+    CliRun plain = kvstore("all");
+    server.failAfter("GetAll", 2, Status.PERMISSION_DENIED.withDescription("not allowed"));
+    CliRun json = kvstore("all", "-o", "json");
+
+    assertThat(plain.exitCode()).isEqualTo(1);
+    assertThat(plain.out().lines()).hasSize(10_000);
+    assertThat(plain.stderr()).startsWith("error: GetAll failed").contains("not allowed");
+    assertThat(json.exitCode()).isEqualTo(1);
+    assertThat(json.out()).startsWith("{\"kvs\":[{\"key\":\"p/00000\"").doesNotContain("\"count\"");
+    assertThatThrownBy(() -> JsonParser.parseString(json.out())).as("an unfinished document")
+        .isInstanceOf(JsonParseException.class);
+  }
+
+  @Test
   void requestsTheServerRejectsAsInvalidExitWithTwo() {
     CliRun put = kvstore("put", "", "v");
-    CliRun all = kvstore("all", "--limit", "-1");
 
     assertThat(put.exitCode()).isEqualTo(2);
     assertThat(put.stderr()).startsWith("error: ").contains("key must not be empty").doesNotContain("\tat ");
-    assertThat(all.exitCode()).isEqualTo(2);
-    assertThat(all.stderr()).contains("limit must be >= 0");
   }
 
   @Test
@@ -240,6 +353,7 @@ class KvCliTest {
       kvstore("put", "k", "--file", "/does/not/exist"),
       kvstore("get", "k", "--consistency", "eventual"),
       kvstore("populate", "--count", "0"),
+      kvstore("all", "--limit", "-1"),
       kvstore("snapshot", "--endpoint", "nonsense"),
       CliRun.of("--endpoints", "no-port-here", "get", "k"),
     };
@@ -297,6 +411,17 @@ class KvCliTest {
 
     assertThat(help.exitCode()).isZero();
     assertThat(help.out()).contains("Usage: kvstore get").contains("--consistency").contains("--endpoints");
+  }
+
+  @Test
+  void allHelpExplainsThePagingAndTheJsonDocument() {
+    CliRun help = CliRun.of("all", "--help");
+
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.out())
+        .contains("page by page")
+        .contains("{\"kvs\":[...],\"count\":N,\"more\":B,\"revision\":R}")
+        .contains("At most N entries in total");
   }
 
   @Test

@@ -7,7 +7,6 @@ import dev.kvstore.api.GetAllRequest;
 import dev.kvstore.api.GetAllResponse;
 import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.GetResponse;
-import dev.kvstore.api.KeyValue;
 import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.MaintenanceGrpc;
 import dev.kvstore.api.MemberRole;
@@ -48,6 +47,10 @@ import java.util.function.Consumer;
  * every request, and fails or hangs on demand.
  */
 public final class FakeKvServer implements AutoCloseable {
+
+  /** The node's page limits (its {@code RequestLimits.MAX_RANGE_LIMIT} and {@code MAX_RANGE_BYTES}). */
+  public static final int MAX_PAGE_ENTRIES = 10_000;
+  public static final long MAX_PAGE_BYTES = 3L << 20;
 
   private final String memberId;
   private final FakeStore store;
@@ -100,6 +103,16 @@ public final class FakeKvServer implements AutoCloseable {
   /** The next call of {@code rpc} (e.g. "Put") fails with {@code status}; later ones are served. */
   public FakeKvServer failNext(String rpc, Status status) {
     oneShotFailures.computeIfAbsent(rpc, r -> new ConcurrentLinkedQueue<>()).add(status);
+    return this;
+  }
+
+  /** The next {@code served} calls of {@code rpc} are served, and the one after them fails with {@code status}. */
+  public FakeKvServer failAfter(String rpc, int served, Status status) {
+    Queue<Status> queue = oneShotFailures.computeIfAbsent(rpc, r -> new ConcurrentLinkedQueue<>());
+    for (int i = 0; i < served; i++) {
+      queue.add(Status.OK);
+    }
+    queue.add(status);
     return this;
   }
 
@@ -183,7 +196,9 @@ public final class FakeKvServer implements AutoCloseable {
     Queue<Status> queued = oneShotFailures.get(rpc);
     Status injected = queued == null ? null : queued.poll();
     Metadata trailers = null;
-    if (injected == null) {
+    if (injected == Status.OK) {
+      injected = null;
+    } else if (injected == null) {
       injected = failure;
       trailers = failureTrailers;
     }
@@ -269,19 +284,19 @@ public final class FakeKvServer implements AutoCloseable {
       if (!admit("GetAll", request, observer)) {
         return;
       }
-      if (request.getLimit() < 0) {
-        observer.onError(Status.INVALID_ARGUMENT.withDescription("limit must be >= 0").asException());
+      if (request.getLimit() < 0 || request.getLimit() > MAX_PAGE_ENTRIES) {
+        observer.onError(Status.INVALID_ARGUMENT
+            .withDescription("limit is " + request.getLimit() + "; use 1.." + MAX_PAGE_ENTRIES + ", or 0 for the maximum")
+            .asException());
         return;
       }
-      List<KeyValue> all = store.withPrefix(request.getPrefix());
-      List<KeyValue> page = request.getLimit() == 0 || request.getLimit() >= all.size()
-          ? all
-          : all.subList(0, (int) request.getLimit());
+      int limit = request.getLimit() == 0 ? MAX_PAGE_ENTRIES : (int) request.getLimit();
+      FakeStore.Page page = store.range(request.getPrefix(), request.getStartAfter(), limit, MAX_PAGE_BYTES);
       reply(observer, GetAllResponse.newBuilder()
-          .addAllKvs(page)
-          .setMore(page.size() < all.size())
-          .setCount(all.size())
-          .setHeader(header())
+          .addAllKvs(page.kvs())
+          .setMore(page.more())
+          .setCount(page.count())
+          .setHeader(header().toBuilder().setRevision(page.revision()))
           .build());
     }
 

@@ -10,7 +10,10 @@ import dev.kvstore.api.RequestId;
 import dev.kvstore.api.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -31,7 +34,14 @@ public final class FakeStore {
   /** A remembered request: the command applied under its id (compared as a node compares digests) and its result. */
   private record Applied(Message command, WriteResult result) {}
 
-  private final TreeMap<String, KeyValue> data = new TreeMap<>();
+  /** One page of a range read, as the node's {@code KeyValueStore.range} returns it. */
+  public record Page(List<KeyValue> kvs, long count, boolean more, long revision) {}
+
+  /** Unicode code point order, which is UTF-8 byte order: the node's key order (its {@code KeyOrder}). */
+  public static final Comparator<String> KEY_ORDER = (a, b) ->
+      Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+
+  private final TreeMap<String, KeyValue> data = new TreeMap<>(KEY_ORDER);
   private final List<WatchResponse> history = new ArrayList<>();
   private final Map<RequestId, Applied> applied = new HashMap<>();
   private final List<Consumer<WatchResponse>> listeners = new ArrayList<>();
@@ -120,6 +130,38 @@ public final class FakeStore {
     return data.tailMap(prefix, true).values().stream()
         .takeWhile(kv -> kv.getKey().startsWith(prefix))
         .toList();
+  }
+
+  /**
+   * The entries under {@code prefix} after {@code startAfter}, in key order, as the node's
+   * {@code KeyValueStore.range}: at most {@code limit}, and no more than {@code maxBytes} of
+   * {@link #approximateSize} (but always the first one); {@code count} counts every match.
+   */
+  public synchronized Page range(String prefix, String startAfter, int limit, long maxBytes) {
+    String from = KEY_ORDER.compare(startAfter, prefix) > 0 ? startAfter : prefix;
+    boolean inclusive = !from.equals(startAfter) || startAfter.isEmpty();
+    List<KeyValue> page = new ArrayList<>();
+    long count = 0;
+    long bytes = 0;
+    boolean full = false;
+    for (KeyValue kv : data.tailMap(from, inclusive).values()) {
+      if (!kv.getKey().startsWith(prefix)) {
+        break;
+      }
+      if (!full && page.size() < limit && (page.isEmpty() || bytes + approximateSize(kv) <= maxBytes)) {
+        page.add(kv);
+        bytes += approximateSize(kv);
+      } else {
+        full = true;
+      }
+      count++;
+    }
+    return new Page(page, count, count > page.size(), revision);
+  }
+
+  /** The size a node charges an entry against a page's byte budget (its {@code KeyValue.approximateSize}). */
+  public static long approximateSize(KeyValue kv) {
+    return 64L + 2L * kv.getKey().length() + kv.getValue().size();
   }
 
   public synchronized long revision() {
