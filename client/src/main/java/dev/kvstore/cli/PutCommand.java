@@ -3,7 +3,10 @@ package dev.kvstore.cli;
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RequestLimits;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -18,7 +21,7 @@ import picocli.CommandLine.Spec;
 /** {@code kvstore put KEY VALUE}: sets a key, from an argument, a file, or standard input. */
 @Command(
     name = "put",
-    description = "Sets KEY to VALUE; VALUE '-' reads standard input (binary-safe).")
+    description = "Sets KEY to VALUE; VALUE '-' reads standard input (binary-safe). Values are at most 1 MiB.")
 final class PutCommand implements Callable<Integer> {
 
   @Mixin
@@ -66,15 +69,37 @@ final class PutCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "give either VALUE or --file, not both");
     }
     if (file != null) {
-      try {
-        return ByteString.copyFrom(Files.readAllBytes(file));
-      } catch (IOException e) {
-        throw new ParameterException(spec.commandLine(), "cannot read --file " + file + ": " + e);
-      }
+      return readFile();
     }
     if (value == null) {
       throw new ParameterException(spec.commandLine(), "missing VALUE (or --file PATH, or - for standard input)");
     }
-    return value.equals("-") ? ByteString.readFrom(context.in()) : ByteString.copyFromUtf8(value);
+    return value.equals("-") ? readAtMostTheLimit(context.in(), "standard input") : ByteString.copyFromUtf8(value);
+  }
+
+  /** A file larger than a value may be is refused by its size, unread: a 5 GB file fails at once. */
+  private ByteString readFile() {
+    try {
+      if (Files.isRegularFile(file)) {
+        RequestLimits.checkValueSize(Files.size(file));
+      }
+      try (InputStream in = Files.newInputStream(file)) {
+        return readAtMostTheLimit(in, "--file " + file);
+      }
+    } catch (StatusRuntimeException e) {
+      throw new ParameterException(spec.commandLine(), "--file " + file + ": " + e.getStatus().getDescription());
+    } catch (IOException e) {
+      throw new ParameterException(spec.commandLine(), "cannot read --file " + file + ": " + e);
+    }
+  }
+
+  /** Reads a value of at most the limit (1 MiB), and never more than one byte beyond it. */
+  private ByteString readAtMostTheLimit(InputStream in, String source) throws IOException {
+    byte[] bytes = in.readNBytes(RequestLimits.MAX_VALUE_BYTES + 1);
+    if (bytes.length > RequestLimits.MAX_VALUE_BYTES) {
+      throw new ParameterException(spec.commandLine(), source + " holds more than " + RequestLimits.MAX_VALUE_BYTES
+          + " bytes; the maximum value is " + RequestLimits.MAX_VALUE_BYTES + " bytes (1 MiB)");
+    }
+    return ByteString.copyFrom(bytes);
   }
 }

@@ -13,10 +13,13 @@ import dev.kvstore.api.MaintenanceGrpc;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
 import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.SnapshotRequest;
 import dev.kvstore.api.SnapshotResponse;
 import dev.kvstore.api.StatusRequest;
 import dev.kvstore.api.StatusResponse;
+import dev.kvstore.api.WatchRequest;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,6 +41,10 @@ import java.util.stream.StreamSupport;
  * request timeout; every other error is the server's answer and is thrown at once. Writes carry a
  * request id that all their retries share, so a retry on another node is never applied twice.
  * Failures are thrown as {@link KvClientException}. Thread-safe; close it to release connections.
+ *
+ * <p>A request that breaks a documented limit ({@link RequestLimits}: a key empty or over 4096
+ * bytes of UTF-8, a value over 1 MiB, a GetAll limit over 10,000, ...) is never sent: the call
+ * throws {@link KvClientException} with code {@code INVALID_ARGUMENT} and the server's message.
  */
 public final class KvClient implements AutoCloseable {
 
@@ -90,6 +97,7 @@ public final class KvClient implements AutoCloseable {
         .setPrevKv(prevKv)
         .setRequestId(requestIds.next())
         .build();
+    checkBeforeSending("Put", () -> RequestLimits.check(request));
     return caller.call(rotation, KvStoreGrpc.getPutMethod(), request, true);
   }
 
@@ -104,6 +112,7 @@ public final class KvClient implements AutoCloseable {
         .setKey(Objects.requireNonNull(key, "key"))
         .setConsistency(Objects.requireNonNull(consistency, "consistency"))
         .build();
+    checkBeforeSending("Get", () -> RequestLimits.check(request));
     return caller.call(rotation, KvStoreGrpc.getGetMethod(), request, false);
   }
 
@@ -119,6 +128,7 @@ public final class KvClient implements AutoCloseable {
         .setPrevKv(prevKv)
         .setRequestId(requestIds.next())
         .build();
+    checkBeforeSending("Delete", () -> RequestLimits.check(request));
     return caller.call(rotation, KvStoreGrpc.getDeleteMethod(), request, true);
   }
 
@@ -205,6 +215,7 @@ public final class KvClient implements AutoCloseable {
   }
 
   private GetAllResponse getAllPage(GetAllRequest request) {
+    checkBeforeSending("GetAll", () -> RequestLimits.check(request));
     return caller.call(rotation, KvStoreGrpc.getGetAllMethod(), request, false);
   }
 
@@ -237,11 +248,32 @@ public final class KvClient implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("KvClient is closed");
     }
+    WatchRequest first = WatchRequest.newBuilder()
+        .setKey(options.key())
+        .setPrefix(options.prefix())
+        .setStartRevision(options.startRevision())
+        .build();
+    checkBeforeSending("Watch", () -> RequestLimits.check(first));
     ResumingWatch watch =
         new ResumingWatch(options, listener, channels, rotation, attemptTimeout, watches::remove);
     watches.add(watch);
     watch.start();
     return watch;
+  }
+
+  /**
+   * Refuses a request that breaks a documented limit without sending it, with the code and the
+   * message the server would answer it with.
+   *
+   * @throws KvClientException with code INVALID_ARGUMENT
+   */
+  private static void checkBeforeSending(String rpc, Runnable check) {
+    try {
+      check.run();
+    } catch (StatusRuntimeException e) {
+      throw new KvClientException(e.getStatus().getCode(),
+          rpc + " not sent: " + e.getStatus().getCode() + " (" + e.getStatus().getDescription() + ")", false, e);
+    }
   }
 
   /** Closes open watches and shuts the connections down. */

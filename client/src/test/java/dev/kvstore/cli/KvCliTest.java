@@ -16,9 +16,11 @@ import dev.kvstore.api.StatusResponse;
 import dev.kvstore.testing.FakeKvServer;
 import dev.kvstore.testing.FakeStore;
 import io.grpc.Status;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -104,6 +106,53 @@ class KvCliTest {
     assertThat(plain.stdout()).isEqualTo(new byte[] {0, (byte) 0xff, 10, (byte) 0xc3, 65, '\n'});
     assertThat(json(asJson).has("value")).isFalse();
     assertThat(json(asJson).get("value_base64").getAsString()).isEqualTo("AP8Kw0E=");
+  }
+
+  @Test
+  void putOfAValueOverTheLimitIsAUsageErrorNamingItAndNothingIsSent(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("big.bin");
+    Files.write(file, new byte[5_000_000]);
+
+    CliRun fromFile = kvstore("put", "big", "--file", file.toString());
+    CliRun fromStdin = CliRun.withInput(new byte[5_000_000], Map.of(), "--endpoints", server.endpoint(), "put", "big", "-");
+    CliRun fromArgument = kvstore("put", "big", "x".repeat((1 << 20) + 1));
+
+    assertThat(fromFile.exitCode()).isEqualTo(2);
+    assertThat(fromFile.stderr()).contains("--file " + file + ": value is 5000000 bytes; the maximum is 1048576 bytes (1 MiB)");
+    assertThat(fromStdin.exitCode()).isEqualTo(2);
+    assertThat(fromStdin.stderr())
+        .contains("standard input holds more than 1048576 bytes; the maximum value is 1048576 bytes (1 MiB)");
+    assertThat(fromArgument.exitCode()).isEqualTo(2);
+    assertThat(fromArgument.stderr()).contains("value is 1048577 bytes; the maximum is 1048576 bytes (1 MiB)");
+    for (CliRun run : List.of(fromFile, fromStdin, fromArgument)) {
+      assertThat(run.stderr().lines()).as(run.stderr()).hasSize(1);
+    }
+    assertThat(server.requests("Put")).isEmpty();
+  }
+
+  @Test
+  void aHugeFileIsRefusedByItsSizeWithoutBeingRead(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("sparse-5g.bin");
+    try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
+      sparse.setLength(5L << 30);
+    }
+
+    CliRun run = kvstore("put", "huge", "--file", file.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.stderr()).contains("value is 5368709120 bytes; the maximum is 1048576 bytes (1 MiB)");
+  }
+
+  @Test
+  void aValueOfExactlyTheLimitIsPut(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("max.bin");
+    Files.write(file, new byte[1 << 20]);
+
+    assertThat(kvstore("put", "max", "--file", file.toString()).exitCode()).isZero();
+    assertThat(CliRun.withInput(new byte[1 << 20], Map.of(), "--endpoints", server.endpoint(), "put", "max2", "-")
+        .exitCode()).isZero();
+    assertThat(store.get("max").orElseThrow().getValue().size()).isEqualTo(1 << 20);
+    assertThat(store.get("max2").orElseThrow().getValue().size()).isEqualTo(1 << 20);
   }
 
   @Test
@@ -294,10 +343,20 @@ class KvCliTest {
 
   @Test
   void requestsTheServerRejectsAsInvalidExitWithTwo() {
+    server.failNext("Put", Status.INVALID_ARGUMENT.withDescription("the server says no"));
+    CliRun put = kvstore("put", "k", "v");
+
+    assertThat(put.exitCode()).isEqualTo(2);
+    assertThat(put.stderr()).startsWith("error: ").contains("the server says no").doesNotContain("\tat ");
+  }
+
+  @Test
+  void requestsBeyondALimitExitWithTwoWithoutBeingSent() {
     CliRun put = kvstore("put", "", "v");
 
     assertThat(put.exitCode()).isEqualTo(2);
-    assertThat(put.stderr()).startsWith("error: ").contains("key must not be empty").doesNotContain("\tat ");
+    assertThat(put.stderr()).startsWith("error: ").contains("key is empty").doesNotContain("\tat ");
+    assertThat(server.requests("Put")).isEmpty();
   }
 
   @Test

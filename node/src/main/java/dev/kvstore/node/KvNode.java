@@ -1,16 +1,17 @@
 package dev.kvstore.node;
 
 import dev.kvstore.api.MemberRole;
+import dev.kvstore.api.RequestLimits;
 import dev.kvstore.statemachine.KvStateMachine;
 import dev.kvstore.statemachine.WatchCancellation;
 import dev.kvstore.statemachine.WatchHub;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
@@ -39,6 +40,18 @@ public final class KvNode implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
   private static final long HAND_OFF_TIMEOUT_MS = 3_000;
+  /**
+   * Largest request message the client server's transport accepts (64 MiB). grpc-java ends a call
+   * whose message is larger with RESOURCE_EXHAUSTED "gRPC message exceeds maximum size" and offers
+   * no hook to answer otherwise, so this sits far above every documented limit: every request up
+   * to it reaches {@link ServiceGuard}, which answers INVALID_ARGUMENT naming the limit (and, above
+   * {@link RequestLimits#MAX_REQUEST_BYTES}, without parsing it). The cost: the transport buffers a
+   * message whole before handing it over, so each call that is receiving one can hold up to this
+   * much (Netty direct memory), until the guard drops it.
+   */
+  static final int MAX_INBOUND_MESSAGE_BYTES = 64 << 20;
+  /** At most one log line per kind of refused request per this long: clients cannot flood the log. */
+  private static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
 
   private final NodeConfig config;
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -98,26 +111,30 @@ public final class KvNode implements AutoCloseable {
 
     ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
     RaftFailures failures = new RaftFailures(member);
-    MemberHintTrailers hints = new MemberHintTrailers(member);
     HealthStatusManager health = new HealthStatusManager();
     NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
     // Two maximum election timeouts: long enough for an election, short enough to matter.
     track(new LeaderlessWatchGuard(member, hub, config.raft().electionTimeout().multipliedBy(4), scheduler));
 
+    ServiceGuard guard = new ServiceGuard(
+        new RateLimitedLog(LoggerFactory.getLogger(ServiceGuard.class), REFUSAL_LOG_INTERVAL, System::nanoTime));
     clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.clientPort()))
-        .maxInboundMessageSize(RequestLimits.MAX_INBOUND_MESSAGE_BYTES)
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+        .addStreamTracerFactory(new TransportRejections(
+            new RateLimitedLog(LoggerFactory.getLogger(TransportRejections.class), REFUSAL_LOG_INTERVAL, System::nanoTime)))
         // Clients ping long-lived watch streams to notice a silent node; allow it (kvstore's
         // client pings every 10 s), and ping idle clients ourselves to drop dead connections.
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .addService(ServerInterceptors.intercept(new KvStoreService(stateMachine.readView(), hub, writes, reads,
-            failures, headers, new RequestBudget(config.requestTimeout()), stateMachine.appliedIndex(), responses,
-            watchSenders), hints))
-        .addService(ServerInterceptors.intercept(new MaintenanceService(group, member, admin, headers, blockingCalls),
-            hints))
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
+        // Outermost, so that the guard's refusals carry the hints too.
+        .intercept(new MemberHintTrailers(member))
+        // Every service behind the guard: malformed requests never reach them (see ServiceGuard).
+        .addService(guard.wrap(new KvStoreService(stateMachine.readView(), hub, writes, reads, failures, headers,
+            new RequestBudget(config.requestTimeout()), stateMachine.appliedIndex(), responses, watchSenders)))
+        .addService(guard.wrap(new MaintenanceService(group, member, admin, headers, blockingCalls)))
+        .addService(guard.wrap(health.getHealthService()))
+        .addService(guard.wrap(ProtoReflectionServiceV1.newInstance()))
         .build();
     // Tracked before it starts: a failed start may still hold threads that must be released.
     track(() -> clientServer.shutdownNow());

@@ -11,6 +11,7 @@ import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.RequestId;
+import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import dev.kvstore.api.WriteOutcome;

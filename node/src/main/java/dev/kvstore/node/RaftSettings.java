@@ -1,5 +1,6 @@
 package dev.kvstore.node;
 
+import dev.kvstore.api.RequestLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
@@ -16,6 +17,13 @@ import org.apache.ratis.util.TimeDuration;
 
 /** Translates a {@link NodeConfig} into the Ratis group and properties, with the reasons for each choice. */
 final class RaftSettings {
+
+  /** Bytes of log entries per append batch: two of the largest commands, whatever their content. */
+  static final int APPEND_BUFFER_BYTES = 2 * RequestLimits.MAX_REQUEST_BYTES;
+  /** Largest gRPC message between peers: an append batch plus Ratis's required 1 MB margin, with room. */
+  static final int PEER_MESSAGE_BYTES = 16 << 20;
+  /** Snapshot file bytes per install-snapshot message: well below {@link #PEER_MESSAGE_BYTES}. */
+  static final int SNAPSHOT_CHUNK_BYTES = 4 << 20;
 
   private RaftSettings() {}
 
@@ -64,8 +72,19 @@ final class RaftSettings {
     // leader even tries it. A failed attempt costs a refused connection or a timed-out request, so
     // keep trying every 250-750 ms (the wait is randomised around 500 ms) for as long as it takes.
     RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, "1ms,10, 100ms,20, 500ms,2000000000");
-    // The default append batch (4 MB) holds a maximal 1 MiB value with room to spare.
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("16MB"));
+
+    // Sizes that depend on kvstore's request limits (RequestLimits). The largest command, a Put of a
+    // 4096-byte key and a 1 MiB value with a request id, is about 1.05 MiB, and no request over
+    // RequestLimits.MAX_REQUEST_BYTES (2 MiB) becomes a command. Ratis refuses to append a log entry
+    // larger than the append buffer, and to read one back from a segment.
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(APPEND_BUFFER_BYTES));
+    // Peer messages carry one append batch (Ratis wants 1 MB more than the buffer) or one snapshot chunk.
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(PEER_MESSAGE_BYTES));
+    // Ratis's default chunk (16 MB) equals that message limit, so each chunk plus its header was a
+    // few hundred bytes too large: a snapshot over 16 MB could never be installed on a follower.
+    RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf(SNAPSHOT_CHUNK_BYTES));
+    // Needs nothing: a log segment (--log-segment-size) smaller than an entry holds that entry alone,
+    // and the 64 MB of pending writes Ratis admits (raft.server.write.byte-limit) hold dozens of them.
     return p;
   }
 
@@ -77,7 +96,8 @@ final class RaftSettings {
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(config.raft().electionTimeout().toMillis()));
     // Requests beyond this many in flight block the submitting thread inside Ratis.
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 2048);
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("16MB"));
+    // A command and its reply (with a previous value) are each below RequestLimits.MAX_REQUEST_BYTES.
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(PEER_MESSAGE_BYTES));
     return p;
   }
 

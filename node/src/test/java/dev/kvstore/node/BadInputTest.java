@@ -59,7 +59,7 @@ class BadInputTest {
   @Test
   void aValueFarBeyondTheLimitStillGetsOurMessage() {
     assertInvalid(() -> kv().put(PutRequest.newBuilder().setKey("huge")
-        .setValue(ByteString.copyFrom(new byte[3 << 20])).build()), "maximum is 1048576 bytes");
+        .setValue(ByteString.copyFrom(new byte[3 << 20])).build()), "1048576 bytes (1 MiB)");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.kvstore.statemachine;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
 import dev.kvstore.statemachine.proto.StoredKeyValue;
 import java.util.Objects;
 
@@ -33,6 +34,15 @@ public record KeyValue(String key, ByteString value, long createRevision, long m
         .setModRevision(modRevision)
         .setVersion(version)
         .build();
+  }
+
+  /**
+   * Upper bound of the entry's size in a response: its key in UTF-8 and its value, plus room for
+   * the revisions and the field framing. Heap size is no guide there: a key of three-byte characters
+   * takes two bytes per character on the heap but three in a response.
+   */
+  long encodedSize() {
+    return 64L + CodedOutputStream.computeStringSizeNoTag(key) + value.size();
   }
 
   /** Approximate heap footprint, used to bound caches by bytes rather than entry counts. */

@@ -58,7 +58,7 @@ public final class KeyValueStore implements KvReadView {
         }
         KeyValue kv = e.getValue();
         if (!full) {
-          long size = kv.approximateSize();
+          long size = kv.encodedSize();
           if (page.size() < limit && (page.isEmpty() || bytes + size <= maxBytes)) {
             page.add(kv);
             bytes += size;

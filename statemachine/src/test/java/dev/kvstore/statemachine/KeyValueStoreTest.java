@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +61,22 @@ class KeyValueStoreTest {
     assertThat(r.more()).isTrue();
     assertThat(r.count()).isEqualTo(3);
     assertThat(keys(store.range("big", "", 100, 10))).containsExactly("big1");
+  }
+
+  @Test
+  void byteBudgetCountsKeysInUtf8Bytes() {
+    // keys of three-byte characters: 4093 bytes of UTF-8 in 1367 chars
+    String prefix = "\u20ac".repeat(1363);
+    for (int i = 0; i < 1500; i++) {
+      store.put(prefix + String.format("%04d", i), ByteString.EMPTY);
+    }
+    long budget = 3L << 20;
+
+    RangeResult page = store.range(prefix, "", 10_000, budget);
+
+    long keyBytes = page.kvs().stream().mapToLong(kv -> kv.key().getBytes(StandardCharsets.UTF_8).length).sum();
+    assertThat(keyBytes).isLessThanOrEqualTo(budget);
+    assertThat(page.more()).isTrue();
   }
 
   @Test

@@ -1,0 +1,168 @@
+package dev.kvstore.api;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+/**
+ * The documented limits on client requests, and the checks that enforce them, shared by the node
+ * (which answers a request beyond a limit with {@code INVALID_ARGUMENT}) and the Java client
+ * (which refuses to send it, with the same message). Part of the wire contract, like the protos.
+ *
+ * <p>Every check throws a {@link StatusRuntimeException} with code {@code INVALID_ARGUMENT} whose
+ * description says what is wrong and what is allowed, and never quotes the request's own content
+ * (a key can be 4 KiB, and a status description travels in an HTTP/2 trailer of bounded size).
+ */
+public final class RequestLimits {
+
+  /** Longest key, prefix or {@code start_after}, in UTF-8 bytes. */
+  public static final int MAX_KEY_BYTES = 4096;
+  /** Largest value, in bytes (1 MiB). */
+  public static final int MAX_VALUE_BYTES = 1 << 20;
+  /** Most entries one GetAll returns; a request's {@code limit} of 0 means this. */
+  public static final int MAX_RANGE_LIMIT = 10_000;
+  /**
+   * Approximate byte budget of one GetAll response (3 MiB). Together with the value limit this
+   * keeps every response below the 4 MiB that gRPC clients accept by default.
+   */
+  public static final long MAX_RANGE_BYTES = 3L << 20;
+  /** Shortest and longest {@code request_id.client_id}, in bytes. */
+  public static final int MIN_CLIENT_ID_BYTES = 8;
+  public static final int MAX_CLIENT_ID_BYTES = 64;
+  /**
+   * Largest encoded request message a node parses (2 MiB). The largest valid request, a Put with
+   * a maximal key, value and request id, is about 1 MiB + 4 KiB; anything larger breaks a limit
+   * above, so a node rejects it with {@code INVALID_ARGUMENT} without reading it into memory.
+   */
+  public static final int MAX_REQUEST_BYTES = 2 * MAX_VALUE_BYTES;
+
+  private RequestLimits() {}
+
+  /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
+  public static void check(PutRequest r) {
+    checkKey(r.getKey(), "key");
+    checkValueSize(r.getValue().size());
+    if (r.hasRequestId()) {
+      checkRequestId(r.getRequestId());
+    }
+  }
+
+  /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
+  public static void check(DeleteRequest r) {
+    checkKey(r.getKey(), "key");
+    if (r.hasRequestId()) {
+      checkRequestId(r.getRequestId());
+    }
+  }
+
+  /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
+  public static void check(GetRequest r) {
+    checkKey(r.getKey(), "key");
+    checkConsistency(r.getConsistencyValue());
+  }
+
+  /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
+  public static void check(GetAllRequest r) {
+    checkLength(r.getPrefix(), "prefix");
+    checkLength(r.getStartAfter(), "start_after");
+    checkConsistency(r.getConsistencyValue());
+    if (r.getLimit() < 0 || r.getLimit() > MAX_RANGE_LIMIT) {
+      throw invalid("limit is " + r.getLimit() + "; use 1.." + MAX_RANGE_LIMIT + ", or 0 for the maximum");
+    }
+  }
+
+  /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
+  public static void check(WatchRequest r) {
+    if (r.getPrefix()) {
+      checkLength(r.getKey(), "prefix");
+    } else {
+      checkKey(r.getKey(), "key");
+    }
+    if (r.getStartRevision() < 0) {
+      throw invalid("start_revision is " + r.getStartRevision() + "; use 0 (from now) or a revision >= 1");
+    }
+  }
+
+  /**
+   * Checks the size of a value before it is read, such as a file's length: a 5 GB file can be
+   * refused without reading it.
+   *
+   * @throws StatusRuntimeException INVALID_ARGUMENT when {@code bytes} exceeds {@link #MAX_VALUE_BYTES}
+   */
+  public static void checkValueSize(long bytes) {
+    if (bytes > MAX_VALUE_BYTES) {
+      throw invalid("value is " + bytes + " bytes; the maximum is " + MAX_VALUE_BYTES + " bytes (1 MiB)");
+    }
+  }
+
+  /**
+   * The description a node gives a request message larger than {@link #MAX_REQUEST_BYTES}.
+   *
+   * @param messageType the request's type, e.g. {@code kvstore.PutRequest}
+   * @param size        its encoded size in bytes, or -1 when only "larger than the maximum" is known
+   *                    (a compressed request is not decompressed beyond the maximum)
+   */
+  public static String oversizeRequest(String messageType, long size) {
+    return "the " + messageType + " is " + (size < 0 ? "more than " + MAX_REQUEST_BYTES : Long.toString(size))
+        + " bytes, larger than any valid request: keys are at most " + MAX_KEY_BYTES
+        + " bytes of UTF-8 and values at most " + MAX_VALUE_BYTES + " bytes (1 MiB)";
+  }
+
+  private static void checkKey(String key, String what) {
+    if (key.isEmpty()) {
+      throw invalid(what + " is empty; keys are non-empty UTF-8 strings of at most " + MAX_KEY_BYTES + " bytes");
+    }
+    checkLength(key, what);
+  }
+
+  private static void checkLength(String key, String what) {
+    long bytes = utf8Length(key);
+    if (bytes < 0) {
+      // Only a Java caller can get here: protobuf would send such a string with '?' in place of
+      // the unpaired surrogate, so the key written would not be the key asked for.
+      throw invalid(what + " is not valid Unicode (it holds an unpaired surrogate at index " + (-bytes - 1)
+          + "); keys are UTF-8 strings");
+    }
+    if (bytes > MAX_KEY_BYTES) {
+      throw invalid(what + " is " + bytes + " bytes; the maximum is " + MAX_KEY_BYTES + " bytes of UTF-8");
+    }
+  }
+
+  /** UTF-8 length of {@code s} without encoding it, or -(index + 1) of its first unpaired surrogate. */
+  private static long utf8Length(String s) {
+    long bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (!Character.isSurrogate(c)) {
+        bytes += 3;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        return -(i + 1L);
+      }
+    }
+    return bytes;
+  }
+
+  private static void checkConsistency(int value) {
+    if (value != ReadConsistency.LINEARIZABLE_VALUE && value != ReadConsistency.SERIALIZABLE_VALUE) {
+      throw invalid("consistency " + value + " is unknown; use LINEARIZABLE (0) or SERIALIZABLE (1)");
+    }
+  }
+
+  private static void checkRequestId(RequestId id) {
+    int size = id.getClientId().size();
+    if (size < MIN_CLIENT_ID_BYTES || size > MAX_CLIENT_ID_BYTES || id.getSequence() == 0) {
+      throw invalid("request_id needs a client_id of " + MIN_CLIENT_ID_BYTES + "-" + MAX_CLIENT_ID_BYTES
+          + " bytes (16 random bytes recommended) and a sequence >= 1");
+    }
+  }
+
+  private static StatusRuntimeException invalid(String message) {
+    return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+  }
+}
