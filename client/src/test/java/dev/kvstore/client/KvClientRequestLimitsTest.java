@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
-import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.testing.FakeCluster;
 import dev.kvstore.testing.FakeKvServer;
 import io.grpc.Status;
@@ -58,14 +57,16 @@ class KvClientRequestLimitsTest {
   }
 
   @Test
-  void emptyKeysUnpairedSurrogatesAndBadLimitsAreNotSent() {
+  void emptyKeysUnpairedSurrogatesAndOversizePrefixesAreNotSent() {
     assertRefused(() -> client.put("", "v"), "Put",
         "key is empty; keys are non-empty UTF-8 strings of at most 4096 bytes");
     // protobuf would send '?' in its place: another key than the one asked for
     assertRefused(() -> client.put("half\uD83D", "v"), "Put",
         "key is not valid Unicode (it holds an unpaired surrogate at index 4); keys are UTF-8 strings");
-    assertRefused(() -> client.getAll("", 10_001, ReadConsistency.LINEARIZABLE), "GetAll",
-        "limit is 10001; use 1..10000, or 0 for the maximum");
+    assertRefused(() -> client.getAll(GetAllOptions.forPrefix("p".repeat(4097))), "GetAll",
+        "prefix is 4097 bytes; the maximum is 4096 bytes of UTF-8");
+    assertRefused(() -> client.getAll(GetAllOptions.all().withStartAfter("s".repeat(4097))), "GetAll",
+        "start_after is 4097 bytes; the maximum is 4096 bytes of UTF-8");
     assertRefused(() -> client.watch(WatchOptions.forKey(""), WatchListener.of(e -> { }, e -> { })), "Watch",
         "key is empty; keys are non-empty UTF-8 strings of at most 4096 bytes");
 
