@@ -17,7 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>attempt timeout = clamp(estimate, attempt floor, configured attempt timeout), doubled for
  *       each attempt of the same call that already ran out of time (as RFC 6298 backs its timer
  *       off), never above the configured attempt timeout. A call whose answers really are slow
- *       (a large GetAll) thus still gets the configured time on a later attempt.
+ *       (a large GetAll) thus still gets the configured time on a later attempt. (The caller does
+ *       not double for a node that stayed silent while another answered: it is paused or cut
+ *       off, not slow.)
  *   <li>hedge delay = clamp(estimate, hedge floor, attempt timeout).
  * </ul>
  *

@@ -11,10 +11,12 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -61,6 +63,10 @@ final class FailoverCall<ReqT, RespT> {
   private long deadline;
   private int attempts;
   private int timedOut;
+  /** Endpoints whose attempt in this call ran out of time without any answer from the node. */
+  private final Set<Endpoint> silent = new HashSet<>();
+  /** True once any node answered this call, even with an error. */
+  private boolean nodeAnswered;
   private boolean mayHaveApplied;
   private boolean hedged;
   private long launchAt = NEVER;
@@ -154,8 +160,8 @@ final class FailoverCall<ReqT, RespT> {
   }
 
   private void launch(int position, boolean leaderDirected) {
-    Attempt attempt = new Attempt(rotation.at(position), position, leaderDirected);
     attempts++;
+    Attempt attempt = new Attempt(attempts, rotation.at(position), position, leaderDirected);
     inFlight.add(attempt);
     Duration connectWait = Duration.ofNanos(
         Math.min(caller.connectTimeout().toNanos(), Math.max(1, deadline - System.nanoTime())));
@@ -196,8 +202,11 @@ final class FailoverCall<ReqT, RespT> {
     if (remaining <= 0) {
       return; // the loop ends the call at its deadline
     }
+    // Doubling gives a slow but live node more time. A node that stayed silent while another
+    // answered is paused or cut off, not slow: more time there would only be wasted.
+    int doublings = silent.contains(attempt.endpoint) && nodeAnswered ? 0 : timedOut;
     Duration attemptTimeout = kind.adaptive()
-        ? caller.timeouts().attemptTimeout(method.getFullMethodName(), timedOut)
+        ? caller.timeouts().attemptTimeout(method.getFullMethodName(), doublings)
         : caller.timeouts().configured();
     long attemptNanos = Math.min(attemptTimeout.toNanos(), remaining);
     CallOptions options = CallOptions.DEFAULT
@@ -227,6 +236,7 @@ final class FailoverCall<ReqT, RespT> {
   private RespT onAnswered(Answered<?> event) {
     Attempt attempt = event.attempt();
     inFlight.remove(attempt);
+    nodeAnswered |= event.error() == null || attempt.tracer.serverAnswered();
     ClusterView view = caller.view();
     if (event.error() == null) {
       @SuppressWarnings("unchecked")
@@ -258,13 +268,16 @@ final class FailoverCall<ReqT, RespT> {
     if (failure.status().getCode() == Status.Code.DEADLINE_EXCEEDED || attempt.tracer.serverSaidOutcomeUnknown()) {
       // Out of time here or on the node: the next attempt of this call gets more (RFC 6298's backoff).
       timedOut++;
+      if (!attempt.tracer.serverAnswered()) {
+        silent.add(attempt.endpoint);
+      }
     }
     onRetryableFailure(attempt, failure);
     return null;
   }
 
   private void onRetryableFailure(Attempt attempt, AttemptFailure failure) {
-    log.debug("{} attempt {} failed: {}", rpc, attempts, failure.describe());
+    log.debug("{} attempt {} failed: {}", rpc, attempt.number, failure.describe());
     lastFailureByEndpoint.remove(attempt.endpoint);
     lastFailureByEndpoint.put(attempt.endpoint, failure);
     caller.view().failed(attempt.endpoint);
@@ -393,6 +406,7 @@ final class FailoverCall<ReqT, RespT> {
 
   /** One attempt on one endpoint. Its fields are touched only on the calling thread. */
   private static final class Attempt {
+    final int number;
     final Endpoint endpoint;
     final int position;
     /** Sent to the leader ahead of the rotation: its success does not move the rotation's preference. */
@@ -404,7 +418,8 @@ final class FailoverCall<ReqT, RespT> {
     long rpcStartNanos;
     boolean abandoned;
 
-    Attempt(Endpoint endpoint, int position, boolean leaderDirected) {
+    Attempt(int number, Endpoint endpoint, int position, boolean leaderDirected) {
+      this.number = number;
       this.endpoint = endpoint;
       this.position = position;
       this.leaderDirected = leaderDirected;

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.PutRequest;
+import dev.kvstore.api.WriteOutcome;
 import dev.kvstore.client.RecordingChannelFactory.RecordedCall;
 import dev.kvstore.testing.FakeCluster;
 import dev.kvstore.testing.FakeKvServer;
@@ -164,6 +165,31 @@ class KvClientFastFailoverTest {
     assertThat(puts.get(puts.size() - 2).closeStatus.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
     assertThat(puts.get(puts.size() - 1).endpointText()).isEqualTo(n2.endpoint());
     assertThat(channels.maxConcurrent("Delete")).isZero();
+  }
+
+  @Test
+  void aNodeThatStayedSilentGetsNoLongerAttemptsWhileOthersAnswer() {
+    FakeKvServer n1 = node("n1", "n1", 1);
+    FakeKvServer n2 = node("n2", "n1", 1);
+    KvClient client = cluster.track(builder(n1, n2).requestTimeout(Duration.ofSeconds(3)).build());
+    for (int i = 0; i < 5; i++) {
+      client.put("warm-up/" + i, "v"); // the adaptive attempt timeout is now its 500 ms floor
+    }
+    n1.hangAll();
+    // n2 is alive but its own time runs out: the next attempts get more time (doubling)...
+    n2.failAll(Status.UNAVAILABLE.withDescription("not committed within the time left"), WriteOutcome.unknown());
+
+    catchThrowableOfType(KvClientException.class, () -> client.put("k", "v"));
+
+    List<RecordedCall> onN1 = channels.calls("Put").stream()
+        .filter(call -> call.endpointText().equals(n1.endpoint())).toList();
+    List<RecordedCall> onN2 = channels.calls("Put").stream()
+        .filter(call -> call.endpointText().equals(n2.endpoint())).toList();
+    assertThat(onN1.size()).isGreaterThan(6); // 5 warm-ups, then at least two attempts
+    assertThat(onN2.size()).isGreaterThan(1);
+    // ...but the silent n1 gets the undoubled 500 ms again: more time would not wake it up.
+    assertThat(onN1.get(6).deadline).isLessThanOrEqualTo(Duration.ofMillis(500));
+    assertThat(onN2.get(1).deadline).isGreaterThan(Duration.ofMillis(1000));
   }
 
   @Test

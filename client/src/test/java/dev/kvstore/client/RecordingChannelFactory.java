@@ -24,15 +24,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RecordingChannelFactory implements ChannelFactory {
 
-  /** One call as the client saw it; {@code closeStatus} is null while it is open. */
+  /**
+   * One call as the client saw it: its deadline as the time left when the call was created (null
+   * without one), and {@code closeStatus}, null while it is open.
+   */
   static final class RecordedCall {
     final Endpoint endpoint;
     final String rpc;
+    final Duration deadline;
     volatile Status closeStatus;
 
-    RecordedCall(Endpoint endpoint, String rpc) {
+    RecordedCall(Endpoint endpoint, String rpc, Duration deadline) {
       this.endpoint = endpoint;
       this.rpc = rpc;
+      this.deadline = deadline;
     }
 
     String endpointText() {
@@ -97,7 +102,10 @@ final class RecordingChannelFactory implements ChannelFactory {
     @Override
     public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(MethodDescriptor<ReqT, RespT> method, CallOptions options) {
       String rpc = method.getBareMethodName();
-      RecordedCall record = new RecordedCall(endpoint, rpc);
+      Duration deadline = options.getDeadline() == null
+          ? null
+          : Duration.ofNanos(options.getDeadline().timeRemaining(TimeUnit.NANOSECONDS));
+      RecordedCall record = new RecordedCall(endpoint, rpc, deadline);
       return new SimpleForwardingClientCall<>(channel.newCall(method, options)) {
         @Override
         public void start(Listener<RespT> listener, Metadata headers) {
