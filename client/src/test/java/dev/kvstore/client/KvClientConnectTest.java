@@ -45,6 +45,16 @@ class KvClientConnectTest {
     return cluster.track(client);
   }
 
+  /** A client with one second for a whole call, whose channels are built by {@code factory}. */
+  private KvClient oneSecondClient(String endpoint, ChannelFactory factory) {
+    return track(KvClient.builder()
+        .endpoints(endpoint)
+        .requestTimeout(Duration.ofSeconds(1))
+        .attemptTimeout(Duration.ofSeconds(1))
+        .channelFactory(factory)
+        .build());
+  }
+
   @Test
   void channelsAreBuiltWithTheClientSoASlowBuildCostsCallsNothing() {
     FakeKvServer server = cluster.node("n1");
@@ -52,12 +62,7 @@ class KvClientConnectTest {
     // Building a channel slower than the whole request timeout: it must not be part of any call.
     RecordingChannelFactory slow = new RecordingChannelFactory(Duration.ofMillis(1500));
 
-    KvClient client = track(KvClient.builder()
-        .endpoints(server.endpoint())
-        .requestTimeout(Duration.ofSeconds(1))
-        .attemptTimeout(Duration.ofSeconds(1))
-        .channelFactory(slow)
-        .build());
+    KvClient client = oneSecondClient(server.endpoint(), slow);
 
     assertThat(slow.channelsBuilt()).isEqualTo(1);
     assertThat(client.put("k", "v").getSuccess()).isTrue();
@@ -71,12 +76,7 @@ class KvClientConnectTest {
     FakeKvServer other = cluster.node("n2");
     warmTransport();
     RecordingChannelFactory slow = new RecordingChannelFactory(Duration.ofMillis(1500));
-    KvClient client = track(KvClient.builder()
-        .endpoints(first.endpoint())
-        .requestTimeout(Duration.ofSeconds(1))
-        .attemptTimeout(Duration.ofSeconds(1))
-        .channelFactory(slow)
-        .build());
+    KvClient client = oneSecondClient(first.endpoint(), slow);
 
     assertThat(client.snapshot(other.endpoint()).getHeader().getMemberId()).isEqualTo("n2");
     assertThat(slow.channelsBuilt()).isEqualTo(2);

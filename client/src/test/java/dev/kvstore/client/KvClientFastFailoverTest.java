@@ -55,6 +55,29 @@ class KvClientFastFailoverTest {
     return cluster.track(builder(nodes).build());
   }
 
+  /** Successful writes, so that the client has response times and adaptive timeouts at their floor. */
+  private static void warmUpWrites(KvClient client) {
+    for (int i = 0; i < 5; i++) {
+      client.put("warm-up/" + i, "v");
+    }
+  }
+
+  private static void warmUpReads(KvClient client) {
+    for (int i = 0; i < 5; i++) {
+      client.get("warm-up");
+    }
+  }
+
+  /**
+   * A client whose attempts never time out before ATTEMPT_TIMEOUT, so that only a hedge can answer
+   * sooner, with read response times already observed on {@code nodes[0]}.
+   */
+  private KvClient hedgingClient(FakeKvServer... nodes) {
+    KvClient client = cluster.track(builder(nodes).attemptTimeoutFloor(ATTEMPT_TIMEOUT).build());
+    warmUpReads(client);
+    return client;
+  }
+
   private static Duration timed(Runnable call) {
     long start = System.nanoTime();
     call.run();
@@ -70,9 +93,7 @@ class KvClientFastFailoverTest {
     FakeKvServer n1 = node("n1", "n1", 1);
     FakeKvServer n2 = node("n2", "n1", 1);
     KvClient client = client(n1, n2);
-    for (int i = 0; i < 5; i++) {
-      client.put("warm-up/" + i, "v"); // response times for the estimate
-    }
+    warmUpWrites(client);
     n1.hangAll();
 
     Duration elapsed = timed(() -> client.put("k", "v"));
@@ -94,9 +115,7 @@ class KvClientFastFailoverTest {
     FakeKvServer n2 = node("n2", "n2", 1);
     KvClient client = client(n1, n2);
     client.snapshot(n2.endpoint()); // the client has heard n2 answer: it knows n2's endpoint
-    for (int i = 0; i < 5; i++) {
-      client.put("warm-up/" + i, "v");
-    }
+    warmUpWrites(client);
     assertThat(endpointsOf(channels.calls("Put"))).containsOnly(n2.endpoint());
     n2.hangAll();
 
@@ -110,11 +129,7 @@ class KvClientFastFailoverTest {
   void aReadOnAPausedNodeIsHedgedToTheNextEndpointAndTheHungCallIsCancelled() {
     FakeKvServer n1 = node("n1", "n1", 1);
     FakeKvServer n2 = node("n2", "n1", 1);
-    // Attempts may not time out early here: only the hedge can answer before ATTEMPT_TIMEOUT.
-    KvClient client = cluster.track(builder(n1, n2).attemptTimeoutFloor(ATTEMPT_TIMEOUT).build());
-    for (int i = 0; i < 5; i++) {
-      client.get("warm-up");
-    }
+    KvClient client = hedgingClient(n1, n2);
     n1.hangAll();
 
     GetResponse[] answer = new GetResponse[1];
@@ -151,9 +166,7 @@ class KvClientFastFailoverTest {
     FakeKvServer n1 = node("n1", "n1", 1);
     FakeKvServer n2 = node("n2", "n1", 1);
     KvClient client = client(n1, n2);
-    for (int i = 0; i < 5; i++) {
-      client.put("warm-up/" + i, "v");
-    }
+    warmUpWrites(client);
     n1.hangAll();
 
     client.put("k", "v");
@@ -172,9 +185,7 @@ class KvClientFastFailoverTest {
     FakeKvServer n1 = node("n1", "n1", 1);
     FakeKvServer n2 = node("n2", "n1", 1);
     KvClient client = cluster.track(builder(n1, n2).requestTimeout(Duration.ofSeconds(3)).build());
-    for (int i = 0; i < 5; i++) {
-      client.put("warm-up/" + i, "v"); // the adaptive attempt timeout is now its 500 ms floor
-    }
+    warmUpWrites(client); // the adaptive attempt timeout is now its 500 ms floor
     n1.hangAll();
     // n2 is alive but its own time runs out: the next attempts get more time (doubling)...
     n2.failAll(Status.UNAVAILABLE.withDescription("not committed within the time left"), WriteOutcome.unknown());
@@ -246,10 +257,7 @@ class KvClientFastFailoverTest {
   void aReadAnsweredWithAFinalErrorWhileHedgingEndsTheCall() {
     FakeKvServer n1 = node("n1", "n1", 1);
     FakeKvServer n2 = node("n2", "n1", 1);
-    KvClient client = cluster.track(builder(n1, n2).attemptTimeoutFloor(ATTEMPT_TIMEOUT).build());
-    for (int i = 0; i < 5; i++) {
-      client.get("warm-up");
-    }
+    KvClient client = hedgingClient(n1, n2);
     n1.hangAll();
     n2.failNext("Get", Status.INVALID_ARGUMENT.withDescription("key too long"));
 
