@@ -36,6 +36,11 @@ final class EndpointRotation {
     return endpoints.get(position);
   }
 
+  /** The position of {@code endpoint}, or -1 when it is not one of these endpoints. */
+  int positionOf(Endpoint endpoint) {
+    return endpoints.indexOf(endpoint);
+  }
+
   /**
    * Records that the endpoint at {@code position} failed and returns the position to try next.
    * When concurrent calls fail on the same endpoint it advances once, and a call whose endpoint

@@ -1,30 +1,32 @@
 package dev.kvstore.client;
 
-import io.grpc.CallOptions;
-import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Runs one unary call with failover: each attempt gets min(attempt timeout, time left), a node that
- * is unreachable or too slow makes the call move to the next endpoint, and the whole call ends
- * within the request timeout. Any other failure is the server's answer and ends the call at once.
+ * Runs unary calls with failover, hedged reads and leader preference; each call is one
+ * {@link FailoverCall}. Holds what calls share: the channels, what the client learned about the
+ * cluster ({@link ClusterView}) and about response times ({@link AdaptiveTimeouts}).
+ *
+ * <p>Time budgets, precisely:
+ *
+ * <ul>
+ *   <li><b>request timeout</b>: the whole call, from the moment {@link #call} is entered until it
+ *       returns or throws: every connect, attempt, hedge and pause between attempts. Building
+ *       channels is not part of it (they are built when the client is built, or, for an endpoint
+ *       named only by this call, before its clock starts).
+ *   <li><b>connect timeout</b>: how long one attempt waits for its endpoint's channel to connect
+ *       (TCP and the HTTP/2 handshake), at most the time the request has left. An attempt whose
+ *       endpoint does not connect in time fails with {@code UNAVAILABLE} ("could not connect") and
+ *       the call moves on; nothing was sent, so nothing can have been applied.
+ *   <li><b>attempt timeout</b>: the RPC on a connected channel, i.e. the deadline the node sees;
+ *       armed only once the channel is READY, as min(adaptive attempt timeout, time left).
+ * </ul>
  */
 final class FailoverCaller {
-
-  private static final Logger log = LoggerFactory.getLogger(FailoverCaller.class);
 
   /** Codes that say "this node could not serve the call now", not "the call is wrong". */
   static final Set<Status.Code> RETRYABLE =
@@ -43,122 +45,65 @@ final class FailoverCaller {
       EnumSet.of(Status.Code.INVALID_ARGUMENT, Status.Code.FAILED_PRECONDITION);
 
   private final EndpointChannels channels;
+  private final ClusterView view;
+  private final AdaptiveTimeouts timeouts;
   private final Duration requestTimeout;
-  private final Duration attemptTimeout;
+  private final Duration connectTimeout;
+  private final boolean hedgeReads;
 
-  FailoverCaller(EndpointChannels channels, Duration requestTimeout, Duration attemptTimeout) {
+  FailoverCaller(
+      EndpointChannels channels,
+      ClusterView view,
+      AdaptiveTimeouts timeouts,
+      Duration requestTimeout,
+      Duration connectTimeout,
+      boolean hedgeReads) {
     this.channels = channels;
+    this.view = view;
+    this.timeouts = timeouts;
     this.requestTimeout = requestTimeout;
-    this.attemptTimeout = attemptTimeout;
+    this.connectTimeout = connectTimeout;
+    this.hedgeReads = hedgeReads;
   }
 
   /**
-   * Calls {@code method} on the endpoints of {@code rotation} until one answers or the request
-   * timeout is used up. {@code write} marks calls whose retries may have applied the request.
+   * Calls {@code method} on the endpoints of {@code rotation} until one gives a definitive answer
+   * or the request timeout is used up, blocking the calling thread.
+   *
+   * @return the first successful response
+   * @throws KvClientException with the server's status for a non-retryable answer, or with the last
+   *     attempt's status ({@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}) when time ran out;
+   *     {@code CANCELLED} when the calling thread was interrupted
+   * @throws IllegalStateException when the client is closed
    */
   <ReqT, RespT> RespT call(
-      EndpointRotation rotation, MethodDescriptor<ReqT, RespT> method, ReqT request, boolean write) {
-    String rpc = method.getBareMethodName();
-    long deadline = System.nanoTime() + requestTimeout.toNanos();
-    Backoff backoff = new Backoff(rotation.size());
-    Map<Endpoint, AttemptFailure> lastFailureByEndpoint = new LinkedHashMap<>();
-    boolean mayHaveApplied = false;
-    int attempts = 0;
-    int position = rotation.preferred();
-    while (true) {
-      long remaining = deadline - System.nanoTime();
-      if (remaining <= 0) {
-        throw exhausted(rpc, lastFailureByEndpoint, attempts, write && mayHaveApplied);
-      }
-      Endpoint endpoint = rotation.at(position);
-      DeliveryTracer tracer = new DeliveryTracer();
-      CallOptions options = CallOptions.DEFAULT
-          .withDeadlineAfter(Math.min(attemptTimeout.toNanos(), remaining), TimeUnit.NANOSECONDS)
-          .withStreamTracerFactory(tracer);
-      attempts++;
-      try {
-        RespT response =
-            ClientCalls.blockingUnaryCall(channels.channelFor(endpoint), method, options, request);
-        rotation.succeeded(position);
-        return response;
-      } catch (StatusRuntimeException e) {
-        AttemptFailure failure = AttemptFailure.of(endpoint, normalized(e.getStatus()), tracer);
-        mayHaveApplied |= failure.mayHaveApplied();
-        if (!RETRYABLE.contains(failure.status().getCode())) {
-          // An earlier attempt may still be in flight inside Raft on another node, so a later
-          // refusal does not undo it, unless the refusal says no attempt can ever apply.
-          boolean unknown = write && mayHaveApplied && !NEVER_APPLIED.contains(failure.status().getCode());
-          throw rejected(rpc, failure, unknown, e);
-        }
-        log.debug("{} attempt {} failed: {}", rpc, attempts, failure.describe());
-        lastFailureByEndpoint.remove(endpoint);
-        lastFailureByEndpoint.put(endpoint, failure);
-        position = rotation.failed(position);
-        Duration pause = backoff.afterFailure();
-        if (!pause.isZero()) {
-          if (pause.toNanos() >= deadline - System.nanoTime()) {
-            // No attempt could start after the pause: report now rather than sleep to the end.
-            throw exhausted(rpc, lastFailureByEndpoint, attempts, write && mayHaveApplied);
-          }
-          pauseFor(pause, rpc, write && mayHaveApplied);
-        }
-      }
-    }
+      EndpointRotation rotation, MethodDescriptor<ReqT, RespT> method, ReqT request, CallKind kind) {
+    // Local set-up never counts against the request's time: resolve every channel first.
+    rotation.endpoints().forEach(channels::channelFor);
+    return new FailoverCall<>(this, rotation, method, request, kind).run();
   }
 
-  /**
-   * A lost node counts as UNAVAILABLE however gRPC reported it: a broken connection (see
-   * {@link ConnectionLoss}), or a node that shuts down and resets its open streams with CANCEL,
-   * which gRPC reports as CANCELLED (unless this thread was interrupted or its context cancelled:
-   * then it is the caller that gave up).
-   */
-  private static Status normalized(Status reported) {
-    Status status = ConnectionLoss.asUnavailable(reported);
-    if (status.getCode() != Status.Code.CANCELLED
-        || Thread.currentThread().isInterrupted()
-        || Context.current().isCancelled()) {
-      return status;
-    }
-    return Status.UNAVAILABLE
-        .withDescription("call cut off by the server: " + status.getDescription())
-        .withCause(status.getCause());
+  EndpointChannels channels() {
+    return channels;
   }
 
-  private KvClientException exhausted(
-      String rpc, Map<Endpoint, AttemptFailure> failures, int attempts, boolean outcomeUnknown) {
-    List<AttemptFailure> all = List.copyOf(failures.values());
-    Status.Code code = all.isEmpty()
-        ? Status.Code.DEADLINE_EXCEEDED
-        : all.get(all.size() - 1).status().getCode();
-    String detail = all.stream().map(AttemptFailure::describe).collect(Collectors.joining(", "));
-    String message = rpc + ": no endpoint answered within " + DurationText.of(requestTimeout)
-        + " (" + attempts + (attempts == 1 ? " attempt)" : " attempts)")
-        + (detail.isEmpty() ? "" : ": " + detail)
-        + (outcomeUnknown ? "; the write may or may not have been applied" : "");
-    return new KvClientException(code, message, outcomeUnknown, null);
+  ClusterView view() {
+    return view;
   }
 
-  private static KvClientException rejected(
-      String rpc, AttemptFailure failure, boolean outcomeUnknown, StatusRuntimeException cause) {
-    Status status = failure.status();
-    String what = status.getCode() == Status.Code.CANCELLED
-        ? rpc + " cancelled on " + failure.describe()
-        : rpc + " failed: " + failure.describe();
-    String message = what + (outcomeUnknown ? "; the write may or may not have been applied" : "");
-    return new KvClientException(status.getCode(), message, outcomeUnknown, cause);
+  AdaptiveTimeouts timeouts() {
+    return timeouts;
   }
 
-  private static void pauseFor(Duration pause, String rpc, boolean outcomeUnknown) {
-    try {
-      Thread.sleep(pause.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KvClientException(
-          Status.Code.CANCELLED,
-          rpc + " interrupted between retries"
-              + (outcomeUnknown ? "; the write may or may not have been applied" : ""),
-          outcomeUnknown,
-          e);
-    }
+  Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  boolean hedgeReads() {
+    return hedgeReads;
   }
 }

@@ -20,6 +20,7 @@ import dev.kvstore.api.StatusRequest;
 import dev.kvstore.api.StatusResponse;
 import dev.kvstore.api.WatchRequest;
 import io.grpc.StatusRuntimeException;
+import io.grpc.ConnectivityState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,6 +33,12 @@ import java.util.Spliterators;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A client of a kvstore cluster that fails over between its endpoints.
@@ -45,6 +52,16 @@ import java.util.stream.StreamSupport;
  * <p>A request that breaks a documented limit ({@link RequestLimits}: a key empty or over 4096
  * bytes of UTF-8, a value over 1 MiB, a GetAll limit over 10,000, ...) is never sent: the call
  * throws {@link KvClientException} with code {@code INVALID_ARGUMENT} and the server's message.
+ * <p>Leaving a failed node quickly: every answer (response header, or the trailers of an error)
+ * names the answering node, its leader and term, so writes go to the leader first once the client
+ * has heard of it (and has had an answer from its endpoint); attempt timeouts adapt to the response
+ * times observed (see {@link Builder#attemptTimeoutFloor}); and a read that has not answered within
+ * its hedge delay is also sent to the next endpoint (see {@link Builder#hedgeDelayFloor}).
+ *
+ * <p>Timeouts: the request timeout bounds the whole call, connects and retries included; each
+ * attempt first waits for its endpoint's connection (at most the connect timeout), then gives the
+ * RPC its attempt timeout. Channels are built when the client is built; connections open on first
+ * use of each endpoint.
  */
 public final class KvClient implements AutoCloseable {
 
@@ -53,6 +70,7 @@ public final class KvClient implements AutoCloseable {
   private final FailoverCaller caller;
   private final RequestIdSource requestIds;
   private final Duration attemptTimeout;
+  private final Duration connectTimeout;
   private final Set<ResumingWatch> watches = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -61,12 +79,14 @@ public final class KvClient implements AutoCloseable {
       EndpointChannels channels,
       FailoverCaller caller,
       RequestIdSource requestIds,
-      Duration attemptTimeout) {
+      Duration attemptTimeout,
+      Duration connectTimeout) {
     this.rotation = rotation;
     this.channels = channels;
     this.caller = caller;
     this.requestIds = requestIds;
     this.attemptTimeout = attemptTimeout;
+    this.connectTimeout = connectTimeout;
   }
 
   /** Starts configuring a client. */
@@ -77,6 +97,56 @@ public final class KvClient implements AutoCloseable {
   /** The endpoints this client uses, as {@code host:port}, in rotation order. */
   public List<String> endpoints() {
     return rotation.endpoints().stream().map(Endpoint::toString).toList();
+  }
+
+  /**
+   * Connects to the cluster now, before any call's clock starts: asks every endpoint's channel to
+   * connect, in parallel, and waits until one of them is ready, all of them failed, or
+   * {@code timeout} passed. When the preferred endpoint is not the one that became ready first,
+   * later calls start on the one that did. Optional: calls connect by themselves (within their
+   * request timeout); this is for a program whose first call must not pay for connecting, as
+   * etcdctl dials (bounded by its {@code --dial-timeout}) before its command timeout starts.
+   *
+   * @param timeout how long to wait at most
+   * @return true when an endpoint is connected; false when none could be within {@code timeout}
+   *     (or the calling thread was interrupted, which stays set)
+   * @throws IllegalStateException when the client is closed
+   */
+  public boolean connect(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (closed) {
+      throw new IllegalStateException("KvClient is closed");
+    }
+    List<Endpoint> all = rotation.endpoints();
+    CompletableFuture<Integer> firstReady = new CompletableFuture<>();
+    AtomicInteger unsettled = new AtomicInteger(all.size());
+    for (int position = 0; position < all.size(); position++) {
+      int candidate = position;
+      channels.connected(all.get(position), timeout).whenComplete((state, error) -> {
+        if (state == ConnectivityState.READY) {
+          firstReady.complete(candidate);
+        } else if (unsettled.decrementAndGet() == 0) {
+          firstReady.complete(-1);
+        }
+      });
+    }
+    int ready;
+    try {
+      // Every connect attempt settles within the timeout; the margin covers the timer's lateness.
+      ready = firstReady.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    }
+    if (ready < 0) {
+      return false;
+    }
+    if (channels.channelFor(rotation.at(rotation.preferred())).getState(false) != ConnectivityState.READY) {
+      rotation.succeeded(ready);
+    }
+    return true;
   }
 
   /** Sets {@code key} to {@code value}. */
@@ -98,7 +168,7 @@ public final class KvClient implements AutoCloseable {
         .setRequestId(requestIds.next())
         .build();
     checkBeforeSending("Put", () -> RequestLimits.check(request));
-    return caller.call(rotation, KvStoreGrpc.getPutMethod(), request, true);
+    return caller.call(rotation, KvStoreGrpc.getPutMethod(), request, CallKind.WRITE);
   }
 
   /** Reads {@code key} linearizably; {@code found} tells whether it exists. */
@@ -113,7 +183,7 @@ public final class KvClient implements AutoCloseable {
         .setConsistency(Objects.requireNonNull(consistency, "consistency"))
         .build();
     checkBeforeSending("Get", () -> RequestLimits.check(request));
-    return caller.call(rotation, KvStoreGrpc.getGetMethod(), request, false);
+    return caller.call(rotation, KvStoreGrpc.getGetMethod(), request, CallKind.READ);
   }
 
   /** Deletes {@code key}; {@code deleted} is 0 when it did not exist. */
@@ -129,7 +199,7 @@ public final class KvClient implements AutoCloseable {
         .setRequestId(requestIds.next())
         .build();
     checkBeforeSending("Delete", () -> RequestLimits.check(request));
-    return caller.call(rotation, KvStoreGrpc.getDeleteMethod(), request, true);
+    return caller.call(rotation, KvStoreGrpc.getDeleteMethod(), request, CallKind.WRITE);
   }
 
   /**
@@ -216,12 +286,13 @@ public final class KvClient implements AutoCloseable {
 
   private GetAllResponse getAllPage(GetAllRequest request) {
     checkBeforeSending("GetAll", () -> RequestLimits.check(request));
-    return caller.call(rotation, KvStoreGrpc.getGetAllMethod(), request, false);
+    return caller.call(rotation, KvStoreGrpc.getGetAllMethod(), request, CallKind.READ);
   }
 
   /** Members, leader and progress of the cluster, as seen by the first node that answers. */
   public StatusResponse status() {
-    return caller.call(rotation, MaintenanceGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), false);
+    return caller.call(
+        rotation, MaintenanceGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), CallKind.MAINTENANCE);
   }
 
   /**
@@ -229,13 +300,15 @@ public final class KvClient implements AutoCloseable {
    * takes it ({@code header.member_id} names the node).
    */
   public SnapshotResponse snapshot() {
-    return caller.call(rotation, MaintenanceGrpc.getSnapshotMethod(), SnapshotRequest.getDefaultInstance(), false);
+    return caller.call(
+        rotation, MaintenanceGrpc.getSnapshotMethod(), SnapshotRequest.getDefaultInstance(), CallKind.MAINTENANCE);
   }
 
   /** Asks exactly the node at {@code endpoint} ({@code host:port}) to take a snapshot now. */
   public SnapshotResponse snapshot(String endpoint) {
     EndpointRotation only = new EndpointRotation(List.of(Endpoint.parse(endpoint)));
-    return caller.call(only, MaintenanceGrpc.getSnapshotMethod(), SnapshotRequest.getDefaultInstance(), false);
+    return caller.call(
+        only, MaintenanceGrpc.getSnapshotMethod(), SnapshotRequest.getDefaultInstance(), CallKind.MAINTENANCE);
   }
 
   /**
@@ -255,7 +328,7 @@ public final class KvClient implements AutoCloseable {
         .build();
     checkBeforeSending("Watch", () -> RequestLimits.check(first));
     ResumingWatch watch =
-        new ResumingWatch(options, listener, channels, rotation, attemptTimeout, watches::remove);
+        new ResumingWatch(options, listener, channels, rotation, attemptTimeout, connectTimeout, watches::remove);
     watches.add(watch);
     watch.start();
     return watch;
@@ -289,11 +362,19 @@ public final class KvClient implements AutoCloseable {
 
     private static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration DEFAULT_ATTEMPT_TIMEOUT_FLOOR = Duration.ofMillis(500);
+    private static final Duration DEFAULT_HEDGE_DELAY_FLOOR = Duration.ofMillis(250);
 
     private List<Endpoint> endpoints = List.of();
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
     private ByteString clientId;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private Duration attemptTimeoutFloor = DEFAULT_ATTEMPT_TIMEOUT_FLOOR;
+    private Duration hedgeDelayFloor = DEFAULT_HEDGE_DELAY_FLOOR;
+    private boolean hedgeReads = true;
+    private ChannelFactory channelFactory = new NettyChannelFactory();
 
     private Builder() {}
 
@@ -321,13 +402,21 @@ public final class KvClient implements AutoCloseable {
           .toList());
     }
 
-    /** Upper bound on a whole call, retries included (default 5 s). */
+    /**
+     * Upper bound on a whole call (default 5 s): from the moment the method is called until it
+     * returns or throws, connects, every attempt, hedges and pauses between attempts included.
+     */
     public Builder requestTimeout(Duration timeout) {
       this.requestTimeout = positive(timeout, "requestTimeout");
       return this;
     }
 
-    /** Upper bound on one attempt on one node before trying the next (default 2 s). */
+    /**
+     * Upper bound on one attempt's RPC on one node, once its connection is up, before the call tries
+     * the next node (default 2 s). For Get, GetAll, Put and Delete this is the maximum of the
+     * adaptive attempt timeout (see {@link #attemptTimeoutFloor}); Status and Snapshot always get
+     * it. It is the deadline the node sees (capped by the time the request has left).
+     */
     public Builder attemptTimeout(Duration timeout) {
       this.attemptTimeout = positive(timeout, "attemptTimeout");
       return this;
@@ -342,18 +431,72 @@ public final class KvClient implements AutoCloseable {
       return this;
     }
 
-    /** Builds the client; connections open lazily, on first use of each endpoint. */
+    /**
+     * How long one attempt waits for its node's connection (TCP and HTTP/2 handshake) before it
+     * fails with {@code UNAVAILABLE} "could not connect" and the call moves on (default 1 s; never
+     * more than the time the request has left). It does not count against the attempt timeout.
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive(timeout, "connectTimeout");
+      return this;
+    }
+
+    /**
+     * The least adaptive attempt timeout (default 500 ms). Once calls of a kind have succeeded, an
+     * attempt of that kind gets SRTT + 4 * RTTVAR of their response times (RFC 6298's estimator,
+     * from successful attempts only), but never less than this floor nor more than the attempt
+     * timeout; each attempt of the same call that ran out of time doubles it for the next. So a
+     * paused node costs a call about this floor instead of the whole attempt timeout. Keep it well
+     * above the cluster's slowest normal answers (a node answers 100 ms before the caller's
+     * deadline with its own reason, so a floor under ~300 ms leaves it no time to wait for a new
+     * leader). Before the first success of a kind the attempt timeout applies.
+     */
+    public Builder attemptTimeoutFloor(Duration floor) {
+      this.attemptTimeoutFloor = positive(floor, "attemptTimeoutFloor");
+      return this;
+    }
+
+    /**
+     * The least delay before a read (Get, GetAll) that has not answered is also sent to the next
+     * endpoint (default 250 ms). The delay is SRTT + 4 * RTTVAR of that kind's response times,
+     * clamped between this floor and the adaptive attempt timeout; before the first success of a
+     * kind no read is hedged before its attempt timeout. The first definitive answer wins and the
+     * other attempt is cancelled. Writes are never hedged.
+     */
+    public Builder hedgeDelayFloor(Duration floor) {
+      this.hedgeDelayFloor = positive(floor, "hedgeDelayFloor");
+      return this;
+    }
+
+    /** Whether reads are hedged (default true); without, a read waits for its attempt timeout. */
+    public Builder hedgeReads(boolean hedge) {
+      this.hedgeReads = hedge;
+      return this;
+    }
+
+    /** For tests: how channels are built (e.g. slowly, or with an interceptor). */
+    Builder channelFactory(ChannelFactory factory) {
+      this.channelFactory = Objects.requireNonNull(factory, "channelFactory");
+      return this;
+    }
+
+    /**
+     * Builds the client and its channels (one per endpoint: local set-up, no connection yet, so it
+     * never counts against a call's time); connections open on first use of each endpoint.
+     */
     public KvClient build() {
       if (endpoints.isEmpty()) {
         throw new IllegalStateException("endpoints are required");
       }
-      EndpointChannels channels = new EndpointChannels();
+      EndpointChannels channels = new EndpointChannels(endpoints, channelFactory);
+      AdaptiveTimeouts timeouts = new AdaptiveTimeouts(attemptTimeout, attemptTimeoutFloor, hedgeDelayFloor);
       return new KvClient(
           new EndpointRotation(endpoints),
           channels,
-          new FailoverCaller(channels, requestTimeout, attemptTimeout),
+          new FailoverCaller(channels, new ClusterView(), timeouts, requestTimeout, connectTimeout, hedgeReads),
           clientId == null ? new RequestIdSource() : new RequestIdSource(clientId),
-          attemptTimeout);
+          attemptTimeout,
+          connectTimeout);
     }
 
     private static Duration positive(Duration timeout, String name) {

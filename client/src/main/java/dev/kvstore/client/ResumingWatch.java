@@ -11,11 +11,13 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A watch that survives node failures: when its stream breaks it reconnects (next endpoint, with
  * backoff) from the revision after the last one delivered, and drops anything already delivered.
+ * Each stream first waits for its endpoint's connection (at most the connect timeout; a node that
+ * does not connect counts as a broken stream), and only then gets the attempt timeout to register.
  *
  * <p>All of its state lives on one thread, which also calls the listener; gRPC callbacks are
  * handed over to that thread, so no locking is needed and the listener sees events in order.
@@ -43,6 +47,7 @@ final class ResumingWatch implements WatchSubscription {
   private final EndpointChannels channels;
   private final EndpointRotation rotation;
   private final Duration attemptTimeout;
+  private final Duration connectTimeout;
   private final Consumer<ResumingWatch> onFinished;
   private final ScheduledThreadPoolExecutor executor;
   private final CountDownLatch settled = new CountDownLatch(1);
@@ -69,12 +74,14 @@ final class ResumingWatch implements WatchSubscription {
       EndpointChannels channels,
       EndpointRotation rotation,
       Duration attemptTimeout,
+      Duration connectTimeout,
       Consumer<ResumingWatch> onFinished) {
     this.options = options;
     this.listener = listener;
     this.channels = channels;
     this.rotation = rotation;
     this.attemptTimeout = attemptTimeout;
+    this.connectTimeout = connectTimeout;
     this.onFinished = onFinished;
     this.backoff = new Backoff(rotation.size());
     this.position = rotation.preferred();
@@ -128,6 +135,30 @@ final class ResumingWatch implements WatchSubscription {
       return;
     }
     Endpoint endpoint = rotation.at(position);
+    int callGeneration = ++generation;
+    streamCreated = false;
+    createTimedOut = false;
+    // Connect first: the registration timer below must time the node, not our own set-up.
+    channels.connected(endpoint, connectTimeout)
+        .whenComplete((state, error) -> runOnWorker(() -> onConnected(callGeneration, endpoint, error)));
+  }
+
+  private void onConnected(int callGeneration, Endpoint endpoint, Throwable error) {
+    if (finished || callGeneration != generation) {
+      return;
+    }
+    Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+    if (cause instanceof IllegalStateException closed) {
+      fail(new KvClientException(Status.Code.CANCELLED, "watch stopped: " + closed.getMessage(), false, closed));
+      return;
+    }
+    if (cause != null) {
+      String why = cause instanceof TimeoutException
+          ? "could not connect within " + DurationText.of(connectTimeout)
+          : "could not connect: " + cause;
+      onClose(callGeneration, endpoint, Status.UNAVAILABLE.withDescription(why));
+      return;
+    }
     WatchRequest request = WatchRequest.newBuilder()
         .setKey(options.key())
         .setPrefix(options.prefix())
@@ -140,10 +171,7 @@ final class ResumingWatch implements WatchSubscription {
       fail(new KvClientException(Status.Code.CANCELLED, "watch stopped: " + e.getMessage(), false, e));
       return;
     }
-    int callGeneration = ++generation;
     call = newCall;
-    streamCreated = false;
-    createTimedOut = false;
     log.debug("watch {} connecting to {} from revision {}", options.key(), endpoint, request.getStartRevision());
     newCall.start(new StreamListener(callGeneration, endpoint), new Metadata());
     newCall.sendMessage(request);

@@ -15,6 +15,7 @@ import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.StatusResponse;
 import dev.kvstore.testing.FakeKvServer;
 import dev.kvstore.testing.FakeStore;
+import dev.kvstore.testing.SilentEndpoint;
 import io.grpc.Status;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -366,6 +367,20 @@ class KvCliTest {
     assertThat(run.exitCode()).isEqualTo(4);
     assertThat(run.stderr()).startsWith("error: Get: no endpoint answered within 300ms").contains("connection refused");
     assertThat(run.stderr().lines()).hasSize(1);
+  }
+
+  @Test
+  void connectingBeforeTheRequestFindsTheNodeThatIsUp() throws Exception {
+    try (SilentEndpoint paused = new SilentEndpoint()) {
+      // The request alone has 1 s; a first attempt that had to wait out the 5 s connect timeout
+      // on the paused node would use it all up.
+      CliRun run = CliRun.of("--endpoints", paused.endpoint() + "," + server.endpoint(),
+          "--connect-timeout", "5s", "--timeout", "1s", "get", "k");
+
+      assertThat(run.stderr()).isEqualTo("key not found: k\n");
+      assertThat(run.exitCode()).isEqualTo(3);
+      assertThat(server.<GetRequest>requests("Get")).hasSize(1);
+    }
   }
 
   @Test

@@ -11,6 +11,7 @@ import dev.kvstore.api.WatchResponse;
 import dev.kvstore.testing.FakeCluster;
 import dev.kvstore.testing.FakeKvServer;
 import dev.kvstore.testing.FakeStore;
+import dev.kvstore.testing.SilentEndpoint;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
@@ -57,6 +58,25 @@ class KvClientWatchTest {
 
   private static WatchResponse event(String key, long revision) {
     return WatchResponse.newBuilder().setType(EventType.PUT).setKey(key).setRevision(revision).build();
+  }
+
+  @Test
+  void aWatchMovesOnFromANodeThatNeverFinishesItsHandshakeAfterTheConnectTimeout() throws Exception {
+    SilentEndpoint paused = cluster.track(new SilentEndpoint());
+    FakeKvServer live = node("n2");
+    Duration attemptTimeout = Duration.ofSeconds(8);
+    KvClient client = cluster.track(KvClient.builder()
+        .endpoints(List.of(paused.endpoint(), live.endpoint()))
+        .attemptTimeout(attemptTimeout)
+        .connectTimeout(Duration.ofMillis(200))
+        .build());
+
+    WatchSubscription subscription = cluster.track(client.watch(WatchOptions.forKey("k"), listener));
+
+    // Registration time is counted only once connected: the paused node costs the connect
+    // timeout, far less than the attempt timeout a stream waiting there would have used.
+    assertThat(subscription.awaitCreated(attemptTimeout.dividedBy(2))).isTrue();
+    assertThat(live.openWatches()).isEqualTo(1);
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.MaintenanceGrpc;
+import dev.kvstore.api.MemberHints;
 import dev.kvstore.api.MemberRole;
 import dev.kvstore.api.MemberStatus;
 import dev.kvstore.api.PutRequest;
@@ -35,11 +36,13 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -63,9 +66,13 @@ public final class FakeKvServer implements AutoCloseable {
   private volatile Metadata failureTrailers;
   private volatile boolean hang;
   private volatile StatusResponse status;
+  private volatile String leaderId;
+  private volatile long raftTerm = 1;
+  private final AtomicInteger cancelledCalls = new AtomicInteger();
 
   private FakeKvServer(String memberId, FakeStore store) throws IOException {
     this.memberId = memberId;
+    this.leaderId = memberId;
     this.store = store;
     this.server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .addService(new KvStoreService())
@@ -128,10 +135,34 @@ public final class FakeKvServer implements AutoCloseable {
     return this;
   }
 
-  /** Every call is received and never answered. */
+  /**
+   * Every call is received and never answered, as on a paused node whose connection was already
+   * open (its kernel still takes the bytes).
+   */
   public FakeKvServer hangAll() {
     this.hang = true;
     return this;
+  }
+
+  /** Serves again after {@link #hangAll} (calls already hanging stay hung). */
+  public FakeKvServer resume() {
+    this.hang = false;
+    return this;
+  }
+
+  /**
+   * The leader and term this node reports in every response header and, as {@code MemberHints}
+   * trailers, on every error; by default it names itself, in term 1. An empty id: no leader known.
+   */
+  public FakeKvServer leader(String leaderId, long term) {
+    this.leaderId = leaderId;
+    this.raftTerm = term;
+    return this;
+  }
+
+  /** Calls left hanging that the client cancelled (or whose deadline passed) so far. */
+  public int cancelledCalls() {
+    return cancelledCalls.get();
   }
 
   public FakeKvServer status(StatusResponse response) {
@@ -173,7 +204,7 @@ public final class FakeKvServer implements AutoCloseable {
   public void close() {
     for (StreamObserver<?> call : hanging) {
       try {
-        call.onError(Status.UNAVAILABLE.withDescription("fake node closing").asException());
+        call.onError(Status.UNAVAILABLE.withDescription("fake node closing").asException(withHints(null)));
       } catch (RuntimeException alreadyClosed) {
         // The client gave up on it first.
       }
@@ -185,9 +216,18 @@ public final class FakeKvServer implements AutoCloseable {
     return ResponseHeader.newBuilder()
         .setRevision(store.revision())
         .setMemberId(memberId)
-        .setLeaderId(memberId)
-        .setRaftTerm(1)
+        .setLeaderId(leaderId)
+        .setRaftTerm(raftTerm)
         .build();
+  }
+
+  /** What a node adds to every error it answers: who answered, the leader it knows, its term. */
+  private Metadata withHints(Metadata trailers) {
+    Metadata all = new Metadata();
+    if (trailers != null) {
+      all.merge(trailers);
+    }
+    return MemberHints.addTo(all, memberId, Optional.of(leaderId), raftTerm);
   }
 
   /** Records the request; returns false when the call was failed or left hanging instead. */
@@ -203,11 +243,12 @@ public final class FakeKvServer implements AutoCloseable {
       trailers = failureTrailers;
     }
     if (injected != null) {
-      observer.onError(injected.asException(trailers));
+      observer.onError(injected.asException(withHints(trailers)));
       return false;
     }
     if (hang) {
       hanging.add(observer);
+      ((ServerCallStreamObserver<?>) observer).setOnCancelHandler(cancelledCalls::incrementAndGet);
       return false;
     }
     return true;
@@ -226,7 +267,7 @@ public final class FakeKvServer implements AutoCloseable {
         return;
       }
       if (request.getKey().isEmpty()) {
-        observer.onError(Status.INVALID_ARGUMENT.withDescription("key must not be empty").asException());
+        observer.onError(Status.INVALID_ARGUMENT.withDescription("key must not be empty").asException(withHints(null)));
         return;
       }
       FakeStore.WriteResult result;
@@ -287,7 +328,7 @@ public final class FakeKvServer implements AutoCloseable {
       if (request.getLimit() < 0 || request.getLimit() > MAX_PAGE_ENTRIES) {
         observer.onError(Status.INVALID_ARGUMENT
             .withDescription("limit is " + request.getLimit() + "; use 1.." + MAX_PAGE_ENTRIES + ", or 0 for the maximum")
-            .asException());
+            .asException(withHints(null)));
         return;
       }
       int limit = request.getLimit() == 0 ? MAX_PAGE_ENTRIES : (int) request.getLimit();
@@ -308,7 +349,7 @@ public final class FakeKvServer implements AutoCloseable {
       if (request.getStartRevision() > 0 && request.getStartRevision() <= store.compactedThrough()) {
         observer.onError(Status.OUT_OF_RANGE
             .withDescription("revision " + request.getStartRevision() + " has been compacted")
-            .asException());
+            .asException(withHints(null)));
         return;
       }
       WatchStream stream = new WatchStream(request, (ServerCallStreamObserver<WatchResponse>) observer);
@@ -413,7 +454,7 @@ public final class FakeKvServer implements AutoCloseable {
           return;
         }
         done = true;
-        observer.onError(status.asException());
+        observer.onError(status.asException(withHints(null)));
       }
       detach();
     }

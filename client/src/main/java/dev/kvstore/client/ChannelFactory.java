@@ -1,0 +1,13 @@
+package dev.kvstore.client;
+
+import io.grpc.ManagedChannel;
+
+/**
+ * Builds the channel for one endpoint. Building must not connect: {@link EndpointChannels} asks the
+ * channel to connect when a call needs it. Injectable so that tests can make building slow.
+ */
+@FunctionalInterface
+interface ChannelFactory {
+
+  ManagedChannel open(Endpoint endpoint);
+}

@@ -1,0 +1,464 @@
+package dev.kvstore.client;
+
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ConnectivityState;
+import io.grpc.Context;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One unary call with failover, run on the calling thread.
+ *
+ * <p>Each attempt first waits for its endpoint's channel to connect (bounded by the connect timeout
+ * and the time left), then starts the RPC with its deadline armed at that moment: min(attempt
+ * timeout, time left). An unreachable or too slow node ({@link FailoverCaller#RETRYABLE}) makes
+ * the call move on to the next endpoint, with {@link Backoff} after each full round; any other
+ * answer is the server's word and ends the call at once. A write starts on the leader when the
+ * client knows it ({@link ClusterView}), and a retry goes to a leader that a failed answer named
+ * (unless that leader already failed in this call); otherwise attempts follow the rotation, so a
+ * stale hint never makes a call skip live endpoints. A read that has not answered
+ * within the hedge delay is also sent to the next endpoint; the first definitive answer (success or
+ * non-retryable error) wins and the other attempt is cancelled. Writes are never hedged.
+ *
+ * <p>gRPC callbacks only put events on a queue; all state lives on the calling thread, which waits
+ * on that queue until the next event or timer (hedge, end of a pause, request deadline).
+ */
+final class FailoverCall<ReqT, RespT> {
+
+  private static final Logger log = LoggerFactory.getLogger(FailoverCall.class);
+  private static final long NEVER = Long.MAX_VALUE;
+
+  private final FailoverCaller caller;
+  private final EndpointRotation rotation;
+  private final MethodDescriptor<ReqT, RespT> method;
+  private final ReqT request;
+  private final CallKind kind;
+  private final String rpc;
+  private final boolean hedging;
+  private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+  private final List<Attempt> inFlight = new ArrayList<>(2);
+  private final Map<Endpoint, AttemptFailure> lastFailureByEndpoint = new LinkedHashMap<>();
+  private final Backoff backoff;
+
+  private long deadline;
+  private int attempts;
+  private int timedOut;
+  /** Endpoints whose attempt in this call ran out of time without any answer from the node. */
+  private final Set<Endpoint> silent = new HashSet<>();
+  /** True once any node answered this call, even with an error. */
+  private boolean nodeAnswered;
+  private boolean mayHaveApplied;
+  private boolean hedged;
+  private long launchAt = NEVER;
+  private int launchPosition;
+  private boolean launchToLeader;
+  private long hedgeAt = NEVER;
+  private Attempt hedgeAfter;
+
+  FailoverCall(
+      FailoverCaller caller,
+      EndpointRotation rotation,
+      MethodDescriptor<ReqT, RespT> method,
+      ReqT request,
+      CallKind kind) {
+    this.caller = caller;
+    this.rotation = rotation;
+    this.method = method;
+    this.request = request;
+    this.kind = kind;
+    this.rpc = method.getBareMethodName();
+    this.hedging = kind == CallKind.READ && caller.hedgeReads() && rotation.size() > 1;
+    this.backoff = new Backoff(rotation.size());
+  }
+
+  RespT run() {
+    deadline = System.nanoTime() + caller.requestTimeout().toNanos();
+    int preferred = rotation.preferred();
+    int leader = kind == CallKind.WRITE
+        ? caller.view().leaderEndpoint().map(rotation::positionOf).orElse(-1)
+        : -1;
+    if (leader >= 0 && leader != preferred) {
+      launch(leader, true);
+    } else {
+      launch(preferred, false);
+    }
+    while (true) {
+      long now = System.nanoTime();
+      if (now >= deadline) {
+        return finishAtDeadline();
+      }
+      if (launchAt <= now && inFlight.size() < maxInFlight()) {
+        launchAt = NEVER;
+        int position = freePosition(launchPosition);
+        launch(position, launchToLeader && position == launchPosition);
+        continue;
+      }
+      if (hedgeAt <= now) {
+        hedgeAt = NEVER;
+        if (inFlight.size() == 1 && inFlight.get(0) == hedgeAfter) {
+          hedged = true;
+          Endpoint slow = hedgeAfter.endpoint;
+          int position = freePosition(hedgeAfter.position + 1);
+          log.debug("{} not answered by {} within its hedge delay; also sending it to {}",
+              rpc, slow, rotation.at(position));
+          launch(position, false);
+          continue;
+        }
+      }
+      long wakeAt = Math.min(deadline, hedgeAt);
+      if (inFlight.size() < maxInFlight()) {
+        wakeAt = Math.min(wakeAt, launchAt);
+      }
+      Event event;
+      try {
+        event = events.poll(wakeAt - now, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        throw interrupted(e);
+      }
+      if (event != null) {
+        RespT response = handle(event);
+        if (response != null) {
+          return response;
+        }
+      }
+    }
+  }
+
+  private int maxInFlight() {
+    return hedging ? 2 : 1;
+  }
+
+  /** The first position from {@code from} on whose endpoint no attempt of this call is running. */
+  private int freePosition(int from) {
+    for (int i = 0; i < rotation.size(); i++) {
+      int position = (from + i) % rotation.size();
+      if (inFlight.stream().noneMatch(attempt -> attempt.position == position)) {
+        return position;
+      }
+    }
+    throw new IllegalStateException("every endpoint already has an attempt of " + rpc);
+  }
+
+  private void launch(int position, boolean leaderDirected) {
+    attempts++;
+    Attempt attempt = new Attempt(attempts, rotation.at(position), position, leaderDirected);
+    inFlight.add(attempt);
+    Duration connectWait = Duration.ofNanos(
+        Math.min(caller.connectTimeout().toNanos(), Math.max(1, deadline - System.nanoTime())));
+    attempt.connectWait = connectWait;
+    caller.channels().connected(attempt.endpoint, connectWait)
+        .whenComplete((state, error) -> events.add(new Connected(attempt, state, error)));
+  }
+
+  /** Returns the response when the call is done; throws when it failed for good; else null. */
+  private RespT handle(Event event) {
+    if (event.attempt().abandoned) {
+      return null;
+    }
+    if (event instanceof Connected connected) {
+      onConnected(connected);
+      return null;
+    }
+    return onAnswered((Answered<?>) event);
+  }
+
+  private void onConnected(Connected event) {
+    Attempt attempt = event.attempt();
+    if (event.error() != null) {
+      Throwable cause = event.error() instanceof CompletionException ? event.error().getCause() : event.error();
+      if (cause instanceof IllegalStateException closed) {
+        abandonAll("client closed");
+        throw closed;
+      }
+      String why = cause instanceof TimeoutException
+          ? "could not connect within " + DurationText.of(attempt.connectWait)
+          : "could not connect: " + cause;
+      inFlight.remove(attempt);
+      onRetryableFailure(attempt, new AttemptFailure(attempt.endpoint, Status.UNAVAILABLE.withDescription(why), false));
+      return;
+    }
+    long now = System.nanoTime();
+    long remaining = deadline - now;
+    if (remaining <= 0) {
+      return; // the loop ends the call at its deadline
+    }
+    // Doubling gives a slow but live node more time. A node that stayed silent while another
+    // answered is paused or cut off, not slow: more time there would only be wasted.
+    int doublings = silent.contains(attempt.endpoint) && nodeAnswered ? 0 : timedOut;
+    Duration attemptTimeout = kind.adaptive()
+        ? caller.timeouts().attemptTimeout(method.getFullMethodName(), doublings)
+        : caller.timeouts().configured();
+    long attemptNanos = Math.min(attemptTimeout.toNanos(), remaining);
+    CallOptions options = CallOptions.DEFAULT
+        .withDeadlineAfter(attemptNanos, TimeUnit.NANOSECONDS)
+        .withStreamTracerFactory(attempt.tracer);
+    if (event.state() == ConnectivityState.TRANSIENT_FAILURE) {
+      log.debug("{} could not connect to {}; the attempt fails with the transport's reason", rpc, attempt.endpoint);
+    }
+    ClientCall<ReqT, RespT> call;
+    try {
+      call = caller.channels().channelFor(attempt.endpoint).newCall(method, options);
+    } catch (IllegalStateException closed) {
+      abandonAll("client closed");
+      throw closed;
+    }
+    attempt.call = call;
+    attempt.rpcStartNanos = now;
+    ClientCalls.asyncUnaryCall(call, request, new AnswerObserver(attempt));
+    long hedgeDelay = caller.timeouts().hedgeDelay(method.getFullMethodName()).toNanos();
+    // A hedge due when the attempt times out anyway would only be a failover racing its own timer.
+    if (hedging && !hedged && inFlight.size() == 1 && hedgeDelay < attemptNanos) {
+      hedgeAfter = attempt;
+      hedgeAt = now + hedgeDelay;
+    }
+  }
+
+  private RespT onAnswered(Answered<?> event) {
+    Attempt attempt = event.attempt();
+    inFlight.remove(attempt);
+    nodeAnswered |= event.error() == null || attempt.tracer.serverAnswered();
+    ClusterView view = caller.view();
+    if (event.error() == null) {
+      @SuppressWarnings("unchecked")
+      RespT response = (RespT) event.response();
+      MemberHint.ofResponse(response).ifPresent(hint -> view.learn(attempt.endpoint, hint));
+      view.served(attempt.endpoint);
+      if (kind.adaptive()) {
+        caller.timeouts().recordSuccess(method.getFullMethodName(), System.nanoTime() - attempt.rpcStartNanos);
+      }
+      if (!attempt.leaderDirected) {
+        rotation.succeeded(attempt.position);
+      }
+      abandonAll(rpc + " answered by " + attempt.endpoint);
+      return response;
+    }
+    Status reported = Status.fromThrowable(event.error());
+    Optional.ofNullable(Status.trailersFromThrowable(event.error()))
+        .flatMap(MemberHint::ofTrailers)
+        .ifPresent(hint -> view.learn(attempt.endpoint, hint));
+    AttemptFailure failure = AttemptFailure.of(attempt.endpoint, normalized(reported), attempt.tracer);
+    mayHaveApplied |= failure.mayHaveApplied();
+    if (!FailoverCaller.RETRYABLE.contains(failure.status().getCode())) {
+      abandonAll(rpc + " answered by " + attempt.endpoint);
+      // An earlier attempt may still be in flight inside Raft on another node, so a later
+      // refusal does not undo it, unless the refusal says no attempt can ever apply.
+      boolean unknown = writeMayHaveApplied()
+          && !FailoverCaller.NEVER_APPLIED.contains(failure.status().getCode());
+      throw rejected(failure, unknown, event.error());
+    }
+    if (failure.status().getCode() == Status.Code.DEADLINE_EXCEEDED || attempt.tracer.serverSaidOutcomeUnknown()) {
+      // Out of time here or on the node: the next attempt of this call gets more (RFC 6298's backoff).
+      timedOut++;
+      if (!attempt.tracer.serverAnswered()) {
+        silent.add(attempt.endpoint);
+      }
+    }
+    onRetryableFailure(attempt, failure);
+    return null;
+  }
+
+  private void onRetryableFailure(Attempt attempt, AttemptFailure failure) {
+    log.debug("{} attempt {} failed: {}", rpc, attempt.number, failure.describe());
+    lastFailureByEndpoint.remove(attempt.endpoint);
+    lastFailureByEndpoint.put(attempt.endpoint, failure);
+    caller.view().failed(attempt.endpoint);
+    if (hedgeAfter == attempt) {
+      hedgeAt = NEVER;
+      hedgeAfter = null;
+    }
+    int next = rotation.failed(attempt.position);
+    int leader = retryLeader();
+    launchToLeader = leader >= 0 && leader != next;
+    if (launchToLeader) {
+      next = leader;
+    }
+    long pause = backoff.afterFailure().toNanos();
+    long now = System.nanoTime();
+    if (inFlight.isEmpty() && pause > 0 && pause >= deadline - now) {
+      // No attempt could start after the pause: report now rather than wait to the end.
+      throw exhausted();
+    }
+    launchAt = now + pause;
+    launchPosition = next;
+  }
+
+  /**
+   * For a write: the leader's position when the client (perhaps just now, from the failed answer's
+   * trailers) knows a leader that has not failed in this call; else -1, and the rotation decides.
+   */
+  private int retryLeader() {
+    if (kind != CallKind.WRITE) {
+      return -1;
+    }
+    return caller.view().leaderEndpoint()
+        .filter(endpoint -> !lastFailureByEndpoint.containsKey(endpoint))
+        .map(rotation::positionOf)
+        .orElse(-1);
+  }
+
+  /** At the deadline: takes in answers that already arrived, then gives up on the rest. */
+  private RespT finishAtDeadline() {
+    for (Event event = events.poll(); event != null; event = events.poll()) {
+      RespT response = handle(event);
+      if (response != null) {
+        return response;
+      }
+    }
+    for (Attempt attempt : inFlight) {
+      AttemptFailure failure = attempt.call == null
+          ? new AttemptFailure(attempt.endpoint,
+              Status.UNAVAILABLE.withDescription("still connecting when the request timeout ran out"), false)
+          : new AttemptFailure(attempt.endpoint,
+              Status.DEADLINE_EXCEEDED.withDescription("no answer before the request timeout ran out"),
+              attempt.tracer.requestWritten());
+      mayHaveApplied |= failure.mayHaveApplied();
+      lastFailureByEndpoint.remove(attempt.endpoint);
+      lastFailureByEndpoint.put(attempt.endpoint, failure);
+    }
+    abandonAll(rpc + " ran out of time");
+    throw exhausted();
+  }
+
+  private void abandonAll(String reason) {
+    for (Attempt attempt : inFlight) {
+      attempt.abandoned = true;
+      if (attempt.call != null) {
+        attempt.call.cancel(reason, null);
+      }
+    }
+    inFlight.clear();
+  }
+
+  private KvClientException interrupted(InterruptedException e) {
+    for (Attempt attempt : inFlight) {
+      mayHaveApplied |= attempt.call != null && attempt.tracer.requestWritten();
+    }
+    abandonAll(rpc + " interrupted");
+    Thread.currentThread().interrupt();
+    boolean unknown = writeMayHaveApplied();
+    return new KvClientException(Status.Code.CANCELLED, rpc + " interrupted" + unknownSuffix(unknown), unknown, e);
+  }
+
+  private boolean writeMayHaveApplied() {
+    return kind == CallKind.WRITE && mayHaveApplied;
+  }
+
+  /**
+   * A lost node counts as UNAVAILABLE however gRPC reported it: a broken connection (see
+   * {@link ConnectionLoss}), or a node that shuts down and resets its open streams with CANCEL,
+   * which gRPC reports as CANCELLED (unless the caller's context was cancelled: then it is the
+   * caller that gave up). This call cancels only attempts it has already abandoned.
+   */
+  private static Status normalized(Status reported) {
+    Status status = ConnectionLoss.asUnavailable(reported);
+    if (status.getCode() != Status.Code.CANCELLED || Context.current().isCancelled()) {
+      return status;
+    }
+    return Status.UNAVAILABLE
+        .withDescription("call cut off by the server: " + status.getDescription())
+        .withCause(status.getCause());
+  }
+
+  private KvClientException exhausted() {
+    List<AttemptFailure> all = List.copyOf(lastFailureByEndpoint.values());
+    Status.Code code = all.isEmpty()
+        ? Status.Code.DEADLINE_EXCEEDED
+        : all.get(all.size() - 1).status().getCode();
+    String detail = all.stream().map(AttemptFailure::describe).collect(Collectors.joining(", "));
+    boolean unknown = writeMayHaveApplied();
+    String message = rpc + ": no endpoint answered within " + DurationText.of(caller.requestTimeout())
+        + " (" + attempts + (attempts == 1 ? " attempt)" : " attempts)")
+        + (detail.isEmpty() ? "" : ": " + detail)
+        + unknownSuffix(unknown);
+    return new KvClientException(code, message, unknown, null);
+  }
+
+  private KvClientException rejected(AttemptFailure failure, boolean outcomeUnknown, Throwable cause) {
+    Status status = failure.status();
+    String what = status.getCode() == Status.Code.CANCELLED
+        ? rpc + " cancelled on " + failure.describe()
+        : rpc + " failed: " + failure.describe();
+    return new KvClientException(status.getCode(), what + unknownSuffix(outcomeUnknown), outcomeUnknown, cause);
+  }
+
+  private static String unknownSuffix(boolean outcomeUnknown) {
+    return outcomeUnknown ? "; the write may or may not have been applied" : "";
+  }
+
+  /** One attempt on one endpoint. Its fields are touched only on the calling thread. */
+  private static final class Attempt {
+    final int number;
+    final Endpoint endpoint;
+    final int position;
+    /** Sent to the leader ahead of the rotation: its success does not move the rotation's preference. */
+    final boolean leaderDirected;
+    final DeliveryTracer tracer = new DeliveryTracer();
+    Duration connectWait;
+    /** Null while the channel is connecting. */
+    ClientCall<?, ?> call;
+    long rpcStartNanos;
+    boolean abandoned;
+
+    Attempt(int number, Endpoint endpoint, int position, boolean leaderDirected) {
+      this.number = number;
+      this.endpoint = endpoint;
+      this.position = position;
+      this.leaderDirected = leaderDirected;
+    }
+  }
+
+  private sealed interface Event permits Connected, Answered {
+    Attempt attempt();
+  }
+
+  /** The attempt's channel settled (READY or TRANSIENT_FAILURE), or did not within its connect wait. */
+  private record Connected(Attempt attempt, ConnectivityState state, Throwable error) implements Event {}
+
+  /** The attempt's RPC ended: a response, or an error carrying the status and trailers. */
+  private record Answered<T>(Attempt attempt, T response, Throwable error) implements Event {}
+
+  /** Hands the RPC's outcome to the calling thread. gRPC calls it serially, so no locking. */
+  private final class AnswerObserver implements StreamObserver<RespT> {
+    private final Attempt attempt;
+    private RespT response;
+
+    AnswerObserver(Attempt attempt) {
+      this.attempt = attempt;
+    }
+
+    @Override
+    public void onNext(RespT value) {
+      response = value;
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      events.add(new Answered<>(attempt, null, error));
+    }
+
+    @Override
+    public void onCompleted() {
+      events.add(new Answered<>(attempt, response, null));
+    }
+  }
+}

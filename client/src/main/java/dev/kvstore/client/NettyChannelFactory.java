@@ -1,0 +1,64 @@
+package dev.kvstore.client;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Plaintext Netty channels. An IP-literal endpoint gets its socket address directly, so no name
+ * resolver runs (grpc's DNS resolver runs on an executor even for a literal, which on a busy machine
+ * took hundreds of milliseconds of the first call's deadline); a host name keeps DNS resolution, so
+ * a node whose address changes (a restarted container) is found again.
+ */
+final class NettyChannelFactory implements ChannelFactory {
+
+  // GetAll responses can be large; the gRPC default of 4 MiB would fail them on the client side.
+  private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+  // The node permits pings every 5 s or slower; faster ones would get the connection closed.
+  private static final long KEEPALIVE_INTERVAL_SECONDS = 10;
+  private static final long KEEPALIVE_TIMEOUT_SECONDS = 5;
+  private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+
+  @Override
+  public ManagedChannel open(Endpoint endpoint) {
+    InetAddress literal = ipLiteral(endpoint.host());
+    NettyChannelBuilder builder = literal != null
+        ? NettyChannelBuilder.forAddress(new InetSocketAddress(literal, endpoint.port()))
+        : NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port());
+    return builder
+        .usePlaintext()
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+        // A watch on a node that went silent (partitioned, paused, host gone) would otherwise wait
+        // for TCP to give up, which takes many minutes; pings notice within seconds.
+        .keepAliveTime(KEEPALIVE_INTERVAL_SECONDS, TimeUnit.SECONDS)
+        .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .build();
+  }
+
+  /** The address an IPv4 or IPv6 literal names, or null for a host name (which needs DNS). */
+  static InetAddress ipLiteral(String host) {
+    Matcher v4 = IPV4.matcher(host);
+    boolean isV4 = v4.matches();
+    if (isV4) {
+      for (int group = 1; group <= 4; group++) {
+        if (Integer.parseInt(v4.group(group)) > 255) {
+          return null;
+        }
+      }
+    }
+    if (!isV4 && host.indexOf(':') < 0) {
+      return null;
+    }
+    try {
+      // A literal is parsed, never looked up: only names go to DNS.
+      return InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      return null;
+    }
+  }
+}
