@@ -414,15 +414,18 @@ public final class FakeKvServer implements AutoCloseable {
     void open() {
       watches.add(this);
       long createdAt = store.revision();
+      // Built before taking this stream's lock: header() reads the store, whose lock is held while
+      // it calls offer(), which takes this stream's lock.
+      WatchResponse created = WatchResponse.newBuilder()
+          .setCreated(true)
+          .setHeader(header().toBuilder().setRevision(createdAt))
+          .build();
       List<WatchResponse> replay = store.subscribe(request.getStartRevision(), listener);
       synchronized (this) {
         if (done) {
           return;
         }
-        observer.onNext(WatchResponse.newBuilder()
-            .setCreated(true)
-            .setHeader(header().toBuilder().setRevision(createdAt))
-            .build());
+        observer.onNext(created);
         replay.stream().filter(this::matches).forEach(observer::onNext);
         long replayedThrough = replay.isEmpty() ? 0 : replay.get(replay.size() - 1).getRevision();
         pending.stream().filter(event -> event.getRevision() > replayedThrough).forEach(observer::onNext);
