@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * the leader it follows, over its client port ({@link PeerConnections}).
  *
  * <p>Every command keeps one Ratis call id for all its attempts, so Ratis's retry cache answers a
- * resend with the first result, and every command carries a request id (this node assigns one when
- * the client did not), so the state machine applies it once even when a resend makes it into the
- * log twice (after a leader change, the new leader may hold an uncommitted copy it has not applied).
+ * resend with the first result, and every command that changes the store carries a request id (this
+ * node assigns one when the client did not), so the state machine applies it once even when a
+ * resend makes it into the log twice (after a leader change, the new leader may hold an
+ * uncommitted copy it has not applied).
  *
  * <p>A command waits for no timeout of its attempts when the leader changes: as soon as this node
  * learns of a new leader ({@link #leaderChanged}), every command in flight is sent there too, and
@@ -84,7 +85,10 @@ final class CommandSubmitter implements AutoCloseable {
    * {@code timeout}. The deadline is armed before Ratis is called, because calling it can block.
    */
   CompletableFuture<Applied> submit(Command command, Duration timeout) {
-    Command identified = command.hasRequestId() ? command : command.toBuilder()
+    // A read barrier changes nothing, so applying it twice is harmless: it needs no id (and would
+    // only crowd client ids out of the bounded table of remembered requests).
+    boolean needsId = !command.hasRequestId() && command.getOpCase() != Command.OpCase.READ_BARRIER;
+    Command identified = !needsId ? command : command.toBuilder()
         .setRequestId(ClientRequestId.newBuilder()
             .setClientId(nodeRequestClient)
             .setSequence(nodeRequestSequence.incrementAndGet()))

@@ -1,10 +1,13 @@
 package dev.kvstore.node;
 
 import dev.kvstore.api.MemberRole;
+import dev.kvstore.node.CommandSubmitter.Applied;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.statemachine.KvStateMachine;
 import dev.kvstore.statemachine.WatchCancellation;
 import dev.kvstore.statemachine.WatchHub;
+import dev.kvstore.statemachine.proto.Command;
+import dev.kvstore.statemachine.proto.ReadBarrierOp;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -101,11 +104,10 @@ public final class KvNode implements AutoCloseable {
     track(peers);
     CommandSubmitter writes = new CommandSubmitter(member, peers, scheduler, raftCalls);
     track(writes);
-    ReadIndexBarrier reads = new ReadIndexBarrier(member, scheduler, raftCalls);
-    stateMachine.addLeaderListener(leader -> {
-      writes.leaderChanged(leader);
-      reads.leaderChanged();
-    });
+    stateMachine.addLeaderListener(writes::leaderChanged);
+    Command barrier = Command.newBuilder().setReadBarrier(ReadBarrierOp.getDefaultInstance()).build();
+    ReadBarrier reads = new ReadBarrier(timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex),
+        stateMachine.appliedIndex());
     PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
     track(admin);
 

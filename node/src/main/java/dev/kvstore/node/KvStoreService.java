@@ -43,7 +43,7 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   private final KvReadView view;
   private final WatchHub hub;
   private final CommandSubmitter writes;
-  private final ReadIndexBarrier reads;
+  private final ReadBarrier reads;
   private final RaftFailures failures;
   private final ResponseHeaders headers;
   private final RequestBudget budget;
@@ -55,7 +55,7 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
    * @param responses where answers are built: read barriers and applied-index waits complete on
    *                  Ratis threads (the apply thread among them), which must not build responses
    */
-  KvStoreService(KvReadView view, WatchHub hub, CommandSubmitter writes, ReadIndexBarrier reads,
+  KvStoreService(KvReadView view, WatchHub hub, CommandSubmitter writes, ReadBarrier reads,
       RaftFailures failures, ResponseHeaders headers, RequestBudget budget, AppliedIndex appliedIndex,
       Executor responses, Executor watchExecutor) {
     this.view = view;

@@ -45,9 +45,8 @@ final class RaftSettings {
     GrpcConfigKeys.Server.setHost(p, config.bindAddress());
     GrpcConfigKeys.Server.setPort(p, config.raftPort());
 
-    // Ratis serves reads from the leader's state machine without a read index unless told otherwise.
-    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-    RaftServerConfigKeys.Read.setTimeout(p, millis(config.requestTimeout().toMillis()));
+    // No Ratis read options: kvstore never reads through Ratis. Linearizable reads go through the
+    // log (see ReadBarrier), because Ratis 3.3.0's read index can answer from a deposed leader.
 
     long election = config.raft().electionTimeout().toMillis();
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(election));

@@ -83,6 +83,8 @@ final class CommandApplier {
         KeyValue prev = e.filter(x -> command.getDelete().getPrevKv()).map(Event::prevKv).orElse(null);
         yield result(store.revision(), prev, e.isPresent() ? 1 : 0);
       }
+      // A read barrier changes nothing: no revision, no event, nothing to remember.
+      case READ_BARRIER -> result(store.revision(), null, 0);
       case OP_NOT_SET -> throw new IllegalStateException("validated above");
     };
   }

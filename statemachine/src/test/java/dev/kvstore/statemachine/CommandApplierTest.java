@@ -3,6 +3,7 @@ package dev.kvstore.statemachine;
 import static dev.kvstore.statemachine.TestCommands.delete;
 import static dev.kvstore.statemachine.TestCommands.put;
 import static dev.kvstore.statemachine.TestCommands.putWithPrev;
+import static dev.kvstore.statemachine.TestCommands.readBarrier;
 import static dev.kvstore.statemachine.TestCommands.withId;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,6 +36,25 @@ class CommandApplierTest {
     assertThat(a.modRevision()).isEqualTo(3);
     assertThat(a.version()).isEqualTo(2);
     assertThat(store.revision()).isEqualTo(3);
+  }
+
+  @Test
+  void aReadBarrierChangesNothingAndIsNotRemembered() throws Exception {
+    applier.apply(put("k", "v"));
+    Watch watch = hub.watch(WatchFilter.prefix(""), 0, () -> { });
+
+    CommandResult barrier = applier.apply(readBarrier());
+    CommandResult again = applier.apply(readBarrier());
+
+    assertThat(barrier.getError()).isEmpty();
+    assertThat(barrier.getRevision()).isEqualTo(1);
+    assertThat(again.getRevision()).isEqualTo(1);
+    assertThat(store.revision()).isEqualTo(1);
+    assertThat(applied.size()).isZero();
+    assertThat(watch.poll()).as("no event").isNull();
+    // A barrier has no business with a request id: refused as malformed, still nothing changes.
+    assertThat(applier.apply(withId(readBarrier(), "client-12345678", 1)).getError()).contains("no request id");
+    assertThat(applied.size()).isZero();
   }
 
   @Test

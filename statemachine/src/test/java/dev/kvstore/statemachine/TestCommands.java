@@ -5,6 +5,7 @@ import dev.kvstore.statemachine.proto.ClientRequestId;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.DeleteOp;
 import dev.kvstore.statemachine.proto.PutOp;
+import dev.kvstore.statemachine.proto.ReadBarrierOp;
 
 /** Builders for commands in tests. */
 final class TestCommands {
@@ -23,6 +24,10 @@ final class TestCommands {
 
   static Command delete(String key) {
     return Command.newBuilder().setDelete(DeleteOp.newBuilder().setKey(key).setPrevKv(true)).build();
+  }
+
+  static Command readBarrier() {
+    return Command.newBuilder().setReadBarrier(ReadBarrierOp.getDefaultInstance()).build();
   }
 
   static Command withId(Command c, String client, long sequence) {

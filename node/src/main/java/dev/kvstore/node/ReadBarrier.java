@@ -1,0 +1,127 @@
+package dev.kvstore.node;
+
+import dev.kvstore.statemachine.AppliedIndex;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes a linearizable read safe on this node: completes once this node has applied everything
+ * committed before the read began. The read itself then comes straight from local memory.
+ *
+ * <p>A round appends a no-op ({@code ReadBarrierOp}) through Raft, as any write, and waits until
+ * the leader has applied it, then until this node has too. The no-op commits only if the leader
+ * that appended it still led a majority afterwards, so every write acknowledged before the round
+ * began sits before it in the log. This is Raft's read-only query through the log (Raft thesis,
+ * section 6.4), not its cheaper read index: Ratis 3.3.0's read index answers at once, without
+ * asking the followers, whenever a majority has acknowledged that commit index before, however
+ * long ago; a leader cut off from its followers keeps its commit index, and so served reads that
+ * missed the new leader's writes until it stepped down, up to two election timeouts later. The
+ * failover suite caught this.
+ *
+ * <p>Rounds are shared. One round runs at a time; every read that arrives meanwhile joins the
+ * next, which starts when the running one is answered (a round proves nothing about reads that
+ * began after its no-op was appended). Under load, one log entry serves many reads; a read waits
+ * for at most two rounds.
+ */
+final class ReadBarrier {
+
+  /** Runs one round: completes with the no-op's log index once the leader applied it. */
+  @FunctionalInterface
+  interface Round {
+    CompletableFuture<Long> run(Duration timeout);
+  }
+
+  private final Round round;
+  private final AppliedIndex appliedIndex;
+  private final Object lock = new Object();
+  private Readers running;
+  private Readers next;
+
+  /**
+   * @param round        appends one no-op through Raft (in the node: {@link CommandSubmitter})
+   * @param appliedIndex how far this node has applied the log
+   */
+  ReadBarrier(Round round, AppliedIndex appliedIndex) {
+    this.round = round;
+    this.appliedIndex = appliedIndex;
+  }
+
+  /**
+   * Completes when reads may proceed, or exceptionally: with a TimeoutException after
+   * {@code timeout}, or with why the round failed (see {@link RaftFailures#forRead}).
+   */
+  CompletableFuture<Void> await(Duration timeout) {
+    CompletableFuture<Void> done = new CompletableFuture<Void>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Readers start = null;
+    synchronized (lock) {
+      if (running == null) {
+        running = new Readers();
+        start = running;
+      } else if (next == null) {
+        next = new Readers();
+      }
+      (start != null ? start : next).add(done, deadline);
+    }
+    if (start != null) {
+      run(start);
+    }
+    return done;
+  }
+
+  private void run(Readers readers) {
+    long left = readers.latestDeadline() - System.nanoTime();
+    if (left <= 0) {
+      // Every reader of this round has given up already.
+      finished();
+      return;
+    }
+    round.run(Duration.ofNanos(left)).whenComplete((index, error) -> {
+      if (error != null) {
+        readers.fail(error);
+      } else {
+        // Committed and applied by the leader: this node may still be applying up to it.
+        appliedIndex.reached(index).whenComplete((ignored, e) -> readers.pass());
+      }
+      finished();
+    });
+  }
+
+  private void finished() {
+    Readers start;
+    synchronized (lock) {
+      running = next;
+      next = null;
+      start = running;
+    }
+    if (start != null) {
+      run(start);
+    }
+  }
+
+  /** The reads one round answers, each with its own deadline (System.nanoTime). */
+  private static final class Readers {
+    private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    private long latestDeadline = Long.MIN_VALUE;
+
+    void add(CompletableFuture<Void> done, long deadline) {
+      waiting.add(done);
+      latestDeadline = Math.max(latestDeadline, deadline);
+    }
+
+    long latestDeadline() {
+      return latestDeadline;
+    }
+
+    void pass() {
+      waiting.forEach(done -> done.complete(null));
+    }
+
+    void fail(Throwable error) {
+      waiting.forEach(done -> done.completeExceptionally(error));
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package dev.kvstore.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kvstore.statemachine.AppliedIndex;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reads share rounds through the log, and a read is only answered by a round that began after it:
+ * a round proves nothing about reads that arrived while its no-op was already on its way.
+ */
+class ReadBarrierTest {
+
+  private static final Duration LONG = Duration.ofSeconds(30);
+
+  /** Rounds the test completes by hand, in the order they were started. */
+  private final List<CompletableFuture<Long>> rounds = new ArrayList<>();
+  /** Nothing applied yet: index -1 counts as applied, so local apply never holds a read here. */
+  private final ReadBarrier barrier = new ReadBarrier(timeout -> {
+    CompletableFuture<Long> round = new CompletableFuture<>();
+    rounds.add(round);
+    return round;
+  }, new AppliedIndex());
+
+  @Test
+  void aReadStartsARoundAndPassesWhenItCommits() {
+    CompletableFuture<Void> read = barrier.await(LONG);
+
+    assertThat(rounds).hasSize(1);
+    assertThat(read).isNotDone();
+    rounds.get(0).complete(-1L);
+    assertThat(read).isCompleted();
+  }
+
+  @Test
+  void readsArrivingDuringARoundShareTheNextOneNotTheRunningOne() {
+    CompletableFuture<Void> first = barrier.await(LONG);
+    CompletableFuture<Void> second = barrier.await(LONG);
+    CompletableFuture<Void> third = barrier.await(LONG);
+
+    assertThat(rounds).as("one round runs at a time").hasSize(1);
+    rounds.get(0).complete(-1L);
+    assertThat(first).isCompleted();
+    assertThat(second).as("began after the running round's no-op").isNotDone();
+    assertThat(third).isNotDone();
+    assertThat(rounds).as("the waiting reads' round starts once the running one is answered").hasSize(2);
+
+    rounds.get(1).complete(-1L);
+    assertThat(second).isCompleted();
+    assertThat(third).isCompleted();
+    assertThat(rounds).hasSize(2);
+  }
+
+  @Test
+  void aFailedRoundFailsItsReadsAndTheNextRoundStillRuns() throws Exception {
+    CompletableFuture<Void> first = barrier.await(LONG);
+    CompletableFuture<Void> second = barrier.await(LONG);
+
+    rounds.get(0).completeExceptionally(new IOException("no leader"));
+
+    assertThat(first).isCompletedExceptionally();
+    assertThat(causeOf(first)).hasMessage("no leader");
+    assertThat(rounds).hasSize(2);
+    rounds.get(1).complete(-1L);
+    assertThat(second).isCompleted();
+  }
+
+  @Test
+  void aRoundWhoseReadsHaveAllGivenUpIsNotStarted() {
+    CompletableFuture<Void> first = barrier.await(LONG);
+    barrier.await(Duration.ofNanos(1));
+
+    rounds.get(0).complete(-1L);
+
+    assertThat(first).isCompleted();
+    assertThat(rounds).as("no round for a read that is past its deadline").hasSize(1);
+    // The barrier is idle again: the next read starts a round of its own.
+    barrier.await(LONG);
+    assertThat(rounds).hasSize(2);
+  }
+
+  private static Throwable causeOf(CompletableFuture<Void> failed) throws InterruptedException {
+    try {
+      failed.get();
+      throw new AssertionError("expected a failure");
+    } catch (ExecutionException e) {
+      return e.getCause();
+    }
+  }
+}
