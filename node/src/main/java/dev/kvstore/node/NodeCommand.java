@@ -71,7 +71,7 @@ public final class NodeCommand implements Callable<Integer> {
 
   @Option(names = "--election-timeout", paramLabel = "DURATION", defaultValue = "${env:KVSTORE_ELECTION_TIMEOUT:-1000ms}",
       converter = DurationConverter.class,
-      description = "Minimum Raft election timeout; the maximum is twice this (default ${DEFAULT-VALUE}). Env: KVSTORE_ELECTION_TIMEOUT")
+      description = "Minimum Raft election timeout; the maximum is 1.5 times this (default ${DEFAULT-VALUE}). Env: KVSTORE_ELECTION_TIMEOUT")
   Duration electionTimeout;
 
   @Option(names = "--snapshot-threshold", paramLabel = "ENTRIES", defaultValue = "${env:KVSTORE_SNAPSHOT_THRESHOLD:-100000}",

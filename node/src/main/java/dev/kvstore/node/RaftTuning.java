@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * Raft timing and log housekeeping of a node.
  *
- * @param electionTimeout         minimum election timeout; the maximum is twice this
+ * @param electionTimeout         minimum election timeout; the maximum is 1.5 times this
  * @param snapshotThreshold       applied log entries between automatic snapshots
  * @param logKeptAfterSnapshot    log entries kept behind a snapshot, so followers that lag a little
  *                                catch up from the log instead of a whole snapshot
