@@ -115,7 +115,7 @@ public final class KvNode implements AutoCloseable {
     RaftFailures failures = new RaftFailures(member);
     HealthStatusManager health = new HealthStatusManager();
     NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
-    // Two maximum election timeouts: long enough for an election, short enough to matter.
+    // Four election timeouts: long enough for an election or two, short enough to matter.
     track(new LeaderlessWatchGuard(member, hub, config.raft().electionTimeout().multipliedBy(4), scheduler));
 
     ServiceGuard guard = new ServiceGuard(

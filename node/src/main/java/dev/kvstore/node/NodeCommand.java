@@ -69,7 +69,7 @@ public final class NodeCommand implements Callable<Integer> {
       description = "Longest a request waits for a leader or a quorum before UNAVAILABLE (default ${DEFAULT-VALUE}). Env: KVSTORE_REQUEST_TIMEOUT")
   Duration requestTimeout;
 
-  @Option(names = "--election-timeout", paramLabel = "DURATION", defaultValue = "${env:KVSTORE_ELECTION_TIMEOUT:-1000ms}",
+  @Option(names = "--election-timeout", paramLabel = "DURATION", defaultValue = "${env:KVSTORE_ELECTION_TIMEOUT:-750ms}",
       converter = DurationConverter.class,
       description = "Minimum Raft election timeout; the maximum is 1.5 times this (default ${DEFAULT-VALUE}). Env: KVSTORE_ELECTION_TIMEOUT")
   Duration electionTimeout;

@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  * section 6.4), not its cheaper read index: Ratis 3.3.0's read index answers at once, without
  * asking the followers, whenever a majority has acknowledged that commit index before, however
  * long ago; a leader cut off from its followers keeps its commit index, and so served reads that
- * missed the new leader's writes until it stepped down, up to two election timeouts later. The
- * failover suite caught this.
+ * missed the new leader's writes until it stepped down, a maximum election timeout after it last
+ * heard from a majority. The failover suite caught this.
  *
  * <p>Rounds are shared. One round runs at a time; every read that arrives meanwhile joins the
  * next, which starts when the running one is answered (a round proves nothing about reads that
