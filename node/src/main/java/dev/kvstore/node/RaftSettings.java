@@ -70,6 +70,19 @@ final class RaftSettings {
     // (seen in the container partition and pause scenarios; cf. RATIS-2242). One channel keeps
     // heartbeats and entries in order.
     GrpcConfigKeys.Server.setHeartbeatChannel(p, false);
+    // No METADATA entry after every commit advance (Ratis's default), which only records the commit
+    // index so a restarted node can apply committed entries before it hears from a leader (it hears
+    // within an election timeout). It doubled the entries and fsyncs per write, and Ratis 3.3.0 raced
+    // one of them arriving during a snapshot install against the install: the follower's log worker
+    // failed ("lastWrittenIndex == 4799, entry == index: 77 metadataEntry") and its Raft server shut
+    // down (seen in the failover suite, a partitioned follower rejoining under load).
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+    // A follower chains its log appends on one future when this is on (Ratis's default), so a
+    // single failed append fails every later one with the same exception: the follower is wedged
+    // until restarted. One fails when a stale appendEntries (held up in TCP during a partition)
+    // arrives just as a snapshot install replaced the log (Ratis 3.3.0 validates it before the
+    // install and appends it after). Off, that one append fails alone and the leader resends.
+    RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
     // After repeated errors to a follower (it is down or cut off), Ratis's default makes the leader
     // wait 1 s, then 5 s, between attempts, so a follower that comes back waits that long before the
     // leader even tries it. A failed attempt costs a refused connection or a timed-out request, so
