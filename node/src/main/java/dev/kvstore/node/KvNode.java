@@ -106,8 +106,10 @@ public final class KvNode implements AutoCloseable {
     track(writes);
     stateMachine.addLeaderListener(writes::leaderChanged);
     Command barrier = Command.newBuilder().setReadBarrier(ReadBarrierOp.getDefaultInstance()).build();
+    CommitNudge commits = new CommitNudge(stateMachine.appliedIndex(),
+        () -> writes.submit(barrier, config.requestTimeout()), scheduler);
     ReadBarrier reads = new ReadBarrier(timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex),
-        stateMachine.appliedIndex());
+        commits::applied);
     PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
     track(admin);
 
@@ -133,7 +135,7 @@ public final class KvNode implements AutoCloseable {
         .intercept(new MemberHintTrailers(member))
         // Every service behind the guard: malformed requests never reach them (see ServiceGuard).
         .addService(guard.wrap(new KvStoreService(stateMachine.readView(), hub, writes, reads, failures, headers,
-            new RequestBudget(config.requestTimeout()), stateMachine.appliedIndex(), responses, watchSenders)))
+            new RequestBudget(config.requestTimeout()), commits, responses, watchSenders)))
         .addService(guard.wrap(new MaintenanceService(group, member, admin, headers, blockingCalls)))
         .addService(guard.wrap(health.getHealthService()))
         .addService(guard.wrap(ProtoReflectionServiceV1.newInstance()))

@@ -15,7 +15,6 @@ import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import dev.kvstore.api.WriteOutcome;
-import dev.kvstore.statemachine.AppliedIndex;
 import dev.kvstore.statemachine.KvReadView;
 import dev.kvstore.statemachine.RangeResult;
 import dev.kvstore.statemachine.WatchHub;
@@ -47,7 +46,7 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   private final RaftFailures failures;
   private final ResponseHeaders headers;
   private final RequestBudget budget;
-  private final AppliedIndex appliedIndex;
+  private final CommitNudge commits;
   private final Executor responses;
   private final Executor watchExecutor;
 
@@ -56,7 +55,7 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
    *                  Ratis threads (the apply thread among them), which must not build responses
    */
   KvStoreService(KvReadView view, WatchHub hub, CommandSubmitter writes, ReadBarrier reads,
-      RaftFailures failures, ResponseHeaders headers, RequestBudget budget, AppliedIndex appliedIndex,
+      RaftFailures failures, ResponseHeaders headers, RequestBudget budget, CommitNudge commits,
       Executor responses, Executor watchExecutor) {
     this.view = view;
     this.hub = hub;
@@ -65,7 +64,7 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
     this.failures = failures;
     this.headers = headers;
     this.budget = budget;
-    this.appliedIndex = appliedIndex;
+    this.commits = commits;
     this.responses = responses;
     this.watchExecutor = watchExecutor;
   }
@@ -170,7 +169,7 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
         // The leader applied it; answer once this node has too, so a read here sees the write. The
         // write is committed either way: if this node lags past the deadline, answer regardless.
         long left = Math.max(0, deadline - System.nanoTime());
-        appliedIndex.reached(applied.logIndex())
+        commits.applied(applied.logIndex())
             .completeOnTimeout(null, left, TimeUnit.NANOSECONDS)
             .thenRunAsync(() -> reply(out, () -> respond.apply(applied.result()), true), responses);
       }

@@ -1,11 +1,11 @@
 package dev.kvstore.node;
 
-import dev.kvstore.statemachine.AppliedIndex;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 
 /**
  * Makes a linearizable read safe on this node: completes once this node has applied everything
@@ -35,18 +35,19 @@ final class ReadBarrier {
   }
 
   private final Round round;
-  private final AppliedIndex appliedIndex;
+  private final LongFunction<CompletableFuture<Void>> localApply;
   private final Object lock = new Object();
   private Readers running;
   private Readers next;
 
   /**
-   * @param round        appends one no-op through Raft (in the node: {@link CommandSubmitter})
-   * @param appliedIndex how far this node has applied the log
+   * @param round      appends one no-op through Raft (in the node: {@link CommandSubmitter})
+   * @param localApply completes once this node has applied up to a committed index (in the node:
+   *                   {@link CommitNudge#applied}); never exceptionally
    */
-  ReadBarrier(Round round, AppliedIndex appliedIndex) {
+  ReadBarrier(Round round, LongFunction<CompletableFuture<Void>> localApply) {
     this.round = round;
-    this.appliedIndex = appliedIndex;
+    this.localApply = localApply;
   }
 
   /**
@@ -84,7 +85,7 @@ final class ReadBarrier {
         readers.fail(error);
       } else {
         // Committed and applied by the leader: this node may still be applying up to it.
-        appliedIndex.reached(index).whenComplete((ignored, e) -> readers.pass());
+        localApply.apply(index).whenComplete((ignored, e) -> readers.pass());
       }
       finished();
     });

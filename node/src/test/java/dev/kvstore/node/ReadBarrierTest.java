@@ -26,7 +26,7 @@ class ReadBarrierTest {
     CompletableFuture<Long> round = new CompletableFuture<>();
     rounds.add(round);
     return round;
-  }, new AppliedIndex());
+  }, new AppliedIndex()::reached);
 
   @Test
   void aReadStartsARoundAndPassesWhenItCommits() {
