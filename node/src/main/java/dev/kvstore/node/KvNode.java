@@ -1,8 +1,8 @@
 package dev.kvstore.node;
 
 import dev.kvstore.api.MemberRole;
-import dev.kvstore.node.CommandSubmitter.Applied;
 import dev.kvstore.api.RequestLimits;
+import dev.kvstore.node.CommandSubmitter.Applied;
 import dev.kvstore.statemachine.KvStateMachine;
 import dev.kvstore.statemachine.WatchCancellation;
 import dev.kvstore.statemachine.WatchHub;

@@ -14,7 +14,10 @@ public final class AppliedIndex {
   private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiting = new ConcurrentSkipListMap<>();
   private volatile long applied = -1;
 
-  /** Completes once everything up to {@code index} is applied (at once when it already is). */
+  /**
+   * Completes once everything up to {@code index} is applied (at once when it already is). Each
+   * caller gets a future of its own: one that completes it early (a timeout) affects nobody else.
+   */
   public CompletableFuture<Void> reached(long index) {
     if (index <= applied) {
       return CompletableFuture.completedFuture(null);
@@ -24,7 +27,7 @@ public final class AppliedIndex {
     if (index <= applied) {
       complete(index);
     }
-    return f;
+    return f.copy();
   }
 
   public long current() {

@@ -31,6 +31,19 @@ class AppliedIndexTest {
   }
 
   @Test
+  void oneCallerCompletingItsWaitEarlyDoesNotReleaseAnother() {
+    CompletableFuture<Void> timedOut = index.reached(5);
+    CompletableFuture<Void> other = index.reached(5);
+
+    timedOut.complete(null);
+
+    assertThat(other).isNotDone();
+    assertThat(index.reached(5)).isNotDone();
+    index.advance(5);
+    assertThat(other).isDone();
+  }
+
+  @Test
   void theAppliedIndexNeverGoesBack() {
     index.advance(10);
     index.advance(8);
