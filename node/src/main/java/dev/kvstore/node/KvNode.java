@@ -53,6 +53,12 @@ public final class KvNode implements AutoCloseable {
    * much (Netty direct memory), until the guard drops it.
    */
   static final int MAX_INBOUND_MESSAGE_BYTES = 64 << 20;
+  /**
+   * Largest request metadata the transport accepts (64 KiB), above the documented
+   * {@link RequestLimits#MAX_METADATA_BYTES} for the same reason: up to it, {@link ServiceGuard}
+   * answers INVALID_ARGUMENT naming the limit; beyond it the transport answers HTTP 431.
+   */
+  static final int MAX_INBOUND_METADATA_BYTES = 64 << 10;
   /** At most one log line per kind of refused request per this long: clients cannot flood the log. */
   private static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
 
@@ -124,6 +130,7 @@ public final class KvNode implements AutoCloseable {
         new RateLimitedLog(LoggerFactory.getLogger(ServiceGuard.class), REFUSAL_LOG_INTERVAL, System::nanoTime));
     clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.clientPort()))
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+        .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
         .addStreamTracerFactory(new TransportRejections(
             new RateLimitedLog(LoggerFactory.getLogger(TransportRejections.class), REFUSAL_LOG_INTERVAL, System::nanoTime)))
         // Clients ping long-lived watch streams to notice a silent node; allow it (kvstore's

@@ -57,6 +57,11 @@ final class RaftFailures {
       return Status.UNAVAILABLE.withDescription("node " + member.id() + " is shutting down; retry on another node")
           .asRuntimeException();
     }
+    if (cause instanceof CatchingUpException behind) {
+      return Status.UNAVAILABLE.withDescription("node " + member.id() + " is catching up with the leader: it has applied"
+          + " the log up to index " + member.appliedIndex() + " of " + behind.readIndex() + " that this read needs;"
+          + " retry on another node, or read SERIALIZABLE (possibly stale)").asRuntimeException();
+    }
     String what = isTimeout(cause) ? noQuorum("could not confirm a linearizable read", waited)
         : "could not confirm a linearizable read on node " + member.id() + ": " + describe(cause);
     return Status.UNAVAILABLE.withDescription(what + "; a SERIALIZABLE read answers from local state (possibly stale)")

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongFunction;
 
 /**
@@ -51,12 +53,15 @@ final class ReadBarrier {
   }
 
   /**
-   * Completes when reads may proceed, or exceptionally: with a TimeoutException after
-   * {@code timeout}, or with why the round failed (see {@link RaftFailures#forRead}).
+   * Completes when reads may proceed, or exceptionally after {@code timeout}: with a
+   * {@link CatchingUpException} when the round passed but this node has not applied up to it yet,
+   * a TimeoutException when the round did not pass, or with why the round failed (see
+   * {@link RaftFailures#forRead}).
    */
   CompletableFuture<Void> await(Duration timeout) {
     CompletableFuture<Void> done = new CompletableFuture<Void>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     long deadline = System.nanoTime() + timeout.toNanos();
+    Reader reader = new Reader(done);
     Readers start = null;
     synchronized (lock) {
       if (running == null) {
@@ -65,12 +70,23 @@ final class ReadBarrier {
       } else if (next == null) {
         next = new Readers();
       }
-      (start != null ? start : next).add(done, deadline);
+      (start != null ? start : next).add(reader, deadline);
     }
     if (start != null) {
       run(start);
     }
-    return done;
+    // Out of time after the round passed: the leader is fine, this node is behind.
+    return done.handle((ignored, error) -> {
+      if (error == null) {
+        return null;
+      }
+      Throwable cause = RaftFailures.unwrap(error);
+      long readIndex = reader.readIndex;
+      if (cause instanceof TimeoutException && readIndex >= 0) {
+        throw new CompletionException(new CatchingUpException(readIndex));
+      }
+      throw error instanceof CompletionException c ? c : new CompletionException(cause);
+    });
   }
 
   private void run(Readers readers) {
@@ -85,6 +101,7 @@ final class ReadBarrier {
         readers.fail(error);
       } else {
         // Committed and applied by the leader: this node may still be applying up to it.
+        readers.committed(index);
         localApply.apply(index).whenComplete((ignored, e) -> readers.pass());
       }
       finished();
@@ -103,13 +120,23 @@ final class ReadBarrier {
     }
   }
 
+  /** One read waiting at the barrier, and the read index its round committed (-1 until then). */
+  private static final class Reader {
+    final CompletableFuture<Void> done;
+    volatile long readIndex = -1;
+
+    Reader(CompletableFuture<Void> done) {
+      this.done = done;
+    }
+  }
+
   /** The reads one round answers, each with its own deadline (System.nanoTime). */
   private static final class Readers {
-    private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    private final List<Reader> waiting = new ArrayList<>();
     private long latestDeadline = Long.MIN_VALUE;
 
-    void add(CompletableFuture<Void> done, long deadline) {
-      waiting.add(done);
+    void add(Reader reader, long deadline) {
+      waiting.add(reader);
       latestDeadline = Math.max(latestDeadline, deadline);
     }
 
@@ -117,12 +144,16 @@ final class ReadBarrier {
       return latestDeadline;
     }
 
+    void committed(long index) {
+      waiting.forEach(reader -> reader.readIndex = index);
+    }
+
     void pass() {
-      waiting.forEach(done -> done.complete(null));
+      waiting.forEach(reader -> reader.done.complete(null));
     }
 
     void fail(Throwable error) {
-      waiting.forEach(done -> done.completeExceptionally(error));
+      waiting.forEach(reader -> reader.done.completeExceptionally(error));
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.kvstore.node;
 
 import com.google.protobuf.Message;
+import dev.kvstore.api.RequestLimits;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -27,6 +28,7 @@ import java.util.List;
  *       in a string field, a truncated field) or is larger than any valid request never reaches
  *       the service;
  *   <li>a unary or server-streaming call with no request message or more than one is refused;
+ *   <li>a call whose metadata is larger than {@link RequestLimits#MAX_METADATA_BYTES} is refused;
  *   <li>an unexpected exception escaping the service becomes {@code INTERNAL} with a short
  *       description, and its stack trace is logged rate-limited.
  * </ul>
@@ -89,6 +91,15 @@ final class ServiceGuard {
   private <ReqT, RespT> ServerCall.Listener<InputStream> start(ServerCall<InputStream, RespT> rawCall, Metadata headers,
       MethodDescriptor<ReqT, RespT> method, ServerCallHandler<ReqT, RespT> handler, String requestType) {
     GuardedCall<ReqT, RespT> call = new GuardedCall<>(rawCall, method, TransportRejections.answerMarkOfCurrentCall());
+    try {
+      // The transport admits up to KvNode.MAX_INBOUND_METADATA_BYTES so that this, not its own
+      // HTTP 431, answers a request with headers beyond the documented limit.
+      RequestLimits.checkMetadataSize(MetadataSize.of(headers));
+    } catch (StatusRuntimeException e) {
+      logMalformed(rawCall, e.getStatus().getDescription());
+      call.close(e.getStatus(), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
     ServerCall.Listener<ReqT> target;
     try {
       target = handler.startCall(call, headers);

@@ -1,6 +1,7 @@
 package dev.kvstore.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
@@ -12,8 +13,11 @@ import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.WatchRequest;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,6 +98,24 @@ class OversizeRequestTest {
       assertInvalid(send((String) rpc[0], (MethodType) rpc[1], request.toByteArray()),
           "the " + request.getDescriptorForType().getFullName() + " is", "keys are at most 4096 bytes of UTF-8");
     }
+  }
+
+  @Test
+  void requestMetadataBeyondItsLimitGetsTheLimitAndWithinItPasses() {
+    Metadata big = new Metadata();
+    big.put(Metadata.Key.of("x-big", Metadata.ASCII_STRING_MARSHALLER), "h".repeat(9000));
+    var bigHeaders = SHARED.cluster().kv("n1").withInterceptors(MetadataUtils.newAttachHeadersInterceptor(big));
+
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+        () -> bigHeaders.get(Requests.get("k")));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription()).contains("request metadata (headers) is")
+        .contains("the maximum is " + RequestLimits.MAX_METADATA_BYTES + " bytes");
+    Metadata small = new Metadata();
+    small.put(Metadata.Key.of("x-small", Metadata.ASCII_STRING_MARSHALLER), "h".repeat(7000));
+    var smallHeaders = SHARED.cluster().kv("n1").withInterceptors(MetadataUtils.newAttachHeadersInterceptor(small));
+    assertThat(smallHeaders.get(Requests.get("k")).getFound()).isFalse();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.kvstore.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.statemachine.AppliedIndex;
 import java.io.IOException;
@@ -83,6 +84,26 @@ class ReadBarrierTest {
     // The barrier is idle again: the next read starts a round of its own.
     barrier.await(LONG);
     assertThat(rounds).hasSize(2);
+  }
+
+  @Test
+  void aReadWhoseRoundPassedButThisNodeIsBehindSaysSo() throws Exception {
+    ReadBarrier behind = new ReadBarrier(timeout -> CompletableFuture.completedFuture(42L),
+        index -> new CompletableFuture<>());
+
+    CompletableFuture<Void> read = behind.await(Duration.ofMillis(50));
+
+    await().atMost(Duration.ofSeconds(5)).until(read::isDone);
+    assertThat(causeOf(read)).isInstanceOfSatisfying(CatchingUpException.class,
+        e -> assertThat(e.readIndex()).isEqualTo(42));
+  }
+
+  @Test
+  void aReadWhoseRoundNeverPassedTimesOutPlainly() throws Exception {
+    CompletableFuture<Void> read = barrier.await(Duration.ofMillis(50));
+
+    await().atMost(Duration.ofSeconds(5)).until(read::isDone);
+    assertThat(causeOf(read)).isInstanceOf(java.util.concurrent.TimeoutException.class);
   }
 
   private static Throwable causeOf(CompletableFuture<Void> failed) throws InterruptedException {

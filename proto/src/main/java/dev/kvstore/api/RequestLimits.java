@@ -34,8 +34,25 @@ public final class RequestLimits {
    * above, so a node rejects it with {@code INVALID_ARGUMENT} without reading it into memory.
    */
   public static final int MAX_REQUEST_BYTES = 2 * MAX_VALUE_BYTES;
+  /**
+   * Largest request metadata (the call's headers), in bytes as HTTP/2 counts a header list: each
+   * name and value plus 32 (8 KiB, gRPC's usual default). kvstore reads no metadata of its own;
+   * the limit keeps a client from making a node hold large headers.
+   */
+  public static final int MAX_METADATA_BYTES = 8 << 10;
 
   private RequestLimits() {}
+
+  /**
+   * @param bytes the request metadata's size, counted as {@link #MAX_METADATA_BYTES} says
+   * @throws StatusRuntimeException INVALID_ARGUMENT naming the metadata limit
+   */
+  public static void checkMetadataSize(long bytes) {
+    if (bytes > MAX_METADATA_BYTES) {
+      throw invalid("request metadata (headers) is " + bytes + " bytes; the maximum is " + MAX_METADATA_BYTES
+          + " bytes (each header's name and value, plus 32)");
+    }
+  }
 
   /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
   public static void check(PutRequest r) {
