@@ -7,7 +7,10 @@ import dev.kvstore.api.RequestLimits;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -89,8 +92,22 @@ final class PutCommand implements Callable<Integer> {
     } catch (StatusRuntimeException e) {
       throw new ParameterException(spec.commandLine(), "--file " + file + ": " + e.getStatus().getDescription());
     } catch (IOException e) {
-      throw new ParameterException(spec.commandLine(), "cannot read --file " + file + ": " + e);
+      throw new ParameterException(spec.commandLine(), "cannot read --file " + file + ": " + reason(e));
     }
+  }
+
+  /** The operating system's reason in its own words, not the name of a Java exception class. */
+  private static String reason(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return f.getReason();
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   /** Reads a value of at most the limit (1 MiB), and never more than one byte beyond it. */

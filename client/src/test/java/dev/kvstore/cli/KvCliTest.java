@@ -145,6 +145,19 @@ class KvCliTest {
   }
 
   @Test
+  void anUnreadableFileIsNamedWithTheReasonInPlainWords(@TempDir Path dir) {
+    CliRun missing = kvstore("put", "k", "--file", dir.resolve("absent.txt").toString());
+    CliRun directory = kvstore("put", "k", "--file", dir.toString());
+
+    assertThat(missing.stderr()).startsWith("error: cannot read --file " + dir.resolve("absent.txt") + ": no such file (");
+    assertThat(directory.stderr()).startsWith("error: cannot read --file " + dir + ": ").containsIgnoringCase("directory")
+        .doesNotContain("Exception");
+    assertThat(missing.exitCode()).isEqualTo(2);
+    assertThat(directory.exitCode()).isEqualTo(2);
+    assertThat(server.requests("Put")).isEmpty();
+  }
+
+  @Test
   void aValueOfExactlyTheLimitIsPut(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("max.bin");
     Files.write(file, new byte[1 << 20]);
