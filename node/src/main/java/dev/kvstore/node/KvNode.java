@@ -121,6 +121,7 @@ public final class KvNode implements AutoCloseable {
 
     ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
     RaftFailures failures = new RaftFailures(member);
+    KvRequests requests = new RaftKv(stateMachine.readView(), writes, reads, commits, failures, headers, responses);
     HealthStatusManager health = new HealthStatusManager();
     NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
     // Four election timeouts: long enough for an election or two, short enough to matter.
@@ -141,8 +142,8 @@ public final class KvNode implements AutoCloseable {
         // Outermost, so that the guard's refusals carry the hints too.
         .intercept(new MemberHintTrailers(member))
         // Every service behind the guard: malformed requests never reach them (see ServiceGuard).
-        .addService(guard.wrap(new KvStoreService(stateMachine.readView(), hub, writes, reads, failures, headers,
-            new RequestBudget(config.requestTimeout()), commits, responses, watchSenders)))
+        .addService(guard.wrap(new KvStoreService(requests, new RequestBudget(config.requestTimeout()), hub, headers,
+            watchSenders)))
         .addService(guard.wrap(new MaintenanceService(group, member, admin, headers, blockingCalls)))
         .addService(guard.wrap(health.getHealthService()))
         .addService(guard.wrap(ProtoReflectionServiceV1.newInstance()))

@@ -150,15 +150,17 @@ final class WatchStream {
   }
 
   private WatchResponse toResponse(Event e) {
-    return WatchResponse.newBuilder()
+    WatchResponse.Builder response = WatchResponse.newBuilder()
         .setMessage(ApiMapping.describe(e))
         .setType(ApiMapping.toApi(e.type()))
         .setKey(e.key())
-        .setValue(e.kv().value())
         .setRevision(e.revision())
         .setKv(ApiMapping.toApi(e.kv()))
-        .setHeader(headers.at(e.revision()))
-        .build();
+        .setHeader(headers.at(e.revision()));
+    if (!request.getOmitValue()) {
+      response.setValue(e.kv().value());
+    }
+    return response.build();
   }
 
   private void end(WatchCancellation why) {

@@ -77,6 +77,21 @@ class ReplicationTest {
   }
 
   @Test
+  void aGetThatOmitsTheValueCarriesItOnlyInKv() {
+    kv("n1").put(put("replication/once", "payload"));
+
+    GetResponse both = kv("n2").get(GetRequest.newBuilder().setKey("replication/once").build());
+    GetResponse once = kv("n2").get(GetRequest.newBuilder().setKey("replication/once").setOmitValue(true).build());
+
+    assertThat(both.getValue().toStringUtf8()).isEqualTo("payload");
+    assertThat(both.getKv().getValue().toStringUtf8()).isEqualTo("payload");
+    assertThat(once.getValue()).isEmpty();
+    assertThat(once.getFound()).isTrue();
+    assertThat(once.getKv().getValue().toStringUtf8()).isEqualTo("payload");
+    assertThat(once.getSerializedSize()).isLessThan(both.getSerializedSize());
+  }
+
+  @Test
   void everyReplicaAppliesTheSameRevisionsAndHistoryCounters() {
     for (int i = 0; i < 20; i++) {
       kv("n" + (i % 3 + 1)).put(put("replication/counter", "v" + i));

@@ -94,6 +94,19 @@ class WatchTest {
   }
 
   @Test
+  void aWatchThatOmitsValuesCarriesThemOnlyInKv() {
+    try (Context.CancellableContext ctx = Context.current().withCancellation()) {
+      Collector c = watch("n1", WatchRequest.newBuilder().setKey("watched-once").setOmitValue(true).build(), ctx);
+      kv("n2").put(put("watched-once", "payload"));
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.events().size() == 1);
+      WatchResponse event = c.events().get(0);
+      assertThat(event.getValue()).isEmpty();
+      assertThat(event.getKv().getValue().toStringUtf8()).isEqualTo("payload");
+    }
+  }
+
+  @Test
   void prefixWatchFollowsEveryKeyUnderThePrefix() {
     try (Context.CancellableContext ctx = Context.current().withCancellation()) {
       Collector c = watch("n2", WatchRequest.newBuilder().setKey("dir/").setPrefix(true).build(), ctx);

@@ -1,0 +1,208 @@
+package dev.kvstore.node;
+
+import dev.kvstore.api.DeleteRequest;
+import dev.kvstore.api.DeleteResponse;
+import dev.kvstore.api.GetAllRequest;
+import dev.kvstore.api.GetAllResponse;
+import dev.kvstore.api.GetRequest;
+import dev.kvstore.api.GetResponse;
+import dev.kvstore.api.PutRequest;
+import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.api.RequestId;
+import dev.kvstore.api.RequestLimits;
+import dev.kvstore.api.WriteOutcome;
+import dev.kvstore.statemachine.KvReadView;
+import dev.kvstore.statemachine.RangeResult;
+import dev.kvstore.statemachine.proto.ClientRequestId;
+import dev.kvstore.statemachine.proto.Command;
+import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.DeleteOp;
+import dev.kvstore.statemachine.proto.PutOp;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * {@link KvRequests} through Raft: a write becomes a {@link Command} that {@link CommandSubmitter}
+ * brings to the leader and answers once applied; a linearizable read waits at the
+ * {@link ReadBarrier} and then reads this node's memory ({@link KvReadView}). The write and read
+ * protocols live here and nowhere else, so the fast path is one class to read.
+ */
+final class RaftKv implements KvRequests {
+
+  private final KvReadView view;
+  private final CommandSubmitter writes;
+  private final ReadBarrier reads;
+  private final CommitNudge commits;
+  private final RaftFailures failures;
+  private final ResponseHeaders headers;
+  private final Executor responses;
+
+  /**
+   * @param responses where answers are built: read barriers and applied-index waits complete on
+   *                  Ratis threads (the apply thread among them), which must not build responses
+   */
+  RaftKv(KvReadView view, CommandSubmitter writes, ReadBarrier reads, CommitNudge commits, RaftFailures failures,
+      ResponseHeaders headers, Executor responses) {
+    this.view = view;
+    this.writes = writes;
+    this.reads = reads;
+    this.commits = commits;
+    this.failures = failures;
+    this.headers = headers;
+    this.responses = responses;
+  }
+
+  @Override
+  public CompletableFuture<PutResponse> put(PutRequest request, Duration wait) {
+    Command.Builder command = Command.newBuilder().setPut(PutOp.newBuilder()
+        .setKey(request.getKey())
+        .setValue(request.getValue())
+        .setPrevKv(request.getPrevKv()));
+    if (request.hasRequestId()) {
+      command.setRequestId(toCommandId(request.getRequestId()));
+    }
+    return write(command.build(), wait, result -> {
+      PutResponse.Builder response = PutResponse.newBuilder()
+          .setSuccess(true)
+          .setHeader(headers.at(result.getRevision()));
+      if (result.hasPrev()) {
+        response.setPrevKv(ApiMapping.toApi(result.getPrev()));
+      }
+      return response.build();
+    });
+  }
+
+  @Override
+  public CompletableFuture<DeleteResponse> delete(DeleteRequest request, Duration wait) {
+    Command.Builder command = Command.newBuilder()
+        .setDelete(DeleteOp.newBuilder().setKey(request.getKey()).setPrevKv(request.getPrevKv()));
+    if (request.hasRequestId()) {
+      command.setRequestId(toCommandId(request.getRequestId()));
+    }
+    return write(command.build(), wait, result -> {
+      DeleteResponse.Builder response = DeleteResponse.newBuilder()
+          .setSuccess(true)
+          .setDeleted(result.getDeleted())
+          .setHeader(headers.at(result.getRevision()));
+      if (result.hasPrev()) {
+        response.setPrevKv(ApiMapping.toApi(result.getPrev()));
+      }
+      return response.build();
+    });
+  }
+
+  @Override
+  public CompletableFuture<GetResponse> get(GetRequest request, Duration wait) {
+    return read(request.getConsistency(), wait, () -> {
+      GetResponse.Builder response = GetResponse.newBuilder().setKey(request.getKey());
+      view.get(request.getKey()).ifPresent(kv -> {
+        response.setFound(true).setKv(ApiMapping.toApi(kv));
+        if (!request.getOmitValue()) {
+          response.setValue(kv.value());
+        }
+      });
+      // Read after the entry so the header revision is never older than the entry.
+      return response.setHeader(headers.current()).build();
+    });
+  }
+
+  @Override
+  public CompletableFuture<GetAllResponse> getAll(GetAllRequest request, Duration wait) {
+    int limit = request.getLimit() == 0 ? RequestLimits.MAX_RANGE_LIMIT : (int) request.getLimit();
+    return read(request.getConsistency(), wait, () -> {
+      RangeResult range = view.range(request.getPrefix(), request.getStartAfter(), limit, RequestLimits.MAX_RANGE_BYTES);
+      GetAllResponse.Builder response = GetAllResponse.newBuilder()
+          .setHeader(headers.at(range.revision()))
+          .setMore(range.more())
+          .setCount(range.count());
+      range.kvs().forEach(kv -> response.addKvs(ApiMapping.toApi(kv)));
+      return response.build();
+    });
+  }
+
+  private <T> CompletableFuture<T> write(Command command, Duration wait, Function<CommandResult, T> respond) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    CompletableFuture<T> answer = new CompletableFuture<>();
+    writes.submit(command, wait).whenComplete((applied, error) -> {
+      if (error != null) {
+        answer.completeExceptionally(failures.forWrite(error, wait));
+      } else if (!applied.result().getError().isEmpty()) {
+        answer.completeExceptionally(refused(applied.result()));
+      } else {
+        // The leader applied it; answer once this node has too, so a read here sees the write. The
+        // write is committed either way: if this node lags past the deadline, answer regardless.
+        long left = Math.max(0, deadline - System.nanoTime());
+        commits.applied(applied.logIndex())
+            .completeOnTimeout(null, left, TimeUnit.NANOSECONDS)
+            .thenRunAsync(() -> build(answer, () -> respond.apply(applied.result()), true), responses);
+      }
+    });
+    return answer;
+  }
+
+  /**
+   * The status of a command the state machine refused: it was applied as a no-op, so it definitely
+   * changed nothing and gets no {@link WriteOutcome} trailer. A malformed command is
+   * INVALID_ARGUMENT; a request id already applied for a different command is FAILED_PRECONDITION
+   * (retrying cannot help: the id stays taken). A refusal kind this version does not know (from a
+   * newer leader during an upgrade) is FAILED_PRECONDITION too, with the leader's message.
+   */
+  private static StatusRuntimeException refused(CommandResult result) {
+    Status status = switch (result.getRefusal()) {
+      case MALFORMED -> Status.INVALID_ARGUMENT;
+      case REQUEST_ID_REUSED, UNRECOGNIZED -> Status.FAILED_PRECONDITION;
+    };
+    return status.withDescription(result.getError()).asRuntimeException();
+  }
+
+  private <T> CompletableFuture<T> read(ReadConsistency consistency, Duration wait, Supplier<T> respond) {
+    CompletableFuture<T> answer = new CompletableFuture<>();
+    if (consistency == ReadConsistency.SERIALIZABLE) {
+      build(answer, respond, false);
+      return answer;
+    }
+    reads.await(wait).whenCompleteAsync((ignored, error) -> {
+      if (error != null) {
+        answer.completeExceptionally(failures.forRead(error, wait));
+      } else {
+        build(answer, respond, false);
+      }
+    }, responses);
+    return answer;
+  }
+
+  /**
+   * Completes {@code answer} with what {@code respond} builds. A write that could not be answered
+   * was applied all the same, so its error carries the {@link WriteOutcome} trailer.
+   */
+  private static <T> void build(CompletableFuture<T> answer, Supplier<T> respond, boolean appliedWrite) {
+    try {
+      answer.complete(respond.get());
+    } catch (StatusRuntimeException e) {
+      answer.completeExceptionally(e);
+    } catch (RuntimeException e) {
+      Status status = Status.UNAVAILABLE.withDescription("node cannot answer: " + e.getMessage()).withCause(e);
+      answer.completeExceptionally(appliedWrite ? status.asRuntimeException(WriteOutcome.unknown())
+          : status.asRuntimeException());
+    }
+  }
+
+  private static ClientRequestId toCommandId(RequestId id) {
+    return ClientRequestId.newBuilder().setClientId(id.getClientId()).setSequence(id.getSequence()).build();
+  }
+
+  /** The status a failed future of this class carries (unwrapping {@link CompletionException}). */
+  static StatusRuntimeException statusOf(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return cause instanceof StatusRuntimeException s ? s
+        : Status.INTERNAL.withDescription("unexpected failure: " + cause).withCause(cause).asRuntimeException();
+  }
+}
