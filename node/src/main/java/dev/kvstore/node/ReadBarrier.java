@@ -23,10 +23,11 @@ import java.util.function.LongFunction;
  * missed the new leader's writes until it stepped down, a maximum election timeout after it last
  * heard from a majority. The failover suite caught this.
  *
- * <p>Rounds are shared. One round runs at a time; every read that arrives meanwhile joins the
- * next, which starts when the running one is answered (a round proves nothing about reads that
- * began after its no-op was appended). Under load, one log entry serves many reads; a read waits
- * for at most two rounds.
+ * <p>Rounds are shared. Up to {@link #MAX_ROUNDS_IN_FLIGHT} rounds run at once; a read that
+ * arrives while that many run joins the next round, which starts when one of them is answered (a
+ * round proves nothing about reads that began after its no-op was appended). Under load, one log
+ * entry serves many reads, and a read waits for at most two rounds; with a free slot it waits for
+ * one, started for it.
  */
 final class ReadBarrier {
 
@@ -38,8 +39,15 @@ final class ReadBarrier {
 
   private final Round round;
   private final LongFunction<CompletableFuture<Void>> localApply;
+  /**
+   * Rounds running at once. Two let a read that arrives during a round start its own instead of
+   * waiting for that one to end (one round of wait instead of up to two), and still gather every
+   * read that arrives while both run into one entry.
+   */
+  static final int MAX_ROUNDS_IN_FLIGHT = 2;
+
   private final Object lock = new Object();
-  private Readers running;
+  private int running;
   private Readers next;
 
   /**
@@ -64,13 +72,16 @@ final class ReadBarrier {
     Reader reader = new Reader(done);
     Readers start = null;
     synchronized (lock) {
-      if (running == null) {
-        running = new Readers();
-        start = running;
-      } else if (next == null) {
-        next = new Readers();
+      if (next == null && running < MAX_ROUNDS_IN_FLIGHT) {
+        running++;
+        start = new Readers();
+        start.add(reader, deadline);
+      } else {
+        if (next == null) {
+          next = new Readers();
+        }
+        next.add(reader, deadline);
       }
-      (start != null ? start : next).add(reader, deadline);
     }
     if (start != null) {
       run(start);
@@ -111,9 +122,11 @@ final class ReadBarrier {
   private void finished() {
     Readers start;
     synchronized (lock) {
-      running = next;
+      start = next;
       next = null;
-      start = running;
+      if (start == null) {
+        running--;
+      }
     }
     if (start != null) {
       run(start);

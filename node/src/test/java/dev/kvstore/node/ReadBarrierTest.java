@@ -40,22 +40,38 @@ class ReadBarrierTest {
   }
 
   @Test
-  void readsArrivingDuringARoundShareTheNextOneNotTheRunningOne() {
+  void aReadArrivingDuringARoundStartsItsOwnWhileASlotIsFree() {
     CompletableFuture<Void> first = barrier.await(LONG);
     CompletableFuture<Void> second = barrier.await(LONG);
-    CompletableFuture<Void> third = barrier.await(LONG);
 
-    assertThat(rounds).as("one round runs at a time").hasSize(1);
+    assertThat(rounds).as("each began before the other's round could prove it").hasSize(2);
     rounds.get(0).complete(-1L);
     assertThat(first).isCompleted();
-    assertThat(second).as("began after the running round's no-op").isNotDone();
-    assertThat(third).isNotDone();
-    assertThat(rounds).as("the waiting reads' round starts once the running one is answered").hasSize(2);
-
+    assertThat(second).isNotDone();
     rounds.get(1).complete(-1L);
     assertThat(second).isCompleted();
-    assertThat(third).isCompleted();
-    assertThat(rounds).hasSize(2);
+  }
+
+  @Test
+  void readsArrivingWhileEveryRoundRunsShareTheNextOneNotARunningOne() {
+    List<CompletableFuture<Void>> running = new ArrayList<>();
+    for (int i = 0; i < ReadBarrier.MAX_ROUNDS_IN_FLIGHT; i++) {
+      running.add(barrier.await(LONG));
+    }
+    CompletableFuture<Void> late = barrier.await(LONG);
+    CompletableFuture<Void> later = barrier.await(LONG);
+
+    assertThat(rounds).as("no more rounds than the limit").hasSize(ReadBarrier.MAX_ROUNDS_IN_FLIGHT);
+    List.copyOf(rounds).forEach(round -> round.complete(-1L));
+    assertThat(running).allMatch(CompletableFuture::isDone);
+    assertThat(late).as("began after the running rounds' no-ops").isNotDone();
+    assertThat(later).isNotDone();
+    assertThat(rounds).as("the waiting reads share one round").hasSize(ReadBarrier.MAX_ROUNDS_IN_FLIGHT + 1);
+
+    rounds.get(ReadBarrier.MAX_ROUNDS_IN_FLIGHT).complete(-1L);
+    assertThat(late).isCompleted();
+    assertThat(later).isCompleted();
+    assertThat(rounds).hasSize(ReadBarrier.MAX_ROUNDS_IN_FLIGHT + 1);
   }
 
   @Test

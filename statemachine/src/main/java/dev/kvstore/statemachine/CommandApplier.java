@@ -6,6 +6,7 @@ import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
 import dev.kvstore.statemachine.proto.Refusal;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,6 +35,9 @@ final class CommandApplier {
   }
 
   CommandResult apply(Command command) {
+    if (command.getOpCase() == Command.OpCase.BATCH && !command.hasRequestId()) {
+      return applyBatch(command.getBatch().getCommandsList());
+    }
     if (!command.hasRequestId()) {
       return execute(command);
     }
@@ -49,6 +53,20 @@ final class CommandApplier {
       applied.remember(command.getRequestId(), digest, result);
     }
     return result;
+  }
+
+  /**
+   * Applies each command of a batch as if it were an entry of its own. A batch inside a batch is
+   * refused as malformed: no node proposes one, and refusing keeps apply's depth bounded.
+   */
+  private CommandResult applyBatch(List<Command> commands) {
+    CommandResult.Builder results = CommandResult.newBuilder();
+    for (Command command : commands) {
+      results.addBatch(command.getOpCase() == Command.OpCase.BATCH
+          ? CommandResult.newBuilder().setRevision(store.revision()).setError("a batch cannot hold a batch").build()
+          : apply(command));
+    }
+    return results.setRevision(store.revision()).build();
   }
 
   /**
@@ -85,7 +103,7 @@ final class CommandApplier {
       }
       // A read barrier changes nothing: no revision, no event, nothing to remember.
       case READ_BARRIER -> result(store.revision(), null, 0);
-      case OP_NOT_SET -> throw new IllegalStateException("validated above");
+      case BATCH, OP_NOT_SET -> throw new IllegalStateException("validated above");
     };
   }
 

@@ -1,5 +1,6 @@
 package dev.kvstore.statemachine;
 
+import static dev.kvstore.statemachine.TestCommands.batch;
 import static dev.kvstore.statemachine.TestCommands.delete;
 import static dev.kvstore.statemachine.TestCommands.put;
 import static dev.kvstore.statemachine.TestCommands.putWithPrev;
@@ -36,6 +37,47 @@ class CommandApplierTest {
     assertThat(a.modRevision()).isEqualTo(3);
     assertThat(a.version()).isEqualTo(2);
     assertThat(store.revision()).isEqualTo(3);
+  }
+
+  @Test
+  void eachCommandOfABatchIsAppliedAsIfAlone() throws Exception {
+    applier.apply(put("a", "0"));
+    Watch watch = hub.watch(WatchFilter.prefix(""), 2, () -> { });
+
+    CommandResult results = applier.apply(batch(
+        withId(put("a", "1"), "client-12345678", 1),
+        put("", "malformed"),
+        readBarrier(),
+        withId(put("a", "1"), "client-12345678", 1),
+        withId(put("b", "other"), "client-12345678", 1),
+        batch(put("c", "nested")),
+        delete("a")));
+
+    assertThat(results.getBatchList()).hasSize(7);
+    assertThat(results.getBatch(0).getRevision()).isEqualTo(2);
+    assertThat(results.getBatch(1).getRefusal()).isEqualTo(Refusal.MALFORMED);
+    assertThat(results.getBatch(1).getError()).contains("non-empty key");
+    assertThat(results.getBatch(2).getError()).isEmpty();
+    assertThat(results.getBatch(3).getDuplicate()).as("a retry within the batch").isTrue();
+    assertThat(results.getBatch(3).getRevision()).isEqualTo(2);
+    assertThat(results.getBatch(4).getRefusal()).isEqualTo(Refusal.REQUEST_ID_REUSED);
+    assertThat(results.getBatch(5).getError()).contains("cannot hold a batch");
+    assertThat(results.getBatch(6).getDeleted()).isEqualTo(1);
+    assertThat(results.getBatch(6).getRevision()).isEqualTo(3);
+    assertThat(results.getRevision()).isEqualTo(3);
+    assertThat(store.get("b")).isEmpty();
+    assertThat(store.get("c")).isEmpty();
+    assertThat(watch.poll().revision()).isEqualTo(2);
+    assertThat(watch.poll().revision()).isEqualTo(3);
+    assertThat(watch.poll()).isNull();
+  }
+
+  @Test
+  void aBatchWithARequestIdIsRefusedWhole() {
+    CommandResult result = applier.apply(withId(batch(put("a", "1")), "client-12345678", 1));
+
+    assertThat(result.getError()).contains("batch carries no request id");
+    assertThat(store.revision()).isZero();
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.kvstore.statemachine;
 import com.google.protobuf.ByteString;
 import dev.kvstore.statemachine.proto.ClientRequestId;
 import dev.kvstore.statemachine.proto.Command;
+import dev.kvstore.statemachine.proto.CommandBatch;
 import dev.kvstore.statemachine.proto.DeleteOp;
 import dev.kvstore.statemachine.proto.PutOp;
 import dev.kvstore.statemachine.proto.ReadBarrierOp;
@@ -28,6 +29,10 @@ final class TestCommands {
 
   static Command readBarrier() {
     return Command.newBuilder().setReadBarrier(ReadBarrierOp.getDefaultInstance()).build();
+  }
+
+  static Command batch(Command... commands) {
+    return Command.newBuilder().setBatch(CommandBatch.newBuilder().addAllCommands(java.util.List.of(commands))).build();
   }
 
   static Command withId(Command c, String client, long sequence) {
