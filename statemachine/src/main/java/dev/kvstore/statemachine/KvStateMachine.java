@@ -47,11 +47,18 @@ public final class KvStateMachine extends BaseStateMachine {
   private final AppliedRequests applied = new AppliedRequests();
   private final AppliedIndex appliedIndex = new AppliedIndex();
   private final WatchHub hub;
+  private final StateMachineObserver observer;
   private final CommandApplier applier;
   private final List<Consumer<String>> leaderListeners = new CopyOnWriteArrayList<>();
 
   public KvStateMachine(WatchHub hub) {
+    this(hub, StateMachineObserver.NONE);
+  }
+
+  /** As {@link #KvStateMachine(WatchHub)}, telling {@code observer} of every snapshot taken or loaded. */
+  public KvStateMachine(WatchHub hub, StateMachineObserver observer) {
     this.hub = hub;
+    this.observer = observer;
     this.applier = new CommandApplier(store, applied, hub);
   }
 
@@ -110,6 +117,7 @@ public final class KvStateMachine extends BaseStateMachine {
       LOG.info("{}: no snapshot yet; state comes from replaying the Raft log", getId());
       return;
     }
+    long started = System.nanoTime();
     File file = snapshot.getFile().getPath().toFile();
     MD5Hash md5 = snapshot.getFile().getFileDigest();
     if (md5 != null) {
@@ -120,8 +128,11 @@ public final class KvStateMachine extends BaseStateMachine {
     applied.reset(content.dedup());
     setLastAppliedTermIndex(snapshot.getTermIndex());
     appliedIndex.advance(snapshot.getIndex());
-    LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}", getId(), file.getName(),
-        snapshot.getTerm(), snapshot.getIndex(), content.kvs().size(), content.revision());
+    long nanos = System.nanoTime() - started;
+    observer.snapshotLoaded(file.length(), nanos);
+    LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}, {} bytes in {} ms", getId(),
+        file.getName(), snapshot.getTerm(), snapshot.getIndex(), content.kvs().size(), content.revision(),
+        file.length(), nanos / 1_000_000);
   }
 
   @Override
@@ -136,9 +147,10 @@ public final class KvStateMachine extends BaseStateMachine {
     MD5Hash md5 = SnapshotFile.write(file, store, applied);
     MD5FileUtil.saveMD5File(file, md5);
     storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+    long nanos = System.nanoTime() - started;
+    observer.snapshotTaken(file.length(), nanos);
     LOG.info("{}: took snapshot at term {} index {}: {} keys, revision {}, {} bytes in {} ms", getId(),
-        last.getTerm(), last.getIndex(), store.size(), store.revision(), file.length(),
-        (System.nanoTime() - started) / 1_000_000);
+        last.getTerm(), last.getIndex(), store.size(), store.revision(), file.length(), nanos / 1_000_000);
     return last.getIndex();
   }
 

@@ -128,6 +128,7 @@ public final class Watch implements AutoCloseable {
       }
       cancellation = why;
     }
+    hub.ended(why);
     signal();
     return true;
   }

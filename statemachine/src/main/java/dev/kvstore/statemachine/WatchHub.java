@@ -17,6 +17,7 @@ import java.util.Set;
 public final class WatchHub {
 
   private final int watchQueueCapacity;
+  private final StateMachineObserver observer;
   private final Object lock = new Object();
   // All guarded by lock.
   private final EventHistory history;
@@ -30,11 +31,20 @@ public final class WatchHub {
    * @param watchQueueCapacity live events one watch may have waiting before it is cancelled
    */
   public WatchHub(int historyEvents, long historyBytes, int watchQueueCapacity) {
+    this(historyEvents, historyBytes, watchQueueCapacity, StateMachineObserver.NONE);
+  }
+
+  /**
+   * As {@link #WatchHub(int, long, int)}, telling {@code observer} of every watch that ends (see
+   * {@link StateMachineObserver#watchEnded}).
+   */
+  public WatchHub(int historyEvents, long historyBytes, int watchQueueCapacity, StateMachineObserver observer) {
     if (watchQueueCapacity <= 0) {
       throw new IllegalArgumentException("watchQueueCapacity must be positive");
     }
     this.history = new EventHistory(historyEvents, historyBytes);
     this.watchQueueCapacity = watchQueueCapacity;
+    this.observer = observer;
   }
 
   /**
@@ -152,6 +162,11 @@ public final class WatchHub {
     for (Watch w : watches) {
       w.cancel(why);
     }
+  }
+
+  /** Called once by each watch as it ends, whoever ended it. */
+  void ended(WatchCancellation why) {
+    observer.watchEnded(why.reason());
   }
 
   void unregister(Watch w) {

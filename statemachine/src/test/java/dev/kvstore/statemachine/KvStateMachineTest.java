@@ -41,6 +41,10 @@ class KvStateMachineTest {
   }
 
   private KvStateMachine open() throws IOException {
+    return open(StateMachineObserver.NONE);
+  }
+
+  private KvStateMachine open(StateMachineObserver observer) throws IOException {
     for (RaftStorage s : storages) {
       s.close();
     }
@@ -52,7 +56,7 @@ class KvStateMachineTest {
         .build();
     storage.initialize();
     storages.add(storage);
-    KvStateMachine sm = new KvStateMachine(new WatchHub(100, 1 << 20, 10));
+    KvStateMachine sm = new KvStateMachine(new WatchHub(100, 1 << 20, 10), observer);
     sm.initialize(serverNamed("n1"), RaftGroupId.randomId(), storage);
     return sm;
   }
@@ -116,6 +120,30 @@ class KvStateMachineTest {
     assertThat(w.poll().kv().value().toStringUtf8()).isEqualTo("2");
     assertThat(w.cancellation()).get().extracting(WatchCancellation::reason).isEqualTo(WatchCancellation.Reason.RESET);
     assertThat(w.cancellation().orElseThrow().message()).contains("installing a snapshot at revision 1");
+  }
+
+  @Test
+  void observerIsToldOfEverySnapshotTakenAndLoadedWithItsSize() throws Exception {
+    List<String> seen = new ArrayList<>();
+    StateMachineObserver observer = new StateMachineObserver() {
+      @Override
+      public void snapshotTaken(long bytes, long durationNanos) {
+        seen.add("taken " + bytes + (durationNanos > 0 ? "" : " without a duration"));
+      }
+
+      @Override
+      public void snapshotLoaded(long bytes, long durationNanos) {
+        seen.add("loaded " + bytes + (durationNanos > 0 ? "" : " without a duration"));
+      }
+    };
+    KvStateMachine sm = open(observer);
+    apply(sm, put("k", "1"));
+    sm.takeSnapshot();
+    long bytes = sm.getLatestSnapshot().getFiles().get(0).getPath().toFile().length();
+    assertThat(bytes).isPositive();
+    sm.close();
+    open(observer);
+    assertThat(seen).containsExactly("taken " + bytes, "loaded " + bytes);
   }
 
   @Test

@@ -138,6 +138,28 @@ class WatchHubTest {
   }
 
   @Test
+  void observerIsToldOnceOfEveryWatchThatEndsWithItsReason() throws Exception {
+    List<WatchCancellation.Reason> ended = new ArrayList<>();
+    hub = new WatchHub(100, 1 << 20, 1, new StateMachineObserver() {
+      @Override
+      public void watchEnded(WatchCancellation.Reason reason) {
+        ended.add(reason);
+      }
+    });
+    Watch closed = watch(WatchFilter.exact("a"), 0);
+    watch(WatchFilter.exact("k"), 0);
+    closed.close();
+    closed.close();
+    put("k", "1");
+    put("k", "2");
+    Watch shutDown = watch(WatchFilter.prefix(""), 0);
+    hub.cancelAll(WatchCancellation.Reason.SHUTDOWN, "stopping");
+    shutDown.close();
+    assertThat(ended).containsExactly(WatchCancellation.Reason.CLOSED, WatchCancellation.Reason.OVERFLOW,
+        WatchCancellation.Reason.SHUTDOWN);
+  }
+
+  @Test
   void signalsArriveForMatchingEventsOnly() throws Exception {
     AtomicInteger signals = new AtomicInteger();
     hub.watch(WatchFilter.exact("k"), 0, signals::incrementAndGet);
