@@ -206,6 +206,11 @@ final class CommandSubmitter implements AutoCloseable {
     }
   }
 
+  /** Commands submitted and not answered yet (for the proposals-pending gauge). */
+  int inFlightCount() {
+    return inFlight.size();
+  }
+
   /**
    * Tells the submitter that this node now knows {@code leaderId} as leader: every command in
    * flight that was last sent elsewhere is sent there at once.

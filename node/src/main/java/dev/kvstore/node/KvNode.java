@@ -3,6 +3,7 @@ package dev.kvstore.node;
 import dev.kvstore.api.MemberRole;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.node.CommandSubmitter.Applied;
+import dev.kvstore.node.metrics.NodeMetrics;
 import dev.kvstore.statemachine.KvStateMachine;
 import dev.kvstore.statemachine.WatchCancellation;
 import dev.kvstore.statemachine.WatchHub;
@@ -65,6 +66,7 @@ public final class KvNode implements AutoCloseable {
   private final NodeConfig config;
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private KvStateMachine stateMachine;
+  private NodeMetrics metrics;
   private LocalMember member;
   private Server clientServer;
   private boolean closed;
@@ -87,9 +89,13 @@ public final class KvNode implements AutoCloseable {
     ExecutorService responses = Executors.newFixedThreadPool(4, NodeThreads.named(config.nodeId() + "-responses"));
     track(() -> shutdown(responses));
 
+    // First, so that a slow start (a long log replay, a large snapshot) can be watched.
+    metrics = startMetrics();
+    track(metrics);
     WatchHub hub = new WatchHub(config.watch().historyEvents(), config.watch().historyBytes(),
-        config.watch().queueCapacity());
-    stateMachine = new KvStateMachine(hub);
+        config.watch().queueCapacity(), metrics.stateMachineObserver());
+    stateMachine = new KvStateMachine(hub, metrics.stateMachineObserver());
+    metrics.gaugeState(stateMachine.readView(), hub);
     RaftServer raftServer = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setGroup(group)
@@ -118,6 +124,7 @@ public final class KvNode implements AutoCloseable {
         commits::applied);
     PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
     track(admin);
+    stateMachine.addLeaderListener(metrics.raft(member, writes::inFlightCount, reads::waiting)::leaderChanged);
 
     ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
     RaftFailures failures = new RaftFailures(member);
@@ -141,6 +148,8 @@ public final class KvNode implements AutoCloseable {
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         // Outermost, so that the guard's refusals carry the hints too.
         .intercept(new MemberHintTrailers(member))
+        // Added last, so it runs first: it times everything below and sees the status sent.
+        .intercept(metrics.rpcInterceptor())
         // Every service behind the guard: malformed requests never reach them (see ServiceGuard).
         .addService(guard.wrap(new KvStoreService(requests, new RequestBudget(config.requestTimeout()), hub, headers,
             watchSenders)))
@@ -164,8 +173,18 @@ public final class KvNode implements AutoCloseable {
     LOG.info("{}: serving clients on {}:{}", config.nodeId(), config.bindAddress(), config.clientPort());
   }
 
+  private NodeMetrics startMetrics() throws IOException {
+    if (!config.metricsOn()) {
+      LOG.info("{}: metrics are off", config.nodeId());
+      return NodeMetrics.off();
+    }
+    String version = KvNode.class.getPackage().getImplementationVersion();
+    return NodeMetrics.serve(new InetSocketAddress(config.bindAddress(), config.metricsPort()), config.nodeId(),
+        config.clusterId(), version == null ? "development" : version, config.dataDir());
+  }
+
   /**
-   * Starts a node and returns once both servers listen (a leader may not be elected yet).
+   * Starts a node and returns once its servers listen (a leader may not be elected yet).
    *
    * @throws IllegalArgumentException when the configuration is invalid
    * @throws IOException              when a port is taken or the data directory is unusable
@@ -195,6 +214,11 @@ public final class KvNode implements AutoCloseable {
   /** The port clients connect to (useful when the node was configured with port 0 in tests). */
   public int clientPort() {
     return clientServer.getPort();
+  }
+
+  /** The port metrics are served on, 0 when they are off. */
+  public int metricsPort() {
+    return metrics.port();
   }
 
   public KvStateMachine stateMachine() {

@@ -1,6 +1,8 @@
 package dev.kvstore.node;
 
 import dev.kvstore.api.MemberRole;
+import dev.kvstore.node.metrics.RaftStatus;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Comparator;
@@ -13,10 +15,15 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.statemachine.SnapshotInfo;
 
-/** This node as a member of the Raft group: its id, role, term, leader and log progress. */
-final class LocalMember {
+/**
+ * This node as a member of the Raft group: its id, role, term, leader and log progress. Public
+ * methods are those the metrics read ({@link RaftStatus}).
+ */
+final class LocalMember implements RaftStatus {
 
   private final RaftServer server;
   private final RaftGroupId groupId;
@@ -55,19 +62,23 @@ final class LocalMember {
   }
 
   /** The leader this node currently follows (or is), if it knows one. */
-  Optional<String> leaderId() {
+  @Override
+  public Optional<String> leaderId() {
     return Optional.ofNullable(info().getLeaderId()).map(RaftPeerId::toString);
   }
 
-  long term() {
+  @Override
+  public long term() {
     return info().getCurrentTerm();
   }
 
-  MemberRole role() {
+  @Override
+  public MemberRole role() {
     return toRole(info().getCurrentRole());
   }
 
-  boolean isRunning() {
+  @Override
+  public boolean isRunning() {
     try {
       return server.getLifeCycleState().isRunning() && info().isAlive();
     } catch (UncheckedIOException e) {
@@ -75,17 +86,52 @@ final class LocalMember {
     }
   }
 
-  long commitIndex() {
+  @Override
+  public long commitIndex() {
     return division().getRaftLog().getLastCommittedIndex();
   }
 
-  long appliedIndex() {
+  @Override
+  public long appliedIndex() {
     return info().getLastAppliedIndex();
   }
 
-  long snapshotIndex() {
+  @Override
+  public long snapshotIndex() {
     SnapshotInfo snapshot = division().getStateMachine().getLatestSnapshot();
     return snapshot == null ? -1 : snapshot.getIndex();
+  }
+
+  @Override
+  public long logEntries() {
+    RaftLog log = division().getRaftLog();
+    long start = log.getStartIndex();
+    return start < 0 ? 0 : Math.max(0, log.getNextIndex() - start);
+  }
+
+  /** Sums the segment files (Ratis names them {@code log_<first>-<last>} and {@code log_inprogress_<first>}). */
+  @Override
+  public long logBytes() {
+    File[] segments = division().getRaftStorage().getStorageDir().getCurrentDir()
+        .listFiles((dir, name) -> name.startsWith("log_"));
+    long bytes = 0;
+    for (File segment : segments == null ? new File[0] : segments) {
+      bytes += segment.length();
+    }
+    return bytes;
+  }
+
+  @Override
+  public long snapshotBytes() {
+    SnapshotInfo snapshot = division().getStateMachine().getLatestSnapshot();
+    if (snapshot == null) {
+      return 0;
+    }
+    long bytes = 0;
+    for (FileInfo file : snapshot.getFiles()) {
+      bytes += file.getPath().toFile().length();
+    }
+    return bytes;
   }
 
   /** Followers that answered the leader within {@code maxSilenceMs}, most recently heard first; empty unless leader. */

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = NodeCommand.Version.class,
     sortOptions = false,
-    description = "Runs one node of a kvstore cluster: a Raft member plus the client gRPC API.%n"
+    description = "Runs one node of a kvstore cluster: a Raft member plus the client gRPC API and"
+        + " Prometheus metrics over HTTP.%n"
         + "Every option can also be set by the environment variable shown in its description.",
     footer = {
         "",
@@ -52,8 +53,17 @@ public final class NodeCommand implements Callable<Integer> {
       description = "Port the Raft server listens on (default: the port of this node in --peers). Env: KVSTORE_RAFT_PORT")
   Integer raftPort;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "${env:KVSTORE_METRICS_PORT}",
+      description = "Port of the Prometheus metrics over HTTP (GET /metrics); 0 turns them off"
+          + " (default: the client port + 100, 50151 for 50051). Env: KVSTORE_METRICS_PORT")
+  Integer metricsPort;
+
+  @Option(names = "--no-metrics", defaultValue = "${env:KVSTORE_NO_METRICS:-false}",
+      description = "Serve no metrics (wins over --metrics-port). Env: KVSTORE_NO_METRICS=true")
+  boolean noMetrics;
+
   @Option(names = "--bind-address", paramLabel = "ADDRESS", defaultValue = "${env:KVSTORE_BIND_ADDRESS:-0.0.0.0}",
-      description = "Address both servers listen on (default ${DEFAULT-VALUE}). Env: KVSTORE_BIND_ADDRESS")
+      description = "Address the client, Raft and metrics servers listen on (default ${DEFAULT-VALUE}). Env: KVSTORE_BIND_ADDRESS")
   String bindAddress;
 
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:KVSTORE_DATA_DIR:-data}",
@@ -118,9 +128,16 @@ public final class NodeCommand implements Callable<Integer> {
         .orElseThrow(() -> new IllegalArgumentException("node id '" + nodeId + "' is not in --peers ("
             + String.join(", ", peerList.stream().map(Peer::id).toList()) + ")"));
     return new NodeConfig(nodeId, peerList, clusterId, bindAddress, clientPort,
-        raftPort == null ? self.port() : raftPort, dataDir, requestTimeout,
+        raftPort == null ? self.port() : raftPort, metricsPort(), dataDir, requestTimeout,
         new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize),
         new WatchLimits(watchHistory, WatchLimits.DEFAULTS.historyBytes(), watchQueue)).validate();
+  }
+
+  private int metricsPort() {
+    if (noMetrics) {
+      return 0;
+    }
+    return metricsPort != null ? metricsPort : clientPort + NodeConfig.METRICS_PORT_OFFSET;
   }
 
   @Override

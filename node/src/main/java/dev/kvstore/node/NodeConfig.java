@@ -12,9 +12,10 @@ import java.util.Objects;
  * @param nodeId         this node's id; must be one of {@code peers}
  * @param peers          every voting member of the cluster, this node included
  * @param clusterId      name of the cluster; nodes only talk to nodes with the same name
- * @param bindAddress    address both servers listen on
+ * @param bindAddress    address the client, Raft and metrics servers listen on
  * @param clientPort     port of the client-facing gRPC API
  * @param raftPort       port the Raft server listens on (others reach it at this node's peer address)
+ * @param metricsPort    port of the Prometheus metrics over HTTP ({@code /metrics}); 0 = no metrics
  * @param dataDir        directory for the Raft log, metadata and snapshots
  * @param requestTimeout longest a request waits for a leader, a quorum or a read index
  * @param raft           Raft timing and log housekeeping
@@ -27,12 +28,15 @@ public record NodeConfig(
     String bindAddress,
     int clientPort,
     int raftPort,
+    int metricsPort,
     Path dataDir,
     Duration requestTimeout,
     RaftTuning raft,
     WatchLimits watch) {
 
   public static final int DEFAULT_CLIENT_PORT = 50051;
+  /** The command line's default metrics port is the client port plus this (50151 for 50051). */
+  public static final int METRICS_PORT_OFFSET = 100;
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
   public NodeConfig {
@@ -46,25 +50,41 @@ public record NodeConfig(
     Objects.requireNonNull(watch, "watch");
   }
 
-  /** A config with defaults for everything but identity, addresses and storage. */
+  /**
+   * A config with defaults for everything but identity, addresses and storage. Metrics are off
+   * (an embedding program picks a port with {@link #withMetricsPort}); the command line's default
+   * is the client port + {@value #METRICS_PORT_OFFSET}.
+   */
   public static NodeConfig of(String nodeId, List<Peer> peers, String bindAddress, int clientPort, Path dataDir) {
     int raftPort = peers.stream().filter(p -> p.id().equals(nodeId)).mapToInt(Peer::port).findFirst().orElse(0);
-    return new NodeConfig(nodeId, peers, "kvstore", bindAddress, clientPort, raftPort, dataDir,
+    return new NodeConfig(nodeId, peers, "kvstore", bindAddress, clientPort, raftPort, 0, dataDir,
         DEFAULT_REQUEST_TIMEOUT, RaftTuning.DEFAULTS, WatchLimits.DEFAULTS);
   }
 
   public NodeConfig withRaft(RaftTuning tuning) {
-    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, dataDir, requestTimeout,
-        tuning, watch);
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
+        requestTimeout, tuning, watch);
   }
 
   public NodeConfig withWatch(WatchLimits limits) {
-    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, dataDir, requestTimeout,
-        raft, limits);
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
+        requestTimeout, raft, limits);
   }
 
   public NodeConfig withRequestTimeout(Duration timeout) {
-    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, dataDir, timeout, raft, watch);
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir, timeout,
+        raft, watch);
+  }
+
+  /** The same config serving metrics on {@code port} (0: no metrics). */
+  public NodeConfig withMetricsPort(int port) {
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, port, dataDir, requestTimeout,
+        raft, watch);
+  }
+
+  /** True when the node serves metrics ({@link #metricsPort()} is not 0). */
+  public boolean metricsOn() {
+    return metricsPort != 0;
   }
 
   /** This node's entry in {@link #peers()}. */
@@ -91,6 +111,13 @@ public record NodeConfig(
     if (clientPort == raftPort) {
       throw new IllegalArgumentException("client port and Raft port are both " + clientPort + "; they must differ");
     }
+    if (metricsOn()) {
+      checkPort("metrics port", metricsPort);
+      if (metricsPort == clientPort || metricsPort == raftPort) {
+        throw new IllegalArgumentException("metrics port " + metricsPort + " is also the "
+            + (metricsPort == clientPort ? "client" : "Raft") + " port; use another (or 0 for no metrics)");
+      }
+    }
     if (clusterId.isBlank()) {
       throw new IllegalArgumentException("cluster id must not be blank");
     }
@@ -104,7 +131,8 @@ public record NodeConfig(
 
   private static void checkPort(String what, int port) {
     if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException(what + " " + port + " is out of range; ports are 1-65535");
+      throw new IllegalArgumentException(what + " " + port + " is out of range; ports are 1-65535"
+          + (what.equals("metrics port") ? " (0: no metrics)" : ""));
     }
   }
 }

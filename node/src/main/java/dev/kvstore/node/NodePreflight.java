@@ -26,6 +26,9 @@ final class NodePreflight {
     }
     checkPortFree(bind, config.clientPort(), "client port");
     checkPortFree(bind, config.raftPort(), "Raft port");
+    if (config.metricsOn()) {
+      checkPortFree(bind, config.metricsPort(), "metrics port");
+    }
     checkDataDir(config.dataDir());
   }
 

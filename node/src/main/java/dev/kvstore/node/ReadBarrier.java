@@ -100,6 +100,13 @@ final class ReadBarrier {
     });
   }
 
+  /** Reads waiting for a round: in the running one and in the next (for the reads-waiting gauge). */
+  int waiting() {
+    synchronized (lock) {
+      return (running == null ? 0 : running.size()) + (next == null ? 0 : next.size());
+    }
+  }
+
   private void run(Readers readers) {
     long left = readers.latestDeadline() - System.nanoTime();
     if (left <= 0) {
@@ -155,6 +162,10 @@ final class ReadBarrier {
 
     long latestDeadline() {
       return latestDeadline;
+    }
+
+    int size() {
+      return waiting.size();
     }
 
     void committed(long index) {

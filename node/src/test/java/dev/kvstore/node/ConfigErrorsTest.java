@@ -70,6 +70,50 @@ class ConfigErrorsTest {
   }
 
   @Test
+  void metricsPortInUseIsReported() throws IOException {
+    List<Integer> ports = FreePorts.take(5);
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.get(4)));
+      NodeConfig config = NodeConfig.of("n1", peers(ports.get(0), ports.get(1), ports.get(2)), "127.0.0.1",
+          ports.get(3), dir.resolve("n1")).withMetricsPort(ports.get(4));
+      assertThatThrownBy(() -> KvNode.start(config)).isInstanceOf(IOException.class)
+          .hasMessageContaining("metrics port " + ports.get(4) + " on 127.0.0.1 is not available");
+    }
+  }
+
+  @Test
+  void metricsPortMustBeInRangeAndDifferFromTheOthers() {
+    NodeConfig config = NodeConfig.of("n1", peers(7001, 7002, 7003), "127.0.0.1", 50051, dir);
+    assertThatThrownBy(() -> config.withMetricsPort(50051).validate())
+        .hasMessageContaining("metrics port 50051 is also the client port");
+    assertThatThrownBy(() -> config.withMetricsPort(7001).validate())
+        .hasMessageContaining("metrics port 7001 is also the Raft port");
+    assertThatThrownBy(() -> config.withMetricsPort(70000).validate())
+        .hasMessageContaining("metrics port 70000 is out of range; ports are 1-65535 (0: no metrics)");
+    assertThat(config.withMetricsPort(0).validate().metricsOn()).isFalse();
+  }
+
+  @Test
+  void theCommandLineServesMetricsOnTheClientPortPlus100UnlessTold() {
+    String[] base = {"--node-id", "n1", "--peers", "n1=127.0.0.1:7001", "--client-port", "50061"};
+    assertThat(parse(base).metricsPort()).isEqualTo(50161);
+    assertThat(parse(concat(base, "--metrics-port", "9100")).metricsPort()).isEqualTo(9100);
+    assertThat(parse(concat(base, "--metrics-port", "0")).metricsOn()).isFalse();
+    assertThat(parse(concat(base, "--metrics-port", "9100", "--no-metrics")).metricsOn()).isFalse();
+  }
+
+  private static NodeConfig parse(String... args) {
+    NodeCommand command = new NodeCommand();
+    new CommandLine(command).parseArgs(args);
+    return command.toConfig();
+  }
+
+  private static String[] concat(String[] first, String... more) {
+    return java.util.stream.Stream.concat(java.util.Arrays.stream(first), java.util.Arrays.stream(more))
+        .toArray(String[]::new);
+  }
+
+  @Test
   void unwritableDataDirectoryIsReported() throws IOException {
     Path readOnly = Files.createDirectory(dir.resolve("ro"), PosixFilePermissions.asFileAttribute(
         PosixFilePermissions.fromString("r-xr-xr-x")));

@@ -33,17 +33,21 @@ final class TestCluster implements AutoCloseable {
     return start(size, baseDir, UnaryOperator.identity());
   }
 
-  /** Starts {@code size} nodes n1..nN; {@code tweak} adjusts each node's config. */
+  /**
+   * Starts {@code size} nodes n1..nN, each serving metrics (so every test goes through the metrics
+   * interceptor); {@code tweak} adjusts each node's config.
+   */
   static TestCluster start(int size, Path baseDir, UnaryOperator<NodeConfig> tweak) {
-    List<Integer> ports = FreePorts.take(2 * size);
+    List<Integer> ports = FreePorts.take(3 * size);
     List<Peer> peers = new ArrayList<>();
     for (int i = 0; i < size; i++) {
-      peers.add(new Peer("n" + (i + 1), "127.0.0.1", ports.get(2 * i)));
+      peers.add(new Peer("n" + (i + 1), "127.0.0.1", ports.get(3 * i)));
     }
     TestCluster cluster = new TestCluster();
     for (int i = 0; i < size; i++) {
       String id = "n" + (i + 1);
-      NodeConfig config = NodeConfig.of(id, peers, "127.0.0.1", ports.get(2 * i + 1), baseDir.resolve(id));
+      NodeConfig config = NodeConfig.of(id, peers, "127.0.0.1", ports.get(3 * i + 1), baseDir.resolve(id))
+          .withMetricsPort(ports.get(3 * i + 2));
       cluster.configs.put(id, tweak.apply(config));
     }
     try {

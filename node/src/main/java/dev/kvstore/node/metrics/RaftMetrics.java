@@ -1,0 +1,81 @@
+package dev.kvstore.node.metrics;
+
+import dev.kvstore.api.MemberRole;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Locale;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * Raft gauges, read from a {@link RaftStatus} at each scrape (nothing is computed between scrapes),
+ * and the count of leader changes this node saw. Names and meanings: docs/metrics.md.
+ */
+public final class RaftMetrics {
+
+  private static final MemberRole[] ROLES = {MemberRole.LEADER, MemberRole.FOLLOWER, MemberRole.CANDIDATE,
+      MemberRole.LISTENER};
+
+  private final RaftStatus status;
+  private final Counter leaderChanges;
+
+  /**
+   * @param proposalsPending commands (writes and read-barrier no-ops) this node has sent through
+   *                         Raft that have not been answered yet
+   * @param readsWaiting     linearizable reads waiting for their read barrier
+   */
+  public RaftMetrics(MeterRegistry registry, RaftStatus status, IntSupplier proposalsPending, IntSupplier readsWaiting) {
+    this.status = status;
+    for (MemberRole role : ROLES) {
+      Gauge.builder("kvstore.raft.role", () -> isRole(role))
+          .tag("role", role.name().toLowerCase(Locale.ROOT))
+          .description("1 for this node's current Raft role, 0 for the others")
+          .register(registry);
+    }
+    Gauge.builder("kvstore.raft.leader.known", () -> read(() -> status.leaderId().isPresent() ? 1 : 0))
+        .description("1 when this node knows a leader (itself included), else 0")
+        .register(registry);
+    gauge(registry, "kvstore.raft.term", status::term, null, "Current Raft term");
+    gauge(registry, "kvstore.raft.commit.index", status::commitIndex, null, "Index of the last committed log entry");
+    gauge(registry, "kvstore.raft.applied.index", status::appliedIndex, null,
+        "Index of the last log entry applied to this node's state machine");
+    gauge(registry, "kvstore.raft.snapshot.index", status::snapshotIndex, null,
+        "Log index covered by the latest snapshot, -1 when there is none");
+    gauge(registry, "kvstore.raft.log.entries", status::logEntries, null,
+        "Entries held in the Raft log, not yet purged behind a snapshot");
+    gauge(registry, "kvstore.raft.log.size", status::logBytes, "bytes", "Size of the Raft log segment files on disk");
+    gauge(registry, "kvstore.snapshot.size", status::snapshotBytes, "bytes", "Size of the latest snapshot on disk");
+    Gauge.builder("kvstore.raft.proposals.pending", proposalsPending::getAsInt)
+        .description("Commands (writes and read-barrier no-ops) sent through Raft by this node and not answered yet")
+        .register(registry);
+    Gauge.builder("kvstore.reads.waiting", readsWaiting::getAsInt)
+        .description("Linearizable reads waiting for their read barrier")
+        .register(registry);
+    leaderChanges = Counter.builder("kvstore.raft.leader.changes")
+        .description("New leaders this node learned of (itself included), since it started")
+        .register(registry);
+  }
+
+  /** Counts one leader change; called with the new leader's id (see KvStateMachine#addLeaderListener). */
+  public void leaderChanged(String leaderId) {
+    leaderChanges.increment();
+  }
+
+  private double isRole(MemberRole role) {
+    return read(() -> status.role() == role ? 1 : 0);
+  }
+
+  private void gauge(MeterRegistry registry, String name, LongSupplier value, String unit, String description) {
+    Gauge.builder(name, () -> read(value)).baseUnit(unit).description(description).register(registry);
+  }
+
+  /** NaN while the member is stopped or stopping: its state is gone, not zero. */
+  private double read(LongSupplier value) {
+    try {
+      return status.isRunning() ? value.getAsLong() : Double.NaN;
+    } catch (RuntimeException stopping) {
+      return Double.NaN;
+    }
+  }
+}
