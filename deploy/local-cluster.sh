@@ -10,15 +10,17 @@
 #   deploy/local-cluster.sh kill NODE     kill -9 one node, for failure drills
 #   deploy/local-cluster.sh logs NODE     follow one node's log
 #
-# Client ports 50051-50053, Raft ports 7001-7003; everything (data, logs, pid files) lives in
-# .cluster/ at the top of the repository. Environment: KVSTORE_CLUSTER_DIR, KVSTORE_CLIENT_PORT_BASE,
-# KVSTORE_RAFT_PORT_BASE, KVSTORE_JAVA_OPTS, JAVA.
+# Client ports 50051-50053, Raft ports 7001-7003, Prometheus metrics on 50151-50153 (client port + 100,
+# http://127.0.0.1:50151/metrics); everything (data, logs, pid files) lives in .cluster/ at the top of
+# the repository. Environment: KVSTORE_CLUSTER_DIR, KVSTORE_CLIENT_PORT_BASE, KVSTORE_RAFT_PORT_BASE,
+# KVSTORE_METRICS_PORT_BASE (0: no metrics), KVSTORE_JAVA_OPTS, JAVA.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${KVSTORE_CLUSTER_DIR:-$ROOT/.cluster}"
 CLIENT_BASE="${KVSTORE_CLIENT_PORT_BASE:-50051}"
 RAFT_BASE="${KVSTORE_RAFT_PORT_BASE:-7001}"
+METRICS_BASE="${KVSTORE_METRICS_PORT_BASE:-$((CLIENT_BASE + 100))}"
 JAVA="${JAVA:-java}"
 JAVA_OPTS="${KVSTORE_JAVA_OPTS:--Xms64m -Xmx1g}"
 NODE_JAR="$ROOT/node/target/kvstore-node.jar"
@@ -32,6 +34,12 @@ index_of() {
 }
 client_port() { echo $((CLIENT_BASE + $(index_of "$1"))); }
 raft_port() { echo $((RAFT_BASE + $(index_of "$1"))); }
+metrics_port() { if ((METRICS_BASE == 0)); then echo 0; else echo $((METRICS_BASE + $(index_of "$1"))); fi; }
+metrics_url() {
+  local port
+  port="$(metrics_port "$1")"
+  if ((port == 0)); then echo "off"; else echo "http://127.0.0.1:$port/metrics"; fi
+}
 peers() {
   local out="" n
   for n in "${NODES[@]}"; do out="${out:+$out,}$n=127.0.0.1:$(raft_port "$n")"; done
@@ -74,10 +82,11 @@ start_node() {
   mkdir -p "$DIR/$n"
   # setsid: the node must not die with the terminal or the Ctrl-C that stops a CLI watch.
   setsid "$JAVA" $JAVA_OPTS -jar "$NODE_JAR" --node-id "$n" --peers "$(peers)" \
-    --client-port "$(client_port "$n")" --bind-address 127.0.0.1 --data-dir "$DIR/$n/data" \
+    --client-port "$(client_port "$n")" --metrics-port "$(metrics_port "$n")" --bind-address 127.0.0.1 \
+    --data-dir "$DIR/$n/data" \
     >> "$DIR/$n/node.log" 2>&1 < /dev/null &
   echo $! > "$DIR/$n.pid"
-  echo "$n started (pid $!, client port $(client_port "$n"), raft port $(raft_port "$n"), log $DIR/$n/node.log)"
+  echo "$n started (pid $!, client port $(client_port "$n"), raft port $(raft_port "$n"), metrics $(metrics_url "$n"), log $DIR/$n/node.log)"
 }
 
 wait_serving() {
@@ -121,6 +130,7 @@ case "$cmd" in
     wait_serving "${NODES[@]}"
     echo
     echo "endpoints: $(endpoints)"
+    echo "metrics:   $(for n in "${NODES[@]}"; do printf '%s ' "$(metrics_url "$n")"; done)"
     echo "try:       deploy/kvstore put hello world && deploy/kvstore get hello"
     ;;
   down)
@@ -134,7 +144,7 @@ case "$cmd" in
   status)
     for n in "${NODES[@]}"; do
       if pid="$(pid_of "$n")"; then
-        echo "$n running   pid $pid  client 127.0.0.1:$(client_port "$n")  raft 127.0.0.1:$(raft_port "$n")"
+        echo "$n running   pid $pid  client 127.0.0.1:$(client_port "$n")  raft 127.0.0.1:$(raft_port "$n")  metrics $(metrics_url "$n")"
       else
         echo "$n stopped"
       fi

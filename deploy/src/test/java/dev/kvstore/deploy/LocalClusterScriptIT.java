@@ -14,6 +14,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +54,7 @@ class LocalClusterScriptIT {
   static Path repo;
   static ProcessRun shell;
   static int clientBase;
+  static int metricsBase;
   static KvClient client;
   static final List<String> acknowledged = new ArrayList<>();
 
@@ -61,10 +66,15 @@ class LocalClusterScriptIT {
     while (Math.abs(raftBase - clientBase) < 3) {
       raftBase = freeRange(3);
     }
+    metricsBase = freeRange(3);
+    while (Math.abs(metricsBase - clientBase) < 3 || Math.abs(metricsBase - raftBase) < 3) {
+      metricsBase = freeRange(3);
+    }
     shell = new ProcessRun(repo, Map.of(
         "KVSTORE_CLUSTER_DIR", clusterDir.toString(),
         "KVSTORE_CLIENT_PORT_BASE", String.valueOf(clientBase),
         "KVSTORE_RAFT_PORT_BASE", String.valueOf(raftBase),
+        "KVSTORE_METRICS_PORT_BASE", String.valueOf(metricsBase),
         "KVSTORE_ENDPOINTS", endpoints(1, 2, 3)));
   }
 
@@ -115,6 +125,21 @@ class LocalClusterScriptIT {
 
   @Test
   @Order(2)
+  void everyNodeServesMetricsWhereStatusSays() throws Exception {
+    ProcessRun.Result status = script("status");
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    for (int n = 1; n <= 3; n++) {
+      String url = "http://127.0.0.1:" + (metricsBase + n - 1) + "/metrics";
+      assertThat(status.stdout()).contains("n" + n + " running").contains(url);
+      HttpResponse<String> scrape = http.send(HttpRequest.newBuilder(URI.create(url))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(scrape.statusCode()).isEqualTo(200);
+      assertThat(scrape.body()).contains("kvstore_node_info{cluster=\"kvstore\",node=\"n" + n + "\"");
+    }
+  }
+
+  @Test
+  @Order(3)
   void putThroughNode2GetThroughNode3AndAWatchOnNode1SeesIt() throws Exception {
     Path watchOut = clusterDir.resolve("watch.out");
     // Starting at the next revision makes the watch see the put even if it registers after it.
@@ -140,7 +165,7 @@ class LocalClusterScriptIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void theCliReportsMissingKeysAndUsageErrorsWithTheirExitCodes() {
     ProcessRun.Result missing = cli("get", "no-such-key");
     assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(3);
@@ -165,7 +190,7 @@ class LocalClusterScriptIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void killingTheLeaderWithKill9CostsSecondsAndTheSurvivorsKeepWriting() {
     String leader = leader();
     ProcessRun.Result kill = script("kill", leader);
@@ -197,7 +222,7 @@ class LocalClusterScriptIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aStoppedAndRestartedClusterHasEveryAcknowledgedWrite() throws IOException {
     List<String> pids = new ArrayList<>();
     for (String n : List.of("n1", "n2", "n3")) {
