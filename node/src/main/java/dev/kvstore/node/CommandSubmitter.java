@@ -206,9 +206,16 @@ final class CommandSubmitter implements AutoCloseable {
     }
   }
 
-  /** Commands submitted and not answered yet (for the proposals-pending gauge). */
-  int inFlightCount() {
+  /** Batches (log entries) proposed through Raft and not answered yet; for the metrics. */
+  int proposalsInFlight() {
     return inFlight.size();
+  }
+
+  /** Commands waiting for a batch to leave in; for the metrics. */
+  int commandsQueued() {
+    synchronized (waiting) {
+      return waiting.size();
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.kvstore.api.MemberRole;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.node.CommandSubmitter.Applied;
 import dev.kvstore.node.metrics.NodeMetrics;
+import dev.kvstore.node.metrics.RaftMetrics;
 import dev.kvstore.statemachine.KvStateMachine;
 import dev.kvstore.statemachine.WatchCancellation;
 import dev.kvstore.statemachine.WatchHub;
@@ -124,7 +125,8 @@ public final class KvNode implements AutoCloseable {
         commits::applied);
     PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
     track(admin);
-    stateMachine.addLeaderListener(metrics.raft(member, writes::inFlightCount, reads::waiting)::leaderChanged);
+    stateMachine.addLeaderListener(metrics.raft(member, new RaftMetrics.Queues(writes::proposalsInFlight,
+        writes::commandsQueued, reads::roundsInFlight, reads::readsQueued))::leaderChanged);
 
     ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
     RaftFailures failures = new RaftFailures(member);

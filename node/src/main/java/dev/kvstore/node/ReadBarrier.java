@@ -100,10 +100,17 @@ final class ReadBarrier {
     });
   }
 
-  /** Reads waiting for a round: in the running one and in the next (for the reads-waiting gauge). */
-  int waiting() {
+  /** Rounds running now, at most {@link #MAX_ROUNDS_IN_FLIGHT}; for the metrics. */
+  int roundsInFlight() {
     synchronized (lock) {
-      return (running == null ? 0 : running.size()) + (next == null ? 0 : next.size());
+      return running;
+    }
+  }
+
+  /** Reads waiting for a round to start (every slot is taken); for the metrics. */
+  int readsQueued() {
+    synchronized (lock) {
+      return next == null ? 0 : next.size();
     }
   }
 

@@ -118,7 +118,9 @@ class MetricsTest {
         assertThat(m.value("kvstore_raft_log_entries")).isPositive();
         assertThat(m.value("kvstore_raft_log_size_bytes")).isPositive();
         assertThat(m.value("kvstore_raft_proposals_pending")).isZero();
-        assertThat(m.value("kvstore_reads_waiting")).isZero();
+        assertThat(m.value("kvstore_commands_queued")).isZero();
+        assertThat(m.value("kvstore_read_rounds_pending")).isZero();
+        assertThat(m.value("kvstore_reads_queued")).isZero();
         assertThat(m.value("kvstore_store_keys")).isPositive();
         assertThat(m.value("kvstore_node_info", Map.of("node", id, "cluster", "kvstore"))).isEqualTo(1);
       }

@@ -26,7 +26,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,8 +129,8 @@ public final class NodeMetrics implements AutoCloseable {
   }
 
   /** Registers the Raft gauges; the result counts leader changes. */
-  public RaftMetrics raft(RaftStatus status, IntSupplier proposalsPending, IntSupplier readsWaiting) {
-    return new RaftMetrics(registry, status, proposalsPending, readsWaiting);
+  public RaftMetrics raft(RaftStatus status, RaftMetrics.Queues queues) {
+    return new RaftMetrics(registry, status, queues);
   }
 
   /** The interceptor that counts and times calls of the client-facing gRPC server. */

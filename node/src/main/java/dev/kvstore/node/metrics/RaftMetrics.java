@@ -9,10 +9,22 @@ import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * Raft gauges, read from a {@link RaftStatus} at each scrape (nothing is computed between scrapes),
- * and the count of leader changes this node saw. Names and meanings: docs/metrics.md.
+ * Raft gauges, read from a {@link RaftStatus} and the node's {@link Queues} at each scrape (nothing
+ * is computed between scrapes), and the count of leader changes this node saw. Names and meanings:
+ * docs/metrics.md.
  */
 public final class RaftMetrics {
+
+  /**
+   * The queues in front of Raft on this node, each read at a scrape.
+   *
+   * @param proposalsInFlight  log entries (command batches) proposed through Raft and not answered yet
+   * @param commandsQueued     commands waiting for a batch to leave in (every batch slot is taken)
+   * @param readRoundsInFlight linearizable-read rounds (no-ops through the log) running now
+   * @param readsQueued        linearizable reads waiting for a round to start (every slot is taken)
+   */
+  public record Queues(IntSupplier proposalsInFlight, IntSupplier commandsQueued, IntSupplier readRoundsInFlight,
+      IntSupplier readsQueued) {}
 
   private static final MemberRole[] ROLES = {MemberRole.LEADER, MemberRole.FOLLOWER, MemberRole.CANDIDATE,
       MemberRole.LISTENER};
@@ -20,12 +32,7 @@ public final class RaftMetrics {
   private final RaftStatus status;
   private final Counter leaderChanges;
 
-  /**
-   * @param proposalsPending commands (writes and read-barrier no-ops) this node has sent through
-   *                         Raft that have not been answered yet
-   * @param readsWaiting     linearizable reads waiting for their read barrier
-   */
-  public RaftMetrics(MeterRegistry registry, RaftStatus status, IntSupplier proposalsPending, IntSupplier readsWaiting) {
+  public RaftMetrics(MeterRegistry registry, RaftStatus status, Queues queues) {
     this.status = status;
     for (MemberRole role : ROLES) {
       Gauge.builder("kvstore.raft.role", () -> isRole(role))
@@ -46,12 +53,13 @@ public final class RaftMetrics {
         "Entries held in the Raft log, not yet purged behind a snapshot");
     gauge(registry, "kvstore.raft.log.size", status::logBytes, "bytes", "Size of the Raft log segment files on disk");
     gauge(registry, "kvstore.snapshot.size", status::snapshotBytes, "bytes", "Size of the latest snapshot on disk");
-    Gauge.builder("kvstore.raft.proposals.pending", proposalsPending::getAsInt)
-        .description("Commands (writes and read-barrier no-ops) sent through Raft by this node and not answered yet")
-        .register(registry);
-    Gauge.builder("kvstore.reads.waiting", readsWaiting::getAsInt)
-        .description("Linearizable reads waiting for their read barrier")
-        .register(registry);
+    queue(registry, "kvstore.raft.proposals.pending", queues.proposalsInFlight(),
+        "Log entries (command batches) proposed through Raft by this node and not answered yet");
+    queue(registry, "kvstore.commands.queued", queues.commandsQueued(),
+        "Commands (writes, read-round no-ops) waiting for a batch to leave in");
+    queue(registry, "kvstore.read.rounds.pending", queues.readRoundsInFlight(),
+        "Linearizable-read rounds (no-ops through the log) running now");
+    queue(registry, "kvstore.reads.queued", queues.readsQueued(), "Linearizable reads waiting for a read round to start");
     leaderChanges = Counter.builder("kvstore.raft.leader.changes")
         .description("New leaders this node learned of (itself included), since it started")
         .register(registry);
@@ -64,6 +72,10 @@ public final class RaftMetrics {
 
   private double isRole(MemberRole role) {
     return read(() -> status.role() == role ? 1 : 0);
+  }
+
+  private static void queue(MeterRegistry registry, String name, IntSupplier size, String description) {
+    Gauge.builder(name, size::getAsInt).description(description).register(registry);
   }
 
   private void gauge(MeterRegistry registry, String name, LongSupplier value, String unit, String description) {
