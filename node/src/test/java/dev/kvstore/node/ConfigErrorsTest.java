@@ -10,7 +10,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -48,36 +50,28 @@ class ConfigErrorsTest {
 
   @Test
   void clientPortInUseIsReportedBeforeAnythingStarts() throws IOException {
-    List<Integer> ports = FreePorts.take(4);
-    try (ServerSocket taken = new ServerSocket()) {
-      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.get(3)));
-      NodeConfig config = NodeConfig.of("n1", peers(ports.get(0), ports.get(1), ports.get(2)), "127.0.0.1",
-          ports.get(3), dir.resolve("n1"));
-      assertThatThrownBy(() -> KvNode.start(config)).isInstanceOf(IOException.class)
-          .hasMessageContaining("client port " + ports.get(3) + " on 127.0.0.1 is not available");
-    }
+    assertStartNamesTakenPort(3, "client port");
   }
 
   @Test
   void raftPortInUseIsReported() throws IOException {
-    List<Integer> ports = FreePorts.take(4);
-    try (ServerSocket taken = new ServerSocket()) {
-      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.get(0)));
-      NodeConfig config = NodeConfig.of("n1", peers(ports.get(0), ports.get(1), ports.get(2)), "127.0.0.1",
-          ports.get(3), dir.resolve("n1"));
-      assertThatThrownBy(() -> KvNode.start(config)).hasMessageContaining("Raft port " + ports.get(0));
-    }
+    assertStartNamesTakenPort(0, "Raft port");
   }
 
   @Test
   void metricsPortInUseIsReported() throws IOException {
+    assertStartNamesTakenPort(4, "metrics port");
+  }
+
+  /** Starts n1 (ports: its Raft port, two peers', client, metrics) while port {@code taken} is in use. */
+  private void assertStartNamesTakenPort(int taken, String named) throws IOException {
     List<Integer> ports = FreePorts.take(5);
-    try (ServerSocket taken = new ServerSocket()) {
-      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.get(4)));
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.get(taken)));
       NodeConfig config = NodeConfig.of("n1", peers(ports.get(0), ports.get(1), ports.get(2)), "127.0.0.1",
           ports.get(3), dir.resolve("n1")).withMetricsPort(ports.get(4));
       assertThatThrownBy(() -> KvNode.start(config)).isInstanceOf(IOException.class)
-          .hasMessageContaining("metrics port " + ports.get(4) + " on 127.0.0.1 is not available");
+          .hasMessageContaining(named + " " + ports.get(taken) + " on 127.0.0.1 is not available");
     }
   }
 
@@ -109,8 +103,7 @@ class ConfigErrorsTest {
   }
 
   private static String[] concat(String[] first, String... more) {
-    return java.util.stream.Stream.concat(java.util.Arrays.stream(first), java.util.Arrays.stream(more))
-        .toArray(String[]::new);
+    return Stream.concat(Arrays.stream(first), Arrays.stream(more)).toArray(String[]::new);
   }
 
   @Test

@@ -32,7 +32,7 @@ public final class RaftMetrics {
   private final RaftStatus status;
   private final Counter leaderChanges;
 
-  public RaftMetrics(MeterRegistry registry, RaftStatus status, Queues queues) {
+  RaftMetrics(MeterRegistry registry, RaftStatus status, Queues queues) {
     this.status = status;
     for (MemberRole role : ROLES) {
       Gauge.builder("kvstore.raft.role", () -> isRole(role))

@@ -23,10 +23,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * by the server, or to its cancellation (status CANCELLED: the client gave up or its deadline
  * passed): for the Watch stream, that is the stream's whole life.
  *
- * <p>Meters are built once per method and status and then found by two array and map look-ups, so a
- * call costs two small wrapper objects and one timer update, no tag lists.
+ * <p>Meters are built once per method and status (at the first such call) and then found by a map
+ * and an array look-up, so a call costs two small wrapper objects and one timer update, no tag lists.
  */
-public final class RpcMetrics implements ServerInterceptor {
+final class RpcMetrics implements ServerInterceptor {
 
   /** From a serializable read at a leader (well under 1 ms) to a request timeout (5 s) and beyond. */
   private static final Duration[] BUCKETS = {Duration.ofNanos(250_000), Duration.ofNanos(500_000),
@@ -38,7 +38,7 @@ public final class RpcMetrics implements ServerInterceptor {
   private final MeterRegistry registry;
   private final ConcurrentHashMap<String, MethodTimers> methods = new ConcurrentHashMap<>();
 
-  public RpcMetrics(MeterRegistry registry) {
+  RpcMetrics(MeterRegistry registry) {
     this.registry = registry;
   }
 

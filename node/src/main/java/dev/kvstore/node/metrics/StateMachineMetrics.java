@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * {@link StateMachineObserver}, on the thread doing the work, so each is one timer or counter
  * update with meters built up front), and the store and watch gauges read at each scrape.
  */
-public final class StateMachineMetrics implements StateMachineObserver {
+final class StateMachineMetrics implements StateMachineObserver {
 
   /** Snapshot durations from a small store (ms) to a large one on a slow disk (a minute). */
   private static final Duration[] SNAPSHOT_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5),
@@ -30,9 +30,9 @@ public final class StateMachineMetrics implements StateMachineObserver {
   private final Timer loaded;
   private final Counter[] cancelled = new Counter[WatchCancellation.Reason.values().length];
 
-  public StateMachineMetrics(MeterRegistry registry) {
+  StateMachineMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.taken = snapshotTimer("kvstore.snapshot.take", "Time to write a snapshot to disk (fsync and rename included)");
+    this.taken = snapshotTimer("kvstore.snapshot.take", "Time to write a snapshot to disk (fsync, rename, checksum)");
     this.loaded = snapshotTimer("kvstore.snapshot.load",
         "Time to verify and read a snapshot, at start or after the leader installed one");
     for (WatchCancellation.Reason reason : WatchCancellation.Reason.values()) {
@@ -44,7 +44,7 @@ public final class StateMachineMetrics implements StateMachineObserver {
   }
 
   /** Registers the gauges that read the state machine's store and watch hub at each scrape. */
-  public void gaugeState(KvReadView store, WatchHub hub) {
+  void gaugeState(KvReadView store, WatchHub hub) {
     Gauge.builder("kvstore.watchers.active", hub::activeWatches)
         .description("Watches registered on this node")
         .register(registry);
