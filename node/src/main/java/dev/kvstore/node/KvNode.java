@@ -97,6 +97,7 @@ public final class KvNode implements AutoCloseable {
         config.watch().queueCapacity(), metrics.stateMachineObserver());
     stateMachine = new KvStateMachine(hub, metrics.stateMachineObserver());
     metrics.gaugeState(stateMachine.readView(), hub);
+    stateMachine.addLeaderListener(metrics::leaderChanged);
     RaftServer raftServer = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setGroup(group)
@@ -125,8 +126,8 @@ public final class KvNode implements AutoCloseable {
         commits::applied);
     PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
     track(admin);
-    stateMachine.addLeaderListener(metrics.raft(member, new RaftMetrics.Queues(writes::proposalsInFlight,
-        writes::commandsQueued, reads::roundsInFlight, reads::readsQueued))::leaderChanged);
+    metrics.gaugeRaft(member, new RaftMetrics.Queues(writes::proposalsInFlight, writes::commandsQueued,
+        reads::roundsInFlight, reads::readsQueued));
 
     ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
     RaftFailures failures = new RaftFailures(member);

@@ -128,9 +128,17 @@ public final class NodeMetrics implements AutoCloseable {
     stateMachine.gaugeState(store, hub);
   }
 
-  /** Registers the Raft gauges; the result counts leader changes. */
-  public RaftMetrics raft(RaftStatus status, RaftMetrics.Queues queues) {
-    return new RaftMetrics(registry, status, queues);
+  /**
+   * Counts a new leader; to be registered as the state machine's leader listener before the Raft
+   * server starts, so that the first election is counted too.
+   */
+  public void leaderChanged(String leaderId) {
+    stateMachine.leaderChanged();
+  }
+
+  /** Registers the Raft gauges. */
+  public void gaugeRaft(RaftStatus status, RaftMetrics.Queues queues) {
+    new RaftMetrics(status, queues).bindTo(registry);
   }
 
   /** The interceptor that counts and times calls of the client-facing gRPC server. */

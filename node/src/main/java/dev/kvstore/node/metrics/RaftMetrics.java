@@ -1,19 +1,18 @@
 package dev.kvstore.node.metrics;
 
 import dev.kvstore.api.MemberRole;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Locale;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
  * Raft gauges, read from a {@link RaftStatus} and the node's {@link Queues} at each scrape (nothing
- * is computed between scrapes), and the count of leader changes this node saw. Names and meanings:
- * docs/metrics.md.
+ * is computed between scrapes). Names and meanings: docs/metrics.md.
  */
-public final class RaftMetrics {
+public final class RaftMetrics implements MeterBinder {
 
   /**
    * The queues in front of Raft on this node, each read at a scrape.
@@ -30,10 +29,15 @@ public final class RaftMetrics {
       MemberRole.LISTENER};
 
   private final RaftStatus status;
-  private final Counter leaderChanges;
+  private final Queues queues;
 
-  RaftMetrics(MeterRegistry registry, RaftStatus status, Queues queues) {
+  RaftMetrics(RaftStatus status, Queues queues) {
     this.status = status;
+    this.queues = queues;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
     for (MemberRole role : ROLES) {
       Gauge.builder("kvstore.raft.role", () -> isRole(role))
           .tag("role", role.name().toLowerCase(Locale.ROOT))
@@ -60,14 +64,6 @@ public final class RaftMetrics {
     queue(registry, "kvstore.read.rounds.pending", queues.readRoundsInFlight(),
         "Linearizable-read rounds (no-ops through the log) running now");
     queue(registry, "kvstore.reads.queued", queues.readsQueued(), "Linearizable reads waiting for a read round to start");
-    leaderChanges = Counter.builder("kvstore.raft.leader.changes")
-        .description("New leaders this node learned of (itself included), since it started")
-        .register(registry);
-  }
-
-  /** Counts one leader change; called with the new leader's id (see KvStateMachine#addLeaderListener). */
-  public void leaderChanged(String leaderId) {
-    leaderChanges.increment();
   }
 
   private double isRole(MemberRole role) {

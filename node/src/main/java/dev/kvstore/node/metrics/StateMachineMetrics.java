@@ -13,9 +13,10 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The state machine's metrics: snapshot durations and watch cancellations as they happen (through
- * {@link StateMachineObserver}, on the thread doing the work, so each is one timer or counter
- * update with meters built up front), and the store and watch gauges read at each scrape.
+ * The state machine's metrics: snapshot durations, watch cancellations and leader changes as they
+ * happen (through {@link StateMachineObserver} and the state machine's leader listener, on the
+ * thread doing the work, so each is one timer or counter update with meters built up front), and
+ * the store and watch gauges read at each scrape.
  */
 final class StateMachineMetrics implements StateMachineObserver {
 
@@ -29,6 +30,7 @@ final class StateMachineMetrics implements StateMachineObserver {
   private final Timer taken;
   private final Timer loaded;
   private final Counter[] cancelled = new Counter[WatchCancellation.Reason.values().length];
+  private final Counter leaderChanges;
 
   StateMachineMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -41,6 +43,9 @@ final class StateMachineMetrics implements StateMachineObserver {
           .description("Watches ended, by reason (closed: by the watcher; the others: by this node)")
           .register(registry);
     }
+    this.leaderChanges = Counter.builder("kvstore.raft.leader.changes")
+        .description("New leaders this node learned of (itself included), since it started")
+        .register(registry);
   }
 
   /** Registers the gauges that read the state machine's store and watch hub at each scrape. */
@@ -69,6 +74,11 @@ final class StateMachineMetrics implements StateMachineObserver {
   @Override
   public void watchEnded(WatchCancellation.Reason reason) {
     cancelled[reason.ordinal()].increment();
+  }
+
+  /** Counts one new leader (see KvStateMachine#addLeaderListener). */
+  void leaderChanged() {
+    leaderChanges.increment();
   }
 
   private Timer snapshotTimer(String name, String description) {
