@@ -1,0 +1,160 @@
+package dev.kvstore.comparison;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A 3-member etcd cluster on 127.0.0.1, as child processes with their data under one folder, in
+ * etcd's default, production-like settings (every commit fsynced: no {@code --unsafe-no-fsync}).
+ * Member i (0, 1, 2) serves clients on {@code clientPortBase + 2i} and peers on the port after it.
+ * Closing stops every member (SIGTERM, then SIGKILL after 10 s); the folder is the caller's.
+ */
+final class EtcdCluster implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EtcdCluster.class);
+  private static final int MEMBERS = 3;
+  private static final Duration READY_WITHIN = Duration.ofSeconds(60);
+
+  private final Path dir;
+  private final int clientPortBase;
+  private final List<Process> members = new ArrayList<>();
+
+  private EtcdCluster(Path dir, int clientPortBase) {
+    this.dir = dir;
+    this.clientPortBase = clientPortBase;
+  }
+
+  /**
+   * Starts the members and waits until every one reports itself healthy (a leader elected).
+   *
+   * @param etcd the etcd binary
+   * @param dir a folder of its own for data and logs
+   * @throws IllegalStateException when a member exits or the cluster is not healthy within 60 s
+   */
+  static EtcdCluster start(String etcd, Path dir, int clientPortBase) throws IOException, InterruptedException {
+    EtcdCluster cluster = new EtcdCluster(dir, clientPortBase);
+    try {
+      Files.createDirectories(dir);
+      String token = "kvstore-comparison-" + UUID.randomUUID();
+      for (int i = 0; i < MEMBERS; i++) {
+        cluster.members.add(cluster.startMember(etcd, i, token));
+      }
+      cluster.awaitHealthy();
+      return cluster;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  /** The client URLs, as jetcd takes them. */
+  List<String> endpoints() {
+    return IntStream.range(0, MEMBERS).mapToObj(i -> "http://127.0.0.1:" + clientPort(i)).toList();
+  }
+
+  /** The OS process ids of the members, for a wrapper script that cleans up after a killed JVM. */
+  List<Long> pids() {
+    return members.stream().map(Process::pid).toList();
+  }
+
+  private int clientPort(int member) {
+    return clientPortBase + 2 * member;
+  }
+
+  private int peerPort(int member) {
+    return clientPortBase + 2 * member + 1;
+  }
+
+  private static String name(int member) {
+    return "e" + (member + 1);
+  }
+
+  private Process startMember(String etcd, int member, String token) throws IOException {
+    String initialCluster = IntStream.range(0, MEMBERS)
+        .mapToObj(i -> name(i) + "=http://127.0.0.1:" + peerPort(i))
+        .collect(Collectors.joining(","));
+    String clientUrl = "http://127.0.0.1:" + clientPort(member);
+    String peerUrl = "http://127.0.0.1:" + peerPort(member);
+    List<String> command = List.of(etcd,
+        "--name", name(member),
+        "--data-dir", dir.resolve(name(member)).toString(),
+        "--listen-client-urls", clientUrl,
+        "--advertise-client-urls", clientUrl,
+        "--listen-peer-urls", peerUrl,
+        "--initial-advertise-peer-urls", peerUrl,
+        "--initial-cluster", initialCluster,
+        "--initial-cluster-token", token,
+        "--initial-cluster-state", "new",
+        "--logger", "zap",
+        "--log-outputs", "stderr");
+    Path logFile = dir.resolve(name(member) + ".log");
+    Process process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(logFile.toFile())
+        .start();
+    log.info("etcd {} started: pid {}, client {}, peer {}, log {}", name(member), process.pid(), clientUrl, peerUrl, logFile);
+    return process;
+  }
+
+  private void awaitHealthy() throws InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    long deadline = System.nanoTime() + READY_WITHIN.toNanos();
+    for (int i = 0; i < MEMBERS; i++) {
+      URI health = URI.create(endpoints().get(i) + "/health");
+      while (!healthy(http, health)) {
+        for (int m = 0; m < members.size(); m++) {
+          if (!members.get(m).isAlive()) {
+            throw new IllegalStateException("etcd " + name(m) + " exited with " + members.get(m).exitValue()
+                + "; see " + dir.resolve(name(m) + ".log"));
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("etcd not healthy within " + READY_WITHIN.toSeconds() + " s at " + health
+              + "; see the logs in " + dir);
+        }
+        Thread.sleep(200);
+      }
+    }
+    log.info("etcd cluster healthy: {}", String.join(",", endpoints()));
+  }
+
+  private static boolean healthy(HttpClient http, URI health) throws InterruptedException {
+    try {
+      HttpResponse<String> response = http.send(
+          HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() == 200 && response.body().replace(" ", "").contains("\"health\":\"true\"");
+    } catch (IOException notYet) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    members.forEach(Process::destroy);
+    for (Process member : members) {
+      try {
+        if (!member.waitFor(10, TimeUnit.SECONDS)) {
+          member.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        member.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    members.clear();
+  }
+}
