@@ -52,17 +52,15 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/kvstore-vs-etcd-XXXXXX")"
 # The harness cleans up after itself, also on Ctrl-C; this catches a harness that was killed.
 cleanup() {
   local pid
-  if [[ -f "$WORK/etcd.pids" ]]; then
-    while read -r pid; do
-      if [[ -n "$pid" ]] && tr '\0' ' ' < "/proc/$pid/cmdline" 2> /dev/null | grep -q -- "--data-dir $WORK/"; then
-        kill -KILL "$pid" 2> /dev/null || true
-      fi
-    done < "$WORK/etcd.pids"
-  fi
   if [[ -d "$WORK/kvstore" ]]; then
     KVSTORE_CLUSTER_DIR="$WORK/kvstore" KVSTORE_CLIENT_PORT_BASE="$CLIENT_BASE" KVSTORE_RAFT_PORT_BASE="$RAFT_BASE" \
       bash "$ROOT/deploy/local-cluster.sh" clean > /dev/null 2>&1 || true
   fi
+  # Whatever is left: only processes whose data is in this run's folder (etcd members, and nodes
+  # whose pid files went missing).
+  for pid in $(pgrep -f -- "--data-dir $WORK/" || true); do
+    kill -KILL "$pid" 2> /dev/null || true
+  done
   if [[ " $* " != *" --keep "* ]]; then
     rm -rf "$WORK"
   fi

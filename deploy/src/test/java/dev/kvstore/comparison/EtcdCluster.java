@@ -66,11 +66,6 @@ final class EtcdCluster implements AutoCloseable {
     return IntStream.range(0, MEMBERS).mapToObj(i -> "http://127.0.0.1:" + clientPort(i)).toList();
   }
 
-  /** The OS process ids of the members, for a wrapper script that cleans up after a killed JVM. */
-  List<Long> pids() {
-    return members.stream().map(Process::pid).toList();
-  }
-
   private int clientPort(int member) {
     return clientPortBase + 2 * member;
   }

@@ -189,8 +189,6 @@ public final class EtcdComparison implements Callable<Integer> {
         work, rounds, loads, seconds(duration), seconds(warmup), keys, keyPrefix, valueSize);
 
     EtcdCluster etcdCluster = track(EtcdCluster.start(etcd, work.resolve("etcd"), etcdPortBase));
-    Files.writeString(work.resolve("etcd.pids"),
-        String.join("\n", etcdCluster.pids().stream().map(String::valueOf).toList()) + "\n");
     LocalKvCluster kvCluster = track(
         LocalKvCluster.start(repo.toAbsolutePath(), work.resolve("kvstore"), kvstoreClientPortBase, kvstoreRaftPortBase));
 
@@ -293,20 +291,19 @@ public final class EtcdComparison implements Callable<Integer> {
     return resource;
   }
 
-  /** Closes what was started, newest first; safe to call twice (the shutdown hook and the normal end). */
+  /**
+   * Closes what was started, newest first (clients, kvstore, etcd, then the folder), one at a time:
+   * the shutdown hook and the main thread may both call it, and the second waits for the first,
+   * so the folder is never deleted while a cluster in it is still being stopped.
+   */
   private void closeAll() {
-    while (true) {
-      AutoCloseable resource;
-      synchronized (resources) {
-        resource = resources.poll();
-      }
-      if (resource == null) {
-        return;
-      }
-      try {
-        resource.close();
-      } catch (Exception e) {
-        System.err.println("cleanup: " + e);
+    synchronized (resources) {
+      while (!resources.isEmpty()) {
+        try {
+          resources.pop().close();
+        } catch (Exception e) {
+          System.err.println("cleanup: " + e);
+        }
       }
     }
   }
