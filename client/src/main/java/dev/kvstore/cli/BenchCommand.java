@@ -1,6 +1,7 @@
 package dev.kvstore.cli;
 
 import com.google.protobuf.ByteString;
+import dev.kvstore.api.RequestLimits;
 import dev.kvstore.bench.ClosedLoop;
 import dev.kvstore.bench.KeySpace;
 import dev.kvstore.bench.KvStoreOperations;
@@ -104,8 +105,8 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Mix chosen = parseMix();
     LoadSpec load = loadSpec();
-    if (valueSize < 0) {
-      throw usage("--value-size must be at least 0, got " + valueSize);
+    if (valueSize < 0 || valueSize > RequestLimits.MAX_VALUE_BYTES) {
+      throw usage("--value-size must be 0 to " + RequestLimits.MAX_VALUE_BYTES + " bytes (1 MiB), got " + valueSize);
     }
     KeySpace keySpace = new KeySpace(keyPrefix, keys);
     ByteString value = ByteString.copyFrom(KeySpace.sampleValue(valueSize, VALUE_SEED));

@@ -32,11 +32,7 @@ class BenchCommandTest {
   }
 
   private CliRun kvstore(String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--endpoints";
-    all[1] = server.endpoint();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return CliRun.of(all);
+    return CliRun.against(server.endpoint(), args);
   }
 
   @Test
@@ -116,6 +112,7 @@ class BenchCommandTest {
     CliRun both = kvstore("bench", "--duration", "1s", "--count", "5");
     CliRun zero = kvstore("bench", "--concurrency", "0");
     CliRun warmup = kvstore("bench", "--warmup", "soon");
+    CliRun big = kvstore("bench", "--value-size", "2000000");
 
     assertThat(mix.exitCode()).isEqualTo(2);
     assertThat(mix.stderr()).contains("--mix: unknown operation 'scan'; use put, get, get-serializable");
@@ -123,6 +120,8 @@ class BenchCommandTest {
     assertThat(both.stderr()).contains("--duration and --count exclude each other");
     assertThat(zero.exitCode()).isEqualTo(2);
     assertThat(warmup.exitCode()).isEqualTo(2);
+    assertThat(big.exitCode()).isEqualTo(2);
+    assertThat(big.stderr()).contains("--value-size must be 0 to 1048576 bytes (1 MiB), got 2000000");
     assertThat(server.requests("Put")).isEmpty();
   }
 }
