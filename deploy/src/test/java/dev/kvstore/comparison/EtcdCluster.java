@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -28,12 +29,19 @@ final class EtcdCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EtcdCluster.class);
   private static final int MEMBERS = 3;
   private static final Duration READY_WITHIN = Duration.ofSeconds(60);
+  // A port may be taken between the check for free ports and etcd's bind (see LoopbackPorts): a
+  // member that could not bind is started again, a few times.
+  private static final int BIND_ATTEMPTS = 5;
+  private static final Duration PORTS_FREE_WITHIN = Duration.ofSeconds(75);
 
+  private final String etcd;
   private final Path dir;
   private final int clientPortBase;
+  private final String token = "kvstore-comparison-" + UUID.randomUUID();
   private final List<Process> members = new ArrayList<>();
 
-  private EtcdCluster(Path dir, int clientPortBase) {
+  private EtcdCluster(String etcd, Path dir, int clientPortBase) {
+    this.etcd = etcd;
     this.dir = dir;
     this.clientPortBase = clientPortBase;
   }
@@ -43,15 +51,17 @@ final class EtcdCluster implements AutoCloseable {
    *
    * @param etcd the etcd binary
    * @param dir a folder of its own for data and logs
-   * @throws IllegalStateException when a member exits or the cluster is not healthy within 60 s
+   * @throws IllegalStateException when a member exits, its ports stay taken, or the cluster is not
+   *     healthy within 60 s
    */
   static EtcdCluster start(String etcd, Path dir, int clientPortBase) throws IOException, InterruptedException {
-    EtcdCluster cluster = new EtcdCluster(dir, clientPortBase);
+    EtcdCluster cluster = new EtcdCluster(etcd, dir, clientPortBase);
     try {
       Files.createDirectories(dir);
-      String token = "kvstore-comparison-" + UUID.randomUUID();
+      LoopbackPorts.awaitFree(IntStream.range(clientPortBase, clientPortBase + 2 * MEMBERS).boxed().toList(),
+          PORTS_FREE_WITHIN);
       for (int i = 0; i < MEMBERS; i++) {
-        cluster.members.add(cluster.startMember(etcd, i, token));
+        cluster.members.add(cluster.startMember(i));
       }
       cluster.awaitHealthy();
       return cluster;
@@ -78,7 +88,7 @@ final class EtcdCluster implements AutoCloseable {
     return "e" + (member + 1);
   }
 
-  private Process startMember(String etcd, int member, String token) throws IOException {
+  private Process startMember(int member) throws IOException {
     String initialCluster = IntStream.range(0, MEMBERS)
         .mapToObj(i -> name(i) + "=http://127.0.0.1:" + peerPort(i))
         .collect(Collectors.joining(","));
@@ -105,16 +115,18 @@ final class EtcdCluster implements AutoCloseable {
     return process;
   }
 
-  private void awaitHealthy() throws InterruptedException {
+  private void awaitHealthy() throws IOException, InterruptedException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     long deadline = System.nanoTime() + READY_WITHIN.toNanos();
+    int[] starts = new int[MEMBERS];
+    Arrays.fill(starts, 1);
     for (int i = 0; i < MEMBERS; i++) {
       URI health = URI.create(endpoints().get(i) + "/health");
       while (!healthy(http, health)) {
         for (int m = 0; m < members.size(); m++) {
           if (!members.get(m).isAlive()) {
-            throw new IllegalStateException("etcd " + name(m) + " exited with " + members.get(m).exitValue()
-                + "; see " + dir.resolve(name(m) + ".log"));
+            restartAfterBindFailure(m, starts);
+            deadline = System.nanoTime() + READY_WITHIN.toNanos();
           }
         }
         if (System.nanoTime() > deadline) {
@@ -125,6 +137,35 @@ final class EtcdCluster implements AutoCloseable {
       }
     }
     log.info("etcd cluster healthy: {}", String.join(",", endpoints()));
+  }
+
+  /**
+   * Starts member {@code m} again, once its ports are free, when it exited because a port was
+   * taken, at most {@value #BIND_ATTEMPTS} times in all.
+   *
+   * @throws IllegalStateException when it exited for another reason, or too often
+   */
+  private void restartAfterBindFailure(int m, int[] starts) throws IOException, InterruptedException {
+    String end = tail(dir.resolve(name(m) + ".log"));
+    if (!end.contains("address already in use") || starts[m] >= BIND_ATTEMPTS) {
+      throw new IllegalStateException("etcd " + name(m) + " exited with " + members.get(m).exitValue()
+          + "; the end of its log: " + end);
+    }
+    log.info("etcd {} could not bind its port; starting it again once its ports are free", name(m));
+    starts[m]++;
+    LoopbackPorts.awaitFree(List.of(clientPort(m), peerPort(m)), PORTS_FREE_WITHIN);
+    FolderTree.delete(dir.resolve(name(m)));
+    members.set(m, startMember(m));
+  }
+
+  /** The last lines of a member's log (the folder may be deleted before anyone reads it). */
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    } catch (IOException e) {
+      return "(unreadable: " + e.getMessage() + ")";
+    }
   }
 
   private static boolean healthy(HttpClient http, URI health) throws InterruptedException {

@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -182,7 +181,7 @@ public final class EtcdComparison implements Callable<Integer> {
   private ComparisonReport run(List<ComparisonLoad> plan) throws Exception {
     Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("kvstore-vs-etcd-");
     if (!keep) {
-      track(() -> deleteTree(work));
+      track(() -> FolderTree.delete(work));
     }
     out.printf(Locale.ROOT, "work folder %s; %d rounds of %s, each %s measured after %s of warm-up;"
             + " %d keys %s*, %d-byte values%n",
@@ -304,17 +303,6 @@ public final class EtcdComparison implements Callable<Integer> {
         } catch (Exception e) {
           System.err.println("cleanup: " + e);
         }
-      }
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-        Files.deleteIfExists(path);
       }
     }
   }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,8 @@ final class LocalKvCluster implements AutoCloseable {
   // The script waits up to 60 s for the nodes to serve, and a first build takes longer.
   private static final Duration UP_WITHIN = Duration.ofMinutes(5);
   private static final Duration DOWN_WITHIN = Duration.ofMinutes(1);
+  // Longer than a TIME_WAIT (60 s): see LoopbackPorts.
+  private static final Duration PORTS_FREE_WITHIN = Duration.ofSeconds(75);
 
   private final Path script;
   private final Path dir;
@@ -50,6 +53,9 @@ final class LocalKvCluster implements AutoCloseable {
         repo.resolve("deploy/local-cluster.sh"), dir, clientPortBase, raftPortBase);
     cluster.started = true;
     try {
+      List<Integer> ports = new ArrayList<>(IntStream.range(clientPortBase, clientPortBase + NODES).boxed().toList());
+      ports.addAll(IntStream.range(raftPortBase, raftPortBase + NODES).boxed().toList());
+      LoopbackPorts.awaitFree(ports, PORTS_FREE_WITHIN);
       cluster.run("up", UP_WITHIN);
       return cluster;
     } catch (IOException | InterruptedException | RuntimeException e) {
