@@ -7,28 +7,24 @@ import com.google.gson.JsonParser;
 import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.testing.FakeCluster;
 import dev.kvstore.testing.FakeKvServer;
 import dev.kvstore.testing.FakeStore;
 import io.grpc.Status;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code kvstore bench} against a fake node: counted runs only, so nothing depends on speed. */
 class BenchCommandTest {
 
-  private final FakeStore store = new FakeStore();
-  private FakeKvServer server;
-
-  @BeforeEach
-  void startServer() {
-    server = FakeKvServer.start("n1", store);
-  }
+  private final FakeCluster cluster = new FakeCluster();
+  private final FakeStore store = cluster.store();
+  private final FakeKvServer server = cluster.node("n1");
 
   @AfterEach
-  void stopServer() {
-    server.close();
+  void tearDown() throws Exception {
+    cluster.close();
   }
 
   private CliRun kvstore(String... args) {
