@@ -15,6 +15,26 @@ final class DurationConverter implements ITypeConverter<Duration> {
 
   @Override
   public Duration convert(String text) {
+    Duration duration = parse(text);
+    if (duration.isZero() || duration.isNegative()) {
+      throw new TypeConversionException("'" + text + "' must be longer than zero");
+    }
+    return duration;
+  }
+
+  /** The same durations, and zero ({@code 0}, {@code 0s}): for a phase that may be skipped. */
+  static final class ZeroAllowed implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String text) {
+      Duration duration = text.trim().equals("0") ? Duration.ZERO : parse(text);
+      if (duration.isNegative()) {
+        throw new TypeConversionException("'" + text + "' must not be negative");
+      }
+      return duration;
+    }
+  }
+
+  private static Duration parse(String text) {
     String trimmed = text.trim().toLowerCase(Locale.ROOT);
     Matcher matcher = AMOUNT.matcher(trimmed);
     Duration duration;
@@ -33,9 +53,6 @@ final class DurationConverter implements ITypeConverter<Duration> {
       } catch (DateTimeParseException e) {
         throw new TypeConversionException("'" + text + "' is not a duration: use e.g. 500ms, 5s, 1m");
       }
-    }
-    if (duration.isZero() || duration.isNegative()) {
-      throw new TypeConversionException("'" + text + "' must be longer than zero");
     }
     return duration;
   }

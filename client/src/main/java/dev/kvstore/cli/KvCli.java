@@ -120,6 +120,7 @@ public final class KvCli implements Callable<Integer>, CommandContext {
     commandLine.addSubcommand(new AllCommand(cli));
     commandLine.addSubcommand(new WatchCommand(cli));
     commandLine.addSubcommand(new PopulateCommand(cli));
+    commandLine.addSubcommand(new BenchCommand(cli));
     commandLine.addSubcommand(new StatusCommand(cli));
     commandLine.addSubcommand(new SnapshotCommand(cli));
     commandLine.addSubcommand("completion", new AutoComplete.GenerateCompletion());

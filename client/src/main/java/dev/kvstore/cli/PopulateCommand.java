@@ -2,11 +2,11 @@ package dev.kvstore.cli;
 
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
+import dev.kvstore.bench.KeySpace;
 import dev.kvstore.client.KvClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -14,12 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,9 +30,6 @@ final class PopulateCommand implements Callable<Integer> {
 
   @Mixin
   private HelpOption help;
-
-  private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  private static final int DEFAULT_WIDTH = 80;
 
   @Spec
   private CommandSpec spec;
@@ -67,7 +59,7 @@ final class PopulateCommand implements Callable<Integer> {
           "--count and --concurrency must be at least 1, --value-size at least 0");
     }
     KvClient client = context.client();
-    int digits = Long.toString(count - 1).length();
+    KeySpace keys = new KeySpace(prefix, count);
     AtomicLong next = new AtomicLong();
     AtomicReference<RuntimeException> failure = new AtomicReference<>();
     int workers = (int) Math.min(concurrency, count);
@@ -77,14 +69,14 @@ final class PopulateCommand implements Callable<Integer> {
       return thread;
     });
     long start = System.nanoTime();
-    try (ProgressBar progress = progressBar()) {
+    try (ProgressBar progress = ProgressBars.open(context, "populate", count, " writes", 1)) {
       List<CompletableFuture<Void>> running = new ArrayList<>();
       for (int i = 0; i < workers; i++) {
         running.add(CompletableFuture.runAsync(() -> {
           long index;
           // Every worker stops at the first failure: the run is already going to report it.
           while (failure.get() == null && (index = next.getAndIncrement()) < count) {
-            String key = prefix + String.format(Locale.ROOT, "%0" + digits + "d", index);
+            String key = keys.key(index);
             try {
               client.put(key, sampleValue(index));
             } catch (RuntimeException e) {
@@ -125,41 +117,8 @@ final class PopulateCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * At a terminal the bar redraws in place; elsewhere (pipes, CI, tests) it prints a plain line
-   * now and then. Both are given a width, so the library never probes for a terminal itself.
-   */
-  private ProgressBar progressBar() {
-    ProgressBarBuilder builder = new ProgressBarBuilder()
-        .setTaskName("populate")
-        .setInitialMax(count)
-        .setUnit(" writes", 1);
-    if (context.interactive()) {
-      builder.setStyle(ProgressBarStyle.UNICODE_BLOCK)
-          .setUpdateIntervalMillis(100)
-          .setConsumer(new ConsoleProgressBarConsumer(context.err(), DEFAULT_WIDTH));
-    } else {
-      AtomicReference<String> lastLine = new AtomicReference<>("");
-      // Closing renders the final state again; a log should show it once.
-      Consumer<String> printChanged = line -> {
-        if (!line.equals(lastLine.getAndSet(line))) {
-          context.err().println(line.stripTrailing());
-        }
-      };
-      builder.setStyle(ProgressBarStyle.ASCII)
-          .setUpdateIntervalMillis(1000)
-          .setConsumer(new DelegatingProgressBarConsumer(printChanged, DEFAULT_WIDTH));
-    }
-    return builder.build();
-  }
-
   /** A printable value of the requested size, the same for the same index on every run. */
   private ByteString sampleValue(long index) {
-    SplittableRandom random = new SplittableRandom(index);
-    byte[] bytes = new byte[valueSize];
-    for (int i = 0; i < bytes.length; i++) {
-      bytes[i] = (byte) ALPHABET.charAt(random.nextInt(ALPHABET.length()));
-    }
-    return ByteString.copyFrom(bytes);
+    return ByteString.copyFrom(KeySpace.sampleValue(valueSize, index));
   }
 }

@@ -17,17 +17,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One unary call with failover, run on the calling thread.
+ * One unary call with failover, driven by events; its outcome is a future.
  *
  * <p>Each attempt first waits for its endpoint's channel to connect (bounded by the connect timeout
  * and the time left), then starts the RPC with its deadline armed at that moment: min(attempt
@@ -40,8 +44,15 @@ import org.slf4j.LoggerFactory;
  * within the hedge delay is also sent to the next endpoint; the first definitive answer (success or
  * non-retryable error) wins and the other attempt is cancelled. Writes are never hedged.
  *
- * <p>gRPC callbacks only put events on a queue; all state lives on the calling thread, which waits
- * on that queue until the next event or timer (hedge, end of a pause, request deadline).
+ * <p>Threads: every event (the call started, a channel settled, an RPC answered, a timer fired,
+ * the caller gave up) goes on a queue, and the events are handled one at a time, in order, by
+ * whichever thread posted one while none was being handled: the caller's thread for the start
+ * (so the first attempt's RPC is sent before {@link #start} returns, when the channel is up),
+ * then gRPC's callback threads and the client's timer thread. Handling never blocks and runs no
+ * user code; the outcome future completes on the handling thread, so only the client's own
+ * continuations are attached to it ({@link FailoverCaller} waits on it or hands it off to the
+ * callback executor). Timers (hedge, end of a pause, request deadline) are one wake-up on the
+ * client's timer, re-armed for the earliest of them.
  */
 final class FailoverCall<ReqT, RespT> {
 
@@ -55,7 +66,12 @@ final class FailoverCall<ReqT, RespT> {
   private final CallKind kind;
   private final String rpc;
   private final boolean hedging;
-  private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+  private final Queue<Event> events = new ConcurrentLinkedQueue<>();
+  /** Events posted and not yet handled; the thread that raises it from 0 handles them all. */
+  private final AtomicInteger unhandled = new AtomicInteger();
+  private final CompletableFuture<RespT> outcome = new CompletableFuture<>();
+  /** Attempts run in the caller's context, as a call made on the caller's thread would. */
+  private final Context callerContext = Context.current();
   private final List<Attempt> inFlight = new ArrayList<>(2);
   private final Map<Endpoint, AttemptFailure> lastFailureByEndpoint = new LinkedHashMap<>();
   private final Backoff backoff;
@@ -74,6 +90,9 @@ final class FailoverCall<ReqT, RespT> {
   private boolean launchToLeader;
   private long hedgeAt = NEVER;
   private Attempt hedgeAfter;
+  private ScheduledFuture<?> wakeUp;
+  private long wakeUpAt = NEVER;
+  private boolean finished;
 
   FailoverCall(
       FailoverCaller caller,
@@ -91,21 +110,66 @@ final class FailoverCall<ReqT, RespT> {
     this.backoff = new Backoff(rotation.size());
   }
 
-  RespT run() {
+  /**
+   * Starts the call: its first attempt is launched on this thread. The returned future completes
+   * with the first successful response, or exceptionally with a {@link KvClientException} (the
+   * server's status for a non-retryable answer; the last attempt's status, {@code UNAVAILABLE} or
+   * {@code DEADLINE_EXCEEDED}, when the request timeout ran out; {@code CANCELLED} after
+   * {@link #abort}) or an {@link IllegalStateException} when the client is closed. It always
+   * completes within the request timeout, plus the time to handle the events already queued.
+   */
+  CompletableFuture<RespT> start() {
     deadline = System.nanoTime() + caller.requestTimeout().toNanos();
-    int preferred = rotation.preferred();
-    int leader = kind == CallKind.WRITE
-        ? caller.view().leaderEndpoint().map(rotation::positionOf).orElse(-1)
-        : -1;
-    if (leader >= 0 && leader != preferred) {
-      launch(leader, true);
-    } else {
-      launch(preferred, false);
+    post(new Started());
+    return outcome;
+  }
+
+  /**
+   * Gives up on the call: its attempts are cancelled and its outcome fails with {@code CANCELLED}
+   * saying {@code why} (and, for a write already sent, that it may have been applied). Does
+   * nothing once the call has ended.
+   */
+  void abort(String why, Throwable cause) {
+    post(new Aborted(why, cause));
+  }
+
+  /** The outcome {@link #start} returned. */
+  CompletableFuture<RespT> outcome() {
+    return outcome;
+  }
+
+  private void post(Event event) {
+    events.add(event);
+    if (unhandled.getAndIncrement() != 0) {
+      return; // the thread handling events takes this one too
     }
+    do {
+      Event next = events.poll();
+      if (!finished) {
+        try {
+          RespT response = handle(next);
+          if (response != null) {
+            finish(response, null);
+          } else if (!finished) {
+            advance();
+          }
+        } catch (RuntimeException failure) {
+          finish(null, failure);
+        }
+      }
+    } while (unhandled.decrementAndGet() != 0);
+  }
+
+  /** Does what is due now (give up, launch after a pause, hedge), then sleeps until the next thing due. */
+  private void advance() {
     while (true) {
       long now = System.nanoTime();
       if (now >= deadline) {
-        return finishAtDeadline();
+        if (unhandled.get() > 1) {
+          return; // answers that already arrived are taken in first; each is followed by this check
+        }
+        finishAtDeadline();
+        return;
       }
       if (launchAt <= now && inFlight.size() < maxInFlight()) {
         launchAt = NEVER;
@@ -129,18 +193,38 @@ final class FailoverCall<ReqT, RespT> {
       if (inFlight.size() < maxInFlight()) {
         wakeAt = Math.min(wakeAt, launchAt);
       }
-      Event event;
-      try {
-        event = events.poll(wakeAt - now, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        throw interrupted(e);
-      }
-      if (event != null) {
-        RespT response = handle(event);
-        if (response != null) {
-          return response;
-        }
-      }
+      wakeUpAt(wakeAt);
+      return;
+    }
+  }
+
+  private void wakeUpAt(long at) {
+    if (at == wakeUpAt) {
+      return;
+    }
+    if (wakeUp != null) {
+      wakeUp.cancel(false);
+    }
+    wakeUpAt = at;
+    try {
+      wakeUp = caller.timer().schedule(
+          () -> post(new WokeUp()), Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      abandonAll("client closed");
+      throw new IllegalStateException("KvClient is closed", e);
+    }
+  }
+
+  private void finish(RespT response, RuntimeException failure) {
+    finished = true;
+    if (wakeUp != null) {
+      wakeUp.cancel(false);
+    }
+    abandonAll(rpc + " ended");
+    if (failure == null) {
+      outcome.complete(response);
+    } else {
+      outcome.completeExceptionally(failure);
     }
   }
 
@@ -167,19 +251,36 @@ final class FailoverCall<ReqT, RespT> {
         Math.min(caller.connectTimeout().toNanos(), Math.max(1, deadline - System.nanoTime())));
     attempt.connectWait = connectWait;
     caller.channels().connected(attempt.endpoint, connectWait)
-        .whenComplete((state, error) -> events.add(new Connected(attempt, state, error)));
+        .whenComplete((state, error) -> post(new Connected(attempt, state, error)));
   }
 
   /** Returns the response when the call is done; throws when it failed for good; else null. */
   private RespT handle(Event event) {
-    if (event.attempt().abandoned) {
-      return null;
-    }
-    if (event instanceof Connected connected) {
+    if (event instanceof Started) {
+      onStarted();
+    } else if (event instanceof Aborted aborted) {
+      throw onAborted(aborted);
+    } else if (event instanceof Connected connected && !connected.attempt().abandoned) {
       onConnected(connected);
-      return null;
+    } else if (event instanceof Answered<?> answered && !answered.attempt().abandoned) {
+      return onAnswered(answered);
+    } else if (event instanceof WokeUp) {
+      wakeUp = null;
+      wakeUpAt = NEVER;
     }
-    return onAnswered((Answered<?>) event);
+    return null;
+  }
+
+  private void onStarted() {
+    int preferred = rotation.preferred();
+    int leader = kind == CallKind.WRITE
+        ? caller.view().leaderEndpoint().map(rotation::positionOf).orElse(-1)
+        : -1;
+    if (leader >= 0 && leader != preferred) {
+      launch(leader, true);
+    } else {
+      launch(preferred, false);
+    }
   }
 
   private void onConnected(Connected event) {
@@ -215,16 +316,21 @@ final class FailoverCall<ReqT, RespT> {
     if (event.state() == ConnectivityState.TRANSIENT_FAILURE) {
       log.debug("{} could not connect to {}; the attempt fails with the transport's reason", rpc, attempt.endpoint);
     }
-    ClientCall<ReqT, RespT> call;
+    Context previous = callerContext.attach();
     try {
-      call = caller.channels().channelFor(attempt.endpoint).newCall(method, options);
-    } catch (IllegalStateException closed) {
-      abandonAll("client closed");
-      throw closed;
+      ClientCall<ReqT, RespT> call;
+      try {
+        call = caller.channels().channelFor(attempt.endpoint).newCall(method, options);
+      } catch (IllegalStateException closed) {
+        abandonAll("client closed");
+        throw closed;
+      }
+      attempt.call = call;
+      attempt.rpcStartNanos = now;
+      ClientCalls.asyncUnaryCall(call, request, new AnswerObserver(attempt));
+    } finally {
+      callerContext.detach(previous);
     }
-    attempt.call = call;
-    attempt.rpcStartNanos = now;
-    ClientCalls.asyncUnaryCall(call, request, new AnswerObserver(attempt));
     long hedgeDelay = caller.timeouts().hedgeDelay(method.getFullMethodName()).toNanos();
     // A hedge due when the attempt times out anyway would only be a failover racing its own timer.
     if (hedging && !hedged && inFlight.size() == 1 && hedgeDelay < attemptNanos) {
@@ -316,14 +422,8 @@ final class FailoverCall<ReqT, RespT> {
         .orElse(-1);
   }
 
-  /** At the deadline: takes in answers that already arrived, then gives up on the rest. */
-  private RespT finishAtDeadline() {
-    for (Event event = events.poll(); event != null; event = events.poll()) {
-      RespT response = handle(event);
-      if (response != null) {
-        return response;
-      }
-    }
+  /** At the deadline, once the answers that had arrived are handled: gives up on the rest. */
+  private void finishAtDeadline() {
     for (Attempt attempt : inFlight) {
       AttemptFailure failure = attempt.call == null
           ? new AttemptFailure(attempt.endpoint,
@@ -349,14 +449,14 @@ final class FailoverCall<ReqT, RespT> {
     inFlight.clear();
   }
 
-  private KvClientException interrupted(InterruptedException e) {
+  private KvClientException onAborted(Aborted aborted) {
     for (Attempt attempt : inFlight) {
       mayHaveApplied |= attempt.call != null && attempt.tracer.requestWritten();
     }
-    abandonAll(rpc + " interrupted");
-    Thread.currentThread().interrupt();
+    abandonAll(rpc + " " + aborted.why());
     boolean unknown = writeMayHaveApplied();
-    return new KvClientException(Status.Code.CANCELLED, rpc + " interrupted" + unknownSuffix(unknown), unknown, e);
+    return new KvClientException(
+        Status.Code.CANCELLED, rpc + " " + aborted.why() + unknownSuffix(unknown), unknown, aborted.cause());
   }
 
   private boolean writeMayHaveApplied() {
@@ -369,9 +469,9 @@ final class FailoverCall<ReqT, RespT> {
    * which gRPC reports as CANCELLED (unless the caller's context was cancelled: then it is the
    * caller that gave up). This call cancels only attempts it has already abandoned.
    */
-  private static Status normalized(Status reported) {
+  private Status normalized(Status reported) {
     Status status = ConnectionLoss.asUnavailable(reported);
-    if (status.getCode() != Status.Code.CANCELLED || Context.current().isCancelled()) {
+    if (status.getCode() != Status.Code.CANCELLED || callerContext.isCancelled()) {
       return status;
     }
     return Status.UNAVAILABLE
@@ -405,7 +505,7 @@ final class FailoverCall<ReqT, RespT> {
     return outcomeUnknown ? "; the write may or may not have been applied" : "";
   }
 
-  /** One attempt on one endpoint. Its fields are touched only on the calling thread. */
+  /** One attempt on one endpoint. Its fields are touched only while handling events. */
   private static final class Attempt {
     final int number;
     final Endpoint endpoint;
@@ -427,9 +527,10 @@ final class FailoverCall<ReqT, RespT> {
     }
   }
 
-  private sealed interface Event permits Connected, Answered {
-    Attempt attempt();
-  }
+  private sealed interface Event permits Started, Connected, Answered, WokeUp, Aborted {}
+
+  /** The call was started: launch its first attempt. */
+  private record Started() implements Event {}
 
   /** The attempt's channel settled (READY or TRANSIENT_FAILURE), or did not within its connect wait. */
   private record Connected(Attempt attempt, ConnectivityState state, Throwable error) implements Event {}
@@ -437,7 +538,13 @@ final class FailoverCall<ReqT, RespT> {
   /** The attempt's RPC ended: a response, or an error carrying the status and trailers. */
   private record Answered<T>(Attempt attempt, T response, Throwable error) implements Event {}
 
-  /** Hands the RPC's outcome to the calling thread. gRPC calls it serially, so no locking. */
+  /** The timer fired: something may be due (a launch after a pause, a hedge, the deadline). */
+  private record WokeUp() implements Event {}
+
+  /** The caller gave up on the call. */
+  private record Aborted(String why, Throwable cause) implements Event {}
+
+  /** Posts the RPC's outcome as an event. gRPC calls it serially, so no locking. */
   private final class AnswerObserver implements StreamObserver<RespT> {
     private final Attempt attempt;
     private RespT response;
@@ -453,12 +560,12 @@ final class FailoverCall<ReqT, RespT> {
 
     @Override
     public void onError(Throwable error) {
-      events.add(new Answered<>(attempt, null, error));
+      post(new Answered<>(attempt, null, error));
     }
 
     @Override
     public void onCompleted() {
-      events.add(new Answered<>(attempt, response, null));
+      post(new Answered<>(attempt, response, null));
     }
   }
 }

@@ -5,11 +5,26 @@ import io.grpc.Status;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.Supplier;
 
 /**
  * Runs unary calls with failover, hedged reads and leader preference; each call is one
  * {@link FailoverCall}. Holds what calls share: the channels, what the client learned about the
- * cluster ({@link ClusterView}) and about response times ({@link AdaptiveTimeouts}).
+ * cluster ({@link ClusterView}) and about response times ({@link AdaptiveTimeouts}), the timer
+ * that wakes calls up (one daemon thread) and the executor that completes asynchronous callers'
+ * futures. A blocking call ({@link #call}) and an asynchronous one ({@link #callAsync}) are the same
+ * {@link FailoverCall}, waited for or handed off.
  *
  * <p>Time budgets, precisely:
  *
@@ -50,37 +65,149 @@ final class FailoverCaller {
   private final Duration requestTimeout;
   private final Duration connectTimeout;
   private final boolean hedgeReads;
+  private final ScheduledThreadPoolExecutor timer;
+  private final Executor callbacks;
+  /** The callback executor when this caller made it (and so shuts it down); else null. */
+  private final ExecutorService ownCallbacks;
 
+  /**
+   * @param callbacks where asynchronous callers' futures complete; null: a cached pool of daemon
+   *     threads that this caller owns and shuts down on {@link #close}
+   */
   FailoverCaller(
       EndpointChannels channels,
       ClusterView view,
       AdaptiveTimeouts timeouts,
       Duration requestTimeout,
       Duration connectTimeout,
-      boolean hedgeReads) {
+      boolean hedgeReads,
+      Executor callbacks) {
     this.channels = channels;
     this.view = view;
     this.timeouts = timeouts;
     this.requestTimeout = requestTimeout;
     this.connectTimeout = connectTimeout;
     this.hedgeReads = hedgeReads;
+    this.timer = new ScheduledThreadPoolExecutor(1, daemon("kvstore-client-timer"));
+    // Most wake-ups are request deadlines cancelled by the answer: do not keep them queued.
+    this.timer.setRemoveOnCancelPolicy(true);
+    this.ownCallbacks = callbacks == null ? Executors.newCachedThreadPool(daemon("kvstore-client-callback")) : null;
+    this.callbacks = callbacks == null ? ownCallbacks : callbacks;
   }
 
   /**
    * Calls {@code method} on the endpoints of {@code rotation} until one gives a definitive answer
    * or the request timeout is used up, blocking the calling thread.
    *
+   * @param start builds, checks and starts the call; may throw (see below) before sending anything
    * @return the first successful response
    * @throws KvClientException with the server's status for a non-retryable answer, or with the last
    *     attempt's status ({@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}) when time ran out;
-   *     {@code CANCELLED} when the calling thread was interrupted
+   *     {@code CANCELLED} when the calling thread was interrupted (its interrupt flag stays set);
+   *     {@code INVALID_ARGUMENT} for a request refused before sending
    * @throws IllegalStateException when the client is closed
    */
-  <ReqT, RespT> RespT call(
+  <RespT> RespT call(Supplier<FailoverCall<?, RespT>> start) {
+    FailoverCall<?, RespT> call = start.get();
+    CompletableFuture<RespT> outcome = call.outcome();
+    try {
+      return outcome.get();
+    } catch (InterruptedException e) {
+      call.abort("interrupted", e);
+      Thread.currentThread().interrupt();
+      // Handled at once (on this thread, or by the one handling the call's events): no real wait.
+      try {
+        return outcome.join();
+      } catch (CompletionException | CancellationException failed) {
+        throw onCallingThread(failed.getCause() == null ? failed : failed.getCause());
+      }
+    } catch (ExecutionException failed) {
+      throw onCallingThread(failed.getCause());
+    }
+  }
+
+  /**
+   * The same call as {@link #call}, without blocking: the returned future completes on the callback
+   * executor with the response or the exception {@link #call} would throw (failures found before
+   * sending included). Cancelling the future cancels the call's attempts.
+   */
+  <RespT> CompletableFuture<RespT> callAsync(Supplier<FailoverCall<?, RespT>> start) {
+    FailoverCall<?, RespT> call;
+    try {
+      call = start.get();
+    } catch (KvClientException | IllegalStateException refused) {
+      return CompletableFuture.failedFuture(refused);
+    }
+    CompletableFuture<RespT> result = new CompletableFuture<>();
+    call.outcome().whenComplete((response, failure) -> {
+      Runnable complete = () -> {
+        if (failure == null) {
+          result.complete(response);
+        } else {
+          result.completeExceptionally(failure);
+        }
+      };
+      try {
+        callbacks.execute(complete);
+      } catch (RejectedExecutionException closed) {
+        // The client was closed meanwhile: completing here still beats never completing.
+        complete.run();
+      }
+    });
+    result.whenComplete((response, failure) -> {
+      if (failure instanceof CancellationException) {
+        call.abort("cancelled by the caller", failure);
+      }
+    });
+    return result;
+  }
+
+  /**
+   * Starts a {@link FailoverCall} of {@code method} on the endpoints of {@code rotation}, whose
+   * channels are built first: local set-up never counts against the request's time.
+   *
+   * @throws IllegalStateException when the client is closed
+   */
+  <ReqT, RespT> FailoverCall<ReqT, RespT> start(
       EndpointRotation rotation, MethodDescriptor<ReqT, RespT> method, ReqT request, CallKind kind) {
-    // Local set-up never counts against the request's time: resolve every channel first.
     rotation.endpoints().forEach(channels::channelFor);
-    return new FailoverCall<>(this, rotation, method, request, kind).run();
+    FailoverCall<ReqT, RespT> call = new FailoverCall<>(this, rotation, method, request, kind);
+    call.start();
+    return call;
+  }
+
+  /**
+   * Stops the timer and the callback executor this caller owns; calls still running end at their
+   * deadline (the timer runs the wake-ups already due) or sooner, as their channels are closed.
+   */
+  void close() {
+    timer.shutdown();
+    if (ownCallbacks != null) {
+      ownCallbacks.shutdown();
+    }
+  }
+
+  /** The failure re-created on the calling thread, so that its stack trace shows the caller. */
+  private static RuntimeException onCallingThread(Throwable failure) {
+    if (failure instanceof KvClientException e) {
+      return new KvClientException(e.code(), e.getMessage(), e.outcomeUnknown(), e.getCause());
+    }
+    if (failure instanceof IllegalStateException e) {
+      return new IllegalStateException(e.getMessage(), e);
+    }
+    return failure instanceof RuntimeException e ? e : new IllegalStateException(failure);
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  ScheduledExecutorService timer() {
+    return timer;
   }
 
   EndpointChannels channels() {

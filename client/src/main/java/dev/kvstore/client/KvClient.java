@@ -1,25 +1,17 @@
 package dev.kvstore.client;
 
 import com.google.protobuf.ByteString;
-import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
 import dev.kvstore.api.GetAllResponse;
-import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.KeyValue;
-import dev.kvstore.api.KvStoreGrpc;
-import dev.kvstore.api.MaintenanceGrpc;
-import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.RequestLimits;
-import dev.kvstore.api.SnapshotRequest;
 import dev.kvstore.api.SnapshotResponse;
-import dev.kvstore.api.StatusRequest;
 import dev.kvstore.api.StatusResponse;
 import dev.kvstore.api.WatchRequest;
-import io.grpc.StatusRuntimeException;
 import io.grpc.ConnectivityState;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,15 +22,15 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * A client of a kvstore cluster that fails over between its endpoints.
@@ -62,13 +54,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * attempt first waits for its endpoint's connection (at most the connect timeout), then gives the
  * RPC its attempt timeout. Channels are built when the client is built; connections open on first
  * use of each endpoint.
+ *
+ * <p>Every call here blocks its thread; {@link #async()} offers the same calls returning
+ * {@link CompletableFuture}s, for callers that keep many requests in flight. Both are one
+ * implementation: a blocking call is an asynchronous one waited for on the calling thread.
  */
 public final class KvClient implements AutoCloseable {
 
   private final EndpointRotation rotation;
   private final EndpointChannels channels;
   private final FailoverCaller caller;
-  private final RequestIdSource requestIds;
+  private final KvCalls calls;
+  private final KvAsyncClient async;
   private final Duration attemptTimeout;
   private final Duration connectTimeout;
   private final Set<ResumingWatch> watches = ConcurrentHashMap.newKeySet();
@@ -84,7 +81,8 @@ public final class KvClient implements AutoCloseable {
     this.rotation = rotation;
     this.channels = channels;
     this.caller = caller;
-    this.requestIds = requestIds;
+    this.calls = new KvCalls(rotation, caller, requestIds);
+    this.async = new KvAsyncClient(calls);
     this.attemptTimeout = attemptTimeout;
     this.connectTimeout = connectTimeout;
   }
@@ -92,6 +90,15 @@ public final class KvClient implements AutoCloseable {
   /** Starts configuring a client. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * The same calls without blocking, on this client's connections and with everything it learned
+   * (leader, response times, preferred endpoint); see {@link KvAsyncClient} for where its futures
+   * complete. Closing this client ends it too.
+   */
+  public KvAsyncClient async() {
+    return async;
   }
 
   /** The endpoints this client uses, as {@code host:port}, in rotation order. */
@@ -161,14 +168,7 @@ public final class KvClient implements AutoCloseable {
 
   /** Sets {@code key} to {@code value}; with {@code prevKv}, the response carries the previous entry. */
   public PutResponse put(String key, ByteString value, boolean prevKv) {
-    PutRequest request = PutRequest.newBuilder()
-        .setKey(Objects.requireNonNull(key, "key"))
-        .setValue(Objects.requireNonNull(value, "value"))
-        .setPrevKv(prevKv)
-        .setRequestId(requestIds.next())
-        .build();
-    checkBeforeSending("Put", () -> RequestLimits.check(request));
-    return caller.call(rotation, KvStoreGrpc.getPutMethod(), request, CallKind.WRITE);
+    return caller.call(() -> calls.put(key, value, prevKv));
   }
 
   /** Reads {@code key} linearizably; {@code found} tells whether it exists. */
@@ -178,12 +178,7 @@ public final class KvClient implements AutoCloseable {
 
   /** Reads {@code key} with the given consistency; {@code found} tells whether it exists. */
   public GetResponse get(String key, ReadConsistency consistency) {
-    GetRequest request = GetRequest.newBuilder()
-        .setKey(Objects.requireNonNull(key, "key"))
-        .setConsistency(Objects.requireNonNull(consistency, "consistency"))
-        .build();
-    checkBeforeSending("Get", () -> RequestLimits.check(request));
-    return caller.call(rotation, KvStoreGrpc.getGetMethod(), request, CallKind.READ);
+    return caller.call(() -> calls.get(key, consistency));
   }
 
   /** Deletes {@code key}; {@code deleted} is 0 when it did not exist. */
@@ -193,13 +188,7 @@ public final class KvClient implements AutoCloseable {
 
   /** Deletes {@code key}; with {@code prevKv}, the response carries the deleted entry. */
   public DeleteResponse delete(String key, boolean prevKv) {
-    DeleteRequest request = DeleteRequest.newBuilder()
-        .setKey(Objects.requireNonNull(key, "key"))
-        .setPrevKv(prevKv)
-        .setRequestId(requestIds.next())
-        .build();
-    checkBeforeSending("Delete", () -> RequestLimits.check(request));
-    return caller.call(rotation, KvStoreGrpc.getDeleteMethod(), request, CallKind.WRITE);
+    return caller.call(() -> calls.delete(key, prevKv));
   }
 
   /**
@@ -285,14 +274,12 @@ public final class KvClient implements AutoCloseable {
   }
 
   private GetAllResponse getAllPage(GetAllRequest request) {
-    checkBeforeSending("GetAll", () -> RequestLimits.check(request));
-    return caller.call(rotation, KvStoreGrpc.getGetAllMethod(), request, CallKind.READ);
+    return caller.call(() -> calls.getAll(request));
   }
 
   /** Members, leader and progress of the cluster, as seen by the first node that answers. */
   public StatusResponse status() {
-    return caller.call(
-        rotation, MaintenanceGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), CallKind.MAINTENANCE);
+    return caller.call(calls::status);
   }
 
   /**
@@ -300,15 +287,13 @@ public final class KvClient implements AutoCloseable {
    * takes it ({@code header.member_id} names the node).
    */
   public SnapshotResponse snapshot() {
-    return caller.call(
-        rotation, MaintenanceGrpc.getSnapshotMethod(), SnapshotRequest.getDefaultInstance(), CallKind.MAINTENANCE);
+    return caller.call(() -> calls.snapshot(null));
   }
 
   /** Asks exactly the node at {@code endpoint} ({@code host:port}) to take a snapshot now. */
   public SnapshotResponse snapshot(String endpoint) {
-    EndpointRotation only = new EndpointRotation(List.of(Endpoint.parse(endpoint)));
-    return caller.call(
-        only, MaintenanceGrpc.getSnapshotMethod(), SnapshotRequest.getDefaultInstance(), CallKind.MAINTENANCE);
+    Objects.requireNonNull(endpoint, "endpoint");
+    return caller.call(() -> calls.snapshot(endpoint));
   }
 
   /**
@@ -326,7 +311,7 @@ public final class KvClient implements AutoCloseable {
         .setPrefix(options.prefix())
         .setStartRevision(options.startRevision())
         .build();
-    checkBeforeSending("Watch", () -> RequestLimits.check(first));
+    KvCalls.checkBeforeSending("Watch", () -> RequestLimits.check(first));
     ResumingWatch watch =
         new ResumingWatch(options, listener, channels, rotation, attemptTimeout, connectTimeout, watches::remove);
     watches.add(watch);
@@ -335,26 +320,15 @@ public final class KvClient implements AutoCloseable {
   }
 
   /**
-   * Refuses a request that breaks a documented limit without sending it, with the code and the
-   * message the server would answer it with.
-   *
-   * @throws KvClientException with code INVALID_ARGUMENT
+   * Closes open watches and shuts the connections down. Calls still running end soon after with
+   * an error; asynchronous calls started later fail with {@link IllegalStateException}.
    */
-  private static void checkBeforeSending(String rpc, Runnable check) {
-    try {
-      check.run();
-    } catch (StatusRuntimeException e) {
-      throw new KvClientException(e.getStatus().getCode(),
-          rpc + " not sent: " + e.getStatus().getCode() + " (" + e.getStatus().getDescription() + ")", false, e);
-    }
-  }
-
-  /** Closes open watches and shuts the connections down. */
   @Override
   public void close() {
     closed = true;
     new ArrayList<>(watches).forEach(ResumingWatch::close);
     channels.close();
+    caller.close();
   }
 
   /** Configures a {@link KvClient}: endpoints are required, timeouts have defaults. */
@@ -374,6 +348,7 @@ public final class KvClient implements AutoCloseable {
     private Duration attemptTimeoutFloor = DEFAULT_ATTEMPT_TIMEOUT_FLOOR;
     private Duration hedgeDelayFloor = DEFAULT_HEDGE_DELAY_FLOOR;
     private boolean hedgeReads = true;
+    private Executor callbackExecutor;
     private ChannelFactory channelFactory = new NettyChannelFactory();
 
     private Builder() {}
@@ -474,6 +449,20 @@ public final class KvClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Where the futures of {@link KvClient#async()} complete, and so where stages chained on them
+     * without an executor of their own run. Default: a cached pool of daemon threads that the
+     * client owns and shuts down when it is closed, so a callback never runs on a gRPC or timer
+     * thread of the client and one that blocks (even on a blocking call of this client) delays
+     * no other call. An executor given here is the caller's to shut down; one that runs tasks on
+     * the calling thread (a direct executor) would run callbacks on gRPC's threads, which is
+     * only safe for callbacks that never block.
+     */
+    public Builder callbackExecutor(Executor executor) {
+      this.callbackExecutor = Objects.requireNonNull(executor, "callbackExecutor");
+      return this;
+    }
+
     /** For tests: how channels are built (e.g. slowly, or with an interceptor). */
     Builder channelFactory(ChannelFactory factory) {
       this.channelFactory = Objects.requireNonNull(factory, "channelFactory");
@@ -493,7 +482,8 @@ public final class KvClient implements AutoCloseable {
       return new KvClient(
           new EndpointRotation(endpoints),
           channels,
-          new FailoverCaller(channels, new ClusterView(), timeouts, requestTimeout, connectTimeout, hedgeReads),
+          new FailoverCaller(
+              channels, new ClusterView(), timeouts, requestTimeout, connectTimeout, hedgeReads, callbackExecutor),
           clientId == null ? new RequestIdSource() : new RequestIdSource(clientId),
           attemptTimeout,
           connectTimeout);

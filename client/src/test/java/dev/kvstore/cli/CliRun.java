@@ -17,6 +17,15 @@ record CliRun(int exitCode, byte[] stdout, String stderr) {
     return withInput(new byte[0], Map.of(), args);
   }
 
+  /** {@code kvstore --endpoints ENDPOINT ARGS...}. */
+  static CliRun against(String endpoint, String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "--endpoints";
+    all[1] = endpoint;
+    System.arraycopy(args, 0, all, 2, args.length);
+    return of(all);
+  }
+
   static CliRun withInput(byte[] stdin, Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -45,11 +45,7 @@ class KvCliTest {
   }
 
   private CliRun kvstore(String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--endpoints";
-    all[1] = server.endpoint();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return CliRun.of(all);
+    return CliRun.against(server.endpoint(), args);
   }
 
   private static JsonObject json(CliRun run) {

@@ -1,0 +1,102 @@
+package dev.kvstore.client;
+
+import com.google.protobuf.ByteString;
+import dev.kvstore.api.DeleteResponse;
+import dev.kvstore.api.GetAllResponse;
+import dev.kvstore.api.GetResponse;
+import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.api.StatusResponse;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The calls of a {@link KvClient} without blocking: each returns at once with a
+ * {@link CompletableFuture}, so one thread can keep many requests in flight (they share the
+ * client's connections, multiplexed over HTTP/2). Obtained from {@link KvClient#async()}.
+ *
+ * <p>Same behaviour as the blocking calls, because they are the same calls: endpoint failover
+ * within the request timeout, one request id across all attempts of a write (so a retry is never
+ * applied twice), writes sent to the leader first, hedged reads and adaptive attempt timeouts.
+ *
+ * <p><b>Failures</b> complete the future exceptionally with what the blocking call throws: a
+ * {@link KvClientException} (with the gRPC status code, and {@code outcomeUnknown()} for a write
+ * that may or may not have been applied), including {@code INVALID_ARGUMENT} for a request over a
+ * documented limit, which is never sent; or an {@link IllegalStateException} when the client is
+ * closed. A null argument throws {@link NullPointerException} at once. ({@code join()} wraps the
+ * failure in a {@code CompletionException}, {@code get()} in an {@code ExecutionException}.)
+ *
+ * <p><b>Threads.</b> Futures complete on the client's callback executor (a pool of daemon threads
+ * the client owns, unless {@link KvClient.Builder#callbackExecutor} set another), never on gRPC's
+ * transport or callback threads, so stages chained with {@code thenApply}, {@code whenComplete} and
+ * the like run there, and may even block or call this client again without stalling other calls.
+ * A stage chained after the future has completed runs on the thread that chains it, as always with
+ * {@code CompletableFuture}. Starting a call does a little work on the caller's thread (building
+ * the request and, when the connection is up, sending the first attempt).
+ *
+ * <p><b>Cancelling</b> a future ({@code cancel}) cancels the call's attempts; a cancelled write
+ * may or may not have been applied. Thread-safe.
+ */
+public final class KvAsyncClient {
+
+  private final KvCalls calls;
+
+  KvAsyncClient(KvCalls calls) {
+    this.calls = calls;
+  }
+
+  /** Sets {@code key} to {@code value}; see {@link KvClient#put(String, ByteString)}. */
+  public CompletableFuture<PutResponse> put(String key, ByteString value) {
+    return put(key, value, false);
+  }
+
+  /** Sets {@code key} to the UTF-8 bytes of {@code utf8Value}. */
+  public CompletableFuture<PutResponse> put(String key, String utf8Value) {
+    return put(key, ByteString.copyFromUtf8(Objects.requireNonNull(utf8Value, "value")), false);
+  }
+
+  /** Sets {@code key} to {@code value}; with {@code prevKv}, the response carries the previous entry. */
+  public CompletableFuture<PutResponse> put(String key, ByteString value, boolean prevKv) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    return calls.caller().callAsync(() -> calls.put(key, value, prevKv));
+  }
+
+  /** Reads {@code key} linearizably; {@code found} tells whether it exists. */
+  public CompletableFuture<GetResponse> get(String key) {
+    return get(key, ReadConsistency.LINEARIZABLE);
+  }
+
+  /** Reads {@code key} with the given consistency; {@code found} tells whether it exists. */
+  public CompletableFuture<GetResponse> get(String key, ReadConsistency consistency) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(consistency, "consistency");
+    return calls.caller().callAsync(() -> calls.get(key, consistency));
+  }
+
+  /** Deletes {@code key}; {@code deleted} is 0 when it did not exist. */
+  public CompletableFuture<DeleteResponse> delete(String key) {
+    return delete(key, false);
+  }
+
+  /** Deletes {@code key}; with {@code prevKv}, the response carries the deleted entry. */
+  public CompletableFuture<DeleteResponse> delete(String key, boolean prevKv) {
+    Objects.requireNonNull(key, "key");
+    return calls.caller().callAsync(() -> calls.delete(key, prevKv));
+  }
+
+  /**
+   * One page of a listing, as {@link KvClient#getAll(GetAllOptions)}: the keys of {@code options}
+   * in key order, at most its limit and one page's worth; {@code more} says whether others follow
+   * (pass the last key as {@code startAfter} for the next page).
+   */
+  public CompletableFuture<GetAllResponse> getAll(GetAllOptions options) {
+    Objects.requireNonNull(options, "options");
+    return calls.caller().callAsync(() -> calls.getAll(options.pageRequest(options.startAfter(), options.limit())));
+  }
+
+  /** Members, leader and progress of the cluster, as seen by the first node that answers. */
+  public CompletableFuture<StatusResponse> status() {
+    return calls.caller().callAsync(calls::status);
+  }
+}

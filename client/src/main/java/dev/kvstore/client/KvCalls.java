@@ -1,0 +1,117 @@
+package dev.kvstore.client;
+
+import com.google.protobuf.ByteString;
+import dev.kvstore.api.DeleteRequest;
+import dev.kvstore.api.DeleteResponse;
+import dev.kvstore.api.GetAllRequest;
+import dev.kvstore.api.GetAllResponse;
+import dev.kvstore.api.GetRequest;
+import dev.kvstore.api.GetResponse;
+import dev.kvstore.api.KvStoreGrpc;
+import dev.kvstore.api.MaintenanceGrpc;
+import dev.kvstore.api.PutRequest;
+import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.api.RequestLimits;
+import dev.kvstore.api.SnapshotRequest;
+import dev.kvstore.api.SnapshotResponse;
+import dev.kvstore.api.StatusRequest;
+import dev.kvstore.api.StatusResponse;
+import io.grpc.StatusRuntimeException;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The RPCs of the kvstore API as started {@link FailoverCall}s: each method builds its request
+ * (writes get the next request id), refuses one that breaks a documented limit without sending it,
+ * and starts the call. {@link KvClient} waits for them, {@link KvAsyncClient} hands them off, so
+ * the two share every step but the wait.
+ */
+final class KvCalls {
+
+  private final EndpointRotation rotation;
+  private final FailoverCaller caller;
+  private final RequestIdSource requestIds;
+
+  KvCalls(EndpointRotation rotation, FailoverCaller caller, RequestIdSource requestIds) {
+    this.rotation = rotation;
+    this.caller = caller;
+    this.requestIds = requestIds;
+  }
+
+  FailoverCaller caller() {
+    return caller;
+  }
+
+  /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */
+  FailoverCall<PutRequest, PutResponse> put(String key, ByteString value, boolean prevKv) {
+    PutRequest request = PutRequest.newBuilder()
+        .setKey(Objects.requireNonNull(key, "key"))
+        .setValue(Objects.requireNonNull(value, "value"))
+        .setPrevKv(prevKv)
+        .setRequestId(requestIds.next())
+        .build();
+    checkBeforeSending("Put", () -> RequestLimits.check(request));
+    return caller.start(rotation, KvStoreGrpc.getPutMethod(), request, CallKind.WRITE);
+  }
+
+  /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */
+  FailoverCall<GetRequest, GetResponse> get(String key, ReadConsistency consistency) {
+    GetRequest request = GetRequest.newBuilder()
+        .setKey(Objects.requireNonNull(key, "key"))
+        .setConsistency(Objects.requireNonNull(consistency, "consistency"))
+        .build();
+    checkBeforeSending("Get", () -> RequestLimits.check(request));
+    return caller.start(rotation, KvStoreGrpc.getGetMethod(), request, CallKind.READ);
+  }
+
+  /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */
+  FailoverCall<DeleteRequest, DeleteResponse> delete(String key, boolean prevKv) {
+    DeleteRequest request = DeleteRequest.newBuilder()
+        .setKey(Objects.requireNonNull(key, "key"))
+        .setPrevKv(prevKv)
+        .setRequestId(requestIds.next())
+        .build();
+    checkBeforeSending("Delete", () -> RequestLimits.check(request));
+    return caller.start(rotation, KvStoreGrpc.getDeleteMethod(), request, CallKind.WRITE);
+  }
+
+  /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */
+  FailoverCall<GetAllRequest, GetAllResponse> getAll(GetAllRequest request) {
+    checkBeforeSending("GetAll", () -> RequestLimits.check(request));
+    return caller.start(rotation, KvStoreGrpc.getGetAllMethod(), request, CallKind.READ);
+  }
+
+  /** @throws IllegalStateException when the client is closed */
+  FailoverCall<StatusRequest, StatusResponse> status() {
+    return caller.start(
+        rotation, MaintenanceGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), CallKind.MAINTENANCE);
+  }
+
+  /**
+   * A snapshot on the endpoint in use (or the next that answers), or, with {@code endpoint}
+   * ({@code host:port}), on exactly that node.
+   *
+   * @throws IllegalStateException when the client is closed
+   */
+  FailoverCall<SnapshotRequest, SnapshotResponse> snapshot(String endpoint) {
+    EndpointRotation target = endpoint == null ? rotation : new EndpointRotation(List.of(Endpoint.parse(endpoint)));
+    return caller.start(
+        target, MaintenanceGrpc.getSnapshotMethod(), SnapshotRequest.getDefaultInstance(), CallKind.MAINTENANCE);
+  }
+
+  /**
+   * Refuses a request that breaks a documented limit without sending it, with the code and the
+   * message the server would answer it with.
+   *
+   * @throws KvClientException with code INVALID_ARGUMENT
+   */
+  static void checkBeforeSending(String rpc, Runnable check) {
+    try {
+      check.run();
+    } catch (StatusRuntimeException e) {
+      throw new KvClientException(e.getStatus().getCode(),
+          rpc + " not sent: " + e.getStatus().getCode() + " (" + e.getStatus().getDescription() + ")", false, e);
+    }
+  }
+}

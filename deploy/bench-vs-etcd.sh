@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Measures kvstore against etcd 3.4 on this machine, side by side, and prints the ratios.
+#
+#   deploy/bench-vs-etcd.sh [--rounds 3] [--duration 20s] [--warmup 5s]
+#                           [--loads put:1,put:16,put:64,get:64,get-serializable:64]
+#                           [--keys 10000] [--value-size 256] [--markdown FILE] [--keep] [--help]
+#
+# Starts a 3-member etcd cluster (Debian's etcd-server package, default settings: fsync on) and a
+# 3-node kvstore cluster (deploy/local-cluster.sh), both on 127.0.0.1, then runs every load on each
+# system alternately, round after round, with the same load engine as `kvstore bench`; prints each
+# run, a table of medians and kvstore/etcd ratios, and the same table in Markdown. Everything runs
+# in one temporary folder that is deleted at the end, also on Ctrl-C or failure.
+#
+# Ports: etcd 52379-52384 (KVSTORE_BENCH_ETCD_PORT_BASE), kvstore clients 51051-51053
+# (KVSTORE_BENCH_CLIENT_PORT_BASE) and Raft 8001-8003 (KVSTORE_BENCH_RAFT_PORT_BASE).
+# Installs etcd with apt-get when it is missing and this runs as root. Builds kvstore first
+# (./mvnw package, no install). Takes rounds x loads x 2 x (warm-up + duration) plus about a minute.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ETCD_BASE="${KVSTORE_BENCH_ETCD_PORT_BASE:-52379}"
+CLIENT_BASE="${KVSTORE_BENCH_CLIENT_PORT_BASE:-51051}"
+RAFT_BASE="${KVSTORE_BENCH_RAFT_PORT_BASE:-8001}"
+
+die() { echo "bench-vs-etcd: $*" >&2; exit 1; }
+
+for arg in "$@"; do
+  if [[ "$arg" == "-h" || "$arg" == "--help" ]]; then
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    exit 0
+  fi
+done
+
+if ! command -v etcd > /dev/null; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get > /dev/null; then
+    echo "installing etcd from Debian's packages..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client > /dev/null \
+      || die "could not install etcd-server"
+  else
+    die "etcd not found: install it (Debian: apt-get install etcd-server) or put it on PATH"
+  fi
+fi
+etcd --version | sed -n 1p  # sed reads it all: head would make etcd fail with SIGPIPE
+
+echo "building kvstore..."
+(cd "$ROOT" && ./mvnw -q -B -DskipTests package -pl deploy -am \
+  org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+  -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test) || die "build failed"
+CLASSPATH="$ROOT/deploy/target/test-classes:$(cat "$ROOT/deploy/target/test-classpath.txt")"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/kvstore-vs-etcd-XXXXXX")"
+# The harness cleans up after itself, also on Ctrl-C; this catches a harness that was killed.
+cleanup() {
+  local pid
+  if [[ -d "$WORK/kvstore" ]]; then
+    KVSTORE_CLUSTER_DIR="$WORK/kvstore" KVSTORE_CLIENT_PORT_BASE="$CLIENT_BASE" KVSTORE_RAFT_PORT_BASE="$RAFT_BASE" \
+      bash "$ROOT/deploy/local-cluster.sh" clean > /dev/null 2>&1 || true
+  fi
+  # Whatever is left: only processes whose data is in this run's folder (etcd members, and nodes
+  # whose pid files went missing).
+  for pid in $(pgrep -f -- "--data-dir $WORK/" || true); do
+    kill -KILL "$pid" 2> /dev/null || true
+  done
+  if [[ " $* " != *" --keep "* ]]; then
+    rm -rf "$WORK"
+  fi
+}
+trap 'cleanup "$@"' EXIT
+
+"${JAVA:-java}" ${KVSTORE_BENCH_JAVA_OPTS:-} -cp "$CLASSPATH" dev.kvstore.comparison.EtcdComparison \
+  --repo "$ROOT" --work-dir "$WORK" --etcd "$(command -v etcd)" --etcd-port-base "$ETCD_BASE" \
+  --kvstore-client-port-base "$CLIENT_BASE" --kvstore-raft-port-base "$RAFT_BASE" "$@"

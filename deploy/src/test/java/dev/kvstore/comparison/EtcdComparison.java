@@ -1,0 +1,313 @@
+package dev.kvstore.comparison;
+
+import com.google.protobuf.ByteString;
+import dev.kvstore.bench.ClosedLoop;
+import dev.kvstore.bench.KeySpace;
+import dev.kvstore.bench.KvStoreOperations;
+import dev.kvstore.bench.LoadReport;
+import dev.kvstore.bench.LoadRun;
+import dev.kvstore.bench.LoadSpec;
+import dev.kvstore.bench.Mix;
+import dev.kvstore.bench.Operation;
+import dev.kvstore.bench.OperationType;
+import dev.kvstore.bench.FailureReason;
+import dev.kvstore.bench.Latency;
+import dev.kvstore.client.KvClient;
+import dev.kvstore.comparison.ComparisonReport.Store;
+import io.etcd.jetcd.Client;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Measures kvstore and etcd 3.4 side by side on this machine: starts a 3-member etcd cluster
+ * (etcd's default settings, every commit fsynced) and a 3-node kvstore cluster
+ * ({@code deploy/local-cluster.sh}), both on 127.0.0.1, writes every key once to each, then runs
+ * each load on one and then the other, round after round (kvstore first in odd rounds, etcd first
+ * in even ones), with the same load engine ({@link ClosedLoop}) and the same keys and values, and
+ * prints a table of medians and kvstore / etcd ratios (text and Markdown). Started by
+ * {@code deploy/bench-vs-etcd.sh}; stops both clusters and deletes its folder when it ends, fails
+ * or is interrupted.
+ */
+@Command(
+    name = "bench-vs-etcd",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Runs the same closed-loop loads against kvstore and etcd 3.4, alternately, and prints"
+        + " medians and kvstore/etcd ratios.")
+public final class EtcdComparison implements Callable<Integer> {
+
+  // How long requests still in flight when a run ends may take beyond the client's timeout.
+  private static final Duration DRAIN_MARGIN = Duration.ofSeconds(5);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration TICK = Duration.ofSeconds(1);
+  private static final int PREFILL_CONCURRENCY = 64;
+  private static final long VALUE_SEED = 42;
+
+  @Option(names = "--rounds", paramLabel = "N", description = "Rounds; each runs every load on both (default: 3).")
+  int rounds = 3;
+
+  @Option(names = "--duration", paramLabel = "DURATION", converter = DurationOption.class,
+      description = "Measured time of each run, e.g. 20s (default: 20s).")
+  Duration duration = Duration.ofSeconds(20);
+
+  @Option(names = "--warmup", paramLabel = "DURATION", converter = DurationOption.class,
+      description = "Unmeasured load before each run; 0 for none (default: 5s).")
+  Duration warmup = Duration.ofSeconds(5);
+
+  @Option(names = "--loads", paramLabel = "OP:N[,...]",
+      description = "Loads to run: operation (put, get, get-serializable) and requests in flight"
+          + " (default: " + ComparisonLoad.DEFAULT + ").")
+  String loads = ComparisonLoad.DEFAULT;
+
+  @Option(names = "--keys", paramLabel = "N", description = "Key space (default: 10000).")
+  long keys = 10_000;
+
+  @Option(names = "--value-size", paramLabel = "BYTES", description = "Size of each value (default: 256).")
+  int valueSize = 256;
+
+  @Option(names = "--key-prefix", paramLabel = "PREFIX", description = "Prefix of every key (default: bench/).")
+  String keyPrefix = "bench/";
+
+  @Option(names = "--etcd", paramLabel = "PATH", description = "The etcd binary (default: etcd).")
+  String etcd = "etcd";
+
+  @Option(names = "--etcd-port-base", paramLabel = "PORT",
+      description = "etcd member i listens for clients on PORT+2i and for peers on PORT+2i+1 (default: 52379).")
+  int etcdPortBase = 52379;
+
+  @Option(names = "--kvstore-client-port-base", paramLabel = "PORT",
+      description = "kvstore client ports PORT..PORT+2 (default: 51051).")
+  int kvstoreClientPortBase = 51051;
+
+  @Option(names = "--kvstore-raft-port-base", paramLabel = "PORT",
+      description = "kvstore Raft ports PORT..PORT+2 (default: 8001).")
+  int kvstoreRaftPortBase = 8001;
+
+  @Option(names = "--repo", paramLabel = "PATH", description = "The repository's top folder (default: .).")
+  Path repo = Path.of(".");
+
+  @Option(names = "--work-dir", paramLabel = "PATH",
+      description = "Folder for both clusters' data and logs; must not exist or be empty (default: a new"
+          + " temporary folder). Deleted at the end unless --keep.")
+  Path workDir;
+
+  @Option(names = "--keep", description = "Keep the work folder (data and logs) at the end.")
+  boolean keep;
+
+  @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the Markdown table to FILE.")
+  Path markdownFile;
+
+  @Spec
+  CommandSpec spec;
+
+  private final PrintStream out;
+  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  /** Set when the process is asked to stop (Ctrl-C): no further run starts and no report is printed. */
+  private volatile boolean stopping;
+  private volatile LoadRun current;
+
+  EtcdComparison(PrintStream out) {
+    this.out = out;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine(System.out).execute(args));
+  }
+
+  static CommandLine commandLine(PrintStream out) {
+    CommandLine commandLine = new CommandLine(new EtcdComparison(out));
+    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    return commandLine;
+  }
+
+  /**
+   * The loads, after checking every option.
+   *
+   * @throws ParameterException saying what is wrong and what is allowed
+   */
+  List<ComparisonLoad> checkedLoads() {
+    if (rounds < 1 || keys < 1 || valueSize < 0) {
+      throw new ParameterException(spec.commandLine(),
+          "--rounds and --keys must be at least 1, --value-size at least 0");
+    }
+    if (duration.isZero()) {
+      throw new ParameterException(spec.commandLine(), "--duration must be longer than zero");
+    }
+    try {
+      return ComparisonLoad.parseList(loads);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--loads: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    List<ComparisonLoad> plan = checkedLoads();
+    // Ctrl-C or a kill (not -9) still stops both clusters and deletes the folder.
+    Thread cleanup = new Thread(this::stop, "bench-vs-etcd-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    try {
+      ComparisonReport report = run(plan);
+      print(report);
+      return 0;
+    } finally {
+      closeAll();
+      try {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running or has run: nothing left to undo.
+      }
+    }
+  }
+
+  private ComparisonReport run(List<ComparisonLoad> plan) throws Exception {
+    Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("kvstore-vs-etcd-");
+    if (!keep) {
+      track(() -> FolderTree.delete(work));
+    }
+    out.printf(Locale.ROOT, "work folder %s; %d rounds of %s, each %s measured after %s of warm-up;"
+            + " %d keys %s*, %d-byte values%n",
+        work, rounds, loads, seconds(duration), seconds(warmup), keys, keyPrefix, valueSize);
+
+    EtcdCluster etcdCluster = track(EtcdCluster.start(etcd, work.resolve("etcd"), etcdPortBase));
+    LocalKvCluster kvCluster = track(
+        LocalKvCluster.start(repo.toAbsolutePath(), work.resolve("kvstore"), kvstoreClientPortBase, kvstoreRaftPortBase));
+
+    KvClient kvClient = track(KvClient.builder()
+        .endpoints(kvCluster.endpoints())
+        .requestTimeout(REQUEST_TIMEOUT)
+        .build());
+    kvClient.connect(Duration.ofSeconds(5));
+    Client etcdClient = track(Client.builder().endpoints(etcdCluster.endpoints().toArray(String[]::new)).build());
+
+    KeySpace keySpace = new KeySpace(keyPrefix, keys);
+    byte[] value = KeySpace.sampleValue(valueSize, VALUE_SEED);
+    Map<Store, Function<OperationType, Operation>> operations = new EnumMap<>(Store.class);
+    operations.put(Store.KVSTORE, new KvStoreOperations(kvClient.async(), keySpace, ByteString.copyFrom(value)));
+    operations.put(Store.ETCD, new EtcdOperations(etcdClient.getKVClient(), keySpace, value, REQUEST_TIMEOUT));
+    Map<Store, Function<Throwable, String>> failureReasons = new EnumMap<>(Store.class);
+    failureReasons.put(Store.KVSTORE, FailureReason::of);
+    failureReasons.put(Store.ETCD, EtcdOperations.failureReason());
+
+    if (plan.stream().anyMatch(load -> load.type() != OperationType.PUT)) {
+      for (Store store : Store.values()) {
+        LoadReport filled = run(new ClosedLoop(LoadSpec.everyKeyOnce(PREFILL_CONCURRENCY, keys),
+            Mix.of(OperationType.PUT).bind(operations.get(store)), failureReasons.get(store), System::nanoTime));
+        out.printf(Locale.ROOT, "prefill %-7s %d keys in %.1fs, %d failed%n",
+            store.label, filled.succeeded(), filled.measured().toMillis() / 1000.0, filled.failed());
+        if (filled.failed() > 0) {
+          throw new IllegalStateException("prefill of " + store.label + " failed: " + filled.failures());
+        }
+      }
+    }
+
+    ComparisonReport report = new ComparisonReport();
+    for (int round = 1; round <= rounds; round++) {
+      List<Store> order = round % 2 == 1 ? List.of(Store.KVSTORE, Store.ETCD) : List.of(Store.ETCD, Store.KVSTORE);
+      for (ComparisonLoad load : plan) {
+        LoadSpec spec = LoadSpec.forDuration(load.concurrency(), keys, warmup, duration).withSeed(round);
+        for (Store store : order) {
+          LoadReport result = run(new ClosedLoop(spec, Mix.of(load.type()).bind(operations.get(store)),
+              failureReasons.get(store), System::nanoTime));
+          report.add(load, store, result);
+          out.println(describe(round, load, store, result));
+        }
+      }
+    }
+    return report;
+  }
+
+  private LoadReport run(ClosedLoop loop) throws InterruptedException {
+    if (stopping) {
+      throw new CancellationException("stopped before the end; no report");
+    }
+    LoadRun run = loop.start();
+    current = run;
+    LoadReport report = run.await(REQUEST_TIMEOUT.plus(DRAIN_MARGIN), TICK, progress -> { });
+    if (stopping) {
+      throw new CancellationException("stopped before the end; no report");
+    }
+    return report;
+  }
+
+  /** On Ctrl-C or a kill: gives up the run in progress, then stops both clusters and deletes the folder. */
+  private void stop() {
+    stopping = true;
+    LoadRun run = current;
+    if (run != null) {
+      run.abandon();
+    }
+    closeAll();
+  }
+
+  private String describe(int round, ComparisonLoad load, Store store, LoadReport result) {
+    return String.format(Locale.ROOT, "round %d/%d  %-31s %-7s %9.1f ops/s  p50 %7.2f ms  p99 %8.2f ms%s",
+        round, rounds, load.label(), store.label, result.opsPerSecond(),
+        Latency.millis(result.latency().p50()), Latency.millis(result.latency().p99()),
+        result.failed() == 0 ? "" : "  failed " + result.failures());
+  }
+
+  private void print(ComparisonReport report) throws IOException {
+    out.println();
+    out.println("Medians over " + rounds + " rounds; ratios are kvstore / etcd, the median of each round's pair"
+        + " (ops/s: higher favours kvstore; latency: lower does):");
+    report.plain().forEach(out::println);
+    out.println();
+    out.println("Throughput of each round:");
+    report.rounds().forEach(out::println);
+    out.println();
+    out.println("Markdown:");
+    List<String> markdown = report.markdown();
+    markdown.forEach(out::println);
+    if (markdownFile != null) {
+      Files.write(markdownFile, markdown);
+      out.println("(written to " + markdownFile + ")");
+    }
+  }
+
+  private <T extends AutoCloseable> T track(T resource) {
+    synchronized (resources) {
+      resources.push(resource);
+    }
+    return resource;
+  }
+
+  /**
+   * Closes what was started, newest first (clients, kvstore, etcd, then the folder), one at a time:
+   * the shutdown hook and the main thread may both call it, and the second waits for the first,
+   * so the folder is never deleted while a cluster in it is still being stopped.
+   */
+  private void closeAll() {
+    synchronized (resources) {
+      while (!resources.isEmpty()) {
+        try {
+          resources.pop().close();
+        } catch (Exception e) {
+          System.err.println("cleanup: " + e);
+        }
+      }
+    }
+  }
+
+  private static String seconds(Duration duration) {
+    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+  }
+}
