@@ -8,8 +8,8 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
-import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -17,8 +17,8 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
@@ -28,7 +28,6 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.JavaUtils;
 import org.apache.ratis.util.LifeCycle;
-import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,22 +37,35 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads do not go through {@link #query}: the node waits for the Raft read index (or not, for
  * serializable reads) and then reads {@link #readView()} directly, without serialising results.
+ *
+ * <p>Automatic snapshots are written in the background while applies go on (see
+ * {@link SnapshotWriter}); the one Ratis takes when the server stops, and those asked for through
+ * Ratis's snapshot management API, are written at once.
  */
 public final class KvStateMachine extends BaseStateMachine {
 
   private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
 
-  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final SnapshotStorage storage = new SnapshotStorage();
   private final KeyValueStore store = new KeyValueStore();
   private final AppliedRequests applied = new AppliedRequests();
+  private final SnapshotWriter snapshots;
+  /** Ratis's auto-trigger threshold in applied entries; read from the server's properties at start. */
+  private volatile long autoSnapshotThreshold = Long.MAX_VALUE;
   private final AppliedIndex appliedIndex = new AppliedIndex();
   private final WatchHub hub;
   private final CommandApplier applier;
   private final List<Consumer<String>> leaderListeners = new CopyOnWriteArrayList<>();
 
   public KvStateMachine(WatchHub hub) {
+    this(hub, SnapshotWriter.THREAD_PER_WRITE);
+  }
+
+  /** @param snapshotWrites runs the writes of automatic snapshots (tests run them when they choose) */
+  KvStateMachine(WatchHub hub, Executor snapshotWrites) {
     this.hub = hub;
     this.applier = new CommandApplier(store, applied, hub);
+    this.snapshots = new SnapshotWriter(store, applied, storage, this::getId, snapshotWrites);
   }
 
   /** The data as applied on this node so far. */
@@ -79,14 +91,19 @@ public final class KvStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
+    if (RaftServerConfigKeys.Snapshot.autoTriggerEnabled(server.getProperties())) {
+      autoSnapshotThreshold = RaftServerConfigKeys.Snapshot.autoTriggerThreshold(server.getProperties());
+    }
     getLifeCycle().startAndTransition(() -> {
       loadLatestSnapshot();
       hub.reset(store.revision(), WatchCancellation.Reason.RESET, "state loaded at start");
     }, IOException.class);
   }
 
+  /** Ratis pauses the state machine right before it replaces the snapshot directory with an installed snapshot. */
   @Override
   public void pause() {
+    snapshots.cancel();
     if (getLifeCycle().compareAndTransition(LifeCycle.State.RUNNING, LifeCycle.State.PAUSING)) {
       getLifeCycle().transition(LifeCycle.State.PAUSED);
     }
@@ -112,35 +129,30 @@ public final class KvStateMachine extends BaseStateMachine {
       return;
     }
     File file = snapshot.getFile().getPath().toFile();
-    MD5Hash md5 = snapshot.getFile().getFileDigest();
-    if (md5 != null) {
-      MD5FileUtil.verifySavedMD5(file, md5);
-    }
-    SnapshotFile.Content content = SnapshotFile.read(file);
+    long started = System.nanoTime();
+    // The digest is checked while reading: one pass over the file instead of two.
+    SnapshotFile.Content content = SnapshotFile.read(file, snapshot.getFile().getFileDigest());
     store.reset(content.kvs(), content.revision());
     applied.reset(content.dedup());
     setLastAppliedTermIndex(snapshot.getTermIndex());
     appliedIndex.advance(snapshot.getIndex());
-    LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}", getId(), file.getName(),
-        snapshot.getTerm(), snapshot.getIndex(), content.kvs().size(), content.revision());
+    snapshots.loaded(snapshot.getIndex());
+    LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {} in {} ms", getId(), file.getName(),
+        snapshot.getTerm(), snapshot.getIndex(), content.kvs().size(), content.revision(),
+        (System.nanoTime() - started) / 1_000_000);
   }
 
+  /**
+   * Called by Ratis on the apply thread between two applies. Automatic snapshots are written in the
+   * background: this returns -1 (no snapshot taken yet) until one is complete, then its index.
+   */
   @Override
   public long takeSnapshot() throws IOException {
-    // Ratis calls this on the apply thread between two applies, so the store holds still.
     TermIndex last = getLastAppliedTermIndex();
     if (last.getIndex() < 0) {
       return last.getIndex();
     }
-    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-    long started = System.nanoTime();
-    MD5Hash md5 = SnapshotFile.write(file, store, applied);
-    MD5FileUtil.saveMD5File(file, md5);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
-    LOG.info("{}: took snapshot at term {} index {}: {} keys, revision {}, {} bytes in {} ms", getId(),
-        last.getTerm(), last.getIndex(), store.size(), store.revision(), file.length(),
-        (System.nanoTime() - started) / 1_000_000);
-    return last.getIndex();
+    return snapshots.take(last, autoSnapshotThreshold);
   }
 
   /** Rejects malformed commands on the leader, before they reach the log. */
@@ -216,6 +228,7 @@ public final class KvStateMachine extends BaseStateMachine {
 
   @Override
   public void close() throws IOException {
+    snapshots.close();
     hub.cancelAll(WatchCancellation.Reason.SHUTDOWN, "the node is shutting down");
     super.close();
   }
