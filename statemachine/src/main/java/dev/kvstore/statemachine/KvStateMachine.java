@@ -144,7 +144,8 @@ public final class KvStateMachine extends BaseStateMachine {
 
   /**
    * Called by Ratis on the apply thread between two applies. Automatic snapshots are written in the
-   * background: this returns -1 (no snapshot taken yet) until one is complete, then its index.
+   * background: this returns -1 (no snapshot taken yet) until one is complete, then its index. The
+   * last snapshot when the server stops is written at once, so that it holds everything applied.
    */
   @Override
   public long takeSnapshot() throws IOException {
@@ -152,7 +153,9 @@ public final class KvStateMachine extends BaseStateMachine {
     if (last.getIndex() < 0) {
       return last.getIndex();
     }
-    return snapshots.take(last, autoSnapshotThreshold);
+    RaftServer server = getServer().getNow(null);
+    boolean stopping = server != null && server.getLifeCycleState().isClosingOrClosed();
+    return snapshots.take(last, stopping ? Long.MAX_VALUE : autoSnapshotThreshold);
   }
 
   /** Rejects malformed commands on the leader, before they reach the log. */

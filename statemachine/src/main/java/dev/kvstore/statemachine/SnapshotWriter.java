@@ -28,16 +28,21 @@ import org.slf4j.LoggerFactory;
  *       {@link PointInTimeView} and copies the remembered requests' references
  *       ({@link AppliedRequests#copy()}); a thread of its own writes the file while applies go on,
  *       and -1 is answered meanwhile. The first call after the write finished answers its index.
- *   <li><b>Any other call</b> (a snapshot requested through Ratis's API, the last snapshot when the
- *       server stops): the caller needs a finished snapshot on return, so it is written at once on
- *       the calling thread, after any write in the background finished. Taking such a snapshot
- *       stalls applies for as long as writing takes.
+ *   <li><b>Any other call</b> (a snapshot requested through Ratis's API; the last snapshot when the
+ *       server stops, which must hold everything applied so that a restart finds it all): the
+ *       caller needs a finished snapshot on return, so it is written at once on the calling
+ *       thread, after any write in the background finished. Taking such a snapshot stalls applies
+ *       for as long as writing takes.
  * </ul>
  *
  * <p>Which kind a call is, is told by mirroring Ratis's snapshot index: the last index answered,
  * or loaded at start or from an installed snapshot ({@link #loaded}), which is what Ratis starts
- * from and reloads. A request through the API that arrives while an automatic snapshot is due is
- * taken for one and answered -1.
+ * from and reloads; {@link KvStateMachine} says when the server is stopping. A request through
+ * the API that arrives while an automatic snapshot is due is taken for one and answered -1.
+ *
+ * <p>When writes stop right after a background write, Ratis hears of the finished snapshot (and
+ * purges the log) only with the next write; the snapshot is on disk, offered to followers and
+ * loaded at restart from the moment it is complete.
  */
 final class SnapshotWriter {
 
@@ -92,8 +97,8 @@ final class SnapshotWriter {
    * Answers Ratis's {@code takeSnapshot} for the state applied up to {@code at}; call on the apply
    * thread, between two applies.
    *
-   * @param autoTriggerThreshold Ratis's auto-trigger threshold in log entries, {@link Long#MAX_VALUE}
-   *     when automatic snapshots are off
+   * @param autoTriggerThreshold Ratis's auto-trigger threshold in log entries; {@link Long#MAX_VALUE}
+   *     when automatic snapshots are off or the server is stopping (every call is then written at once)
    * @return the index of a complete snapshot Ratis may record and purge the log up to, or -1
    * @throws IOException when writing failed (also a background write, reported at the next call)
    */

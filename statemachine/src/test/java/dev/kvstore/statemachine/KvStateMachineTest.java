@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import org.apache.ratis.conf.RaftProperties;
@@ -27,6 +28,7 @@ import org.apache.ratis.server.raftlog.LogProtoUtils;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.SizeInBytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +42,7 @@ class KvStateMachineTest {
   private final List<RaftStorage> storages = new ArrayList<>();
   /** Background snapshot writes handed over by the state machine, not run until the test runs them. */
   private final Queue<Runnable> backgroundWrites = new ConcurrentLinkedQueue<>();
+  private volatile LifeCycle.State serverState = LifeCycle.State.RUNNING;
   private long nextIndex = 1;
 
   @AfterEach
@@ -75,12 +78,13 @@ class KvStateMachineTest {
     return sm;
   }
 
-  /** The state machine only asks its server for its id and properties; anything else is a test bug. */
-  private static RaftServer serverNamed(String id, RaftProperties properties) {
+  /** The state machine only asks its server for its id, properties and state; anything else is a test bug. */
+  private RaftServer serverNamed(String id, RaftProperties properties) {
     return (RaftServer) Proxy.newProxyInstance(RaftServer.class.getClassLoader(), new Class<?>[] {RaftServer.class},
         (proxy, method, args) -> switch (method.getName()) {
           case "getId" -> RaftPeerId.valueOf(id);
           case "getProperties" -> properties;
+          case "getLifeCycleState" -> serverState;
           case "toString" -> id;
           default -> throw new UnsupportedOperationException(method.getName());
         });
@@ -230,6 +234,29 @@ class KvStateMachineTest {
     sm.close();
 
     assertThat(open().getLastAppliedTermIndex().getIndex()).isEqualTo(4);
+  }
+
+  @Test
+  void theSnapshotTakenWhenTheServerStopsHoldsEverythingAppliedEvenWithAWriteInFlight() throws Exception {
+    KvStateMachine sm = openWithAutomaticSnapshots(3);
+    for (int i = 1; i <= 4; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    for (int i = 5; i <= 9; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    Runnable inFlight = backgroundWrites.poll();
+    CompletableFuture.runAsync(inFlight);
+
+    serverState = LifeCycle.State.CLOSING;
+    assertThat(sm.takeSnapshot()).isEqualTo(9);
+    sm.close();
+
+    serverState = LifeCycle.State.RUNNING;
+    KvStateMachine restarted = open();
+    assertThat(restarted.getLastAppliedTermIndex().getIndex()).isEqualTo(9);
+    assertThat(restarted.readView().get("k").orElseThrow().value().toStringUtf8()).isEqualTo("v9");
   }
 
   @Test
