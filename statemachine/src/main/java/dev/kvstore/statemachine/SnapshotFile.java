@@ -90,11 +90,6 @@ final class SnapshotFile {
     message.writeTo(out);
   }
 
-  /** Reads a snapshot without checking a digest. */
-  static Content read(File file) throws IOException {
-    return read(file, null);
-  }
-
   /**
    * Reads a snapshot in one pass, checking its MD5 on the way when {@code expectedMd5} is given
    * (the digest Ratis keeps beside the file; null when there is none).

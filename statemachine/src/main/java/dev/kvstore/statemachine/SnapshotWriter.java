@@ -134,8 +134,13 @@ final class SnapshotWriter {
           + " meanwhile", name.get(), w.summary(), pauseMicros, view.changedKeys());
       return w;
     });
+    try {
+      background.execute(task);
+    } catch (RuntimeException e) {
+      view.close();
+      throw e;
+    }
     inFlight = new InFlight(at, view, task);
-    background.execute(task);
   }
 
   private long takeNow(TermIndex at) throws IOException {

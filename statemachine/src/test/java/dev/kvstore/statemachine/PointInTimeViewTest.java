@@ -164,7 +164,7 @@ class PointInTimeViewTest {
       }
       writing.get(30, TimeUnit.SECONDS);
 
-      SnapshotFile.Content loaded = SnapshotFile.read(file);
+      SnapshotFile.Content loaded = SnapshotFile.read(file, null);
       assertThat(loaded.revision()).isEqualTo(revision);
       assertThat(loaded.kvs()).as("round %d with %d changes during the write", round, changes).isEqualTo(atFreeze);
     }

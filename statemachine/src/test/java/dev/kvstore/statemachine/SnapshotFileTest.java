@@ -48,7 +48,7 @@ class SnapshotFileTest {
 
     MD5Hash md5 = write(file);
     assertThat(md5).isEqualTo(MD5FileUtil.computeMd5ForFile(file));
-    SnapshotFile.Content content = SnapshotFile.read(file);
+    SnapshotFile.Content content = SnapshotFile.read(file, null);
 
     KeyValueStore loaded = new KeyValueStore();
     loaded.reset(content.kvs(), content.revision());
@@ -66,7 +66,7 @@ class SnapshotFileTest {
     File file = dir.resolve("snapshot.1_1").toFile();
     write(file);
 
-    SnapshotFile.Content content = SnapshotFile.read(file);
+    SnapshotFile.Content content = SnapshotFile.read(file, null);
     assertThat(content.dedup()).singleElement()
         .satisfies(r -> assertThat(r.getCommandDigest()).isEqualTo(CommandDigest.of(put("k", "v"))));
     KeyValueStore loadedStore = new KeyValueStore();
@@ -98,7 +98,7 @@ class SnapshotFileTest {
           .writeDelimitedTo(out);
     }
 
-    SnapshotFile.Content content = SnapshotFile.read(file);
+    SnapshotFile.Content content = SnapshotFile.read(file, null);
     store.reset(content.kvs(), content.revision());
     applied.reset(content.dedup());
 
@@ -148,7 +148,7 @@ class SnapshotFileTest {
     File file = dir.resolve("snapshot.1_1").toFile();
     write(file);
     Files.write(file.toPath(), new byte[] {1, 0}, java.nio.file.StandardOpenOption.APPEND);
-    assertThatThrownBy(() -> SnapshotFile.read(file)).isInstanceOf(IOException.class)
+    assertThatThrownBy(() -> SnapshotFile.read(file, null)).isInstanceOf(IOException.class)
         .hasMessageContaining("after its last record");
   }
 
@@ -156,7 +156,7 @@ class SnapshotFileTest {
   void emptyStoreRoundTrips() throws IOException {
     File file = dir.resolve("snapshot.0_0").toFile();
     write(file);
-    assertThat(SnapshotFile.read(file).kvs()).isEmpty();
+    assertThat(SnapshotFile.read(file, null).kvs()).isEmpty();
   }
 
   @Test
@@ -169,7 +169,7 @@ class SnapshotFileTest {
     try (RandomAccessFile raf = new RandomAccessFile(file, "rw")) {
       raf.setLength(raf.length() / 2);
     }
-    assertThatThrownBy(() -> SnapshotFile.read(file)).isInstanceOf(IOException.class).hasMessageContaining("truncated");
+    assertThatThrownBy(() -> SnapshotFile.read(file, null)).isInstanceOf(IOException.class).hasMessageContaining("truncated");
   }
 
   @Test
