@@ -224,13 +224,19 @@ class KvStateMachineTest {
     assertThat(sm.takeSnapshot()).isEqualTo(6);
   }
 
-  @Test
-  void closeWaitsForABackgroundWriteSoTheSnapshotTakenAtStopIsOnDisk() throws Exception {
+  /** A state machine that has applied {@code puts} puts and started an automatic snapshot on a thread of its own. */
+  private KvStateMachine withBackgroundWriteStarted(int puts) throws Exception {
     KvStateMachine sm = open(automaticAfter(3), SnapshotWriter.THREAD_PER_WRITE);
-    for (int i = 1; i <= 4; i++) {
+    for (int i = 1; i <= puts; i++) {
       apply(sm, put("k" + i, "v"));
     }
     assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    return sm;
+  }
+
+  @Test
+  void closeWaitsForABackgroundWriteSoTheSnapshotTakenAtStopIsOnDisk() throws Exception {
+    KvStateMachine sm = withBackgroundWriteStarted(4);
     sm.close();
 
     assertThat(open().getLastAppliedTermIndex().getIndex()).isEqualTo(4);
@@ -261,11 +267,7 @@ class KvStateMachineTest {
 
   @Test
   void pauseEndsABackgroundWriteBeforeRatisReplacesTheSnapshotDirectory() throws Exception {
-    KvStateMachine sm = open(automaticAfter(3), SnapshotWriter.THREAD_PER_WRITE);
-    for (int i = 1; i <= 2_000; i++) {
-      apply(sm, put("k" + i, "v"));
-    }
-    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    KvStateMachine sm = withBackgroundWriteStarted(2_000);
     sm.pause();
 
     // the write was either cancelled (and left nothing) or had finished (and left a whole snapshot)
