@@ -106,11 +106,11 @@ final class AppliedRequests {
     Id[] ids = new Id[entries.size()];
     Entry[] results = new Entry[entries.size()];
     // One walk of the linked entries: the walk, not the copying, is what costs.
-    int[] next = {0};
-    entries.forEach((id, entry) -> {
-      ids[next[0]] = id;
-      results[next[0]++] = entry;
-    });
+    int i = 0;
+    for (Map.Entry<Id, Entry> e : entries.entrySet()) {
+      ids[i] = e.getKey();
+      results[i++] = e.getValue();
+    }
     return new Copy(ids, results);
   }
 
