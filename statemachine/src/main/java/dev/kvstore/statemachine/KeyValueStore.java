@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -14,7 +15,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Only the apply thread mutates it. Single-key reads need no lock (one skip-list lookup is
  * atomic); range reads take the read lock so that they see one revision, not a mix of writes
- * that happened while they iterated.
+ * that happened while they iterated. A snapshot reads a {@link PointInTimeView} instead, without
+ * the lock, so that the apply thread never waits for it.
  */
 public final class KeyValueStore implements KvReadView {
 
@@ -23,6 +25,7 @@ public final class KeyValueStore implements KvReadView {
   private final ReadWriteLock rangeLock = new ReentrantReadWriteLock();
   private volatile long revision;
   private volatile int size;
+  private final AtomicReference<PointInTimeView> openView = new AtomicReference<>();
 
   @Override
   public long revision() {
@@ -80,6 +83,7 @@ public final class KeyValueStore implements KvReadView {
     try {
       long next = revision + 1;
       KeyValue prev = entries.get(key);
+      recordBeforeChange(key, prev);
       KeyValue kv = prev == null
           ? new KeyValue(key, value, next, next, 1)
           : new KeyValue(key, value, prev.createRevision(), next, prev.version() + 1);
@@ -101,10 +105,12 @@ public final class KeyValueStore implements KvReadView {
   Optional<Event> delete(String key) {
     rangeLock.writeLock().lock();
     try {
-      KeyValue prev = entries.remove(key);
+      KeyValue prev = entries.get(key);
       if (prev == null) {
         return Optional.empty();
       }
+      recordBeforeChange(key, prev);
+      entries.remove(key);
       size--;
       revision = revision + 1;
       return Optional.of(Event.delete(prev, revision));
@@ -113,24 +119,57 @@ public final class KeyValueStore implements KvReadView {
     }
   }
 
-  /** Replaces the whole content, as when a snapshot is loaded. */
-  void reset(Iterable<KeyValue> kvs, long newRevision) {
+  /**
+   * Replaces the whole content, as when a snapshot is loaded. An open {@link PointInTimeView} stops
+   * following the store: it keeps showing the old content, which nothing changes any more.
+   *
+   * @param kvs entries in strictly ascending key order ({@link KeyOrder}), as snapshots hold them:
+   *     the map is then built in one pass instead of by a search per key
+   * @throws IllegalArgumentException when {@code kvs} is not in that order
+   */
+  void reset(List<KeyValue> kvs, long newRevision) {
+    ConcurrentSkipListMap<String, KeyValue> loaded = new ConcurrentSkipListMap<>(new SortedKeyValues(kvs));
     rangeLock.writeLock().lock();
     try {
-      ConcurrentSkipListMap<String, KeyValue> loaded = new ConcurrentSkipListMap<>(KeyOrder.INSTANCE);
-      for (KeyValue kv : kvs) {
-        loaded.put(kv.key(), kv);
-      }
+      openView.set(null);
       entries = loaded;
-      size = loaded.size();
+      size = kvs.size();
       revision = newRevision;
     } finally {
       rangeLock.writeLock().unlock();
     }
   }
 
-  /** Entries in key order; the caller must keep the store from changing while it iterates. */
-  Iterable<KeyValue> entries() {
-    return entries.values();
+  /**
+   * Opens a view of the store as it is now, which stays exact while the store changes, until it is
+   * closed. Call on the apply thread (or while nothing changes the store); cheap: nothing is copied.
+   *
+   * @throws IllegalStateException when a view is already open
+   */
+  PointInTimeView freeze() {
+    rangeLock.writeLock().lock();
+    try {
+      PointInTimeView view = new PointInTimeView(this, entries, revision, size);
+      if (!openView.compareAndSet(null, view)) {
+        throw new IllegalStateException("a view of the store at revision " + openView.get().revision()
+            + " is still open; close it first");
+      }
+      return view;
+    } finally {
+      rangeLock.writeLock().unlock();
+    }
+  }
+
+  /** Called by {@link PointInTimeView#close()}: changes are no longer recorded for {@code view}. */
+  void release(PointInTimeView view) {
+    openView.compareAndSet(view, null);
+  }
+
+  // Called before every change of the live map, under the write lock.
+  private void recordBeforeChange(String key, KeyValue current) {
+    PointInTimeView view = openView.get();
+    if (view != null) {
+      view.beforeChange(key, current);
+    }
   }
 }

@@ -8,8 +8,8 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
-import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -17,8 +17,8 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
@@ -27,7 +27,6 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.JavaUtils;
 import org.apache.ratis.util.LifeCycle;
-import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,14 +36,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads do not go through {@link #query}: the node waits for the Raft read index (or not, for
  * serializable reads) and then reads {@link #readView()} directly, without serialising results.
+ *
+ * <p>Automatic snapshots are written in the background while applies go on (see
+ * {@link SnapshotWriter}); the one Ratis takes when the server stops, and those asked for through
+ * Ratis's snapshot management API, are written at once.
  */
 public final class KvStateMachine extends BaseStateMachine {
 
   private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
 
-  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final SnapshotStorage storage = new SnapshotStorage();
   private final KeyValueStore store = new KeyValueStore();
   private final AppliedRequests applied = new AppliedRequests();
+  private final SnapshotWriter snapshots;
+  /** Ratis's auto-trigger threshold in applied entries; read from the server's properties at start. */
+  private volatile long autoSnapshotThreshold = Long.MAX_VALUE;
   private final AppliedIndex appliedIndex = new AppliedIndex();
   private final WatchHub hub;
   private final StateMachineObserver observer;
@@ -57,9 +63,15 @@ public final class KvStateMachine extends BaseStateMachine {
 
   /** As {@link #KvStateMachine(WatchHub)}, telling {@code observer} of every snapshot taken or loaded. */
   public KvStateMachine(WatchHub hub, StateMachineObserver observer) {
+    this(hub, observer, SnapshotWriter.THREAD_PER_WRITE);
+  }
+
+  /** @param snapshotWrites runs the writes of automatic snapshots (tests run them when they choose) */
+  KvStateMachine(WatchHub hub, StateMachineObserver observer, Executor snapshotWrites) {
     this.hub = hub;
     this.observer = observer;
     this.applier = new CommandApplier(store, applied, hub);
+    this.snapshots = new SnapshotWriter(store, applied, storage, this::getId, snapshotWrites, observer);
   }
 
   /** The data as applied on this node so far. */
@@ -85,14 +97,19 @@ public final class KvStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
+    if (RaftServerConfigKeys.Snapshot.autoTriggerEnabled(server.getProperties())) {
+      autoSnapshotThreshold = RaftServerConfigKeys.Snapshot.autoTriggerThreshold(server.getProperties());
+    }
     getLifeCycle().startAndTransition(() -> {
       loadLatestSnapshot();
       hub.reset(store.revision(), WatchCancellation.Reason.RESET, "state loaded at start");
     }, IOException.class);
   }
 
+  /** Ratis pauses the state machine right before it replaces the snapshot directory with an installed snapshot. */
   @Override
   public void pause() {
+    snapshots.cancel();
     if (getLifeCycle().compareAndTransition(LifeCycle.State.RUNNING, LifeCycle.State.PAUSING)) {
       getLifeCycle().transition(LifeCycle.State.PAUSED);
     }
@@ -117,17 +134,15 @@ public final class KvStateMachine extends BaseStateMachine {
       LOG.info("{}: no snapshot yet; state comes from replaying the Raft log", getId());
       return;
     }
-    long started = System.nanoTime();
     File file = snapshot.getFile().getPath().toFile();
-    MD5Hash md5 = snapshot.getFile().getFileDigest();
-    if (md5 != null) {
-      MD5FileUtil.verifySavedMD5(file, md5);
-    }
-    SnapshotFile.Content content = SnapshotFile.read(file);
+    long started = System.nanoTime();
+    // The digest is checked while reading: one pass over the file instead of two.
+    SnapshotFile.Content content = SnapshotFile.read(file, snapshot.getFile().getFileDigest());
     store.reset(content.kvs(), content.revision());
     applied.reset(content.dedup());
     setLastAppliedTermIndex(snapshot.getTermIndex());
     appliedIndex.advance(snapshot.getIndex());
+    snapshots.loaded(snapshot.getIndex());
     long nanos = System.nanoTime() - started;
     observer.snapshotLoaded(file.length(), nanos);
     LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}, {} bytes in {} ms", getId(),
@@ -135,23 +150,20 @@ public final class KvStateMachine extends BaseStateMachine {
         file.length(), nanos / 1_000_000);
   }
 
+  /**
+   * Called by Ratis on the apply thread between two applies. Automatic snapshots are written in the
+   * background: this returns -1 (no snapshot taken yet) until one is complete, then its index. The
+   * last snapshot when the server stops is written at once, so that it holds everything applied.
+   */
   @Override
   public long takeSnapshot() throws IOException {
-    // Ratis calls this on the apply thread between two applies, so the store holds still.
     TermIndex last = getLastAppliedTermIndex();
     if (last.getIndex() < 0) {
       return last.getIndex();
     }
-    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-    long started = System.nanoTime();
-    MD5Hash md5 = SnapshotFile.write(file, store, applied);
-    MD5FileUtil.saveMD5File(file, md5);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
-    long nanos = System.nanoTime() - started;
-    observer.snapshotTaken(file.length(), nanos);
-    LOG.info("{}: took snapshot at term {} index {}: {} keys, revision {}, {} bytes in {} ms", getId(),
-        last.getTerm(), last.getIndex(), store.size(), store.revision(), file.length(), nanos / 1_000_000);
-    return last.getIndex();
+    RaftServer server = getServer().getNow(null);
+    boolean stopping = server != null && server.getLifeCycleState().isClosingOrClosed();
+    return snapshots.take(last, stopping ? Long.MAX_VALUE : autoSnapshotThreshold);
   }
 
   /**
@@ -241,6 +253,7 @@ public final class KvStateMachine extends BaseStateMachine {
 
   @Override
   public void close() throws IOException {
+    snapshots.close();
     hub.cancelAll(WatchCancellation.Reason.SHUTDOWN, "the node is shutting down");
     super.close();
   }

@@ -1,18 +1,21 @@
 package dev.kvstore.statemachine;
 
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
 import dev.kvstore.statemachine.proto.DedupRecord;
 import dev.kvstore.statemachine.proto.SnapshotHeader;
 import dev.kvstore.statemachine.proto.StoredKeyValue;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
+import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.util.AtomicFileOutputStream;
@@ -20,37 +23,56 @@ import org.apache.ratis.util.MD5FileUtil;
 
 /**
  * The on-disk snapshot layout: a header, then every key-value in key order, then the remembered
- * request results, each a length-delimited protobuf message. Written to a temporary file, forced
- * to disk and renamed, so a crash never leaves a partial snapshot under the final name.
+ * request results, each a length-delimited protobuf message (as {@code writeDelimitedTo} writes
+ * it). Written to a temporary file, forced to disk and renamed, so a crash never leaves a partial
+ * snapshot under the final name.
+ *
+ * <p>Both directions stream through one {@link CodedOutputStream} / {@link CodedInputStream} with
+ * a 256 KiB buffer rather than a stream object per record; the bytes are the same.
  */
 final class SnapshotFile {
 
   static final int FORMAT_VERSION = 1;
+  private static final int BUFFER_BYTES = 256 << 10;
 
-  /** What a snapshot holds. */
+  /**
+   * What a snapshot holds.
+   *
+   * @param kvs key-values in ascending key order, as {@link KeyValueStore#reset} takes them
+   */
   record Content(long revision, List<KeyValue> kvs, List<DedupRecord> dedup) {}
 
   private SnapshotFile() {}
 
-  /** Writes the store and the dedup table to {@code file}; returns the MD5 of what was written. */
-  static MD5Hash write(File file, KeyValueStore store, AppliedRequests applied) throws IOException {
-    List<DedupRecord> dedup = applied.records();
+  /**
+   * Writes the key-values of {@code view} and {@code dedup} to {@code file}; returns the MD5 of
+   * what was written. Any thread: the view stays exact while the store changes.
+   *
+   * @throws IOException when writing fails, or when the view yields another number of key-values
+   *     than it had at its revision (then nothing is left under {@code file})
+   * @throws IllegalStateException when the view is closed while it is written (nothing is left either)
+   */
+  static MD5Hash write(File file, PointInTimeView view, List<DedupRecord> dedup) throws IOException {
     MessageDigest md5 = MD5FileUtil.newMD5();
     AtomicFileOutputStream atomic = new AtomicFileOutputStream(file);
-    OutputStream out = new BufferedOutputStream(new DigestOutputStream(atomic, md5), 1 << 16);
+    CodedOutputStream out = CodedOutputStream.newInstance(new DigestOutputStream(atomic, md5), BUFFER_BYTES);
     try {
-      SnapshotHeader.newBuilder()
+      writeDelimited(SnapshotHeader.newBuilder()
           .setFormatVersion(FORMAT_VERSION)
-          .setRevision(store.revision())
-          .setKeyCount(store.size())
+          .setRevision(view.revision())
+          .setKeyCount(view.size())
           .setDedupCount(dedup.size())
-          .build()
-          .writeDelimitedTo(out);
-      for (KeyValue kv : store.entries()) {
-        kv.toStored().writeDelimitedTo(out);
+          .build(), out);
+      long written = 0;
+      for (Iterator<KeyValue> it = view.entries(); it.hasNext(); written++) {
+        writeDelimited(it.next().toStored(), out);
+      }
+      if (written != view.size()) {
+        throw new IOException("the view at revision " + view.revision() + " yielded " + written
+            + " key-values but held " + view.size() + " at that revision; snapshot " + file + " not written");
       }
       for (DedupRecord r : dedup) {
-        r.writeDelimitedTo(out);
+        writeDelimited(r, out);
       }
       out.flush();
     } catch (IOException | RuntimeException e) {
@@ -59,39 +81,70 @@ final class SnapshotFile {
       throw e;
     }
     // Flushed above, so this only forces the file to disk and renames it.
-    out.close();
+    atomic.close();
     return MD5Hash.newInstance(md5.digest());
   }
 
-  static Content read(File file) throws IOException {
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file.toPath()), 1 << 16)) {
-      SnapshotHeader header = SnapshotHeader.parseDelimitedFrom(in);
-      if (header == null) {
+  private static void writeDelimited(MessageLite message, CodedOutputStream out) throws IOException {
+    out.writeUInt32NoTag(message.getSerializedSize());
+    message.writeTo(out);
+  }
+
+  /**
+   * Reads a snapshot in one pass, checking its MD5 on the way when {@code expectedMd5} is given
+   * (the digest Ratis keeps beside the file; null when there is none).
+   *
+   * @throws IOException when the file is empty, truncated, of another format version, longer than
+   *     its records, or does not match {@code expectedMd5}
+   */
+  static Content read(File file, MD5Hash expectedMd5) throws IOException {
+    MessageDigest md5 = MD5FileUtil.newMD5();
+    try (InputStream raw = Files.newInputStream(file.toPath())) {
+      CodedInputStream in = CodedInputStream.newInstance(new DigestInputStream(raw, md5), BUFFER_BYTES);
+      if (in.isAtEnd()) {
         throw new IOException("snapshot " + file + " is empty");
       }
+      SnapshotHeader header = readDelimited(in, SnapshotHeader.parser(), file, "header", 0);
       if (header.getFormatVersion() != FORMAT_VERSION) {
         throw new IOException("snapshot " + file + " has format version " + header.getFormatVersion()
             + "; this build reads version " + FORMAT_VERSION);
       }
-      List<KeyValue> kvs = new ArrayList<>((int) Math.min(header.getKeyCount(), 1 << 20));
+      List<KeyValue> kvs = new ArrayList<>((int) Math.min(header.getKeyCount(), 1 << 24));
       for (long i = 0; i < header.getKeyCount(); i++) {
-        kvs.add(KeyValue.of(required(StoredKeyValue.parseDelimitedFrom(in), file, "key-value", i)));
+        kvs.add(KeyValue.of(readDelimited(in, StoredKeyValue.parser(), file, "key-value", i)));
       }
-      List<DedupRecord> dedup = new ArrayList<>((int) header.getDedupCount());
+      List<DedupRecord> dedup = new ArrayList<>((int) Math.min(header.getDedupCount(), 1 << 20));
       for (long i = 0; i < header.getDedupCount(); i++) {
-        dedup.add(required(DedupRecord.parseDelimitedFrom(in), file, "request record", i));
+        dedup.add(readDelimited(in, DedupRecord.parser(), file, "request record", i));
       }
-      if (in.read() != -1) {
+      if (!in.isAtEnd()) {
         throw new IOException("snapshot " + file + " has data after its last record");
+      }
+      MD5Hash actual = MD5Hash.newInstance(md5.digest());
+      if (expectedMd5 != null && !expectedMd5.equals(actual)) {
+        throw new IOException("snapshot " + file + " has MD5 " + actual + " but its .md5 file says "
+            + expectedMd5 + ": the file is corrupt");
       }
       return new Content(header.getRevision(), kvs, dedup);
     }
   }
 
-  private static <T> T required(T record, File file, String what, long index) throws IOException {
-    if (record == null) {
+  private static <T> T readDelimited(CodedInputStream in, Parser<T> parser, File file, String what, long index)
+      throws IOException {
+    if (in.isAtEnd()) {
       throw new IOException("snapshot " + file + " is truncated at " + what + " #" + index);
     }
-    return record;
+    try {
+      int length = in.readRawVarint32();
+      int limit = in.pushLimit(length);
+      T record = parser.parseFrom(in);
+      in.popLimit(limit);
+      // The stream counts every byte it read against a 2 GiB limit; a snapshot can be larger.
+      in.resetSizeCounter();
+      return record;
+    } catch (IOException e) {
+      throw new IOException("snapshot " + file + " is truncated or corrupt at " + what + " #" + index
+          + ": " + e.getMessage(), e);
+    }
   }
 }

@@ -110,6 +110,35 @@ class KeyValueStoreTest {
   }
 
   @Test
+  void resetBuildsAStoreThatSearchesAndChangesLikeOneBuiltByPuts() {
+    List<KeyValue> sorted = new java.util.ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      sorted.add(new KeyValue(String.format("k%04d", i), ByteString.copyFromUtf8("v" + i), i + 1, i + 1, 1));
+    }
+    store.reset(sorted, 1000);
+
+    assertThat(store.get("k0500").orElseThrow().value().toStringUtf8()).isEqualTo("v500");
+    assertThat(keys(store.range("k099", 100))).containsExactly("k0990", "k0991", "k0992", "k0993", "k0994",
+        "k0995", "k0996", "k0997", "k0998", "k0999");
+    store.put("k0500a", ByteString.EMPTY);
+    store.delete("k0501");
+    assertThat(keys(store.range("k050", 3))).containsExactly("k0500", "k0500a", "k0502");
+    assertThat(store.size()).isEqualTo(1000);
+  }
+
+  @Test
+  void resetRefusesKeyValuesOutOfKeyOrderAndKeepsTheOldContent() {
+    put("old");
+    KeyValue b = new KeyValue("b", ByteString.EMPTY, 1, 1, 1);
+    KeyValue a = new KeyValue("a", ByteString.EMPTY, 2, 2, 1);
+
+    assertThatThrownBy(() -> store.reset(List.of(b, a), 2))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"a\" comes after \"b\"");
+    assertThatThrownBy(() -> store.reset(List.of(a, a), 2)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(keys(store.range("", 10))).containsExactly("old");
+  }
+
+  @Test
   void rangeRejectsNonPositiveLimits() {
     assertThatThrownBy(() -> store.range("", 0)).isInstanceOf(IllegalArgumentException.class);
   }

@@ -3,23 +3,32 @@ package dev.kvstore.statemachine;
 import static dev.kvstore.statemachine.TestCommands.put;
 import static dev.kvstore.statemachine.TestCommands.withId;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.raftlog.LogProtoUtils;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.SizeInBytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +40,9 @@ class KvStateMachineTest {
   Path dir;
 
   private final List<RaftStorage> storages = new ArrayList<>();
+  /** Background snapshot writes handed over by the state machine, not run until the test runs them. */
+  private final Queue<Runnable> backgroundWrites = new ConcurrentLinkedQueue<>();
+  private volatile LifeCycle.State serverState = LifeCycle.State.RUNNING;
   private long nextIndex = 1;
 
   @AfterEach
@@ -45,6 +57,20 @@ class KvStateMachineTest {
   }
 
   private KvStateMachine open(StateMachineObserver observer) throws IOException {
+    return open(new RaftProperties(), SnapshotWriter.THREAD_PER_WRITE, observer);
+  }
+
+  /** A state machine whose automatic snapshots start after {@code threshold} entries and are written when the test says. */
+  private KvStateMachine openWithAutomaticSnapshots(long threshold) throws IOException {
+    return open(automaticAfter(threshold), backgroundWrites::add);
+  }
+
+  private KvStateMachine open(RaftProperties properties, Executor snapshotWrites) throws IOException {
+    return open(properties, snapshotWrites, StateMachineObserver.NONE);
+  }
+
+  private KvStateMachine open(RaftProperties properties, Executor snapshotWrites, StateMachineObserver observer)
+      throws IOException {
     for (RaftStorage s : storages) {
       s.close();
     }
@@ -56,16 +82,18 @@ class KvStateMachineTest {
         .build();
     storage.initialize();
     storages.add(storage);
-    KvStateMachine sm = new KvStateMachine(new WatchHub(100, 1 << 20, 10), observer);
-    sm.initialize(serverNamed("n1"), RaftGroupId.randomId(), storage);
+    KvStateMachine sm = new KvStateMachine(new WatchHub(100, 1 << 20, 10), observer, snapshotWrites);
+    sm.initialize(serverNamed("n1", properties), RaftGroupId.randomId(), storage);
     return sm;
   }
 
-  /** The state machine only asks its server for its id; anything else is a test bug. */
-  private static RaftServer serverNamed(String id) {
+  /** The state machine only asks its server for its id, properties and state; anything else is a test bug. */
+  private RaftServer serverNamed(String id, RaftProperties properties) {
     return (RaftServer) Proxy.newProxyInstance(RaftServer.class.getClassLoader(), new Class<?>[] {RaftServer.class},
         (proxy, method, args) -> switch (method.getName()) {
           case "getId" -> RaftPeerId.valueOf(id);
+          case "getProperties" -> properties;
+          case "getLifeCycleState" -> serverState;
           case "toString" -> id;
           default -> throw new UnsupportedOperationException(method.getName());
         });
@@ -166,5 +194,130 @@ class KvStateMachineTest {
     assertThat(result.getError()).startsWith("unreadable command");
     assertThat(sm.readView().revision()).isZero();
     assertThat(sm.getLastAppliedTermIndex().getIndex()).isEqualTo(1);
+  }
+
+  @Test
+  void anAutomaticSnapshotIsWrittenInTheBackgroundAndReportedOnlyOnceComplete() throws Exception {
+    KvStateMachine sm = openWithAutomaticSnapshots(10);
+    for (int i = 1; i <= 12; i++) {
+      apply(sm, withId(put("key-" + (i % 5), "v" + i), "c", i));
+    }
+
+    // Ratis asks because 12 entries were applied since no snapshot: the write is only started
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    assertThat(backgroundWrites).hasSize(1);
+    for (int i = 13; i <= 20; i++) {
+      apply(sm, withId(put("key-" + (i % 5), "v" + i), "c", i));
+    }
+    assertThat(sm.takeSnapshot()).as("asked again while the write is not done").isEqualTo(-1);
+    assertThat(backgroundWrites).hasSize(1);
+    assertThat(sm.getLatestSnapshot()).isNull();
+    try (var files = Files.list(smDir())) {
+      assertThat(files).isEmpty();
+    }
+
+    backgroundWrites.poll().run();
+    assertThat(sm.getLatestSnapshot().getIndex()).isEqualTo(12);
+    assertThat(sm.takeSnapshot()).as("the finished snapshot is reported once").isEqualTo(12);
+    // 20 - 12 is below the threshold: a call now is not an automatic one, so it writes at once
+    assertThat(sm.takeSnapshot()).isEqualTo(20);
+    assertThat(backgroundWrites).isEmpty();
+    sm.close();
+
+    // the snapshot at 12 holds the state at 12, not the writes applied while it was written
+    Path smDir = smDir();
+    Files.delete(smDir.resolve("snapshot.1_20"));
+    Files.delete(smDir.resolve("snapshot.1_20.md5"));
+    KvStateMachine restarted = open();
+    assertThat(restarted.getLastAppliedTermIndex().getIndex()).isEqualTo(12);
+    assertThat(restarted.readView().revision()).isEqualTo(12);
+    assertThat(restarted.readView().get("key-2").orElseThrow().value().toStringUtf8()).isEqualTo("v12");
+    assertThat(restarted.readView().get("key-3").orElseThrow().value().toStringUtf8()).isEqualTo("v8");
+    assertThat(apply(restarted, withId(put("key-2", "v12"), "c", 12)).getDuplicate()).isTrue();
+    assertThat(apply(restarted, withId(put("key-3", "v13"), "c", 13)).getDuplicate()).isFalse();
+  }
+
+  @Test
+  void aFailedBackgroundWriteIsReportedToRatisAndTheNextCallStartsAnother() throws Exception {
+    KvStateMachine sm = openWithAutomaticSnapshots(5);
+    for (int i = 1; i <= 6; i++) {
+      apply(sm, put("k" + i, "v"));
+    }
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    Runnable write = backgroundWrites.poll();
+    // the snapshot directory vanished under the writer
+    Path smDir = smDir();
+    Files.delete(smDir);
+    write.run();
+
+    assertThatThrownBy(sm::takeSnapshot).isInstanceOf(IOException.class).hasMessageContaining("index 6");
+    Files.createDirectory(smDir);
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).isEqualTo(6);
+  }
+
+  /** A state machine that has applied {@code puts} puts and started an automatic snapshot on a thread of its own. */
+  private KvStateMachine withBackgroundWriteStarted(int puts) throws Exception {
+    KvStateMachine sm = open(automaticAfter(3), SnapshotWriter.THREAD_PER_WRITE);
+    for (int i = 1; i <= puts; i++) {
+      apply(sm, put("k" + i, "v"));
+    }
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    return sm;
+  }
+
+  @Test
+  void closeWaitsForABackgroundWriteSoTheSnapshotTakenAtStopIsOnDisk() throws Exception {
+    KvStateMachine sm = withBackgroundWriteStarted(4);
+    sm.close();
+
+    assertThat(open().getLastAppliedTermIndex().getIndex()).isEqualTo(4);
+  }
+
+  @Test
+  void theSnapshotTakenWhenTheServerStopsHoldsEverythingAppliedEvenWithAWriteInFlight() throws Exception {
+    KvStateMachine sm = openWithAutomaticSnapshots(3);
+    for (int i = 1; i <= 4; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    for (int i = 5; i <= 9; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    Runnable inFlight = backgroundWrites.poll();
+    CompletableFuture.runAsync(inFlight);
+
+    serverState = LifeCycle.State.CLOSING;
+    assertThat(sm.takeSnapshot()).isEqualTo(9);
+    sm.close();
+
+    serverState = LifeCycle.State.RUNNING;
+    KvStateMachine restarted = open();
+    assertThat(restarted.getLastAppliedTermIndex().getIndex()).isEqualTo(9);
+    assertThat(restarted.readView().get("k").orElseThrow().value().toStringUtf8()).isEqualTo("v9");
+  }
+
+  @Test
+  void pauseEndsABackgroundWriteBeforeRatisReplacesTheSnapshotDirectory() throws Exception {
+    KvStateMachine sm = withBackgroundWriteStarted(2_000);
+    sm.pause();
+
+    // the write was either cancelled (and left nothing) or had finished (and left a whole snapshot)
+    try (var files = Files.list(smDir())) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .isSubsetOf("snapshot.1_2000", "snapshot.1_2000.md5");
+    }
+  }
+
+  private Path smDir() {
+    return storages.get(0).getStorageDir().getStateMachineDir().toPath();
+  }
+
+  private static RaftProperties automaticAfter(long threshold) {
+    RaftProperties properties = new RaftProperties();
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, threshold);
+    return properties;
   }
 }

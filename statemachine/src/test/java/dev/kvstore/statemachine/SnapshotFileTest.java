@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.util.MD5FileUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,13 @@ class SnapshotFileTest {
   private final AppliedRequests applied = new AppliedRequests();
   private final CommandApplier applier = new CommandApplier(store, applied, new WatchHub(10, 1 << 20, 10));
 
+  /** Writes the store as it is now (nothing changes it meanwhile). */
+  private MD5Hash write(File file) throws IOException {
+    try (PointInTimeView view = store.freeze()) {
+      return SnapshotFile.write(file, view, applied.records());
+    }
+  }
+
   @Test
   void roundTripKeepsEntriesRevisionsAndRememberedRequests() throws IOException {
     for (int i = 0; i < 1000; i++) {
@@ -38,9 +46,9 @@ class SnapshotFileTest {
     applier.apply(TestCommands.delete("key-5"));
     File file = dir.resolve("snapshot.1_1001").toFile();
 
-    var md5 = SnapshotFile.write(file, store, applied);
+    MD5Hash md5 = write(file);
     assertThat(md5).isEqualTo(MD5FileUtil.computeMd5ForFile(file));
-    SnapshotFile.Content content = SnapshotFile.read(file);
+    SnapshotFile.Content content = SnapshotFile.read(file, null);
 
     KeyValueStore loaded = new KeyValueStore();
     loaded.reset(content.kvs(), content.revision());
@@ -56,9 +64,9 @@ class SnapshotFileTest {
   void roundTripKeepsTheCommandDigestsSoAReusedIdIsStillRefused() throws IOException {
     applier.apply(withId(put("k", "v"), "client", 1));
     File file = dir.resolve("snapshot.1_1").toFile();
-    SnapshotFile.write(file, store, applied);
+    write(file);
 
-    SnapshotFile.Content content = SnapshotFile.read(file);
+    SnapshotFile.Content content = SnapshotFile.read(file, null);
     assertThat(content.dedup()).singleElement()
         .satisfies(r -> assertThat(r.getCommandDigest()).isEqualTo(CommandDigest.of(put("k", "v"))));
     KeyValueStore loadedStore = new KeyValueStore();
@@ -90,7 +98,7 @@ class SnapshotFileTest {
           .writeDelimitedTo(out);
     }
 
-    SnapshotFile.Content content = SnapshotFile.read(file);
+    SnapshotFile.Content content = SnapshotFile.read(file, null);
     store.reset(content.kvs(), content.revision());
     applied.reset(content.dedup());
 
@@ -101,10 +109,54 @@ class SnapshotFileTest {
   }
 
   @Test
+  void theLayoutIsLengthDelimitedMessagesAsBefore() throws IOException {
+    applier.apply(withId(put("b", "2"), "client", 1));
+    applier.apply(put("a", "1"));
+    File file = dir.resolve("snapshot.1_2").toFile();
+    write(file);
+
+    // what the first version wrote, record by record with writeDelimitedTo
+    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+    SnapshotHeader.newBuilder().setFormatVersion(1).setRevision(2).setKeyCount(2).setDedupCount(1).build()
+        .writeDelimitedTo(expected);
+    for (KeyValue kv : store.range("", 10).kvs()) {
+      kv.toStored().writeDelimitedTo(expected);
+    }
+    for (DedupRecord r : applied.records()) {
+      r.writeDelimitedTo(expected);
+    }
+    assertThat(Files.readAllBytes(file.toPath())).isEqualTo(expected.toByteArray());
+  }
+
+  @Test
+  void aFileThatDoesNotMatchItsDigestIsRejected() throws IOException {
+    applier.apply(put("k", "v"));
+    File file = dir.resolve("snapshot.1_1").toFile();
+    MD5Hash md5 = write(file);
+    assertThat(SnapshotFile.read(file, md5).kvs()).hasSize(1);
+
+    byte[] bytes = Files.readAllBytes(file.toPath());
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(file.toPath(), bytes);
+    assertThatThrownBy(() -> SnapshotFile.read(file, md5)).isInstanceOf(IOException.class)
+        .hasMessageContaining("MD5").hasMessageContaining("corrupt");
+  }
+
+  @Test
+  void dataAfterTheLastRecordIsRejected() throws IOException {
+    applier.apply(put("k", "v"));
+    File file = dir.resolve("snapshot.1_1").toFile();
+    write(file);
+    Files.write(file.toPath(), new byte[] {1, 0}, java.nio.file.StandardOpenOption.APPEND);
+    assertThatThrownBy(() -> SnapshotFile.read(file, null)).isInstanceOf(IOException.class)
+        .hasMessageContaining("after its last record");
+  }
+
+  @Test
   void emptyStoreRoundTrips() throws IOException {
     File file = dir.resolve("snapshot.0_0").toFile();
-    SnapshotFile.write(file, store, applied);
-    assertThat(SnapshotFile.read(file).kvs()).isEmpty();
+    write(file);
+    assertThat(SnapshotFile.read(file, null).kvs()).isEmpty();
   }
 
   @Test
@@ -113,17 +165,17 @@ class SnapshotFileTest {
       applier.apply(put("key-" + i, "value-" + i));
     }
     File file = dir.resolve("snapshot.1_100").toFile();
-    SnapshotFile.write(file, store, applied);
+    write(file);
     try (RandomAccessFile raf = new RandomAccessFile(file, "rw")) {
       raf.setLength(raf.length() / 2);
     }
-    assertThatThrownBy(() -> SnapshotFile.read(file)).isInstanceOf(IOException.class).hasMessageContaining("truncated");
+    assertThatThrownBy(() -> SnapshotFile.read(file, null)).isInstanceOf(IOException.class).hasMessageContaining("truncated");
   }
 
   @Test
   void noTemporaryFileIsLeftBehind() throws IOException {
     applier.apply(put("k", "v"));
-    SnapshotFile.write(dir.resolve("snapshot.1_1").toFile(), store, applied);
+    write(dir.resolve("snapshot.1_1").toFile());
     try (var files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactly("snapshot.1_1");
     }

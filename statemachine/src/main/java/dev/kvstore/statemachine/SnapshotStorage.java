@@ -1,0 +1,70 @@
+package dev.kvstore.statemachine;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * Ratis's single-file snapshot directory ({@code snapshot.TERM_INDEX} plus its {@code .md5}),
+ * published one snapshot at a time.
+ *
+ * <p>Snapshots are written off the apply thread, while Ratis cleans up old ones on the apply
+ * thread after each {@code takeSnapshot}. A cleanup that ran between the rename of a new file and
+ * the writing of its {@code .md5} would warn about a snapshot without digest, so a cleanup that
+ * finds a snapshot being written skips its turn instead (without waiting: the apply thread must
+ * not wait for a write); the next {@code takeSnapshot} cleans up.
+ */
+final class SnapshotStorage extends SimpleStateMachineStorage {
+
+  /** Writes a snapshot file; returns the MD5 of what it wrote. */
+  @FunctionalInterface
+  interface FileWriter {
+    MD5Hash write(File file) throws IOException;
+  }
+
+  private final ReentrantLock writing = new ReentrantLock();
+
+  @Override
+  public void cleanupOldSnapshots(SnapshotRetentionPolicy policy) throws IOException {
+    if (!writing.tryLock()) {
+      return;
+    }
+    try {
+      super.cleanupOldSnapshots(policy);
+    } finally {
+      writing.unlock();
+    }
+  }
+
+  /**
+   * Writes the snapshot at {@code at} with {@code writer}, then its digest, then makes it the
+   * latest snapshot Ratis sees (it never sees a partial file: {@link SnapshotFile} writes under a
+   * temporary name). One write at a time.
+   *
+   * @return the snapshot now latest: the new one, unless a newer one was installed meanwhile
+   */
+  SingleFileSnapshotInfo write(TermIndex at, FileWriter writer) throws IOException {
+    writing.lock();
+    try {
+      File file = getSnapshotFile(at.getTerm(), at.getIndex());
+      MD5Hash md5 = writer.write(file);
+      MD5FileUtil.saveMD5File(file, md5);
+      return updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
+    } finally {
+      writing.unlock();
+    }
+  }
+
+  /** Index of the latest complete snapshot, -1 when there is none. */
+  long latestIndex() {
+    SingleFileSnapshotInfo latest = getLatestSnapshot();
+    return latest == null ? -1 : latest.getIndex();
+  }
+}

@@ -1,0 +1,224 @@
+package dev.kvstore.statemachine;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
+import java.util.function.Supplier;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes the snapshots Ratis asks {@link KvStateMachine#takeSnapshot()} for, without holding up the
+ * apply thread when Ratis can wait.
+ *
+ * <p>How Ratis 3.3.0 uses the answer ({@code StateMachineUpdater.takeSnapshot}): it calls on its
+ * apply thread; an index {@code >= 0} becomes its snapshot index and it purges the log up to it,
+ * so a complete snapshot at that index must be on disk by then; a negative answer means no
+ * snapshot was taken (nothing recorded, purged or logged). It answers a snapshot request of its
+ * snapshot management API with the same index.
+ *
+ * <ul>
+ *   <li><b>Automatic snapshots</b> (Ratis asks because at least its auto-trigger threshold of
+ *       entries were applied since the last index it was given; it then asks again after every
+ *       batch of applies until it gets an index): the apply thread only opens a
+ *       {@link PointInTimeView} and copies the remembered requests' references
+ *       ({@link AppliedRequests#copy()}); a thread of its own writes the file while applies go on,
+ *       and -1 is answered meanwhile. The first call after the write finished answers its index.
+ *   <li><b>Any other call</b> (a snapshot requested through Ratis's API; the last snapshot when the
+ *       server stops, which must hold everything applied so that a restart finds it all): the
+ *       caller needs a finished snapshot on return, so it is written at once on the calling
+ *       thread, after any write in the background finished. Taking such a snapshot stalls applies
+ *       for as long as writing takes.
+ * </ul>
+ *
+ * <p>Which kind a call is, is told by mirroring Ratis's snapshot index: the last index answered,
+ * or loaded at start or from an installed snapshot ({@link #loaded}), which is what Ratis starts
+ * from and reloads; {@link KvStateMachine} says when the server is stopping. A request through
+ * the API that arrives while an automatic snapshot is due is taken for one and answered -1.
+ *
+ * <p>When writes stop right after a background write, Ratis hears of the finished snapshot (and
+ * purges the log) only with the next write; the snapshot is on disk, offered to followers and
+ * loaded at restart from the moment it is complete.
+ */
+final class SnapshotWriter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SnapshotWriter.class);
+
+  /** Runs each background write on a daemon thread of its own: snapshots are minutes apart. */
+  static final Executor THREAD_PER_WRITE = write -> {
+    Thread thread = new Thread(write, "kvstore-snapshot-writer");
+    thread.setDaemon(true);
+    thread.start();
+  };
+
+  /** A finished write, for its log line. */
+  private record Written(SingleFileSnapshotInfo info, PointInTimeView view, long bytes, long writeMillis) {
+
+    String summary() {
+      return "term " + info.getTerm() + " index " + info.getIndex() + ": " + view.size() + " keys at revision "
+          + view.revision() + ", " + bytes + " bytes in " + writeMillis + " ms";
+    }
+  }
+
+  private record InFlight(TermIndex at, PointInTimeView view, FutureTask<Written> task) {}
+
+  private final KeyValueStore store;
+  private final AppliedRequests applied;
+  private final SnapshotStorage storage;
+  private final Supplier<Object> name;
+  private final Executor background;
+  private final StateMachineObserver observer;
+  // Guarded by this.
+  private long reportedIndex = -1;
+  private InFlight inFlight;
+
+  /**
+   * @param name       what log lines name the owner by (read when logging, so it may be set up later)
+   * @param background runs background writes ({@link #THREAD_PER_WRITE}; tests pass their own)
+   * @param observer   told of every snapshot written (size, duration)
+   */
+  SnapshotWriter(KeyValueStore store, AppliedRequests applied, SnapshotStorage storage, Supplier<Object> name,
+      Executor background, StateMachineObserver observer) {
+    this.store = store;
+    this.applied = applied;
+    this.storage = storage;
+    this.name = name;
+    this.background = background;
+    this.observer = observer;
+  }
+
+  /** The state was loaded from the snapshot at {@code index} (-1: none): Ratis's snapshot index is that now. */
+  synchronized void loaded(long index) {
+    reportedIndex = index;
+  }
+
+  /**
+   * Answers Ratis's {@code takeSnapshot} for the state applied up to {@code at}; call on the apply
+   * thread, between two applies.
+   *
+   * @param autoTriggerThreshold Ratis's auto-trigger threshold in log entries; {@link Long#MAX_VALUE}
+   *     when automatic snapshots are off or the server is stopping (every call is then written at once)
+   * @return the index of a complete snapshot Ratis may record and purge the log up to, or -1
+   * @throws IOException when writing failed (also a background write, reported at the next call)
+   */
+  synchronized long take(TermIndex at, long autoTriggerThreshold) throws IOException {
+    return at.getIndex() - reportedIndex >= autoTriggerThreshold ? takeInBackground(at) : takeNow(at);
+  }
+
+  private long takeInBackground(TermIndex at) throws IOException {
+    if (inFlight != null) {
+      if (!inFlight.task().isDone()) {
+        return -1;
+      }
+      collect();
+    }
+    long latest = storage.latestIndex();
+    if (latest > reportedIndex) {
+      return report(latest);
+    }
+    if (at.getIndex() > latest) {
+      start(at);
+    }
+    return -1;
+  }
+
+  private void start(TermIndex at) {
+    long started = System.nanoTime();
+    PointInTimeView view = store.freeze();
+    AppliedRequests.Copy dedup = applied.copy();
+    long pauseMicros = (System.nanoTime() - started) / 1000;
+    FutureTask<Written> task = new FutureTask<>(() -> {
+      Written w = write(at, view, dedup);
+      LOG.info("{}: took snapshot in the background at {}; applies paused {} us to start it and changed {} keys"
+          + " meanwhile", name.get(), w.summary(), pauseMicros, view.changedKeys());
+      return w;
+    });
+    try {
+      background.execute(task);
+    } catch (RuntimeException e) {
+      view.close();
+      throw e;
+    }
+    inFlight = new InFlight(at, view, task);
+  }
+
+  private long takeNow(TermIndex at) throws IOException {
+    if (inFlight != null) {
+      try {
+        collect();
+      } catch (IOException e) {
+        LOG.warn("{}: {}; writing one at index {} now", name.get(), e.getMessage(), at.getIndex());
+      }
+    }
+    long latest = storage.latestIndex();
+    if (at.getIndex() > latest) {
+      Written w = write(at, store.freeze(), applied.copy());
+      LOG.info("{}: took snapshot at {}", name.get(), w.summary());
+      latest = w.info().getIndex();
+    }
+    return report(latest);
+  }
+
+  private Written write(TermIndex at, PointInTimeView view, AppliedRequests.Copy dedup) throws IOException {
+    long started = System.nanoTime();
+    try (view) {
+      SingleFileSnapshotInfo info = storage.write(at, file -> SnapshotFile.write(file, view, dedup.records()));
+      long bytes = info.getFile().getPath().toFile().length();
+      long nanos = System.nanoTime() - started;
+      observer.snapshotTaken(bytes, nanos);
+      return new Written(info, view, bytes, nanos / 1_000_000);
+    }
+  }
+
+  /** Waits for the write in the background to end and forgets it. */
+  private void collect() throws IOException {
+    InFlight done = inFlight;
+    inFlight = null;
+    try {
+      done.task().get();
+    } catch (ExecutionException e) {
+      throw new IOException("the snapshot at index " + done.at().getIndex() + " written in the background failed: "
+          + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the snapshot at index " + done.at().getIndex());
+    }
+  }
+
+  private long report(long index) {
+    reportedIndex = Math.max(reportedIndex, index);
+    return index;
+  }
+
+  /**
+   * Stops a write in the background and waits until it has ended, so that nothing writes into the
+   * snapshot directory any more (Ratis is about to replace it with an installed snapshot). A write
+   * that already finished stays.
+   */
+  synchronized void cancel() {
+    if (inFlight != null) {
+      inFlight.view().close();
+      finishQuietly("cancelled");
+    }
+  }
+
+  /** Waits for a write in the background to finish (the node is stopping: let it complete). */
+  synchronized void close() {
+    if (inFlight != null) {
+      finishQuietly("not finished at close");
+    }
+  }
+
+  private void finishQuietly(String why) {
+    long index = inFlight.at().getIndex();
+    try {
+      collect();
+    } catch (IOException e) {
+      LOG.info("{}: snapshot at index {} {}: {}", name.get(), index, why, e.getMessage());
+    }
+  }
+}
