@@ -35,6 +35,7 @@ class EtcdComparisonOptionsTest {
         new ComparisonLoad(OperationType.GET, 64),
         new ComparisonLoad(OperationType.GET_SERIALIZABLE, 64));
     assertThat(comparison.rounds).isEqualTo(3);
+    assertThat(comparison.warmupRounds).as("measured warm").isEqualTo(1);
     assertThat(comparison.duration).isEqualTo(Duration.ofSeconds(20));
     assertThat(comparison.warmup).isEqualTo(Duration.ofSeconds(5));
     assertThat(comparison.keys).isEqualTo(10_000);
@@ -47,13 +48,14 @@ class EtcdComparisonOptionsTest {
   @Test
   void readsLoadsAndDurations() {
     EtcdComparison comparison = parsed("--loads", " put:8 , get-serializable:2", "--duration", "1.5s", "--warmup", "0",
-        "--rounds", "5");
+        "--rounds", "5", "--warmup-rounds", "0");
 
     assertThat(comparison.checkedLoads()).containsExactly(
         new ComparisonLoad(OperationType.PUT, 8), new ComparisonLoad(OperationType.GET_SERIALIZABLE, 2));
     assertThat(comparison.duration).isEqualTo(Duration.ofMillis(1500));
     assertThat(comparison.warmup).isZero();
     assertThat(comparison.rounds).isEqualTo(5);
+    assertThat(comparison.warmupRounds).isZero();
     assertThat(new ComparisonLoad(OperationType.GET, 64).label()).isEqualTo("linearizable get, 64 in flight");
   }
 
@@ -68,6 +70,7 @@ class EtcdComparisonOptionsTest {
         .isInstanceOf(CommandLine.ParameterException.class)
         .hasMessage("--loads: load 'put:x': 'x' is not a whole number");
     assertThatThrownBy(() -> parsed("--rounds", "0").checkedLoads()).hasMessageContaining("--rounds");
+    assertThatThrownBy(() -> parsed("--warmup-rounds", "-1").checkedLoads()).hasMessageContaining("--warmup-rounds");
     assertThatThrownBy(() -> parsed("--duration", "soon")).hasMessageContaining("'soon' is not a duration");
   }
 
