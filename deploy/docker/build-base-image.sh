@@ -31,8 +31,9 @@ PULL_TIMEOUT="${KVSTORE_PULL_TIMEOUT:-180}"
 # what jdeps cannot see): java.xml for logback's configuration (also implied by java.sql), jdk.jfr
 # (netty probes it), java.management/jdk.management (Ratis metrics, JVM pause monitor), jdk.unsupported
 # (sun.misc.Unsafe for netty/protobuf/guava), and the service providers jdeps cannot find:
-# jdk.crypto.ec (TLS key exchange) and jdk.naming.dns (JNDI DNS lookups).
-MODULES="${KVSTORE_JLINK_MODULES:-java.base,java.logging,java.management,java.naming,java.sql,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.naming.dns,jdk.jfr,jdk.management}"
+# jdk.crypto.ec (TLS key exchange) and jdk.naming.dns (JNDI DNS lookups); jdk.httpserver serves the
+# node's Prometheus metrics. An image built with other modules is rebuilt (see modules_of).
+MODULES="${KVSTORE_JLINK_MODULES:-java.base,java.logging,java.management,java.naming,java.sql,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.naming.dns,jdk.jfr,jdk.management,jdk.httpserver}"
 # Loaded with dlopen (not listed by ldd of the JVM): netty's native epoll and tcnative need them,
 # and without them gRPC silently falls back to NIO.
 EXTRA_LIBS=(libdl.so.2 libpthread.so.0 librt.so.1 libresolv.so.2 libgcc_s.so.1 libm.so.6 libz.so.1)
@@ -52,6 +53,11 @@ done
 say() { echo "build-base-image: $*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 have_image() { docker image inspect "$1" > /dev/null 2>&1; }
+# The modules a local image was built with (empty for images built before this was recorded).
+modules_of() {
+  docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$1" 2> /dev/null \
+    | sed -n 's/^KVSTORE_JLINK_MODULES=//p'
+}
 
 # After this script, `docker-compose -f docker-compose.cluster.yml up -d` builds the node image
 # from the jars in deploy/target/image/lib: lay them out when a clean clone has none yet.
@@ -98,8 +104,11 @@ if ! $local_only; then
 fi
 
 if ! $force && have_image "$LOCAL"; then
-  say "using $LOCAL (already built; --force rebuilds it)"
-  use "$LOCAL"
+  if [[ "$(modules_of "$LOCAL")" == "$MODULES" ]]; then
+    say "using $LOCAL (already built; --force rebuilds it)"
+    use "$LOCAL"
+  fi
+  say "$LOCAL was built with other Java modules than kvstore needs now; rebuilding it"
 fi
 
 [[ -x "$JDK/bin/jlink" ]] || die "no jlink in $JDK (install openjdk-17-jdk-headless or set KVSTORE_JDK)"
@@ -178,6 +187,7 @@ tar -C "$ROOT" "${tar_owner[@]}" -c . | docker import \
   --change "ENV JAVA_HOME=$JAVA_HOME_IMG" \
   --change "ENV PATH=$JAVA_HOME_IMG/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
   --change "ENV LANG=C.UTF-8" \
+  --change "ENV KVSTORE_JLINK_MODULES=$MODULES" \
   --change 'CMD ["java", "-version"]' \
   --message "kvstore: jlink Java 17 runtime ($MODULES) from $JDK" \
   - "$LOCAL" > /dev/null
