@@ -60,9 +60,10 @@ final class KvCalls {
     GetRequest request = GetRequest.newBuilder()
         .setKey(Objects.requireNonNull(key, "key"))
         .setConsistency(Objects.requireNonNull(consistency, "consistency"))
+        .setOmitValue(true)
         .build();
     checkBeforeSending("Get", () -> RequestLimits.check(request));
-    return caller.start(rotation, KvStoreGrpc.getGetMethod(), request, CallKind.READ);
+    return caller.start(rotation, ValueOnceMethods.GET, request, CallKind.READ);
   }
 
   /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */

@@ -1,6 +1,5 @@
 package dev.kvstore.client;
 
-import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import io.grpc.CallOptions;
@@ -163,10 +162,11 @@ final class ResumingWatch implements WatchSubscription {
         .setKey(options.key())
         .setPrefix(options.prefix())
         .setStartRevision(floor >= 0 ? floor + 1 : 0)
+        .setOmitValue(true)
         .build();
     ClientCall<WatchRequest, WatchResponse> newCall;
     try {
-      newCall = channels.channelFor(endpoint).newCall(KvStoreGrpc.getWatchMethod(), CallOptions.DEFAULT);
+      newCall = channels.channelFor(endpoint).newCall(ValueOnceMethods.WATCH, CallOptions.DEFAULT);
     } catch (IllegalStateException e) {
       fail(new KvClientException(Status.Code.CANCELLED, "watch stopped: " + e.getMessage(), false, e));
       return;

@@ -68,6 +68,7 @@ public final class FakeKvServer implements AutoCloseable {
   private volatile StatusResponse status;
   private volatile String leaderId;
   private volatile long raftTerm = 1;
+  private volatile boolean honourOmitValue = true;
   private final AtomicInteger cancelledCalls = new AtomicInteger();
 
   private FakeKvServer(String memberId, FakeStore store) throws IOException {
@@ -157,6 +158,15 @@ public final class FakeKvServer implements AutoCloseable {
   public FakeKvServer leader(String leaderId, long term) {
     this.leaderId = leaderId;
     this.raftTerm = term;
+    return this;
+  }
+
+  /**
+   * Fills the legacy {@code value} field of Get responses and Watch events even when the request
+   * sets {@code omit_value}, as a node older than that field does.
+   */
+  public FakeKvServer ignoreOmitValue() {
+    this.honourOmitValue = false;
     return this;
   }
 
@@ -293,7 +303,12 @@ public final class FakeKvServer implements AutoCloseable {
         return;
       }
       GetResponse.Builder response = GetResponse.newBuilder().setKey(request.getKey()).setHeader(header());
-      store.get(request.getKey()).ifPresent(kv -> response.setFound(true).setValue(kv.getValue()).setKv(kv));
+      store.get(request.getKey()).ifPresent(kv -> {
+        response.setFound(true).setKv(kv);
+        if (!(request.getOmitValue() && honourOmitValue)) {
+          response.setValue(kv.getValue());
+        }
+      });
       reply(observer, response.build());
     }
 
@@ -426,9 +441,10 @@ public final class FakeKvServer implements AutoCloseable {
           return;
         }
         observer.onNext(created);
-        replay.stream().filter(this::matches).forEach(observer::onNext);
+        replay.stream().filter(this::matches).map(this::shaped).forEach(observer::onNext);
         long replayedThrough = replay.isEmpty() ? 0 : replay.get(replay.size() - 1).getRevision();
-        pending.stream().filter(event -> event.getRevision() > replayedThrough).forEach(observer::onNext);
+        pending.stream().filter(event -> event.getRevision() > replayedThrough).map(this::shaped)
+            .forEach(observer::onNext);
         pending.clear();
         live = true;
       }
@@ -439,10 +455,15 @@ public final class FakeKvServer implements AutoCloseable {
         return;
       }
       if (live) {
-        observer.onNext(event);
+        observer.onNext(shaped(event));
       } else {
         pending.add(event);
       }
+    }
+
+    /** The event as the node sends it to this stream: without {@code value} when the request asked so. */
+    private WatchResponse shaped(WatchResponse event) {
+      return request.getOmitValue() && honourOmitValue ? event.toBuilder().clearValue().build() : event;
     }
 
     synchronized void sendRaw(WatchResponse response) {
