@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -107,27 +106,26 @@ public final class KvCli implements Callable<Integer>, CommandContext {
   /** Runs the CLI and exits with its exit code. */
   public static void main(String[] args) {
     quietLibraries(Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v"));
-    System.exit(commandLine(CliEnvironment.system()).execute(args));
+    System.exit(commandLine(CliEnvironment.system(), args).execute(args));
   }
 
-  /** A ready-to-execute command line bound to {@code environment}. */
+  /** A ready-to-execute command line bound to {@code environment}, with every subcommand. */
   static CommandLine commandLine(CliEnvironment environment) {
+    return commandLine(environment, null);
+  }
+
+  /**
+   * A ready-to-execute command line bound to {@code environment}, with the subcommands that
+   * {@code args} needs (see {@link Subcommands}); null args: every subcommand.
+   */
+  static CommandLine commandLine(CliEnvironment environment, String[] args) {
     KvCli cli = new KvCli(environment);
     CommandLine commandLine = new CommandLine(cli);
-    commandLine.addSubcommand(new PutCommand(cli));
-    commandLine.addSubcommand(new GetCommand(cli));
-    commandLine.addSubcommand(new DeleteCommand(cli));
-    commandLine.addSubcommand(new AllCommand(cli));
-    commandLine.addSubcommand(new WatchCommand(cli));
-    commandLine.addSubcommand(new PopulateCommand(cli));
-    commandLine.addSubcommand(new BenchCommand(cli));
-    commandLine.addSubcommand(new StatusCommand(cli));
-    commandLine.addSubcommand(new SnapshotCommand(cli));
-    commandLine.addSubcommand("completion", new AutoComplete.GenerateCompletion());
-    CommandLine completion = commandLine.getSubcommands().get("completion");
-    completion.getCommandSpec().usageMessage()
-        .hidden(false)
-        .description("Prints a bash completion script: source <(kvstore completion)");
+    if (args == null) {
+      Subcommands.addAll(commandLine, cli);
+    } else {
+      Subcommands.addFor(args, commandLine, cli);
+    }
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     commandLine.setOut(writer(environment.out()));
     commandLine.setErr(writer(environment.err()));

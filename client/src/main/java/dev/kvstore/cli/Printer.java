@@ -17,9 +17,12 @@ import java.nio.charset.StandardCharsets;
  */
 final class Printer {
 
-  private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
-
   private final PrintStream out;
+
+  /** Built on first use: most commands print no JSON, and Gson costs start-up time. */
+  private static final class Json {
+    static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+  }
 
   Printer(PrintStream out) {
     this.out = out;
@@ -39,7 +42,7 @@ final class Printer {
   }
 
   void json(JsonElement document) {
-    line(GSON.toJson(document));
+    line(Json.GSON.toJson(document));
   }
 
   /**
@@ -50,7 +53,7 @@ final class Printer {
    */
   JsonWriter jsonWriter() {
     try {
-      return GSON.newJsonWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+      return Json.GSON.newJsonWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -58,7 +61,7 @@ final class Printer {
 
   /** Writes {@code element} as the next value of {@code writer}, in the style of {@link #json}. */
   void json(JsonWriter writer, JsonElement element) {
-    GSON.toJson(element, writer);
+    Json.GSON.toJson(element, writer);
   }
 
   /** Flushes the document {@code writer} has written and ends its line. */

@@ -10,4 +10,7 @@ import io.grpc.ManagedChannel;
 interface ChannelFactory {
 
   ManagedChannel open(Endpoint endpoint);
+
+  /** Releases what the factory shares between its channels, once all of them have terminated. */
+  default void close() {}
 }

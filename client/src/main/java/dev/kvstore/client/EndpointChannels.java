@@ -14,12 +14,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One gRPC channel per endpoint, built up front and reused until closed, and the "connect first"
- * step that calls and watches take before their own clocks start.
+ * One gRPC channel per endpoint, built on first need and reused until closed, and the "connect
+ * first" step that calls and watches take before their own clocks start.
  *
- * <p>Building a channel (class loading, Netty's event loop: hundreds of milliseconds on a busy
- * machine) happens in the constructor, so it never counts against any call's time. Connecting
- * happens only when a call needs the endpoint ({@link #connected}).
+ * <p>The first channel is built in the constructor: it loads the transport (class loading,
+ * Netty's event loop: hundreds of milliseconds on a busy machine), which so never counts against
+ * any call's time. Other channels cost a few milliseconds each once the transport is loaded; they
+ * are built when a call, a watch or a connect first needs their endpoint, so a command that the
+ * first endpoint serves never builds them. Connecting happens only when a call needs the endpoint
+ * ({@link #connected}).
  */
 final class EndpointChannels implements AutoCloseable {
 
@@ -29,11 +32,11 @@ final class EndpointChannels implements AutoCloseable {
   private final Map<Endpoint, Connection> connections = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  /** Builds a channel for each of {@code endpoints} now (no connection is made yet). */
+  /** Builds the channel of the first of {@code endpoints} now (no connection is made yet). */
   EndpointChannels(List<Endpoint> endpoints, ChannelFactory factory) {
     this.factory = factory;
     try {
-      endpoints.forEach(this::channelFor);
+      channelFor(endpoints.get(0));
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -41,8 +44,7 @@ final class EndpointChannels implements AutoCloseable {
   }
 
   /**
-   * The channel for an endpoint; one that was not among the endpoints given at construction (a
-   * call aimed at one node) is built now, so callers resolve channels before starting a clock.
+   * The channel for an endpoint, built now if it was not yet.
    *
    * @throws IllegalStateException when this client is closed
    */
@@ -173,5 +175,6 @@ final class EndpointChannels implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    factory.close();
   }
 }

@@ -30,9 +30,11 @@ import java.util.function.Supplier;
  *
  * <ul>
  *   <li><b>request timeout</b>: the whole call, from the moment {@link #call} is entered until it
- *       returns or throws: every connect, attempt, hedge and pause between attempts. Building
- *       channels is not part of it (they are built when the client is built, or, for an endpoint
- *       named only by this call, before its clock starts).
+ *       returns or throws: every connect, attempt, hedge and pause between attempts. Building the
+ *       channel the call starts on is not part of it (the first endpoint's is built with the
+ *       client, and that loads the transport; one for an endpoint named only by this call is
+ *       built before its clock starts); building another endpoint's channel when the call moves
+ *       on to it is, and costs a few milliseconds.
  *   <li><b>connect timeout</b>: how long one attempt waits for its endpoint's channel to connect
  *       (TCP and the HTTP/2 handshake), at most the time the request has left. An attempt whose
  *       endpoint does not connect in time fails with {@code UNAVAILABLE} ("could not connect") and
@@ -163,14 +165,15 @@ final class FailoverCaller {
   }
 
   /**
-   * Starts a {@link FailoverCall} of {@code method} on the endpoints of {@code rotation}, whose
-   * channels are built first: local set-up never counts against the request's time.
+   * Starts a {@link FailoverCall} of {@code method} on the endpoints of {@code rotation}. The
+   * channel of the endpoint it starts on is built first, so that a call aimed at a node of its
+   * own never counts that set-up against its time; the others are built if the call moves on.
    *
    * @throws IllegalStateException when the client is closed
    */
   <ReqT, RespT> FailoverCall<ReqT, RespT> start(
       EndpointRotation rotation, MethodDescriptor<ReqT, RespT> method, ReqT request, CallKind kind) {
-    rotation.endpoints().forEach(channels::channelFor);
+    channels.channelFor(rotation.at(rotation.preferred()));
     FailoverCall<ReqT, RespT> call = new FailoverCall<>(this, rotation, method, request, kind);
     call.start();
     return call;

@@ -28,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -52,8 +51,10 @@ import java.util.stream.StreamSupport;
  *
  * <p>Timeouts: the request timeout bounds the whole call, connects and retries included; each
  * attempt first waits for its endpoint's connection (at most the connect timeout), then gives the
- * RPC its attempt timeout. Channels are built when the client is built; connections open on first
- * use of each endpoint.
+ * RPC its attempt timeout. The first endpoint's channel is built when the client is built (that
+ * loads the transport: hundreds of milliseconds on a busy machine, never counted against a call);
+ * the channel of any other endpoint when a call or {@link #connect} first needs it (a few
+ * milliseconds, counted against that call). Connections open on first use of each endpoint.
  *
  * <p>Every call here blocks its thread; {@link #async()} offers the same calls returning
  * {@link CompletableFuture}s, for callers that keep many requests in flight. Both are one
@@ -107,12 +108,13 @@ public final class KvClient implements AutoCloseable {
   }
 
   /**
-   * Connects to the cluster now, before any call's clock starts: asks every endpoint's channel to
-   * connect, in parallel, and waits until one of them is ready, all of them failed, or
-   * {@code timeout} passed. When the preferred endpoint is not the one that became ready first,
-   * later calls start on the one that did. Optional: calls connect by themselves (within their
-   * request timeout); this is for a program whose first call must not pay for connecting, as
-   * etcdctl dials (bounded by its {@code --dial-timeout}) before its command timeout starts.
+   * Connects to the cluster now, before any call's clock starts: connects to the preferred
+   * endpoint and, only if it fails or has not connected within 250 ms, to the next one, and so on
+   * (as Happy Eyeballs, RFC 8305, tries addresses; see {@link StaggeredConnect}); returns once one
+   * is ready, all of them failed, or {@code timeout} passed. When the endpoint that became ready is
+   * not the preferred one, later calls start on it. Optional: calls connect by themselves (within
+   * their request timeout); this is for a program whose first call must not pay for connecting,
+   * as etcdctl dials (bounded by its {@code --dial-timeout}) before its command timeout starts.
    *
    * @param timeout how long to wait at most
    * @return true when an endpoint is connected; false when none could be within {@code timeout}
@@ -124,19 +126,8 @@ public final class KvClient implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("KvClient is closed");
     }
-    List<Endpoint> all = rotation.endpoints();
-    CompletableFuture<Integer> firstReady = new CompletableFuture<>();
-    AtomicInteger unsettled = new AtomicInteger(all.size());
-    for (int position = 0; position < all.size(); position++) {
-      int candidate = position;
-      channels.connected(all.get(position), timeout).whenComplete((state, error) -> {
-        if (state == ConnectivityState.READY) {
-          firstReady.complete(candidate);
-        } else if (unsettled.decrementAndGet() == 0) {
-          firstReady.complete(-1);
-        }
-      });
-    }
+    CompletableFuture<Integer> firstReady =
+        StaggeredConnect.firstReady(channels, rotation, timeout, StaggeredConnect.STAGGER, caller.timer());
     int ready;
     try {
       // Every connect attempt settles within the timeout; the margin covers the timer's lateness.
@@ -349,7 +340,7 @@ public final class KvClient implements AutoCloseable {
     private Duration hedgeDelayFloor = DEFAULT_HEDGE_DELAY_FLOOR;
     private boolean hedgeReads = true;
     private Executor callbackExecutor;
-    private ChannelFactory channelFactory = new NettyChannelFactory();
+    private ChannelFactory channelFactory;
 
     private Builder() {}
 
@@ -470,14 +461,16 @@ public final class KvClient implements AutoCloseable {
     }
 
     /**
-     * Builds the client and its channels (one per endpoint: local set-up, no connection yet, so it
-     * never counts against a call's time); connections open on first use of each endpoint.
+     * Builds the client and the channel of its first endpoint (local set-up, no connection yet, so
+     * it never counts against a call's time); the other endpoints' channels are built when first
+     * needed, and connections open on first use of each endpoint.
      */
     public KvClient build() {
       if (endpoints.isEmpty()) {
         throw new IllegalStateException("endpoints are required");
       }
-      EndpointChannels channels = new EndpointChannels(endpoints, channelFactory);
+      EndpointChannels channels = new EndpointChannels(
+          endpoints, channelFactory != null ? channelFactory : new NettyChannelFactory(endpoints.size()));
       AdaptiveTimeouts timeouts = new AdaptiveTimeouts(attemptTimeout, attemptTimeoutFloor, hedgeDelayFloor);
       return new KvClient(
           new EndpointRotation(endpoints),

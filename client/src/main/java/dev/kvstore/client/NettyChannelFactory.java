@@ -2,6 +2,10 @@ package dev.kvstore.client;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -14,6 +18,13 @@ import java.util.regex.Pattern;
  * resolver runs (grpc's DNS resolver runs on an executor even for a literal, which on a busy machine
  * took hundreds of milliseconds of the first call's deadline); a host name keeps DNS resolution, so
  * a node whose address changes (a restarted container) is found again.
+ *
+ * <p>The channels share an event loop group of their own (Java NIO), made with the first channel
+ * and shut down by {@link #close}, rather than gRPC's process-wide one, which lingers for a second
+ * after its last channel closes: a JVM exiting while Netty threads wait in {@code epoll_wait}
+ * (native code) waits 300 ms for them, a third of a one-shot CLI command. NIO rather than Netty's
+ * native epoll transport, which extracts and loads a native library at start-up (docs/benchmarks.md,
+ * "CLI start-up").
  */
 final class NettyChannelFactory implements ChannelFactory {
 
@@ -24,13 +35,26 @@ final class NettyChannelFactory implements ChannelFactory {
   private static final long KEEPALIVE_TIMEOUT_SECONDS = 5;
   private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
 
+  private final int ioThreads;
+  private EventLoopGroup group;
+
+  /** Channels whose connections share {@code ioThreads} event loop threads (one connection uses one). */
+  NettyChannelFactory(int ioThreads) {
+    this.ioThreads = ioThreads;
+  }
+
   @Override
-  public ManagedChannel open(Endpoint endpoint) {
+  public synchronized ManagedChannel open(Endpoint endpoint) {
     InetAddress literal = ipLiteral(endpoint.host());
     NettyChannelBuilder builder = literal != null
         ? NettyChannelBuilder.forAddress(new InetSocketAddress(literal, endpoint.port()))
         : NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port());
+    if (group == null) {
+      group = new NioEventLoopGroup(ioThreads, new DefaultThreadFactory("kvstore-client-io", true));
+    }
     return builder
+        .eventLoopGroup(group)
+        .channelType(NioSocketChannel.class)
         .usePlaintext()
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         // A watch on a node that went silent (partitioned, paused, host gone) would otherwise wait
@@ -38,6 +62,14 @@ final class NettyChannelFactory implements ChannelFactory {
         .keepAliveTime(KEEPALIVE_INTERVAL_SECONDS, TimeUnit.SECONDS)
         .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
         .build();
+  }
+
+  /** Stops the event loop threads (at once: the channels have terminated) and waits for them, at most 2 s. */
+  @Override
+  public synchronized void close() {
+    if (group != null) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
   }
 
   /** The address an IPv4 or IPv6 literal names, or null for a host name (which needs DNS). */

@@ -35,7 +35,7 @@ record CliRun(int exitCode, byte[] stdout, String stderr) {
         new PrintStream(err, true, StandardCharsets.UTF_8),
         env,
         false);
-    int exitCode = KvCli.commandLine(environment).execute(args);
+    int exitCode = KvCli.commandLine(environment, args).execute(args);
     return new CliRun(exitCode, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
   }
 }

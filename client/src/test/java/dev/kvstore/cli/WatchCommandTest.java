@@ -45,7 +45,7 @@ class WatchCommandTest {
         Map.of(),
         false);
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
-    cli = new Thread(() -> exitCode.complete(KvCli.commandLine(environment).execute(args)), "cli-under-test");
+    cli = new Thread(() -> exitCode.complete(KvCli.commandLine(environment, args).execute(args)), "cli-under-test");
     cli.start();
     return exitCode;
   }

@@ -146,7 +146,7 @@ class KvClientConnectTest {
   void attemptsThatGaveUpOnAHandshakeThatNeverCompletesLeaveNothingBehind() throws Exception {
     SilentEndpoint paused = cluster.track(new SilentEndpoint());
     Endpoint endpoint = Endpoint.parse(paused.endpoint());
-    EndpointChannels channels = cluster.track(new EndpointChannels(List.of(endpoint), new NettyChannelFactory()));
+    EndpointChannels channels = cluster.track(new EndpointChannels(List.of(endpoint), new NettyChannelFactory(1)));
     List<CompletableFuture<?>> waits = new ArrayList<>();
 
     for (int i = 0; i < 20; i++) {
@@ -174,6 +174,47 @@ class KvClientConnectTest {
     assertThat(client.connect(Duration.ofSeconds(10))).isTrue();
     client.get("k");
 
+    assertThat(channels.calls("Get")).extracting(RecordingChannelFactory.RecordedCall::endpointText)
+        .containsExactly(live.endpoint());
+  }
+
+  @Test
+  void connectOpensOnlyThePreferredEndpointWhenItIsUp() {
+    FakeKvServer first = cluster.node("n1");
+    RecordingChannelFactory channels = new RecordingChannelFactory();
+    KvClient client = track(KvClient.builder()
+        .endpoints(List.of(first.endpoint(), cluster.node("n2").endpoint(), cluster.node("n3").endpoint()))
+        .channelFactory(channels)
+        .build());
+
+    assertThat(client.connect(Duration.ofSeconds(10))).isTrue();
+    client.get("k");
+
+    assertThat(channels.channelsBuilt()).isEqualTo(1);
+    assertThat(channels.calls("Get")).extracting(RecordingChannelFactory.RecordedCall::endpointText)
+        .containsExactly(first.endpoint());
+  }
+
+  @Test
+  void connectAsksTheNextEndpointWhenThePreferredOneStaysSilentLongerThanTheStagger() {
+    SilentEndpoint paused = cluster.track(new SilentEndpoint());
+    FakeKvServer live = cluster.node("n2");
+    RecordingChannelFactory channels = new RecordingChannelFactory();
+    Duration timeout = Duration.ofSeconds(20);
+    KvClient client = track(KvClient.builder()
+        .endpoints(List.of(paused.endpoint(), live.endpoint()))
+        .channelFactory(channels)
+        .build());
+
+    long start = System.nanoTime();
+    assertThat(client.connect(timeout)).isTrue();
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    client.get("k");
+
+    // Waiting for the silent node to fail would take the whole timeout; the stagger delay (250 ms)
+    // asked the next endpoint long before.
+    assertThat(elapsed).isLessThan(timeout.dividedBy(2));
+    assertThat(paused.connections()).isPositive();
     assertThat(channels.calls("Get")).extracting(RecordingChannelFactory.RecordedCall::endpointText)
         .containsExactly(live.endpoint());
   }

@@ -45,7 +45,7 @@ final class RecordingChannelFactory implements ChannelFactory {
     }
   }
 
-  private final ChannelFactory delegate = new NettyChannelFactory();
+  private final ChannelFactory delegate = new NettyChannelFactory(1);
   private final Duration buildDelay;
   private final List<RecordedCall> calls = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> open = new ConcurrentHashMap<>();
@@ -73,6 +73,11 @@ final class RecordingChannelFactory implements ChannelFactory {
     }
     built.incrementAndGet();
     return new Recording(endpoint, delegate.open(endpoint));
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
   }
 
   int channelsBuilt() {
