@@ -105,6 +105,7 @@ public final class KvCli implements Callable<Integer>, CommandContext {
 
   /** Runs the CLI and exits with its exit code. */
   public static void main(String[] args) {
+    lightenTransport();
     quietLibraries(Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v"));
     System.exit(commandLine(CliEnvironment.system(), args).execute(args));
   }
@@ -237,6 +238,25 @@ public final class KvCli implements Callable<Integer>, CommandContext {
 
   private static PrintWriter writer(PrintStream stream) {
     return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+  }
+
+  /**
+   * Two things gRPC's Netty does at start-up that a one-shot command does not need (measured in
+   * docs/benchmarks.md, "CLI start-up"): it loads Netty's native epoll library (extracted to a
+   * temporary file on every start), where Java NIO serves one request as well; and its buffer
+   * allocator emits JFR events, whose first use initialises JFR's event machinery (metadata,
+   * generated handler classes): about 100 ms of a 0.5 s command. A value set on the command line
+   * (-D) wins.
+   */
+  private static void lightenTransport() {
+    setUnlessGiven("io.grpc.netty.shaded.io.netty.transport.noNative", "true");
+    setUnlessGiven("io.grpc.netty.shaded.io.netty.jfr.enabled", "false");
+  }
+
+  private static void setUnlessGiven(String property, String value) {
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, value);
+    }
   }
 
   /**

@@ -3,7 +3,12 @@ package dev.kvstore.client;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.SocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
@@ -19,12 +24,12 @@ import java.util.regex.Pattern;
  * took hundreds of milliseconds of the first call's deadline); a host name keeps DNS resolution, so
  * a node whose address changes (a restarted container) is found again.
  *
- * <p>The channels share an event loop group of their own (Java NIO), made with the first channel
- * and shut down by {@link #close}, rather than gRPC's process-wide one, which lingers for a second
- * after its last channel closes: a JVM exiting while Netty threads wait in {@code epoll_wait}
- * (native code) waits 300 ms for them, a third of a one-shot CLI command. NIO rather than Netty's
- * native epoll transport, which extracts and loads a native library at start-up (docs/benchmarks.md,
- * "CLI start-up").
+ * <p>The channels share an event loop group of their own, made with the first channel and shut
+ * down by {@link #close}, rather than gRPC's process-wide one, which lingers for a second after
+ * its last channel closes: a JVM exiting while Netty threads wait in {@code epoll_wait} (native
+ * code) waits 300 ms for them, a third of a one-shot CLI command (docs/benchmarks.md, "CLI
+ * start-up"). The transport is the one gRPC would pick: Netty's native epoll when its library
+ * loads, Java NIO otherwise (the CLI turns the native library off: loading it costs start-up time).
  */
 final class NettyChannelFactory implements ChannelFactory {
 
@@ -37,24 +42,33 @@ final class NettyChannelFactory implements ChannelFactory {
 
   private final int ioThreads;
   private EventLoopGroup group;
+  private Class<? extends SocketChannel> channelType;
+  private boolean closed;
 
   /** Channels whose connections share {@code ioThreads} event loop threads (one connection uses one). */
   NettyChannelFactory(int ioThreads) {
     this.ioThreads = ioThreads;
   }
 
+  /** @throws IllegalStateException once closed */
   @Override
   public synchronized ManagedChannel open(Endpoint endpoint) {
+    if (closed) {
+      throw new IllegalStateException("KvClient is closed");
+    }
     InetAddress literal = ipLiteral(endpoint.host());
     NettyChannelBuilder builder = literal != null
         ? NettyChannelBuilder.forAddress(new InetSocketAddress(literal, endpoint.port()))
         : NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port());
     if (group == null) {
-      group = new NioEventLoopGroup(ioThreads, new DefaultThreadFactory("kvstore-client-io", true));
+      boolean epoll = Epoll.isAvailable();
+      group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("kvstore-client-io", true),
+          epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+      channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     }
     return builder
         .eventLoopGroup(group)
-        .channelType(NioSocketChannel.class)
+        .channelType(channelType)
         .usePlaintext()
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         // A watch on a node that went silent (partitioned, paused, host gone) would otherwise wait
@@ -67,6 +81,7 @@ final class NettyChannelFactory implements ChannelFactory {
   /** Stops the event loop threads (at once: the channels have terminated) and waits for them, at most 2 s. */
   @Override
   public synchronized void close() {
+    closed = true;
     if (group != null) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
