@@ -13,14 +13,17 @@ import dev.kvstore.testing.SlowConnectProxy;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Connection set-up never eats a call's time unfairly: channels are built up front, attempts connect first. */
+/** Connection set-up never eats a call's time unfairly: the first channel is built up front, attempts connect first. */
 class KvClientConnectTest {
 
   private final FakeCluster cluster = new FakeCluster();
@@ -217,6 +220,29 @@ class KvClientConnectTest {
     assertThat(paused.connections()).isPositive();
     assertThat(channels.calls("Get")).extracting(RecordingChannelFactory.RecordedCall::endpointText)
         .containsExactly(live.endpoint());
+  }
+
+  @Test
+  void closeStopsTheClientsIoThreadsSoAJvmCanExitAtOnce() {
+    FakeKvServer server = cluster.node("n1");
+    Set<Thread> before = ioThreads();
+    KvClient client = KvClient.builder().endpoints(server.endpoint()).build();
+    client.get("k");
+    Set<Thread> own = ioThreads();
+    own.removeAll(before);
+    assertThat(own).isNotEmpty();
+
+    client.close();
+
+    // Threads of gRPC's shared event loop outlived their channels by a second, and a JVM exiting
+    // meanwhile waited 300 ms for them.
+    assertThat(own).noneMatch(Thread::isAlive);
+  }
+
+  private static Set<Thread> ioThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(thread -> thread.getName().startsWith("kvstore-client-io"))
+        .collect(Collectors.toCollection(HashSet::new));
   }
 
   @Test
