@@ -83,7 +83,7 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   private <Q, A> void answer(BiFunction<Q, Duration, CompletableFuture<A>> layer, Q request, StreamObserver<A> out) {
     layer.apply(request, budget.forCurrentCall()).whenComplete((response, error) -> {
       if (error != null) {
-        out.onError(RaftKv.statusOf(error));
+        out.onError(RaftFailures.statusOf(error));
       } else {
         out.onNext(response);
         out.onCompleted();

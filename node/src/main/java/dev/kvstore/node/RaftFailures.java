@@ -83,6 +83,16 @@ final class RaftFailures {
         || cause instanceof RaftRetryFailureException;
   }
 
+  /**
+   * The status a failed {@link KvRequests} future carries: the layer fails with statuses only, so
+   * anything else is a bug and becomes INTERNAL.
+   */
+  static StatusRuntimeException statusOf(Throwable error) {
+    Throwable cause = unwrap(error);
+    return cause instanceof StatusRuntimeException s ? s
+        : Status.INTERNAL.withDescription("unexpected failure: " + cause).withCause(cause).asRuntimeException();
+  }
+
   static Throwable unwrap(Throwable t) {
     while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
       t = t.getCause();

@@ -23,7 +23,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -197,12 +196,5 @@ final class RaftKv implements KvRequests {
 
   private static ClientRequestId toCommandId(RequestId id) {
     return ClientRequestId.newBuilder().setClientId(id.getClientId()).setSequence(id.getSequence()).build();
-  }
-
-  /** The status a failed future of this class carries (unwrapping {@link CompletionException}). */
-  static StatusRuntimeException statusOf(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    return cause instanceof StatusRuntimeException s ? s
-        : Status.INTERNAL.withDescription("unexpected failure: " + cause).withCause(cause).asRuntimeException();
   }
 }
