@@ -11,9 +11,6 @@ import dev.kvstore.api.MemberStatus;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.client.KvClient;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,14 +57,14 @@ class LocalClusterScriptIT {
   @BeforeAll
   static void ports() throws IOException {
     repo = Path.of(System.getProperty("kvstore.repo.root", "..")).toRealPath();
-    clientBase = freeRange(3);
-    int raftBase = freeRange(3);
+    clientBase = FreePorts.range(3);
+    int raftBase = FreePorts.range(3);
     while (Math.abs(raftBase - clientBase) < 3) {
-      raftBase = freeRange(3);
+      raftBase = FreePorts.range(3);
     }
-    metricsBase = freeRange(3);
+    metricsBase = FreePorts.range(3);
     while (Math.abs(metricsBase - clientBase) < 3 || Math.abs(metricsBase - raftBase) < 3) {
-      metricsBase = freeRange(3);
+      metricsBase = FreePorts.range(3);
     }
     shell = new ProcessRun(repo, Map.of(
         "KVSTORE_CLUSTER_DIR", clusterDir.toString(),
@@ -243,27 +239,5 @@ class LocalClusterScriptIT {
       assertThat(r.getFound()).as(key).isTrue();
     }
     assertThat(client.get("greeting").getValue().toStringUtf8()).isEqualTo("hello from node 2");
-  }
-
-  /** First of {@code count} consecutive ports that are all free on 127.0.0.1. */
-  private static int freeRange(int count) throws IOException {
-    for (int attempt = 0; attempt < 100; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 32_000); // below the ephemeral range
-      if (allFree(base, count)) {
-        return base;
-      }
-    }
-    throw new IOException("no free port range found");
-  }
-
-  private static boolean allFree(int base, int count) {
-    for (int p = base; p < base + count; p++) {
-      try (ServerSocket s = new ServerSocket()) {
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p));
-      } catch (IOException e) {
-        return false;
-      }
-    }
-    return true;
   }
 }
