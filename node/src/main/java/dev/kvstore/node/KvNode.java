@@ -122,10 +122,17 @@ public final class KvNode implements AutoCloseable {
     Command barrier = Command.newBuilder().setReadBarrier(ReadBarrierOp.getDefaultInstance()).build();
     CommitNudge commits = new CommitNudge(stateMachine.appliedIndex(),
         () -> writes.submit(barrier, config.requestTimeout()), scheduler);
-    ReadBarrier reads = new ReadBarrier(timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex),
-        commits::applied);
     PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
     track(admin);
+    RaftClientRpc queryRpc = new GrpcFactory(new Parameters())
+        .newRaftClientRpc(ClientId.randomId(), RaftSettings.clientProperties(config));
+    queryRpc.addRaftPeers(group.getPeers());
+    PeerConnections queryConnections = new PeerConnections(queryRpc, blockingCalls);
+    track(queryConnections);
+    ReadIndexRound readIndex = new ReadIndexRound(member, new PeerQueryClient(queryConnections, group.getGroupId()),
+        timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex), config.raft().electionTimeout());
+    ReadBarrier reads = new ReadBarrier(readIndex, commits::applied);
+    stateMachine.answerPeerQueries(new PeerQueries(member, reads, config.raft().electionTimeout()));
     metrics.gaugeRaft(member, new RaftMetrics.Queues(writes::proposalsInFlight, writes::commandsQueued,
         reads::roundsInFlight, reads::readsQueued));
 

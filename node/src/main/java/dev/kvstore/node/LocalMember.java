@@ -5,15 +5,20 @@ import dev.kvstore.node.metrics.RaftStatus;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.FileInfo;
@@ -23,7 +28,7 @@ import org.apache.ratis.statemachine.SnapshotInfo;
  * This node as a member of the Raft group: its id, role, term, leader and log progress. Public
  * methods are those the metrics read ({@link RaftStatus}).
  */
-final class LocalMember implements RaftStatus {
+final class LocalMember implements RaftStatus, Leadership {
 
   private final RaftServer server;
   private final RaftGroupId groupId;
@@ -33,11 +38,13 @@ final class LocalMember implements RaftStatus {
     this.groupId = groupId;
   }
 
-  String id() {
+  @Override
+  public String id() {
     return server.getId().toString();
   }
 
-  RaftPeerId peerId() {
+  @Override
+  public RaftPeerId peerId() {
     return server.getId();
   }
 
@@ -132,6 +139,31 @@ final class LocalMember implements RaftStatus {
       bytes += file.getPath().toFile().length();
     }
     return bytes;
+  }
+
+  /**
+   * Whether this node leads and has committed an entry of its own term, so that its commit index
+   * covers everything any earlier leader committed (Raft thesis section 6.4, first step).
+   */
+  @Override
+  public boolean isLeaderReady() {
+    try {
+      DivisionInfo info = info();
+      return info.isLeader() && info.isLeaderReady();
+    } catch (UncheckedIOException e) {
+      return false;
+    }
+  }
+
+  /** The voting members of the group as this node knows them now (both sides of a change in progress). */
+  @Override
+  public VotingMembers votingMembers() {
+    RaftConfiguration conf = division().getRaftConf();
+    return new VotingMembers(ids(conf.getCurrentPeers()), ids(conf.getPreviousPeers()));
+  }
+
+  private static Set<RaftPeerId> ids(Collection<RaftPeer> peers) {
+    return peers.stream().map(RaftPeer::getId).collect(Collectors.toUnmodifiableSet());
   }
 
   /** Followers that answered the leader within {@code maxSilenceMs}, most recently heard first; empty unless leader. */

@@ -45,8 +45,9 @@ final class RaftSettings {
     GrpcConfigKeys.Server.setHost(p, config.bindAddress());
     GrpcConfigKeys.Server.setPort(p, config.raftPort());
 
-    // No Ratis read options: kvstore never reads through Ratis. Linearizable reads go through the
-    // log (see ReadBarrier), because Ratis 3.3.0's read index can answer from a deposed leader.
+    // No Ratis read options: kvstore never reads through Ratis. Linearizable reads use a read index
+    // of kvstore's own (see ReadIndexRound), because Ratis 3.3.0's can answer from a deposed leader;
+    // the nodes ask each other through Ratis stale reads, which are not affected by those options.
 
     long election = config.raft().electionTimeout().toMillis();
     // Followers wait a random time in [min, 1.5 x min] without a heartbeat before they elect a new

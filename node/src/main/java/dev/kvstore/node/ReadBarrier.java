@@ -13,25 +13,24 @@ import java.util.function.LongFunction;
  * Makes a linearizable read safe on this node: completes once this node has applied everything
  * committed before the read began. The read itself then comes straight from local memory.
  *
- * <p>A round appends a no-op ({@code ReadBarrierOp}) through Raft, as any write, and waits until
- * the leader has applied it, then until this node has too. The no-op commits only if the leader
- * that appended it still led a majority afterwards, so every write acknowledged before the round
- * began sits before it in the log. This is Raft's read-only query through the log (Raft thesis,
- * section 6.4), not its cheaper read index: Ratis 3.3.0's read index answers at once, without
- * asking the followers, whenever a majority has acknowledged that commit index before, however
- * long ago; a leader cut off from its followers keeps its commit index, and so served reads that
- * missed the new leader's writes until it stepped down, a maximum election timeout after it last
- * heard from a majority. The failover suite caught this.
+ * <p>A round finds a read index: a log index at or above every write acknowledged before the
+ * round began ({@link ReadIndexRound}: Raft's read index, asking the other members for their term,
+ * or a no-op appended through the log when that cannot answer quickly). The read then waits until
+ * this node has applied up to it. Ratis 3.3.0's own read index is not used: it answers at once,
+ * without asking the followers, whenever a majority has acknowledged that commit index before,
+ * however long ago; a leader cut off from its followers keeps its commit index, and so served
+ * reads that missed the new leader's writes until it stepped down, a maximum election timeout
+ * after it last heard from a majority. The failover suite caught this.
  *
  * <p>Rounds are shared. Up to {@link #MAX_ROUNDS_IN_FLIGHT} rounds run at once; a read that
  * arrives while that many run joins the next round, which starts when one of them is answered (a
- * round proves nothing about reads that began after its no-op was appended). Under load, one log
- * entry serves many reads, and a read waits for at most two rounds; with a free slot it waits for
- * one, started for it.
+ * round proves nothing about reads that began after it started). Under load, one round serves
+ * many reads, and a read waits for at most two rounds; with a free slot it waits for one, started
+ * for it.
  */
 final class ReadBarrier {
 
-  /** Runs one round: completes with the no-op's log index once the leader applied it. */
+  /** Runs one round: completes with a read index for every read that arrived before it began. */
   @FunctionalInterface
   interface Round {
     CompletableFuture<Long> run(Duration timeout);
@@ -51,7 +50,7 @@ final class ReadBarrier {
   private Readers next;
 
   /**
-   * @param round      appends one no-op through Raft (in the node: {@link CommandSubmitter})
+   * @param round      finds one read index (in the node: {@link ReadIndexRound})
    * @param localApply completes once this node has applied up to a committed index (in the node:
    *                   {@link CommitNudge#applied}); never exceptionally
    */
@@ -61,13 +60,14 @@ final class ReadBarrier {
   }
 
   /**
-   * Completes when reads may proceed, or exceptionally after {@code timeout}: with a
+   * Completes with the round's read index when reads may proceed (this node has applied up to it),
+   * or exceptionally after {@code timeout}: with a
    * {@link CatchingUpException} when the round passed but this node has not applied up to it yet,
    * a TimeoutException when the round did not pass, or with why the round failed (see
    * {@link RaftFailures#forRead}).
    */
-  CompletableFuture<Void> await(Duration timeout) {
-    CompletableFuture<Void> done = new CompletableFuture<Void>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  CompletableFuture<Long> await(Duration timeout) {
+    CompletableFuture<Long> done = new CompletableFuture<Long>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     long deadline = System.nanoTime() + timeout.toNanos();
     Reader reader = new Reader(done);
     Readers start = null;
@@ -87,9 +87,9 @@ final class ReadBarrier {
       run(start);
     }
     // Out of time after the round passed: the leader is fine, this node is behind.
-    return done.handle((ignored, error) -> {
+    return done.handle((index, error) -> {
       if (error == null) {
-        return null;
+        return index;
       }
       Throwable cause = RaftFailures.unwrap(error);
       long readIndex = reader.readIndex;
@@ -149,10 +149,10 @@ final class ReadBarrier {
 
   /** One read waiting at the barrier, and the read index its round committed (-1 until then). */
   private static final class Reader {
-    final CompletableFuture<Void> done;
+    final CompletableFuture<Long> done;
     volatile long readIndex = -1;
 
-    Reader(CompletableFuture<Void> done) {
+    Reader(CompletableFuture<Long> done) {
       this.done = done;
     }
   }
@@ -180,7 +180,7 @@ final class ReadBarrier {
     }
 
     void pass() {
-      waiting.forEach(reader -> reader.done.complete(null));
+      waiting.forEach(reader -> reader.done.complete(reader.readIndex));
     }
 
     void fail(Throwable error) {

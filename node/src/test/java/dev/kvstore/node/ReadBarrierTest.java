@@ -31,18 +31,18 @@ class ReadBarrierTest {
 
   @Test
   void aReadStartsARoundAndPassesWhenItCommits() {
-    CompletableFuture<Void> read = barrier.await(LONG);
+    CompletableFuture<Long> read = barrier.await(LONG);
 
     assertThat(rounds).hasSize(1);
     assertThat(read).isNotDone();
     rounds.get(0).complete(-1L);
-    assertThat(read).isCompleted();
+    assertThat(read).isCompletedWithValue(-1L);
   }
 
   @Test
   void aReadArrivingDuringARoundStartsItsOwnWhileASlotIsFree() {
-    CompletableFuture<Void> first = barrier.await(LONG);
-    CompletableFuture<Void> second = barrier.await(LONG);
+    CompletableFuture<Long> first = barrier.await(LONG);
+    CompletableFuture<Long> second = barrier.await(LONG);
 
     assertThat(rounds).as("each began before the other's round could prove it").hasSize(2);
     rounds.get(0).complete(-1L);
@@ -54,12 +54,12 @@ class ReadBarrierTest {
 
   @Test
   void readsArrivingWhileEveryRoundRunsShareTheNextOneNotARunningOne() {
-    List<CompletableFuture<Void>> running = new ArrayList<>();
+    List<CompletableFuture<Long>> running = new ArrayList<>();
     for (int i = 0; i < ReadBarrier.MAX_ROUNDS_IN_FLIGHT; i++) {
       running.add(barrier.await(LONG));
     }
-    CompletableFuture<Void> late = barrier.await(LONG);
-    CompletableFuture<Void> later = barrier.await(LONG);
+    CompletableFuture<Long> late = barrier.await(LONG);
+    CompletableFuture<Long> later = barrier.await(LONG);
 
     assertThat(rounds).as("no more rounds than the limit").hasSize(ReadBarrier.MAX_ROUNDS_IN_FLIGHT);
     List.copyOf(rounds).forEach(round -> round.complete(-1L));
@@ -76,8 +76,8 @@ class ReadBarrierTest {
 
   @Test
   void aFailedRoundFailsItsReadsAndTheNextRoundStillRuns() throws Exception {
-    CompletableFuture<Void> first = barrier.await(LONG);
-    CompletableFuture<Void> second = barrier.await(LONG);
+    CompletableFuture<Long> first = barrier.await(LONG);
+    CompletableFuture<Long> second = barrier.await(LONG);
 
     rounds.get(0).completeExceptionally(new IOException("no leader"));
 
@@ -90,7 +90,7 @@ class ReadBarrierTest {
 
   @Test
   void aRoundWhoseReadsHaveAllGivenUpIsNotStarted() {
-    CompletableFuture<Void> first = barrier.await(LONG);
+    CompletableFuture<Long> first = barrier.await(LONG);
     barrier.await(Duration.ofNanos(1));
 
     rounds.get(0).complete(-1L);
@@ -107,7 +107,7 @@ class ReadBarrierTest {
     ReadBarrier behind = new ReadBarrier(timeout -> CompletableFuture.completedFuture(42L),
         index -> new CompletableFuture<>());
 
-    CompletableFuture<Void> read = behind.await(Duration.ofMillis(50));
+    CompletableFuture<Long> read = behind.await(Duration.ofMillis(50));
 
     await().atMost(Duration.ofSeconds(5)).until(read::isDone);
     assertThat(causeOf(read)).isInstanceOfSatisfying(CatchingUpException.class,
@@ -116,13 +116,13 @@ class ReadBarrierTest {
 
   @Test
   void aReadWhoseRoundNeverPassedTimesOutPlainly() throws Exception {
-    CompletableFuture<Void> read = barrier.await(Duration.ofMillis(50));
+    CompletableFuture<Long> read = barrier.await(Duration.ofMillis(50));
 
     await().atMost(Duration.ofSeconds(5)).until(read::isDone);
     assertThat(causeOf(read)).isInstanceOf(java.util.concurrent.TimeoutException.class);
   }
 
-  private static Throwable causeOf(CompletableFuture<Void> failed) throws InterruptedException {
+  private static Throwable causeOf(CompletableFuture<Long> failed) throws InterruptedException {
     try {
       failed.get();
       throw new AssertionError("expected a failure");

@@ -54,6 +54,28 @@ class ReplicationTest {
   }
 
   @Test
+  void linearizableReadsOnAQuietClusterWriteNothingToTheLog() {
+    String leader = SHARED.cluster().awaitLeader();
+    String follower = SHARED.cluster().otherThan(leader);
+    long revision = kv(leader).put(put("read-index/k", "v")).getHeader().getRevision();
+    long applied = SHARED.cluster().node(leader).appliedIndex();
+    await().atMost(Duration.ofSeconds(10)).until(() -> SHARED.cluster().runningIds().stream()
+        .allMatch(id -> SHARED.cluster().node(id).appliedIndex() == applied));
+
+    for (int i = 0; i < 20; i++) {
+      for (String reader : new String[] {leader, follower}) {
+        GetResponse read = kv(reader).get(GetRequest.newBuilder().setKey("read-index/k").build());
+        assertThat(read.getValue().toStringUtf8()).isEqualTo("v");
+        assertThat(read.getHeader().getRevision()).isGreaterThanOrEqualTo(revision);
+      }
+    }
+
+    assertThat(SHARED.cluster().node(leader).appliedIndex())
+        .as("a read index asks the members for their term; no no-op went through the log")
+        .isEqualTo(applied);
+  }
+
+  @Test
   void aFollowerThatAcknowledgedAWriteServesItToASerializableReadAtOnce() {
     String follower = SHARED.cluster().otherThan(SHARED.cluster().awaitLeader());
     for (int i = 0; i < 50; i++) {

@@ -3,6 +3,8 @@ package dev.kvstore.statemachine;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.PeerQuery;
+import dev.kvstore.statemachine.proto.PeerQueryResult;
 import java.io.File;
 import java.io.IOException;
 import java.util.List;
@@ -10,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -36,6 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads do not go through {@link #query}: the node waits for the Raft read index (or not, for
  * serializable reads) and then reads {@link #readView()} directly, without serialising results.
+ * {@link #query} answers only the nodes' questions to each other ({@link #answerPeerQueries}).
  *
  * <p>Automatic snapshots are written in the background while applies go on (see
  * {@link SnapshotWriter}); the one Ratis takes when the server stops, and those asked for through
@@ -56,6 +60,8 @@ public final class KvStateMachine extends BaseStateMachine {
   private final StateMachineObserver observer;
   private final CommandApplier applier;
   private final List<Consumer<String>> leaderListeners = new CopyOnWriteArrayList<>();
+  private volatile Function<PeerQuery, CompletableFuture<PeerQueryResult>> peerQueries = question ->
+      JavaUtils.completeExceptionally(new IllegalStateException("this node does not answer peer queries yet"));
 
   public KvStateMachine(WatchHub hub) {
     this(hub, StateMachineObserver.NONE);
@@ -221,10 +227,31 @@ public final class KvStateMachine extends BaseStateMachine {
     appliedIndex.advance(index);
   }
 
+  /**
+   * Answers another node's {@link PeerQuery} (a Ratis stale read addressed to this node) with
+   * {@code handler}, which the node installs once its Raft server runs. Until then, and for any
+   * message that is not a PeerQuery, queries fail. Clients' reads never come this way: the node
+   * serves them from {@link #readView()}.
+   *
+   * @param handler answers on the calling Ratis thread or later; must not block
+   */
+  public void answerPeerQueries(Function<PeerQuery, CompletableFuture<PeerQueryResult>> handler) {
+    peerQueries = handler;
+  }
+
   @Override
   public CompletableFuture<Message> query(Message request) {
-    return JavaUtils.completeExceptionally(new UnsupportedOperationException(
-        "kvstore serves reads through its KvStore gRPC API, not through Raft queries"));
+    PeerQuery question;
+    try {
+      question = PeerQuery.parseFrom(request.getContent().asReadOnlyByteBuffer());
+    } catch (InvalidProtocolBufferException e) {
+      return JavaUtils.completeExceptionally(new IllegalArgumentException("not a kvstore peer query: " + e.getMessage()));
+    }
+    if (question.getKindCase() == PeerQuery.KindCase.KIND_NOT_SET) {
+      return JavaUtils.completeExceptionally(new IllegalArgumentException("a kvstore peer query of an unknown kind"));
+    }
+    return peerQueries.apply(question).thenApply(
+        answer -> Message.valueOf(UnsafeByteOperations.unsafeWrap(answer.toByteArray())));
   }
 
   /**

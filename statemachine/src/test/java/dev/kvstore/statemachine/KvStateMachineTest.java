@@ -7,16 +7,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.CurrentTermQuery;
+import dev.kvstore.statemachine.proto.PeerQuery;
+import dev.kvstore.statemachine.proto.PeerQueryResult;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -172,6 +178,25 @@ class KvStateMachineTest {
     sm.close();
     open(observer);
     assertThat(seen).containsExactly("taken " + bytes, "loaded " + bytes);
+  }
+
+  @Test
+  void queriesAreOnlyPeerQueriesAnsweredByTheInstalledHandler() throws Exception {
+    KvStateMachine sm = open();
+    PeerQuery term = PeerQuery.newBuilder().setCurrentTerm(CurrentTermQuery.getDefaultInstance()).build();
+    Message asked = Message.valueOf(UnsafeByteOperations.unsafeWrap(term.toByteArray()));
+
+    assertThat(sm.query(asked)).as("before the node installs its handler").failsWithin(Duration.ofSeconds(5));
+
+    sm.answerPeerQueries(q -> CompletableFuture.completedFuture(PeerQueryResult.newBuilder()
+        .setTerm(q.getKindCase() == PeerQuery.KindCase.CURRENT_TERM ? 9 : 0).build()));
+    Message answer = sm.query(asked).get(5, TimeUnit.SECONDS);
+    assertThat(PeerQueryResult.parseFrom(answer.getContent().toByteArray()).getTerm()).isEqualTo(9);
+
+    Message garbage = Message.valueOf(UnsafeByteOperations.unsafeWrap(new byte[] {(byte) 0xff, 0x01}));
+    assertThat(sm.query(garbage)).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(IllegalArgumentException.class);
+    assertThat(sm.query(Message.EMPTY)).as("a query of no known kind").failsWithin(Duration.ofSeconds(5));
   }
 
   @Test
