@@ -138,9 +138,16 @@ final class RaftKv implements KvRequests {
       } else {
         // The leader applied it; answer once this node has too, so a read here sees the write. The
         // write is committed either way: if this node lags past the deadline, answer regardless.
+        CompletableFuture<Void> here = commits.applied(applied.logIndex());
+        if (here.isDone()) {
+          // The usual case on the leader: no hop to another thread. This is not the apply thread
+          // (the submitter completes writes on its own threads), so building here holds up no apply.
+          build(answer, () -> respond.apply(applied.result()), true);
+          return;
+        }
         long left = Math.max(0, deadline - System.nanoTime());
-        commits.applied(applied.logIndex())
-            .completeOnTimeout(null, left, TimeUnit.NANOSECONDS)
+        // The wait may end on the apply thread, which must not build responses: hand over.
+        here.completeOnTimeout(null, left, TimeUnit.NANOSECONDS)
             .thenRunAsync(() -> build(answer, () -> respond.apply(applied.result()), true), responses);
       }
     });
