@@ -126,7 +126,7 @@ final class BenchReportView {
     return json;
   }
 
-  private static JsonObject latency(Latency latency) {
+  static JsonObject latency(Latency latency) {
     JsonObject json = new JsonObject();
     json.addProperty("p50", Latency.millis(latency.p50()));
     json.addProperty("p90", Latency.millis(latency.p90()));
@@ -137,7 +137,7 @@ final class BenchReportView {
     return json;
   }
 
-  private static JsonObject counts(Map<String, Long> counts) {
+  static JsonObject counts(Map<String, Long> counts) {
     JsonObject json = new JsonObject();
     counts.forEach(json::addProperty);
     return json;
