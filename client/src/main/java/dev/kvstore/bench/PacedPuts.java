@@ -84,8 +84,10 @@ public final class PacedPuts {
    * window (puts sent before it are the warm-up), then waits for the answers still due, at most
    * {@code grace}: those still unanswered count as {@link FailureReason#NO_ANSWER}. Calls
    * {@code onTick} on this thread about every {@code tick}. Blocks until done.
+   *
+   * @throws InterruptedException when the thread is interrupted (puts in flight are left to finish)
    */
-  public Result run(long start, Duration grace, Duration tick, Consumer<Progress> onTick) {
+  public Result run(long start, Duration grace, Duration tick, Consumer<Progress> onTick) throws InterruptedException {
     long measureFrom = log.measureFrom();
     long stop = log.measureUntil();
     double intervalNanos = 1e9 / rate;
@@ -102,7 +104,7 @@ public final class PacedPuts {
           onTick.accept(progress(now, start, measureFrom, stop));
           nextTick = now + tickNanos;
         }
-        LockSupport.parkNanos(Math.min(due - now, nextTick - now));
+        pause(Math.min(due - now, nextTick - now));
         now = clock.getAsLong();
       }
       if (now - nextTick >= 0) {
@@ -114,9 +116,16 @@ public final class PacedPuts {
     long drainUntil = clock.getAsLong() + grace.toNanos();
     while (inFlight.get() > 0 && clock.getAsLong() - drainUntil < 0) {
       onTick.accept(progress(clock.getAsLong(), start, measureFrom, stop));
-      LockSupport.parkNanos(Math.min(tickNanos, Math.max(1, drainUntil - clock.getAsLong())));
+      pause(Math.min(tickNanos, Math.max(1, drainUntil - clock.getAsLong())));
     }
     return result(Duration.ofNanos(stop - measureFrom));
+  }
+
+  private static void pause(long nanos) throws InterruptedException {
+    LockSupport.parkNanos(nanos);
+    if (Thread.interrupted()) {
+      throw new InterruptedException("paced puts interrupted");
+    }
   }
 
   private void send(long now, long due, boolean measured) {

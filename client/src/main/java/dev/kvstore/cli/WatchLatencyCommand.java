@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.locks.LockSupport;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -176,8 +175,9 @@ final class WatchLatencyCommand implements Callable<Integer> {
     WatchLayout layout = settings.layout();
     DeliveryLog log = new DeliveryLog(layout);
     try (KvStoreWatchers watching = new KvStoreWatchers(layout, watchClients, log)) {
+      long opening = System.nanoTime();
       watching.open();
-      Integer refused = awaitRegistered(watching, layout.watchers());
+      Integer refused = awaitRegistered(watching, layout.watchers(), opening);
       if (refused != null) {
         return refused;
       }
@@ -201,9 +201,12 @@ final class WatchLatencyCommand implements Callable<Integer> {
     }
   }
 
-  /** Null once every watcher is registered; otherwise, after saying why not, the exit code. */
-  private Integer awaitRegistered(KvStoreWatchers watching, int total) {
-    long deadline = System.nanoTime() + registerTimeout.toNanos();
+  /**
+   * Null once every watcher is registered; otherwise, after saying why not, the exit code. The
+   * register timeout counts from {@code started}, when the first watcher was opened.
+   */
+  private Integer awaitRegistered(KvStoreWatchers watching, int total, long started) throws InterruptedException {
+    long deadline = started + registerTimeout.toNanos();
     int registered;
     try (ProgressBar bar = ProgressBars.open(context, "watchers", total, " registered", 1)) {
       while (true) {
@@ -212,7 +215,7 @@ final class WatchLatencyCommand implements Callable<Integer> {
         if (registered + watching.ended() >= total || System.nanoTime() - deadline >= 0) {
           break;
         }
-        LockSupport.parkNanos(TICK.toNanos());
+        pause();
       }
     }
     if (watching.ended() > 0) {
@@ -228,15 +231,21 @@ final class WatchLatencyCommand implements Callable<Integer> {
           registered, total, BenchSettings.seconds(registerTimeout)));
       return registered == 0 ? ExitCodes.UNAVAILABLE : ExitCodes.ERROR;
     }
+    context.err().println(String.format(Locale.ROOT, "bench watch-latency: %d watchers registered in %.1fs",
+        total, (System.nanoTime() - started) / 1e9));
     return null;
   }
 
   /** Waits until the watchers have every event the acknowledged puts call for, at most {@code grace}. */
-  private static void awaitDeliveries(DeliveryLog log, Duration grace) {
+  private static void awaitDeliveries(DeliveryLog log, Duration grace) throws InterruptedException {
     long deadline = System.nanoTime() + grace.toNanos();
     while (log.delivered() < log.expected() && System.nanoTime() - deadline < 0) {
-      LockSupport.parkNanos(TICK.toNanos());
+      pause();
     }
+  }
+
+  private static void pause() throws InterruptedException {
+    Thread.sleep(TICK.toMillis());
   }
 
   private int exitCode(WatchLatencyReport report, KvStoreWatchers watching) {
