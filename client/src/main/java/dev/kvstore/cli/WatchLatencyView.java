@@ -1,5 +1,7 @@
 package dev.kvstore.cli;
 
+import static dev.kvstore.cli.BenchReportView.millis;
+
 import com.google.gson.JsonObject;
 import dev.kvstore.bench.DeliveryCheck;
 import dev.kvstore.bench.Latency;
@@ -10,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * How {@code kvstore bench watch-latency} prints its results: a table of delivery and put latency
@@ -62,17 +63,8 @@ final class WatchLatencyView {
         millis(latency.max()), Long.toString(count));
   }
 
-  private static String millis(long micros) {
-    return String.format(Locale.ROOT, "%.2f", Latency.millis(micros));
-  }
-
   private static String failures(Map<String, Long> failures) {
-    if (failures.isEmpty()) {
-      return "";
-    }
-    return " (" + failures.entrySet().stream()
-        .map(entry -> entry.getKey() + " " + entry.getValue())
-        .collect(Collectors.joining(", ")) + ")";
+    return failures.isEmpty() ? "" : " (" + BenchReportView.listed(failures) + ")";
   }
 
   static JsonObject json(WatchLatencySettings settings, WatchLatencyReport report) {
