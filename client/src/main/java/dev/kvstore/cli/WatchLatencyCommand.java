@@ -145,10 +145,6 @@ final class WatchLatencyCommand implements Callable<Integer> {
       throw usage("--watch-endpoints names no endpoint");
     }
     WatchLatencySettings settings = new WatchLatencySettings(layout, rate, valueSize, warmup, duration);
-    context.err().println("bench watch-latency: " + settings.describe() + "; watchers on "
-        + String.join(",", watchNodes) + " (" + connections + " connection(s) each), puts through "
-        + String.join(",", puts.endpoints()));
-
     List<KvClient> watchClients = new ArrayList<>();
     try {
       for (int i = 0; i < connections; i++) {
@@ -156,6 +152,9 @@ final class WatchLatencyCommand implements Callable<Integer> {
           watchClients.add(context.newClient(node));
         }
       }
+      context.err().println("bench watch-latency: " + settings.describe() + "; watchers on "
+          + String.join(",", watchNodes) + " (" + connections + " connection(s) each), puts through "
+          + String.join(",", puts.endpoints()));
       return measure(settings, puts, watchClients);
     } finally {
       watchClients.forEach(KvClient::close);
