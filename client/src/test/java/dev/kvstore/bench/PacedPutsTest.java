@@ -34,7 +34,7 @@ class PacedPutsTest {
     return now.addAndGet(100_000);
   }
 
-  private PacedPuts.Result run(int maxInFlight, PacedPuts.Sender sender, Duration grace) {
+  private PacedPuts.Result run(int maxInFlight, PacedPuts.Sender sender, Duration grace) throws InterruptedException {
     PacedPuts puts = new PacedPuts(layout, 1000, maxInFlight, new StampedValue(32, 1), (key, value) -> {
       sent.add(new Sent(key, StampedValue.sentNanos(value)));
       return sender.put(key, value);
@@ -43,7 +43,7 @@ class PacedPutsTest {
   }
 
   @Test
-  void everyDuePutIsSentStampedWithItsSendTimeAndMeasuredInTheWindow() {
+  void everyDuePutIsSentStampedWithItsSendTimeAndMeasuredInTheWindow() throws Exception {
     log.measure(START + 10_000_000, START + 60_000_000);
 
     PacedPuts.Result result = run(100, (key, value) -> CompletableFuture.completedFuture(revision.incrementAndGet()),
@@ -63,7 +63,7 @@ class PacedPutsTest {
   }
 
   @Test
-  void putsBeyondTheInFlightBoundAreSkippedAndThoseNeverAnsweredCountAsNoAnswer() {
+  void putsBeyondTheInFlightBoundAreSkippedAndThoseNeverAnsweredCountAsNoAnswer() throws Exception {
     log.measure(START, START + 20_000_000);
 
     PacedPuts.Result result = run(5, (key, value) -> new CompletableFuture<>(), Duration.ZERO);
@@ -75,7 +75,7 @@ class PacedPutsTest {
   }
 
   @Test
-  void failedPutsAreCountedByStatusCode() {
+  void failedPutsAreCountedByStatusCode() throws Exception {
     log.measure(START, START + 20_000_000);
 
     PacedPuts.Result result = run(100, (key, value) -> CompletableFuture.failedFuture(
