@@ -9,13 +9,9 @@ import dev.kvstore.bench.LoadReport;
 import dev.kvstore.bench.LoadSpec;
 import dev.kvstore.bench.Mix;
 import dev.kvstore.bench.OperationType;
-import dev.kvstore.bench.Progress;
 import dev.kvstore.client.KvClient;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,8 +44,6 @@ final class BenchCommand implements Callable<Integer> {
   private static final Duration TICK = Duration.ofMillis(200);
   // Beyond the request timeout, how long requests in flight at the end may take to answer.
   private static final Duration DRAIN_MARGIN = Duration.ofSeconds(5);
-  // Failure reasons that mean "the cluster did not answer", as exit code 4 does elsewhere.
-  private static final Set<String> UNAVAILABLE = Set.of("UNAVAILABLE", "DEADLINE_EXCEEDED", "NO_ANSWER");
 
   @Mixin
   private HelpOption help;
@@ -155,63 +149,17 @@ final class BenchCommand implements Callable<Integer> {
 
   /** Runs {@code loop} to its end with a progress bar per phase; requests are bounded by the client's timeout. */
   private LoadReport runWithProgress(ClosedLoop loop, String task) throws InterruptedException {
-    PhaseBars bars = new PhaseBars(loop.spec(), task);
-    try {
+    LoadSpec load = loop.spec();
+    try (PhaseBars bars = new PhaseBars(context, task, load.warmup(), load.duration(), load.count())) {
       return loop.start().await(context.timeout().plus(DRAIN_MARGIN), TICK, bars);
-    } finally {
-      bars.close();
     }
   }
 
   private static int exitCode(LoadReport report) {
-    return UNAVAILABLE.containsAll(report.failures().keySet()) ? ExitCodes.UNAVAILABLE : ExitCodes.ERROR;
+    return ExitCodes.ofFailureReasons(report.failures().keySet());
   }
 
   private ParameterException usage(String message) {
     return new ParameterException(spec.commandLine(), message);
-  }
-
-  /**
-   * One bar for the warm-up (in seconds) and one for the measurement (in seconds, or in requests
-   * for a counted run), with the rate and failures so far.
-   */
-  private final class PhaseBars implements Consumer<Progress> {
-    private final LoadSpec load;
-    private final String task;
-    private Progress.Phase shown;
-    private ProgressBar bar;
-
-    PhaseBars(LoadSpec load, String task) {
-      this.load = load;
-      this.task = task;
-    }
-
-    @Override
-    public void accept(Progress progress) {
-      Progress.Phase phase = progress.phase() == Progress.Phase.WARMUP ? Progress.Phase.WARMUP : Progress.Phase.MEASURING;
-      if (phase != shown) {
-        close();
-        shown = phase;
-        bar = phase == Progress.Phase.WARMUP
-            ? ProgressBars.open(context, "warm-up", load.warmup().toMillis(), " s", 1000)
-            : load.duration() != null
-                ? ProgressBars.open(context, task, load.duration().toMillis(), " s", 1000)
-                : ProgressBars.open(context, task, load.count(), " requests", 1);
-      }
-      long measuredMillis = progress.phaseNanos() / 1_000_000;
-      switch (progress.phase()) {
-        case WARMUP -> bar.stepTo(Math.min(measuredMillis, load.warmup().toMillis()));
-        case MEASURING -> bar.stepTo(load.duration() != null ? measuredMillis : progress.completed());
-        default -> bar.stepTo(load.duration() != null ? load.duration().toMillis() : progress.completed());
-      }
-      bar.setExtraMessage(progress.failed() == 0 ? "" : progress.failed() + " failed");
-    }
-
-    void close() {
-      if (bar != null) {
-        bar.close();
-        bar = null;
-      }
-    }
   }
 }

@@ -68,15 +68,18 @@ final class BenchReportView {
         millis(latency.max()), Long.toString(ok), Long.toString(failed));
   }
 
-  private static String millis(long micros) {
+  /** {@code micros} as milliseconds with two decimals, as the tables show latency. */
+  static String millis(long micros) {
     return String.format(Locale.ROOT, "%.2f", Latency.millis(micros));
   }
 
   private static String failures(Map<String, Long> failures) {
-    if (failures.isEmpty()) {
-      return "";
-    }
-    return "; failures: " + failures.entrySet().stream()
+    return failures.isEmpty() ? "" : "; failures: " + listed(failures);
+  }
+
+  /** Counts by reason in the map's order, e.g. "UNAVAILABLE 3, NO_ANSWER 1". */
+  static String listed(Map<String, Long> counts) {
+    return counts.entrySet().stream()
         .map(entry -> entry.getKey() + " " + entry.getValue())
         .collect(Collectors.joining(", "));
   }
@@ -126,7 +129,7 @@ final class BenchReportView {
     return json;
   }
 
-  private static JsonObject latency(Latency latency) {
+  static JsonObject latency(Latency latency) {
     JsonObject json = new JsonObject();
     json.addProperty("p50", Latency.millis(latency.p50()));
     json.addProperty("p90", Latency.millis(latency.p90()));
@@ -137,7 +140,7 @@ final class BenchReportView {
     return json;
   }
 
-  private static JsonObject counts(Map<String, Long> counts) {
+  static JsonObject counts(Map<String, Long> counts) {
     JsonObject json = new JsonObject();
     counts.forEach(json::addProperty);
     return json;

@@ -11,6 +11,15 @@ interface CommandContext {
   /** The client for the selected endpoints and timeout, connected on first use. */
   KvClient client();
 
+  /**
+   * Another client, of {@code endpoints} only ({@code host:port[,...]}), with the same timeouts,
+   * connected; the caller closes it. For commands that need connections of their own (the watchers
+   * of {@code bench watch-latency}, pinned to the nodes given).
+   *
+   * @throws picocli.CommandLine.ParameterException when {@code endpoints} is not a list of host:port
+   */
+  KvClient newClient(String endpoints);
+
   OutputFormat format();
 
   /** The request timeout the user chose. */

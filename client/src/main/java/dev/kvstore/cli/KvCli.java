@@ -153,23 +153,29 @@ public final class KvCli implements Callable<Integer>, CommandContext {
   public KvClient client() {
     if (client == null) {
       String configured = endpoints != null ? endpoints : environment.env().get(ENDPOINTS_VARIABLE);
-      String chosen = configured == null || configured.isBlank() ? DEFAULT_ENDPOINTS : configured;
-      try {
-        client = KvClient.builder()
-            .endpoints(chosen)
-            .requestTimeout(timeout)
-            .attemptTimeout(timeout.compareTo(MAX_ATTEMPT_TIMEOUT) < 0 ? timeout : MAX_ATTEMPT_TIMEOUT)
-            .connectTimeout(connectTimeout)
-            .build();
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), "invalid endpoints: " + e.getMessage());
-      }
-      // Connecting on a busy machine is mostly the JVM loading and compiling the transport, which
-      // took over a second of a 1 s --timeout under load; the request's clock starts after it.
-      // When no node connects, the request still runs and reports what each endpoint said.
-      client.connect(connectTimeout);
+      client = newClient(configured == null || configured.isBlank() ? DEFAULT_ENDPOINTS : configured);
     }
     return client;
+  }
+
+  @Override
+  public KvClient newClient(String endpoints) {
+    KvClient built;
+    try {
+      built = KvClient.builder()
+          .endpoints(endpoints)
+          .requestTimeout(timeout)
+          .attemptTimeout(timeout.compareTo(MAX_ATTEMPT_TIMEOUT) < 0 ? timeout : MAX_ATTEMPT_TIMEOUT)
+          .connectTimeout(connectTimeout)
+          .build();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "invalid endpoints: " + e.getMessage());
+    }
+    // Connecting on a busy machine is mostly the JVM loading and compiling the transport, which
+    // took over a second of a 1 s --timeout under load; the request's clock starts after it.
+    // When no node connects, the request still runs and reports what each endpoint said.
+    built.connect(connectTimeout);
+    return built;
   }
 
   @Override

@@ -24,7 +24,12 @@ final class Subcommands {
 
   static final String COMPLETION = "completion";
 
-  private record Subcommand(String name, Function<CommandContext, Object> create) {}
+  /** A subcommand, with the subcommands of its own ({@code bench watch-latency}). */
+  private record Subcommand(String name, Function<CommandContext, Object> create, List<Subcommand> nested) {
+    Subcommand(String name, Function<CommandContext, Object> create) {
+      this(name, create, List.of());
+    }
+  }
 
   /** In the order help lists them; each name is its class's {@code @Command(name)}. */
   private static final List<Subcommand> ALL = List.of(
@@ -34,7 +39,8 @@ final class Subcommands {
       new Subcommand("all", AllCommand::new),
       new Subcommand("watch", WatchCommand::new),
       new Subcommand("populate", PopulateCommand::new),
-      new Subcommand("bench", BenchCommand::new),
+      new Subcommand("bench", BenchCommand::new,
+          List.of(new Subcommand("watch-latency", WatchLatencyCommand::new))),
       new Subcommand("status", StatusCommand::new),
       new Subcommand("snapshot", SnapshotCommand::new),
       new Subcommand(COMPLETION, context -> new AutoComplete.GenerateCompletion()));
@@ -96,7 +102,9 @@ final class Subcommands {
           .hidden(false)
           .description("Prints a bash completion script: source <(kvstore completion)");
     } else {
-      top.addSubcommand(subcommand.create().apply(context));
+      CommandLine added = new CommandLine(subcommand.create().apply(context));
+      subcommand.nested().forEach(nested -> add(added, nested, context));
+      top.addSubcommand(added);
     }
   }
 }

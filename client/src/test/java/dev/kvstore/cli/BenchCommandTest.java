@@ -38,7 +38,8 @@ class BenchCommandTest {
 
     assertThat(run.exitCode()).as(run.stderr()).isZero();
     List<PutRequest> puts = server.requests("Put");
-    assertThat(puts).hasSize(200);
+    // A busy machine may retry an attempt (same request id): count the puts, not the attempts.
+    assertThat(puts.stream().map(PutRequest::getRequestId).distinct()).hasSize(200);
     assertThat(puts).allSatisfy(put -> {
       assertThat(put.getKey()).matches("b/[0-4][0-9]");
       assertThat(put.getValue().size()).isEqualTo(16);

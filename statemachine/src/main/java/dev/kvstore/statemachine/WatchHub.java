@@ -1,18 +1,16 @@
 package dev.kvstore.statemachine;
 
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Fans committed events out to watches and keeps recent history so that a watch can start from a
  * past revision (to resume without a gap after a reconnect).
  *
  * <p>{@link #publish} runs on the apply thread, after the change is applied. It never blocks on a
- * consumer: it appends to each matching watch's bounded queue and signals it.
+ * consumer: it appends to each matching watch's bounded queue and signals it. Finding the matching
+ * watches costs O(matches + distinct prefix lengths), whatever the number of watches (see
+ * {@link WatchIndex}).
  */
 public final class WatchHub {
 
@@ -21,8 +19,7 @@ public final class WatchHub {
   private final Object lock = new Object();
   // All guarded by lock.
   private final EventHistory history;
-  private final Map<String, Set<Watch>> exactWatches = new HashMap<>();
-  private final Set<Watch> prefixWatches = new LinkedHashSet<>();
+  private final WatchIndex watches = new WatchIndex();
   private long publishedRevision;
 
   /**
@@ -76,11 +73,7 @@ public final class WatchHub {
         }
       }
       w = new Watch(this, filter, created, minRevision, watchQueueCapacity, replayFrom, history.nextSeq(), onReady);
-      if (filter.prefix()) {
-        prefixWatches.add(w);
-      } else {
-        exactWatches.computeIfAbsent(filter.key(), k -> new LinkedHashSet<>()).add(w);
-      }
+      watches.add(w);
     }
     if (startRevision > 0 && startRevision <= w.createdRevision()) {
       w.signal();
@@ -95,12 +88,13 @@ public final class WatchHub {
     synchronized (lock) {
       history.add(event);
       publishedRevision = event.revision();
-      Set<Watch> exact = exactWatches.get(event.key());
-      if (exact != null) {
-        offerAll(exact, event, ready, overflowed);
-      }
-      if (!prefixWatches.isEmpty()) {
-        offerAll(prefixWatches, event, ready, overflowed);
+      for (Watch w : watches.matching(event.key())) {
+        if (w.offer(event)) {
+          ready.add(w);
+        } else {
+          watches.remove(w);
+          overflowed.add(w);
+        }
       }
     }
     // Signals run outside the lock: they schedule work elsewhere and must not hold up publishing.
@@ -111,22 +105,6 @@ public final class WatchHub {
     }
   }
 
-  private void offerAll(Set<Watch> watches, Event event, List<Watch> ready, List<Watch> overflowed) {
-    for (var it = watches.iterator(); it.hasNext(); ) {
-      Watch w = it.next();
-      if (!w.filter().matches(event.key())) {
-        continue;
-      }
-      if (!w.offer(event)) {
-        it.remove();
-        dropIfEmpty(w.filter());
-        overflowed.add(w);
-      } else {
-        ready.add(w);
-      }
-    }
-  }
-
   /**
    * Ends every watch and restarts history at {@code revision}: the node's state was replaced (a
    * snapshot was installed), so events in between were never seen here.
@@ -134,7 +112,7 @@ public final class WatchHub {
   void reset(long revision, WatchCancellation.Reason reason, String message) {
     List<Watch> ended;
     synchronized (lock) {
-      ended = removeAllLocked();
+      ended = watches.removeAll();
       history.reset(revision);
       publishedRevision = revision;
     }
@@ -145,21 +123,13 @@ public final class WatchHub {
   public void cancelAll(WatchCancellation.Reason reason, String message) {
     List<Watch> ended;
     synchronized (lock) {
-      ended = removeAllLocked();
+      ended = watches.removeAll();
     }
     endAll(ended, new WatchCancellation(reason, message));
   }
 
-  private List<Watch> removeAllLocked() {
-    List<Watch> all = new ArrayList<>(prefixWatches);
-    exactWatches.values().forEach(all::addAll);
-    prefixWatches.clear();
-    exactWatches.clear();
-    return all;
-  }
-
-  private static void endAll(List<Watch> watches, WatchCancellation why) {
-    for (Watch w : watches) {
+  private static void endAll(List<Watch> ended, WatchCancellation why) {
+    for (Watch w : ended) {
       w.cancel(why);
     }
   }
@@ -171,23 +141,7 @@ public final class WatchHub {
 
   void unregister(Watch w) {
     synchronized (lock) {
-      if (w.filter().prefix()) {
-        prefixWatches.remove(w);
-      } else {
-        Set<Watch> set = exactWatches.get(w.filter().key());
-        if (set != null && set.remove(w) && set.isEmpty()) {
-          exactWatches.remove(w.filter().key());
-        }
-      }
-    }
-  }
-
-  private void dropIfEmpty(WatchFilter filter) {
-    if (!filter.prefix()) {
-      Set<Watch> set = exactWatches.get(filter.key());
-      if (set != null && set.isEmpty()) {
-        exactWatches.remove(filter.key());
-      }
+      watches.remove(w);
     }
   }
 
@@ -201,18 +155,21 @@ public final class WatchHub {
   /** Number of registered watches (ended ones are not counted). */
   public int activeWatches() {
     synchronized (lock) {
-      int n = prefixWatches.size();
-      for (Set<Watch> set : exactWatches.values()) {
-        n += set.size();
-      }
-      return n;
+      return watches.size();
     }
   }
 
   /** Number of distinct keys with at least one exact watch; for leak checks. */
   int watchedKeys() {
     synchronized (lock) {
-      return exactWatches.size();
+      return watches.watchedKeys();
+    }
+  }
+
+  /** Number of distinct prefixes with at least one prefix watch; for leak checks. */
+  int watchedPrefixes() {
+    synchronized (lock) {
+      return watches.watchedPrefixes();
     }
   }
 

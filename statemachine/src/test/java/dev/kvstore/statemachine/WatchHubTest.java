@@ -180,6 +180,77 @@ class WatchHubTest {
     }
     assertThat(hub.activeWatches()).isZero();
     assertThat(hub.watchedKeys()).isZero();
+    assertThat(hub.watchedPrefixes()).isZero();
+  }
+
+  @Test
+  void amongTenThousandWatchesOnlyTheMatchingOnesAreSignalledAndGetTheEvent() throws Exception {
+    int[] exactSignals = new int[10_000];
+    int[] prefixSignals = new int[10_000];
+    List<Watch> exact = new ArrayList<>();
+    List<Watch> prefix = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      int n = i;
+      exact.add(hub.watch(WatchFilter.exact(String.format("users/%05d", i)), 0, () -> exactSignals[n]++));
+      prefix.add(hub.watch(WatchFilter.prefix(String.format("users/%05d/", i)), 0, () -> prefixSignals[n]++));
+    }
+
+    put("users/00042", "a");
+    put("users/04242/name", "b");
+
+    for (int i = 0; i < 10_000; i++) {
+      assertThat(exactSignals[i]).as("signals of exact watch %d", i).isEqualTo(i == 42 ? 1 : 0);
+      assertThat(prefixSignals[i]).as("signals of prefix watch %d", i).isEqualTo(i == 4242 ? 1 : 0);
+    }
+    assertThat(describe(drain(exact.get(42)))).containsExactly("PUT users/00042=a@1");
+    assertThat(describe(drain(prefix.get(4242)))).containsExactly("PUT users/04242/name=b@2");
+    assertThat(drain(exact.get(4242))).isEmpty();
+    assertThat(drain(prefix.get(42))).isEmpty();
+  }
+
+  @Test
+  void overlappingPrefixAndExactWatchesEachGetEveryMatchingEventOnceInOrder() throws Exception {
+    Watch everything = watch(WatchFilter.prefix(""), 0);
+    Watch app = watch(WatchFilter.prefix("app/"), 0);
+    Watch appConfig = watch(WatchFilter.prefix("app/config/"), 0);
+    Watch exact = watch(WatchFilter.exact("app/config/port"), 0);
+
+    put("app/config/port", "80");
+    put("app/name", "x");
+    put("other", "y");
+    put("app/config/port", "81");
+
+    assertThat(describe(drain(everything))).hasSize(4);
+    assertThat(describe(drain(app))).containsExactly(
+        "PUT app/config/port=80@1", "PUT app/name=x@2", "PUT app/config/port=81@4");
+    assertThat(describe(drain(appConfig))).containsExactly("PUT app/config/port=80@1", "PUT app/config/port=81@4");
+    assertThat(describe(drain(exact))).containsExactly("PUT app/config/port=80@1", "PUT app/config/port=81@4");
+  }
+
+  @Test
+  void anOverflowedPrefixWatchLeavesNoPrefixBehind() throws Exception {
+    Watch slow = watch(WatchFilter.prefix("app/"), 0);
+    for (int i = 1; i <= 9; i++) {
+      put("app/k", "v" + i);
+    }
+    assertThat(slow.cancellation()).get().extracting(WatchCancellation::reason)
+        .isEqualTo(WatchCancellation.Reason.OVERFLOW);
+    assertThat(hub.activeWatches()).isZero();
+    assertThat(hub.watchedPrefixes()).isZero();
+  }
+
+  @Test
+  void cancelAllAndResetLeaveNoKeyOrPrefixBehind() throws Exception {
+    watch(WatchFilter.exact("k"), 0);
+    watch(WatchFilter.prefix("p"), 0);
+    hub.cancelAll(WatchCancellation.Reason.SHUTDOWN, "stopping");
+    assertThat(hub.watchedKeys()).isZero();
+    assertThat(hub.watchedPrefixes()).isZero();
+
+    watch(WatchFilter.prefix("q"), 0);
+    hub.reset(10, WatchCancellation.Reason.RESET, "snapshot installed");
+    assertThat(hub.activeWatches()).isZero();
+    assertThat(hub.watchedPrefixes()).isZero();
   }
 
   @Test
