@@ -14,6 +14,8 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,6 +44,8 @@ final class NettyChannelFactory implements ChannelFactory {
 
   private final int ioThreads;
   private EventLoopGroup group;
+  /** The group's threads, to wait for on close. */
+  private final List<Thread> threads = new CopyOnWriteArrayList<>();
   private Class<? extends SocketChannel> channelType;
   private boolean closed;
 
@@ -62,7 +66,12 @@ final class NettyChannelFactory implements ChannelFactory {
         : NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port());
     if (group == null) {
       boolean epoll = Epoll.isAvailable();
-      group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("kvstore-client-io", true),
+      DefaultThreadFactory named = new DefaultThreadFactory("kvstore-client-io", true);
+      group = new MultiThreadIoEventLoopGroup(ioThreads, (Runnable task) -> {
+        Thread thread = named.newThread(task);
+        threads.add(thread);
+        return thread;
+      },
           epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
       channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     }
@@ -78,12 +87,33 @@ final class NettyChannelFactory implements ChannelFactory {
         .build();
   }
 
-  /** Stops the event loop threads (at once: the channels have terminated) and waits for them, at most 2 s. */
+  /**
+   * Stops the event loop threads (at once: the channels have terminated) and waits until they have
+   * ended, at most 2 s: the group's termination is signalled from those threads just before they
+   * exit, so its future alone would return while they still run.
+   */
   @Override
   public synchronized void close() {
     closed = true;
-    if (group != null) {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+    if (group == null) {
+      return;
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+    boolean interrupted = false;
+    for (Thread thread : threads) {
+      long left = deadline - System.nanoTime();
+      while (left > 0 && thread.isAlive()) {
+        try {
+          thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+        left = deadline - System.nanoTime();
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
