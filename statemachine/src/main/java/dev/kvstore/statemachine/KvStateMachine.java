@@ -17,7 +17,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -37,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * <p>Reads do not go through {@link #query}: the node waits for the Raft read index (or not, for
  * serializable reads) and then reads {@link #readView()} directly, without serialising results.
  *
- * <p>Automatic snapshots are written in the background while applies go on (see
- * {@link SnapshotWriter}); the one Ratis takes when the server stops, and those asked for through
- * Ratis's snapshot management API, are written at once.
+ * <p>Snapshots are written in the background while applies go on (see {@link SnapshotWriter}),
+ * automatic ones and those asked for on demand ({@link #requestSnapshot()}) alike; only the one
+ * Ratis takes when the server stops is written at once.
  */
 public final class KvStateMachine extends BaseStateMachine {
 
@@ -49,8 +48,6 @@ public final class KvStateMachine extends BaseStateMachine {
   private final KeyValueStore store = new KeyValueStore();
   private final AppliedRequests applied = new AppliedRequests();
   private final SnapshotWriter snapshots;
-  /** Ratis's auto-trigger threshold in applied entries; read from the server's properties at start. */
-  private volatile long autoSnapshotThreshold = Long.MAX_VALUE;
   private final AppliedIndex appliedIndex = new AppliedIndex();
   private final WatchHub hub;
   private final StateMachineObserver observer;
@@ -97,9 +94,6 @@ public final class KvStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    if (RaftServerConfigKeys.Snapshot.autoTriggerEnabled(server.getProperties())) {
-      autoSnapshotThreshold = RaftServerConfigKeys.Snapshot.autoTriggerThreshold(server.getProperties());
-    }
     getLifeCycle().startAndTransition(() -> {
       loadLatestSnapshot();
       hub.reset(store.revision(), WatchCancellation.Reason.RESET, "state loaded at start");
@@ -151,7 +145,7 @@ public final class KvStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Called by Ratis on the apply thread between two applies. Automatic snapshots are written in the
+   * Called by Ratis on the apply thread between two applies. Snapshots are written in the
    * background: this returns -1 (no snapshot taken yet) until one is complete, then its index. The
    * last snapshot when the server stops is written at once, so that it holds everything applied.
    */
@@ -163,7 +157,31 @@ public final class KvStateMachine extends BaseStateMachine {
     }
     RaftServer server = getServer().getNow(null);
     boolean stopping = server != null && server.getLifeCycleState().isClosingOrClosed();
-    return snapshots.take(last, stopping ? Long.MAX_VALUE : autoSnapshotThreshold);
+    return snapshots.take(last, stopping);
+  }
+
+  /**
+   * Asks for a snapshot of everything applied so far, written in the background like the automatic
+   * ones: the next {@link #takeSnapshot()} starts it (even when it reports an older finished one)
+   * and answers -1, and the first call after it finished answers its index. The caller has Ratis
+   * make those calls through its snapshot management API and waits for
+   * {@link #snapshotInProgress()} in between (the node's {@code OnDemandSnapshot} does).
+   *
+   * @return the log index the snapshot will cover at least: the last applied one now (-1 before any)
+   */
+  public long requestSnapshot() {
+    long index = getLastAppliedTermIndex().getIndex();
+    snapshots.request(index);
+    return index;
+  }
+
+  /**
+   * Completes when the snapshot being written in the background, if any, has ended: normally when
+   * it is complete on disk, exceptionally when writing it failed or was cancelled (a snapshot from
+   * the leader is being installed). Completed already when none is being written.
+   */
+  public CompletableFuture<Void> snapshotInProgress() {
+    return snapshots.inProgress();
   }
 
   /**

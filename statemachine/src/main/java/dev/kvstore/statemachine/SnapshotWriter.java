@@ -2,9 +2,9 @@ package dev.kvstore.statemachine;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
@@ -13,35 +13,38 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes the snapshots Ratis asks {@link KvStateMachine#takeSnapshot()} for, without holding up the
- * apply thread when Ratis can wait.
+ * apply thread while Ratis goes on running.
  *
  * <p>How Ratis 3.3.0 uses the answer ({@code StateMachineUpdater.takeSnapshot}): it calls on its
  * apply thread; an index {@code >= 0} becomes its snapshot index and it purges the log up to it,
  * so a complete snapshot at that index must be on disk by then; a negative answer means no
  * snapshot was taken (nothing recorded, purged or logged). It answers a snapshot request of its
- * snapshot management API with the same index.
+ * snapshot management API with the same index, whatever it is.
  *
  * <ul>
- *   <li><b>Automatic snapshots</b> (Ratis asks because at least its auto-trigger threshold of
- *       entries were applied since the last index it was given; it then asks again after every
- *       batch of applies until it gets an index): the apply thread only opens a
- *       {@link PointInTimeView} and copies the remembered requests' references
+ *   <li><b>While the server runs</b> (Ratis asks because its auto-trigger threshold of entries
+ *       were applied since the last index it was given, and then again after every batch of
+ *       applies until it gets one; or because its snapshot management API was called): the apply
+ *       thread only opens a {@link PointInTimeView} and copies the remembered requests' references
  *       ({@link AppliedRequests#copy()}); a thread of its own writes the file while applies go on,
  *       and -1 is answered meanwhile. The first call after the write finished answers its index.
- *   <li><b>Any other call</b> (a snapshot requested through Ratis's API; the last snapshot when the
- *       server stops, which must hold everything applied so that a restart finds it all): the
- *       caller needs a finished snapshot on return, so it is written at once on the calling
- *       thread, after any write in the background finished. Taking such a snapshot stalls applies
- *       for as long as writing takes.
+ *   <li><b>When the server stops</b> the last snapshot must hold everything applied, so that a
+ *       restart finds it all: it is written at once on the calling thread, after any write in the
+ *       background finished. That stalls applies, which have ended by then.
  * </ul>
  *
- * <p>Which kind a call is, is told by mirroring Ratis's snapshot index: the last index answered,
- * or loaded at start or from an installed snapshot ({@link #loaded}), which is what Ratis starts
- * from and reloads; {@link KvStateMachine} says when the server is stopping. A request through
- * the API that arrives while an automatic snapshot is due is taken for one and answered -1.
+ * <p><b>Snapshots on demand</b> ({@code Maintenance.Snapshot}): the node first calls
+ * {@link #request} with the index to cover, then has Ratis call {@code takeSnapshot} through its
+ * API (which answers -1 and starts a write), waits for {@link #inProgress()}, and has Ratis call
+ * again, which then answers the finished snapshot's index. A request makes the next call start a
+ * write even if it reports a finished one, which may be older than what was asked for.
+ *
+ * <p>Ratis's snapshot index is mirrored: the last index answered, or loaded at start or from an
+ * installed snapshot ({@link #loaded}), which is what Ratis starts from and reloads. A call that
+ * finds a finished snapshot Ratis has not been told of reports it.
  *
  * <p>When writes stop right after a background write, Ratis hears of the finished snapshot (and
- * purges the log) only with the next write; the snapshot is on disk, offered to followers and
+ * purges the log) only with its next call; the snapshot is on disk, offered to followers and
  * loaded at restart from the moment it is complete.
  */
 final class SnapshotWriter {
@@ -64,7 +67,7 @@ final class SnapshotWriter {
     }
   }
 
-  private record InFlight(TermIndex at, PointInTimeView view, FutureTask<Written> task) {}
+  private record InFlight(TermIndex at, PointInTimeView view, CompletableFuture<Written> written) {}
 
   private final KeyValueStore store;
   private final AppliedRequests applied;
@@ -74,6 +77,8 @@ final class SnapshotWriter {
   private final StateMachineObserver observer;
   // Guarded by this.
   private long reportedIndex = -1;
+  /** The highest index a snapshot was asked for on demand; -1: none. */
+  private long requestedIndex = -1;
   private InFlight inFlight;
 
   /**
@@ -97,33 +102,57 @@ final class SnapshotWriter {
   }
 
   /**
+   * Asks for a snapshot that covers log index {@code index}: the next {@link #take} that finds no
+   * write in progress starts one, even when it reports a finished snapshot older than that.
+   */
+  synchronized void request(long index) {
+    requestedIndex = Math.max(requestedIndex, index);
+  }
+
+  /**
+   * Completes when the write in the background, if any, has ended: normally when it finished,
+   * exceptionally when it failed or was cancelled. Completed already when none is in progress.
+   */
+  synchronized CompletableFuture<Void> inProgress() {
+    return inFlight == null ? CompletableFuture.completedFuture(null) : inFlight.written().thenApply(w -> null);
+  }
+
+  /**
    * Answers Ratis's {@code takeSnapshot} for the state applied up to {@code at}; call on the apply
    * thread, between two applies.
    *
-   * @param autoTriggerThreshold Ratis's auto-trigger threshold in log entries; {@link Long#MAX_VALUE}
-   *     when automatic snapshots are off or the server is stopping (every call is then written at once)
+   * @param stopping true when the server is stopping: the snapshot is then written at once
    * @return the index of a complete snapshot Ratis may record and purge the log up to, or -1
    * @throws IOException when writing failed (also a background write, reported at the next call)
    */
-  synchronized long take(TermIndex at, long autoTriggerThreshold) throws IOException {
-    return at.getIndex() - reportedIndex >= autoTriggerThreshold ? takeInBackground(at) : takeNow(at);
+  synchronized long take(TermIndex at, boolean stopping) throws IOException {
+    return stopping ? takeNow(at) : takeInBackground(at);
   }
 
   private long takeInBackground(TermIndex at) throws IOException {
     if (inFlight != null) {
-      if (!inFlight.task().isDone()) {
+      if (!inFlight.written().isDone()) {
         return -1;
       }
-      collect();
+      try {
+        collect();
+      } catch (IOException e) {
+        if (requestedIndex <= storage.latestIndex()) {
+          throw e;
+        }
+        // Whoever asked has been told by inProgress(); Ratis would hold its request until it times out.
+        LOG.warn("{}: {}; starting another for the snapshot asked for at index {}", name.get(), e.getMessage(),
+            requestedIndex);
+      }
     }
     long latest = storage.latestIndex();
-    if (latest > reportedIndex) {
-      return report(latest);
-    }
-    if (at.getIndex() > latest) {
+    boolean news = latest > reportedIndex;
+    // Reporting a finished snapshot is enough for Ratis: it asks again only a threshold later.
+    // Someone who asked for a newer one waits for it.
+    if (at.getIndex() > latest && (!news || requestedIndex > latest)) {
       start(at);
     }
-    return -1;
+    return news || latest >= at.getIndex() ? report(latest) : -1;
   }
 
   private void start(TermIndex at) {
@@ -131,19 +160,24 @@ final class SnapshotWriter {
     PointInTimeView view = store.freeze();
     AppliedRequests.Copy dedup = applied.copy();
     long pauseMicros = (System.nanoTime() - started) / 1000;
-    FutureTask<Written> task = new FutureTask<>(() -> {
-      Written w = write(at, view, dedup);
-      LOG.info("{}: took snapshot in the background at {}; applies paused {} us to start it and changed {} keys"
-          + " meanwhile", name.get(), w.summary(), pauseMicros, view.changedKeys());
-      return w;
-    });
+    CompletableFuture<Written> written = new CompletableFuture<>();
+    Runnable task = () -> {
+      try {
+        Written w = write(at, view, dedup);
+        LOG.info("{}: took snapshot in the background at {}; applies paused {} us to start it and changed {} keys"
+            + " meanwhile", name.get(), w.summary(), pauseMicros, view.changedKeys());
+        written.complete(w);
+      } catch (IOException | RuntimeException | Error e) {
+        written.completeExceptionally(e);
+      }
+    };
     try {
       background.execute(task);
     } catch (RuntimeException e) {
       view.close();
       throw e;
     }
-    inFlight = new InFlight(at, view, task);
+    inFlight = new InFlight(at, view, written);
   }
 
   private long takeNow(TermIndex at) throws IOException {
@@ -179,7 +213,7 @@ final class SnapshotWriter {
     InFlight done = inFlight;
     inFlight = null;
     try {
-      done.task().get();
+      done.written().get();
     } catch (ExecutionException e) {
       throw new IOException("the snapshot at index " + done.at().getIndex() + " written in the background failed: "
           + e.getCause(), e.getCause());

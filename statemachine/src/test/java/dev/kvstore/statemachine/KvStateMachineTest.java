@@ -17,6 +17,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -111,13 +112,24 @@ class KvStateMachineTest {
     return CommandResult.parseFrom(reply.getContent().toByteArray());
   }
 
+  /**
+   * Takes a snapshot the way the node does on demand: ask, have "Ratis" call, wait for the write in
+   * the background (its own thread here), and call again for the finished snapshot's index.
+   */
+  private static long snapshotOnDemand(KvStateMachine sm) throws Exception {
+    sm.requestSnapshot();
+    assertThat(sm.takeSnapshot()).as("answered while the snapshot is being written").isEqualTo(-1);
+    sm.snapshotInProgress().get(30, TimeUnit.SECONDS);
+    return sm.takeSnapshot();
+  }
+
   @Test
   void snapshotRestoresDataRevisionAndDedupAfterRestart() throws Exception {
     KvStateMachine sm = open();
     for (int i = 1; i <= 50; i++) {
       apply(sm, withId(put("key-" + (i % 20), "v" + i), "c", i));
     }
-    long index = sm.takeSnapshot();
+    long index = snapshotOnDemand(sm);
     assertThat(index).isEqualTo(50);
     sm.close();
 
@@ -136,7 +148,7 @@ class KvStateMachineTest {
   void reinitializeAfterPauseLoadsTheNewestSnapshotAndEndsWatches() throws Exception {
     KvStateMachine sm = open();
     apply(sm, put("k", "1"));
-    sm.takeSnapshot();
+    snapshotOnDemand(sm);
     Watch w = sm.watchHub().watch(WatchFilter.exact("k"), 0, () -> { });
     apply(sm, put("k", "2"));
 
@@ -166,7 +178,7 @@ class KvStateMachineTest {
     };
     KvStateMachine sm = open(observer);
     apply(sm, put("k", "1"));
-    sm.takeSnapshot();
+    snapshotOnDemand(sm);
     long bytes = sm.getLatestSnapshot().getFiles().get(0).getPath().toFile().length();
     assertThat(bytes).isPositive();
     sm.close();
@@ -219,9 +231,11 @@ class KvStateMachineTest {
     backgroundWrites.poll().run();
     assertThat(sm.getLatestSnapshot().getIndex()).isEqualTo(12);
     assertThat(sm.takeSnapshot()).as("the finished snapshot is reported once").isEqualTo(12);
-    // 20 - 12 is below the threshold: a call now is not an automatic one, so it writes at once
+    assertThat(backgroundWrites).as("reporting it starts no other").isEmpty();
+    // any later call (Ratis asks below its threshold only on demand) starts the next in the background
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    backgroundWrites.poll().run();
     assertThat(sm.takeSnapshot()).isEqualTo(20);
-    assertThat(backgroundWrites).isEmpty();
     sm.close();
 
     // the snapshot at 12 holds the state at 12, not the writes applied while it was written
@@ -308,6 +322,86 @@ class KvStateMachineTest {
       assertThat(files.map(p -> p.getFileName().toString()))
           .isSubsetOf("snapshot.1_2000", "snapshot.1_2000.md5");
     }
+  }
+
+  @Test
+  void aSnapshotAskedForIsWrittenInTheBackgroundWhileAppliesGoOn() throws Exception {
+    KvStateMachine sm = open(new RaftProperties(), backgroundWrites::add);
+    for (int i = 1; i <= 5; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    assertThat(sm.requestSnapshot()).as("the index it will cover").isEqualTo(5);
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    assertThat(backgroundWrites).hasSize(1);
+
+    // the write has not run, and applies go on
+    for (int i = 6; i <= 9; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    assertThat(sm.snapshotInProgress()).isNotDone();
+    assertThat(sm.takeSnapshot()).as("asked again while the write is not done").isEqualTo(-1);
+
+    backgroundWrites.poll().run();
+    assertThat(sm.snapshotInProgress()).isCompleted();
+    assertThat(sm.takeSnapshot()).isEqualTo(5);
+    assertThat(backgroundWrites).isEmpty();
+    sm.close();
+
+    KvStateMachine restarted = open();
+    assertThat(restarted.getLastAppliedTermIndex().getIndex()).isEqualTo(5);
+    assertThat(restarted.readView().get("k").orElseThrow().value().toStringUtf8()).isEqualTo("v5");
+  }
+
+  @Test
+  void aSnapshotAskedForWhileAnOlderOneIsWrittenGetsAWriteOfItsOwn() throws Exception {
+    KvStateMachine sm = openWithAutomaticSnapshots(3);
+    for (int i = 1; i <= 4; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    assertThat(sm.takeSnapshot()).as("the automatic one starts").isEqualTo(-1);
+    for (int i = 5; i <= 8; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    assertThat(sm.requestSnapshot()).isEqualTo(8);
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    assertThat(backgroundWrites).as("one write at a time").hasSize(1);
+
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).as("the finished one is reported").isEqualTo(4);
+    assertThat(backgroundWrites).as("and the one asked for started").hasSize(1);
+    assertThat(sm.snapshotInProgress()).isNotDone();
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).isEqualTo(8);
+  }
+
+  @Test
+  void aFailedWriteSomeoneAskedForIsToldToThemAndTheNextCallStartsAnother() throws Exception {
+    KvStateMachine sm = open(new RaftProperties(), backgroundWrites::add);
+    for (int i = 1; i <= 3; i++) {
+      apply(sm, put("k" + i, "v"));
+    }
+    sm.requestSnapshot();
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    Path smDir = smDir();
+    Files.delete(smDir);
+    backgroundWrites.poll().run();
+    assertThat(sm.snapshotInProgress()).isCompletedExceptionally();
+
+    Files.createDirectory(smDir);
+    // not thrown to Ratis, which would hold the waiting request until its timeout
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).isEqualTo(3);
+  }
+
+  @Test
+  void aSnapshotAskedForWhenNothingWasAppliedSinceTheLastIsThatOne() throws Exception {
+    KvStateMachine sm = open();
+    apply(sm, put("k", "v"));
+    assertThat(snapshotOnDemand(sm)).isEqualTo(1);
+    sm.requestSnapshot();
+    assertThat(sm.takeSnapshot()).isEqualTo(1);
+    assertThat(sm.snapshotInProgress()).isCompleted();
   }
 
   private Path smDir() {
