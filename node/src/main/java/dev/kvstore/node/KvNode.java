@@ -95,7 +95,7 @@ public final class KvNode implements AutoCloseable {
     track(metrics);
     WatchHub hub = new WatchHub(config.watch().historyEvents(), config.watch().historyBytes(),
         config.watch().queueCapacity(), metrics.stateMachineObserver());
-    stateMachine = new KvStateMachine(hub, metrics.stateMachineObserver());
+    stateMachine = new KvStateMachine(hub, metrics.stateMachineObserver(), config.raft().snapshotThreshold());
     metrics.gaugeState(stateMachine.readView(), hub);
     stateMachine.addLeaderListener(metrics::leaderChanged);
     RaftServer raftServer = RaftServer.newBuilder()
@@ -180,14 +180,16 @@ public final class KvNode implements AutoCloseable {
   /** Snapshots asked for through {@code Maintenance.Snapshot}, triggered through Ratis's snapshot API on this node. */
   private OnDemandSnapshot onDemandSnapshots(PeerAdminClients admin) {
     RaftPeerId self = RaftPeerId.valueOf(config.nodeId());
-    return new OnDemandSnapshot(stateMachine::requestSnapshot, stateMachine::snapshotInProgress, timeout -> {
+    OnDemandSnapshot.RatisSnapshotCall ratis = timeout -> {
       RaftClientReply reply = admin.forPeer(self).getSnapshotManagementApi(self).create(true, timeout.toMillis());
       if (!reply.isSuccess()) {
         throw new IOException(reply.getException() == null ? "Ratis refused the snapshot"
             : reply.getException().getMessage(), reply.getException());
       }
       return reply.getLogIndex();
-    });
+    };
+    return new OnDemandSnapshot(stateMachine::requestSnapshot, stateMachine::snapshotInProgress, member::snapshotIndex,
+        ratis);
   }
 
   private NodeMetrics startMetrics() throws IOException {

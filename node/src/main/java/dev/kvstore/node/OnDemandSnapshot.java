@@ -20,9 +20,10 @@ import java.util.function.Supplier;
  * what to cover ({@code KvStateMachine.requestSnapshot}), Ratis is asked (the apply thread starts
  * the write and answers -1), the write is waited for ({@code snapshotInProgress}), and Ratis is
  * asked again: the apply thread now reports the finished snapshot, and Ratis records it, purges its
- * log behind it and answers its index. When a write was already in progress (an automatic snapshot
- * of an older index), that one is waited for first and one more round follows; three rounds always
- * suffice, and more are allowed in case automatic snapshots interleave.
+ * log behind it and answers its index (or an automatic call reported it first, and the snapshot on
+ * disk is the answer). When a write was already in progress (an automatic snapshot of an older
+ * index), that one is waited for first and one more round follows; three rounds always suffice, and
+ * more are allowed in case automatic snapshots interleave.
  */
 final class OnDemandSnapshot {
 
@@ -42,17 +43,21 @@ final class OnDemandSnapshot {
 
   private final LongSupplier request;
   private final Supplier<CompletableFuture<Void>> inProgress;
+  private final LongSupplier latest;
   private final RatisSnapshotCall ratis;
 
   /**
    * @param request tells the state machine a snapshot is wanted and returns the log index it must
    *     cover ({@code KvStateMachine::requestSnapshot})
    * @param inProgress the write in progress, exceptionally when it failed ({@code KvStateMachine::snapshotInProgress})
+   * @param latest the log index of the latest complete snapshot on disk, -1 when there is none
    * @param ratis asks Ratis to have the state machine take a snapshot
    */
-  OnDemandSnapshot(LongSupplier request, Supplier<CompletableFuture<Void>> inProgress, RatisSnapshotCall ratis) {
+  OnDemandSnapshot(LongSupplier request, Supplier<CompletableFuture<Void>> inProgress, LongSupplier latest,
+      RatisSnapshotCall ratis) {
     this.request = request;
     this.inProgress = inProgress;
+    this.latest = latest;
     this.ratis = ratis;
   }
 
@@ -71,6 +76,12 @@ final class OnDemandSnapshot {
       answered = ratis.create(remaining(deadline, timeout));
       if (answered >= wanted) {
         return answered;
+      }
+      // Under writes, Ratis's automatic call after the next batch of applies may have reported the
+      // finished snapshot before this request's call, which then had nothing new to report.
+      long onDisk = latest.getAsLong();
+      if (onDisk >= wanted) {
+        return onDisk;
       }
       try {
         inProgress.get().get(remaining(deadline, timeout).toMillis(), TimeUnit.MILLISECONDS);

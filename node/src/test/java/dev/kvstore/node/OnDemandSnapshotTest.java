@@ -35,10 +35,15 @@ class OnDemandSnapshotTest {
     }
   }
 
+  /** No snapshot being written. */
+  private static CompletableFuture<Void> noWrite() {
+    return CompletableFuture.completedFuture(null);
+  }
+
   @Test
   void ratisAnsweringAnIndexThatCoversTheRequestIsTheAnswer() throws Exception {
     ScriptedRatis ratis = new ScriptedRatis(12);
-    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, () -> CompletableFuture.completedFuture(null), ratis);
+    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, OnDemandSnapshotTest::noWrite, () -> -1, ratis);
 
     assertThat(snapshots.take(TIMEOUT)).isEqualTo(12);
     assertThat(ratis.calls).hasValue(1);
@@ -48,7 +53,7 @@ class OnDemandSnapshotTest {
   void whileTheSnapshotIsWrittenItWaitsForTheWriteAndAsksRatisAgain() throws Exception {
     ScriptedRatis ratis = new ScriptedRatis(-1, 10);
     CompletableFuture<Void> write = new CompletableFuture<>();
-    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, () -> write, ratis);
+    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, () -> write, () -> -1, ratis);
 
     CompletableFuture<Long> taken = CompletableFuture.supplyAsync(() -> {
       try {
@@ -67,17 +72,32 @@ class OnDemandSnapshotTest {
   void anOlderSnapshotReportedMeansAnotherRound() throws Exception {
     // -1: an automatic write was in progress; 4: that one, reported (and the one asked for started); 10: it
     ScriptedRatis ratis = new ScriptedRatis(-1, 4, 10);
-    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, () -> CompletableFuture.completedFuture(null), ratis);
+    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, OnDemandSnapshotTest::noWrite, () -> -1, ratis);
 
     assertThat(snapshots.take(TIMEOUT)).isEqualTo(10);
     assertThat(ratis.calls).hasValue(3);
   }
 
   @Test
+  void aSnapshotAnAutomaticCallReportedFirstIsTheAnswer() throws Exception {
+    // the write finished, Ratis's call after the next batch of applies reported it, and this
+    // request's call found nothing new
+    ScriptedRatis ratis = new ScriptedRatis(-1);
+    AtomicInteger onDisk = new AtomicInteger(4);
+    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, () -> {
+      onDisk.set(11);
+      return noWrite();
+    }, onDisk::get, ratis);
+
+    assertThat(snapshots.take(TIMEOUT)).isEqualTo(11);
+    assertThat(ratis.calls).hasValue(2);
+  }
+
+  @Test
   void aFailedWriteFailsTheSnapshotWithItsReason() {
     ScriptedRatis ratis = new ScriptedRatis(-1);
     OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10,
-        () -> CompletableFuture.failedFuture(new IOException("disk full")), ratis);
+        () -> CompletableFuture.failedFuture(new IOException("disk full")), () -> -1, ratis);
 
     assertThatThrownBy(() -> snapshots.take(TIMEOUT)).isInstanceOf(IOException.class).hasMessageContaining("disk full");
     assertThat(ratis.calls).hasValue(1);
@@ -86,7 +106,7 @@ class OnDemandSnapshotTest {
   @Test
   void ratisNeverAnsweringTheIndexAskedForEndsAfterBoundedRounds() {
     ScriptedRatis ratis = new ScriptedRatis(3);
-    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, () -> CompletableFuture.completedFuture(null), ratis);
+    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, OnDemandSnapshotTest::noWrite, () -> -1, ratis);
 
     assertThatThrownBy(() -> snapshots.take(TIMEOUT)).isInstanceOf(IOException.class)
         .hasMessageContaining("no snapshot covering index 10").hasMessageContaining("answered 3");
@@ -95,14 +115,14 @@ class OnDemandSnapshotTest {
 
   @Test
   void aWriteThatDoesNotEndInTimeIsATimeout() {
-    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, CompletableFuture::new, new ScriptedRatis(-1));
+    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, CompletableFuture::new, () -> -1, new ScriptedRatis(-1));
 
     assertThatThrownBy(() -> snapshots.take(Duration.ofMillis(50))).isInstanceOf(TimeoutException.class);
   }
 
   @Test
   void ratisRefusingFailsTheSnapshot() {
-    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, () -> CompletableFuture.completedFuture(null),
+    OnDemandSnapshot snapshots = new OnDemandSnapshot(() -> 10, OnDemandSnapshotTest::noWrite, () -> -1,
         timeout -> {
           throw new IOException("installation in progress");
         });

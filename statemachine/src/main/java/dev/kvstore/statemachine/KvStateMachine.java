@@ -54,21 +54,30 @@ public final class KvStateMachine extends BaseStateMachine {
   private final CommandApplier applier;
   private final List<Consumer<String>> leaderListeners = new CopyOnWriteArrayList<>();
 
+  /** Writes, or log entries, between automatic snapshots unless told otherwise: what etcd's {@code --snapshot-count} defaults to. */
+  public static final long DEFAULT_SNAPSHOT_THRESHOLD = 100_000;
+
   public KvStateMachine(WatchHub hub) {
-    this(hub, StateMachineObserver.NONE);
+    this(hub, StateMachineObserver.NONE, DEFAULT_SNAPSHOT_THRESHOLD);
   }
 
-  /** As {@link #KvStateMachine(WatchHub)}, telling {@code observer} of every snapshot taken or loaded. */
-  public KvStateMachine(WatchHub hub, StateMachineObserver observer) {
-    this(hub, observer, SnapshotWriter.THREAD_PER_WRITE);
+  /**
+   * As {@link #KvStateMachine(WatchHub)}, telling {@code observer} of every snapshot taken or
+   * loaded, with a snapshot due every {@code snapshotThreshold} writes (store revisions) or log
+   * entries, whichever come first. Ratis asks for snapshots only after its own threshold of
+   * entries: set it to at most this (see {@link #takeSnapshot()}).
+   */
+  public KvStateMachine(WatchHub hub, StateMachineObserver observer, long snapshotThreshold) {
+    this(hub, observer, SnapshotWriter.THREAD_PER_WRITE, snapshotThreshold);
   }
 
-  /** @param snapshotWrites runs the writes of automatic snapshots (tests run them when they choose) */
-  KvStateMachine(WatchHub hub, StateMachineObserver observer, Executor snapshotWrites) {
+  /** @param snapshotWrites runs the writes of snapshots in the background (tests run them when they choose) */
+  KvStateMachine(WatchHub hub, StateMachineObserver observer, Executor snapshotWrites, long snapshotThreshold) {
     this.hub = hub;
     this.observer = observer;
     this.applier = new CommandApplier(store, applied, hub);
-    this.snapshots = new SnapshotWriter(store, applied, storage, this::getId, snapshotWrites, observer);
+    this.snapshots = new SnapshotWriter(store, applied, storage, this::getId, snapshotWrites, observer,
+        snapshotThreshold);
   }
 
   /** The data as applied on this node so far. */
@@ -136,7 +145,7 @@ public final class KvStateMachine extends BaseStateMachine {
     applied.reset(content.dedup());
     setLastAppliedTermIndex(snapshot.getTermIndex());
     appliedIndex.advance(snapshot.getIndex());
-    snapshots.loaded(snapshot.getIndex());
+    snapshots.loaded(snapshot.getIndex(), content.revision());
     long nanos = System.nanoTime() - started;
     observer.snapshotLoaded(file.length(), nanos);
     LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}, {} bytes in {} ms", getId(),
@@ -145,9 +154,13 @@ public final class KvStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Called by Ratis on the apply thread between two applies. Snapshots are written in the
-   * background: this returns -1 (no snapshot taken yet) until one is complete, then its index. The
-   * last snapshot when the server stops is written at once, so that it holds everything applied.
+   * Called by Ratis on the apply thread between two applies: after every batch of applies once its
+   * auto-trigger threshold of entries passed since the snapshot it knows of, and when asked through
+   * its snapshot management API. Starts a snapshot when one is due (the threshold of writes or of
+   * entries since the latest) or was asked for ({@link #requestSnapshot()}); snapshots are written
+   * in the background: this returns -1 (no snapshot taken yet) until one is complete, then its
+   * index. The last snapshot when the server stops is written at once, so that it holds everything
+   * applied.
    */
   @Override
   public long takeSnapshot() throws IOException {

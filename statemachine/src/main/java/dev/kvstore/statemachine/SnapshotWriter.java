@@ -24,8 +24,16 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>While the server runs</b> (Ratis asks because its auto-trigger threshold of entries
  *       were applied since the last index it was given, and then again after every batch of
- *       applies until it gets one; or because its snapshot management API was called): the apply
- *       thread only opens a {@link PointInTimeView} and copies the remembered requests' references
+ *       applies until it gets one; or because its snapshot management API was called): a snapshot
+ *       is due once {@code threshold} writes (store revisions) or {@code threshold} log entries
+ *       were applied since the latest complete one. Writes are what a restart replays, and one log
+ *       entry carries a whole batch of them under load (kvstore's group commit: 15 per entry were
+ *       seen with 128 writes in flight), so counting entries alone let the log, and a restart's
+ *       replay, grow fifteen times larger than the threshold says; entries count too because read
+ *       barriers are entries without writes. Ratis's own threshold is therefore set low (the node
+ *       sets it to at most 1,024 entries) so that it asks often enough, and calls that find no
+ *       snapshot due answer -1. When one is due, the apply thread only opens a
+ *       {@link PointInTimeView} and copies the remembered requests' references
  *       ({@link AppliedRequests#copy()}); a thread of its own writes the file while applies go on,
  *       and -1 is answered meanwhile. The first call after the write finished answers its index.
  *   <li><b>When the server stops</b> the last snapshot must hold everything applied, so that a
@@ -75,8 +83,11 @@ final class SnapshotWriter {
   private final Supplier<Object> name;
   private final Executor background;
   private final StateMachineObserver observer;
+  private final long threshold;
   // Guarded by this.
   private long reportedIndex = -1;
+  /** Store revision of the latest complete snapshot (0: none). */
+  private long latestRevision;
   /** The highest index a snapshot was asked for on demand; -1: none. */
   private long requestedIndex = -1;
   private InFlight inFlight;
@@ -85,20 +96,30 @@ final class SnapshotWriter {
    * @param name       what log lines name the owner by (read when logging, so it may be set up later)
    * @param background runs background writes ({@link #THREAD_PER_WRITE}; tests pass their own)
    * @param observer   told of every snapshot written (size, duration)
+   * @param threshold  writes (store revisions), or log entries, applied since the latest snapshot
+   *                   that make the next one due (at least 1)
    */
   SnapshotWriter(KeyValueStore store, AppliedRequests applied, SnapshotStorage storage, Supplier<Object> name,
-      Executor background, StateMachineObserver observer) {
+      Executor background, StateMachineObserver observer, long threshold) {
+    if (threshold < 1) {
+      throw new IllegalArgumentException("snapshot threshold must be at least 1, got " + threshold);
+    }
     this.store = store;
     this.applied = applied;
     this.storage = storage;
     this.name = name;
     this.background = background;
     this.observer = observer;
+    this.threshold = threshold;
   }
 
-  /** The state was loaded from the snapshot at {@code index} (-1: none): Ratis's snapshot index is that now. */
-  synchronized void loaded(long index) {
+  /**
+   * The state was loaded from the snapshot at log index {@code index} and store revision
+   * {@code revision} (index -1: none): Ratis's snapshot index is that now.
+   */
+  synchronized void loaded(long index, long revision) {
     reportedIndex = index;
+    latestRevision = revision;
   }
 
   /**
@@ -147,9 +168,10 @@ final class SnapshotWriter {
     }
     long latest = storage.latestIndex();
     boolean news = latest > reportedIndex;
+    boolean due = at.getIndex() - Math.max(latest, 0) >= threshold || store.revision() - latestRevision >= threshold;
     // Reporting a finished snapshot is enough for Ratis: it asks again only a threshold later.
     // Someone who asked for a newer one waits for it.
-    if (at.getIndex() > latest && (!news || requestedIndex > latest)) {
+    if (at.getIndex() > latest && (requestedIndex > latest || (due && !news))) {
       start(at);
     }
     return news || latest >= at.getIndex() ? report(latest) : -1;
@@ -193,6 +215,7 @@ final class SnapshotWriter {
       Written w = write(at, store.freeze(), applied.copy());
       LOG.info("{}: took snapshot at {}", name.get(), w.summary());
       latest = w.info().getIndex();
+      latestRevision = w.view().revision();
     }
     return report(latest);
   }
@@ -213,7 +236,7 @@ final class SnapshotWriter {
     InFlight done = inFlight;
     inFlight = null;
     try {
-      done.written().get();
+      latestRevision = Math.max(latestRevision, done.written().get().view().revision());
     } catch (ExecutionException e) {
       throw new IOException("the snapshot at index " + done.at().getIndex() + " written in the background failed: "
           + e.getCause(), e.getCause());

@@ -1,6 +1,8 @@
 package dev.kvstore.statemachine;
 
+import static dev.kvstore.statemachine.TestCommands.batch;
 import static dev.kvstore.statemachine.TestCommands.put;
+import static dev.kvstore.statemachine.TestCommands.readBarrier;
 import static dev.kvstore.statemachine.TestCommands.withId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,7 +26,6 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.raftlog.LogProtoUtils;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -36,6 +37,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KvStateMachineTest {
+
+  /** A threshold no test reaches: snapshots only on demand or at stop. */
+  private static final long NO_AUTOMATIC_SNAPSHOTS = Long.MAX_VALUE;
 
   @TempDir
   Path dir;
@@ -58,19 +62,19 @@ class KvStateMachineTest {
   }
 
   private KvStateMachine open(StateMachineObserver observer) throws IOException {
-    return open(new RaftProperties(), SnapshotWriter.THREAD_PER_WRITE, observer);
+    return open(NO_AUTOMATIC_SNAPSHOTS, SnapshotWriter.THREAD_PER_WRITE, observer);
   }
 
-  /** A state machine whose automatic snapshots start after {@code threshold} entries and are written when the test says. */
+  /** A state machine whose automatic snapshots are due after {@code threshold} writes or entries and are written when the test says. */
   private KvStateMachine openWithAutomaticSnapshots(long threshold) throws IOException {
-    return open(automaticAfter(threshold), backgroundWrites::add);
+    return open(threshold, backgroundWrites::add);
   }
 
-  private KvStateMachine open(RaftProperties properties, Executor snapshotWrites) throws IOException {
-    return open(properties, snapshotWrites, StateMachineObserver.NONE);
+  private KvStateMachine open(long snapshotThreshold, Executor snapshotWrites) throws IOException {
+    return open(snapshotThreshold, snapshotWrites, StateMachineObserver.NONE);
   }
 
-  private KvStateMachine open(RaftProperties properties, Executor snapshotWrites, StateMachineObserver observer)
+  private KvStateMachine open(long snapshotThreshold, Executor snapshotWrites, StateMachineObserver observer)
       throws IOException {
     for (RaftStorage s : storages) {
       s.close();
@@ -83,8 +87,8 @@ class KvStateMachineTest {
         .build();
     storage.initialize();
     storages.add(storage);
-    KvStateMachine sm = new KvStateMachine(new WatchHub(100, 1 << 20, 10), observer, snapshotWrites);
-    sm.initialize(serverNamed("n1", properties), RaftGroupId.randomId(), storage);
+    KvStateMachine sm = new KvStateMachine(new WatchHub(100, 1 << 20, 10), observer, snapshotWrites, snapshotThreshold);
+    sm.initialize(serverNamed("n1", new RaftProperties()), RaftGroupId.randomId(), storage);
     return sm;
   }
 
@@ -232,16 +236,19 @@ class KvStateMachineTest {
     assertThat(sm.getLatestSnapshot().getIndex()).isEqualTo(12);
     assertThat(sm.takeSnapshot()).as("the finished snapshot is reported once").isEqualTo(12);
     assertThat(backgroundWrites).as("reporting it starts no other").isEmpty();
-    // any later call (Ratis asks below its threshold only on demand) starts the next in the background
-    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    assertThat(sm.takeSnapshot()).as("8 writes since the one at 12: none due").isEqualTo(-1);
+    assertThat(backgroundWrites).isEmpty();
+    apply(sm, put("key-0", "v21"));
+    apply(sm, put("key-1", "v22"));
+    assertThat(sm.takeSnapshot()).as("10 writes since: due").isEqualTo(-1);
     backgroundWrites.poll().run();
-    assertThat(sm.takeSnapshot()).isEqualTo(20);
+    assertThat(sm.takeSnapshot()).isEqualTo(22);
     sm.close();
 
     // the snapshot at 12 holds the state at 12, not the writes applied while it was written
     Path smDir = smDir();
-    Files.delete(smDir.resolve("snapshot.1_20"));
-    Files.delete(smDir.resolve("snapshot.1_20.md5"));
+    Files.delete(smDir.resolve("snapshot.1_22"));
+    Files.delete(smDir.resolve("snapshot.1_22.md5"));
     KvStateMachine restarted = open();
     assertThat(restarted.getLastAppliedTermIndex().getIndex()).isEqualTo(12);
     assertThat(restarted.readView().revision()).isEqualTo(12);
@@ -273,7 +280,7 @@ class KvStateMachineTest {
 
   /** A state machine that has applied {@code puts} puts and started an automatic snapshot on a thread of its own. */
   private KvStateMachine withBackgroundWriteStarted(int puts) throws Exception {
-    KvStateMachine sm = open(automaticAfter(3), SnapshotWriter.THREAD_PER_WRITE);
+    KvStateMachine sm = open(3, SnapshotWriter.THREAD_PER_WRITE);
     for (int i = 1; i <= puts; i++) {
       apply(sm, put("k" + i, "v"));
     }
@@ -326,7 +333,7 @@ class KvStateMachineTest {
 
   @Test
   void aSnapshotAskedForIsWrittenInTheBackgroundWhileAppliesGoOn() throws Exception {
-    KvStateMachine sm = open(new RaftProperties(), backgroundWrites::add);
+    KvStateMachine sm = open(NO_AUTOMATIC_SNAPSHOTS, backgroundWrites::add);
     for (int i = 1; i <= 5; i++) {
       apply(sm, put("k", "v" + i));
     }
@@ -376,7 +383,7 @@ class KvStateMachineTest {
 
   @Test
   void aFailedWriteSomeoneAskedForIsToldToThemAndTheNextCallStartsAnother() throws Exception {
-    KvStateMachine sm = open(new RaftProperties(), backgroundWrites::add);
+    KvStateMachine sm = open(NO_AUTOMATIC_SNAPSHOTS, backgroundWrites::add);
     for (int i = 1; i <= 3; i++) {
       apply(sm, put("k" + i, "v"));
     }
@@ -404,14 +411,37 @@ class KvStateMachineTest {
     assertThat(sm.snapshotInProgress()).isCompleted();
   }
 
+  @Test
+  void writesCountTowardsTheThresholdWhenOneEntryCarriesABatchOfThem() throws Exception {
+    KvStateMachine sm = openWithAutomaticSnapshots(10);
+    apply(sm, batch(put("a", "1"), put("b", "1"), put("c", "1"), put("d", "1"), put("e", "1")));
+    assertThat(sm.takeSnapshot()).as("5 writes in 1 entry").isEqualTo(-1);
+    assertThat(backgroundWrites).isEmpty();
+
+    apply(sm, batch(put("a", "2"), put("b", "2"), put("c", "2"), put("d", "2"), put("e", "2")));
+    assertThat(sm.readView().revision()).isEqualTo(10);
+    assertThat(sm.takeSnapshot()).as("10 writes in 2 entries: due").isEqualTo(-1);
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).isEqualTo(2);
+  }
+
+  @Test
+  void entriesWithoutWritesCountTowardsTheThresholdToo() throws Exception {
+    KvStateMachine sm = openWithAutomaticSnapshots(3);
+    apply(sm, put("k", "v"));
+    apply(sm, readBarrier());
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    assertThat(backgroundWrites).isEmpty();
+
+    apply(sm, readBarrier());
+    assertThat(sm.readView().revision()).as("one write").isEqualTo(1);
+    assertThat(sm.takeSnapshot()).as("3 entries: due").isEqualTo(-1);
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).isEqualTo(3);
+  }
+
   private Path smDir() {
     return storages.get(0).getStorageDir().getStateMachineDir().toPath();
   }
 
-  private static RaftProperties automaticAfter(long threshold) {
-    RaftProperties properties = new RaftProperties();
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, threshold);
-    return properties;
-  }
 }
