@@ -4,13 +4,14 @@
 #
 #   deploy/bench-scale.sh [--keys 1000000] [--value-size 256] [--load-concurrency 256]
 #                         [--stall-rounds 2] [--stall-duration 30s] [--warmup 5s] [--stall-concurrency 16]
-#                         [--restart follower,leader|none] [--markdown FILE] [--keep] [--help]
+#                         [--snapshot-every 10s] [--restart follower,leader|none] [--markdown FILE]
+#                         [--cluster-dir DIR [--skip-load]] [--keep] [--help]
 #
 # Starts a cluster with deploy/local-cluster.sh in a temporary folder of its own, writes every key
 # once through the asynchronous Java client, then reports (1) each node's resident memory (VmRSS,
 # VmHWM), its JVM's heap, non-heap and direct buffers (Prometheus /metrics), the live heap after a
 # full GC (jcmd) and its data on disk; (2) put p50/p99 of a closed loop with and without every node
-# taking snapshots back to back (Maintenance.Snapshot), in alternating runs; (3) for a follower and
+# taking snapshots (Maintenance.Snapshot, all nodes at once every 10 s), in alternating runs; (3) for a follower and
 # then the leader: kill -9, start again, and the seconds from the process start until its health
 # says SERVING and until it answers a linearizable get of a key written just before the kill, with
 # the milestones of its log (snapshot loaded, server started, leader known). Prints a Markdown
@@ -20,7 +21,8 @@
 # (KVSTORE_BENCH_RAFT_PORT_BASE), metrics 53151-53153 (KVSTORE_BENCH_METRICS_PORT_BASE). Node JVM
 # options: KVSTORE_JAVA_OPTS (local-cluster.sh's); of the load generator: KVSTORE_BENCH_JAVA_OPTS.
 # Builds kvstore first (./mvnw package, no install). A million keys take a few minutes to load on
-# two cores; with the defaults the whole run takes about loading time plus 6 minutes.
+# two cores; with the defaults the whole run takes about loading time plus 6 minutes. --cluster-dir
+# keeps the loaded cluster (stopped) so that later runs can measure again with --skip-load.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +34,7 @@ die() { echo "bench-scale: $*" >&2; exit 1; }
 
 for arg in "$@"; do
   if [[ "$arg" == "-h" || "$arg" == "--help" ]]; then
-    sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 0
   fi
 done

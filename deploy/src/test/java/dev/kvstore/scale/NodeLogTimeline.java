@@ -20,7 +20,7 @@ final class NodeLogTimeline {
 
   /** Parts of the messages that mark a step of a start; the first line logged is always kept too. */
   private static final List<String> MILESTONES = List.of(
-      "loaded snapshot", "no snapshot yet", "Raft server started", "serving clients", "leader is now",
+      "loading snapshot", "loaded snapshot", "no snapshot yet", "Raft server started", "serving clients", "leader is now",
       "health ", "took snapshot", "installSnapshot", "changes role", "start failed");
   private static final int MAX_LINES = 20;
 

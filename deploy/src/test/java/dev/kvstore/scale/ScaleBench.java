@@ -71,6 +71,8 @@ public final class ScaleBench implements Callable<Integer> {
   private static final Duration NEW_LEADER_WITHIN = Duration.ofSeconds(30);
   private static final Duration JCMD_WITHIN = Duration.ofSeconds(60);
   private static final long VALUE_SEED = 42;
+  // Nodes started on data already loaded run cold: JIT-compiled code takes tens of seconds of load.
+  private static final Duration COLD_START_WARMUP = Duration.ofSeconds(30);
   private static final String KEY_PREFIX = "scale/";
 
   @Option(names = "--keys", paramLabel = "N", description = "Keys to load, each written once (default: 1000000).")
@@ -97,6 +99,11 @@ public final class ScaleBench implements Callable<Integer> {
 
   @Option(names = "--stall-concurrency", paramLabel = "N", description = "Puts in flight in the stall runs (default: 16).")
   int stallConcurrency = 16;
+
+  @Option(names = "--snapshot-every", paramLabel = "DURATION", converter = DurationOption.class,
+      description = "In the runs with snapshots, every node starts one this often (all at once); 0: back to back"
+          + " (default: 10s).")
+  Duration snapshotEvery = Duration.ofSeconds(10);
 
   @Option(names = "--restart", paramLabel = "NODE", split = ",",
       description = "Nodes to kill -9 and restart, in order: follower, leader; none for no restart"
@@ -345,16 +352,23 @@ public final class ScaleBench implements Callable<Integer> {
 
   private void stall() throws Exception {
     out.println();
+    String cadence = snapshotEvery.isZero() ? "back to back" : "one every " + seconds(snapshotEvery) + ", all at once";
     out.printf(Locale.ROOT, "Snapshot stall: puts with %d in flight over the %,d keys, %s measured after %s of warm-up;"
-        + " 'with' has every node take snapshots back to back (Maintenance.Snapshot) throughout%n",
-        stallConcurrency, keys, seconds(stallDuration), seconds(warmup));
+        + " 'with' has every node take snapshots (Maintenance.Snapshot) %s%n",
+        stallConcurrency, keys, seconds(stallDuration), seconds(warmup), cadence);
     markdown.add("");
     markdown.add(String.format(Locale.ROOT, "Snapshot stall: puts, %d in flight, %s measured per run (after %s"
-        + " warm-up); \"with\" = every node taking snapshots back to back through `Maintenance.Snapshot`:",
-        stallConcurrency, seconds(stallDuration), seconds(warmup)));
+        + " warm-up); \"with\" = every node taking snapshots through `Maintenance.Snapshot`, %s:",
+        stallConcurrency, seconds(stallDuration), seconds(warmup), cadence));
     markdown.add("");
     markdown.add("| round | snapshots | ops/s | p50 ms | p99 ms | p99.9 ms | max ms | failed | snapshots taken (median / max ms) |");
     markdown.add("|---|---|---:|---:|---:|---:|---:|---:|---|");
+    if (skipLoad) {
+      out.println("  warming the nodes up (unmeasured): puts for " + seconds(COLD_START_WARMUP));
+      run(new ClosedLoop(LoadSpec.forDuration(stallConcurrency, keys, Duration.ZERO, COLD_START_WARMUP),
+          Mix.of(OperationType.PUT).bind(operations(client)), FailureReason::of, System::nanoTime), STALL_TICK,
+          progress -> { });
+    }
     List<Double> ratios = new ArrayList<>();
     try (KvClient admin = KvClient.builder().endpoints(cluster.endpoints()).requestTimeout(SNAPSHOT_TIMEOUT).build()) {
       for (int round = 1; round <= stallRounds; round++) {
@@ -368,7 +382,7 @@ public final class ScaleBench implements Callable<Integer> {
           SnapshotLoop.Summary taken = null;
           LoadReport result;
           if (snapshots) {
-            SnapshotLoop snapshotLoop = new SnapshotLoop(admin, cluster.endpoints());
+            SnapshotLoop snapshotLoop = new SnapshotLoop(admin, cluster.endpoints(), snapshotEvery);
             try {
               result = run(loop, STALL_TICK, progress -> { });
             } finally {

@@ -7,12 +7,14 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Has every node take snapshots through {@code Maintenance.Snapshot}, back to back, one thread per
- * node, until closed: all nodes snapshot at once, as they do when their automatic snapshots come
- * due together (the same threshold on every node), so the leader and the follower a commit needs
- * are both writing one.
+ * Has every node take snapshots through {@code Maintenance.Snapshot}, one thread per node, until
+ * closed: all nodes start one at once, as they do when their automatic snapshots come due together
+ * (the same threshold on every node), so the leader and the follower a commit needs are both
+ * writing one; each node starts its next one {@code every} after the last started (or at once when
+ * that one took longer).
  */
 final class SnapshotLoop implements AutoCloseable {
 
@@ -52,33 +54,42 @@ final class SnapshotLoop implements AutoCloseable {
    *
    * @param client whose request timeout bounds each snapshot (and so how long {@link #close} waits)
    */
-  SnapshotLoop(KvClient client, List<String> endpoints) {
+  SnapshotLoop(KvClient client, List<String> endpoints, Duration every) {
     this.client = client;
     for (String endpoint : endpoints) {
-      Thread thread = new Thread(() -> snapshotUntilClosed(endpoint), "snapshots-" + endpoint);
+      Thread thread = new Thread(() -> snapshotUntilClosed(endpoint, every), "snapshots-" + endpoint);
       thread.setDaemon(true);
       threads.add(thread);
     }
     threads.forEach(Thread::start);
   }
 
-  private void snapshotUntilClosed(String endpoint) {
+  private void snapshotUntilClosed(String endpoint, Duration every) {
     while (running) {
       long started = System.nanoTime();
+      long pause;
       try {
         client.snapshot(endpoint);
+        long took = System.nanoTime() - started;
         synchronized (this) {
-          millis.add((System.nanoTime() - started) / 1_000_000);
+          millis.add(took / 1_000_000);
         }
+        pause = every.toNanos() - took;
       } catch (RuntimeException e) {
         synchronized (this) {
           failures.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1, Integer::sum);
         }
-        try {
-          Thread.sleep(AFTER_FAILURE.toMillis());
-        } catch (InterruptedException interrupted) {
-          return;
+        pause = AFTER_FAILURE.toNanos();
+      }
+      try {
+        // Closing interrupts the pause, not a snapshot in progress.
+        while (running && pause > 0) {
+          long step = Math.min(pause, TimeUnit.MILLISECONDS.toNanos(100));
+          TimeUnit.NANOSECONDS.sleep(step);
+          pause -= step;
         }
+      } catch (InterruptedException interrupted) {
+        return;
       }
     }
   }

@@ -138,6 +138,8 @@ public final class KvStateMachine extends BaseStateMachine {
       return;
     }
     File file = snapshot.getFile().getPath().toFile();
+    // Seconds for a large store: the line before it tells a slow start apart from a stuck one.
+    LOG.info("{}: loading snapshot {} ({} bytes)", getId(), file.getName(), file.length());
     long started = System.nanoTime();
     // The digest is checked while reading: one pass over the file instead of two.
     SnapshotFile.Content content = SnapshotFile.read(file, snapshot.getFile().getFileDigest());

@@ -34,6 +34,8 @@ final class SnapshotFile {
 
   static final int FORMAT_VERSION = 1;
   private static final int BUFFER_BYTES = 256 << 10;
+  /** Key-values written between two ticks of the pacing: about a megabyte with 256-byte values. */
+  private static final int RECORDS_PER_TICK = 4096;
 
   /**
    * What a snapshot holds.
@@ -53,6 +55,12 @@ final class SnapshotFile {
    * @throws IllegalStateException when the view is closed while it is written (nothing is left either)
    */
   static MD5Hash write(File file, PointInTimeView view, List<DedupRecord> dedup) throws IOException {
+    return write(file, view, dedup, CpuPacing.NONE);
+  }
+
+  /** As {@link #write(File, PointInTimeView, List)}, ticking {@code pacing} as it goes. */
+  static MD5Hash write(File file, PointInTimeView view, List<DedupRecord> dedup, CpuPacing pacing)
+      throws IOException {
     MessageDigest md5 = MD5FileUtil.newMD5();
     AtomicFileOutputStream atomic = new AtomicFileOutputStream(file);
     CodedOutputStream out = CodedOutputStream.newInstance(new DigestOutputStream(atomic, md5), BUFFER_BYTES);
@@ -65,6 +73,9 @@ final class SnapshotFile {
           .build(), out);
       long written = 0;
       for (Iterator<KeyValue> it = view.entries(); it.hasNext(); written++) {
+        if (written % RECORDS_PER_TICK == 0) {
+          pacing.tick();
+        }
         writeDelimited(it.next().toStored(), out);
       }
       if (written != view.size()) {

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  *       snapshot due answer -1. When one is due, the apply thread only opens a
  *       {@link PointInTimeView} and copies the remembered requests' references
  *       ({@link AppliedRequests#copy()}); a thread of its own writes the file while applies go on,
- *       and -1 is answered meanwhile. The first call after the write finished answers its index.
+ *       using at most {@link #BACKGROUND_CPU_SHARE} of a core, and -1 is answered meanwhile. The first call after the write finished answers its index.
  *   <li><b>When the server stops</b> the last snapshot must hold everything applied, so that a
  *       restart finds it all: it is written at once on the calling thread, after any write in the
  *       background finished. That stalls applies, which have ended by then.
@@ -58,6 +58,13 @@ import org.slf4j.LoggerFactory;
 final class SnapshotWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotWriter.class);
+
+  /**
+   * Share of one core a write in the background may use (see {@link CpuPacing}): a million keys of
+   * 256 bytes, about one second of CPU, then take about four. The snapshot taken when the server
+   * stops is not paced.
+   */
+  static final double BACKGROUND_CPU_SHARE = 0.25;
 
   /** Runs each background write on a daemon thread of its own: snapshots are minutes apart. */
   static final Executor THREAD_PER_WRITE = write -> {
@@ -185,7 +192,7 @@ final class SnapshotWriter {
     CompletableFuture<Written> written = new CompletableFuture<>();
     Runnable task = () -> {
       try {
-        Written w = write(at, view, dedup);
+        Written w = write(at, view, dedup, CpuPacing.ofCurrentThread(BACKGROUND_CPU_SHARE));
         LOG.info("{}: took snapshot in the background at {}; applies paused {} us to start it and changed {} keys"
             + " meanwhile", name.get(), w.summary(), pauseMicros, view.changedKeys());
         written.complete(w);
@@ -212,7 +219,7 @@ final class SnapshotWriter {
     }
     long latest = storage.latestIndex();
     if (at.getIndex() > latest) {
-      Written w = write(at, store.freeze(), applied.copy());
+      Written w = write(at, store.freeze(), applied.copy(), CpuPacing.NONE);
       LOG.info("{}: took snapshot at {}", name.get(), w.summary());
       latest = w.info().getIndex();
       latestRevision = w.view().revision();
@@ -220,10 +227,11 @@ final class SnapshotWriter {
     return report(latest);
   }
 
-  private Written write(TermIndex at, PointInTimeView view, AppliedRequests.Copy dedup) throws IOException {
+  private Written write(TermIndex at, PointInTimeView view, AppliedRequests.Copy dedup, CpuPacing pacing)
+      throws IOException {
     long started = System.nanoTime();
     try (view) {
-      SingleFileSnapshotInfo info = storage.write(at, file -> SnapshotFile.write(file, view, dedup.records()));
+      SingleFileSnapshotInfo info = storage.write(at, file -> SnapshotFile.write(file, view, dedup.records(), pacing));
       long bytes = info.getFile().getPath().toFile().length();
       long nanos = System.nanoTime() - started;
       observer.snapshotTaken(bytes, nanos);
