@@ -5,7 +5,8 @@
 #   deploy/local-cluster.sh status        processes, ports and the cluster's own status
 #   deploy/local-cluster.sh down          stop exactly the processes this script started (data is kept)
 #   deploy/local-cluster.sh clean         down, then delete the cluster folder (data and logs)
-#   deploy/local-cluster.sh start NODE    start one node again (e.g. after kill)
+#   deploy/local-cluster.sh start NODE    start one node again (e.g. after kill); --no-wait: do not
+#                                         wait until it serves (who times its restart polls it instead)
 #   deploy/local-cluster.sh stop NODE     stop one node gracefully (SIGTERM)
 #   deploy/local-cluster.sh kill NODE     kill -9 one node, for failure drills
 #   deploy/local-cluster.sh logs NODE     follow one node's log
@@ -13,21 +14,41 @@
 # Client ports 50051-50053, Raft ports 7001-7003, Prometheus metrics on 50151-50153 (client port + 100,
 # http://127.0.0.1:50151/metrics); everything (data, logs, pid files) lives in .cluster/ at the top of
 # the repository. Environment: KVSTORE_CLUSTER_DIR, KVSTORE_CLIENT_PORT_BASE, KVSTORE_RAFT_PORT_BASE,
-# KVSTORE_METRICS_PORT_BASE (0: no metrics), KVSTORE_JAVA_OPTS, JAVA.
+# KVSTORE_METRICS_PORT_BASE (0: no metrics), KVSTORE_JAVA_OPTS, JAVA, KVSTORE_NODE_CDS=off (see below).
+#
+# Start-up: a node loads about 7,000 classes (Ratis, gRPC and Netty twice, protobuf, Micrometer),
+# 3.5 s of CPU on two busy cores, before it reads its snapshot. The first `up` of a new build records
+# them in a class-data sharing archive (jcmd VM.cds static_dump of the running n1, in the background,
+# about 10 s of CPU once) in node/target/cds/; every later start maps it and needs less than half
+# that (docs/benchmarks.md, "Scale"). Needs the JDK's jcmd; KVSTORE_NODE_CDS=off neither records
+# nor uses one.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${KVSTORE_CLUSTER_DIR:-$ROOT/.cluster}"
+# Absolute: nodes run in their own folders.
+[[ "$DIR" == /* ]] || DIR="$PWD/$DIR"
 CLIENT_BASE="${KVSTORE_CLIENT_PORT_BASE:-50051}"
 RAFT_BASE="${KVSTORE_RAFT_PORT_BASE:-7001}"
 METRICS_BASE="${KVSTORE_METRICS_PORT_BASE:-$((CLIENT_BASE + 100))}"
 JAVA="${JAVA:-java}"
-JAVA_OPTS="${KVSTORE_JAVA_OPTS:--Xms64m -Xmx1g}"
+# 700 MB of heap: with a million keys of 256 bytes a node holds about 500 MB of live objects, and
+# its memory beyond the heap (GC structures, classes, compiled code, network buffers) is about
+# 200 MB, so the process stays under 1 GB resident (docs/benchmarks.md, "Scale").
+JAVA_OPTS="${KVSTORE_JAVA_OPTS:--Xms64m -Xmx700m}"
+CDS="${KVSTORE_NODE_CDS:-on}"
 NODE_JAR="$ROOT/node/target/kvstore-node.jar"
 CLI_JAR="$ROOT/client/target/kvstore-cli.jar"
 NODES=(n1 n2 n3)
 
 die() { echo "local-cluster: $*" >&2; exit 1; }
+
+# shellcheck source=deploy/cds-archive.sh
+source "$ROOT/deploy/cds-archive.sh"
+# The class-data archive for this node jar and this JVM; fails when there is none to use or record.
+node_archive() {
+  [[ "$CDS" != off ]] && cds_archive_path "$NODE_JAR" kvstore-node
+}
 
 index_of() {
   case "$1" in n1) echo 0 ;; n2) echo 1 ;; n3) echo 2 ;; *) die "unknown node '$1'; nodes are ${NODES[*]}" ;; esac
@@ -80,13 +101,21 @@ start_node() {
     return 0
   fi
   mkdir -p "$DIR/$n"
-  # setsid: the node must not die with the terminal or the Ctrl-C that stops a CLI watch.
-  setsid "$JAVA" $JAVA_OPTS -jar "$NODE_JAR" --node-id "$n" --peers "$(peers)" \
-    --client-port "$(client_port "$n")" --metrics-port "$(metrics_port "$n")" --bind-address 127.0.0.1 \
-    --data-dir "$DIR/$n/data" \
-    >> "$DIR/$n/node.log" 2>&1 < /dev/null &
+  local cds=() cds_note="" archive
+  if archive="$(node_archive)" && [[ -f "$archive" ]]; then
+    # A stale or foreign archive is only warned about, on standard output: keep the log clean.
+    cds=(-XX:SharedArchiveFile="$archive" -Xshare:auto -Xlog:cds=off,cds+dynamic=off)
+    cds_note=", class-data archive"
+  fi
+  # setsid: the node must not die with the terminal or the Ctrl-C that stops a CLI watch. Its own
+  # folder as working directory: what the JVM writes there (a CDS dump's output) stays with it.
+  (cd "$DIR/$n" && exec setsid "$JAVA" $JAVA_OPTS ${cds[@]+"${cds[@]}"} -jar "$NODE_JAR" \
+    --node-id "$n" --peers "$(peers)" --client-port "$(client_port "$n")" --metrics-port "$(metrics_port "$n")" \
+    --bind-address 127.0.0.1 --data-dir "$DIR/$n/data" \
+    >> "$DIR/$n/node.log" 2>&1 < /dev/null) &
   echo $! > "$DIR/$n.pid"
-  echo "$n started (pid $!, client port $(client_port "$n"), raft port $(raft_port "$n"), metrics $(metrics_url "$n"), log $DIR/$n/node.log)"
+  echo "$n started (pid $!, client port $(client_port "$n"), raft port $(raft_port "$n"), metrics $(metrics_url "$n"),"\
+    "log $DIR/$n/node.log$cds_note)"
 }
 
 wait_serving() {
@@ -103,6 +132,33 @@ wait_serving() {
     sleep 0.5
   done
   echo "serving: $*"
+}
+
+# Records the class-data archive from the running n1 when this build has none, in the background.
+record_archive() {
+  local archive pid lock
+  archive="$(node_archive)" || return 0
+  [[ ! -f "$archive" ]] && command -v jcmd > /dev/null && pid="$(pid_of n1)" || return 0
+  mkdir -p "${archive%/*}" || return 0
+  lock="$archive.lock"
+  # A dump that was killed leaves its lock behind: after ten minutes another may start.
+  find "$lock" -maxdepth 0 -mmin +10 -exec rm -rf {} + 2> /dev/null || true
+  mkdir "$lock" 2> /dev/null || return 0
+  echo "recording the nodes' class-data archive from n1 in the background (once per build)"
+  (
+    dump="$archive.$$.tmp"
+    # n1 lists its classes and starts a JVM that dumps them; the dump is checked before it is kept
+    # (a truncated archive crashes the JVM that maps it rather than being ignored).
+    if jcmd "$pid" VM.cds static_dump "$dump" && [[ -s "$dump" ]] \
+        && "$JAVA" -Xshare:on -XX:SharedArchiveFile="$dump" -Xlog:cds=off,cds+dynamic=off -XX:-UsePerfData \
+          -XX:ErrorFile=/dev/null -XX:-CreateCoredumpOnCrash -cp "$NODE_JAR" -version; then
+      # Archives of an older jar or JVM are never used again.
+      find "${archive%/*}" -maxdepth 1 -name 'kvstore-node-*.jsa' ! -name "${archive##*/}" -delete || true
+      mv -f "$dump" "$archive"
+    fi
+    rm -f "$dump" "$dump.classlist" "$DIR"/n1/java_pid*_std{out,err}
+    rm -rf "$lock"
+  ) < /dev/null > /dev/null 2>&1 &
 }
 
 stop_node() {
@@ -128,6 +184,7 @@ case "$cmd" in
     mkdir -p "$DIR"
     for n in "${NODES[@]}"; do start_node "$n"; done
     wait_serving "${NODES[@]}"
+    record_archive
     echo
     echo "endpoints: $(endpoints)"
     echo "metrics:   $(for n in "${NODES[@]}"; do printf '%s ' "$(metrics_url "$n")"; done)"
@@ -155,10 +212,12 @@ case "$cmd" in
     fi
     ;;
   start)
-    [[ -n "${2:-}" ]] || die "usage: $0 start NODE"
+    [[ -n "${2:-}" ]] || die "usage: $0 start NODE [--no-wait]"
+    [[ -z "${3:-}" || "${3:-}" == "--no-wait" ]] || die "usage: $0 start NODE [--no-wait]"
     build_if_needed
     start_node "$2"
-    wait_serving "$2"
+    # The wait polls with a JVM every half second: on a small machine that competes with the start.
+    [[ "${3:-}" == "--no-wait" ]] || wait_serving "$2"
     ;;
   stop)
     [[ -n "${2:-}" ]] || die "usage: $0 stop NODE"
@@ -176,7 +235,7 @@ case "$cmd" in
     exec tail -n 50 -F "$DIR/$2/node.log"
     ;;
   *)
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     [[ -z "$cmd" || "$cmd" == "-h" || "$cmd" == "--help" || "$cmd" == "help" ]] || exit 2
     ;;
 esac

@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 /** {@code kvstore snapshot}: has one node take a snapshot now and prints the index it covers. */
 @Command(
     name = "snapshot",
-    description = "Has a node take a snapshot now; prints the log index it covers.")
+    description = {"Has a node take a snapshot now; prints the log index it covers.",
+        "A store of a million keys takes seconds: raise --timeout (e.g. --timeout 60s)."})
 final class SnapshotCommand implements Callable<Integer> {
 
   @Mixin

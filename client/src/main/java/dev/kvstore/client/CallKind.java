@@ -14,12 +14,18 @@ enum CallKind {
    */
   WRITE,
   /**
-   * Status and Snapshot: one attempt at a time with the configured attempt timeout, because their
-   * normal duration depends on the cluster's state (Status waits up to 1 s for each silent member).
+   * Status: one attempt at a time with the configured attempt timeout, because its normal duration
+   * depends on the cluster's state (Status waits up to 1 s for each silent member).
    */
-  MAINTENANCE;
+  MAINTENANCE,
+  /**
+   * Snapshot: one attempt at a time with all the time the request has left, because writing a
+   * snapshot takes time that grows with the store (seconds for a million keys), and every attempt
+   * that gave up early would leave the node writing one more.
+   */
+  SNAPSHOT;
 
   boolean adaptive() {
-    return this != MAINTENANCE;
+    return this == READ || this == WRITE;
   }
 }

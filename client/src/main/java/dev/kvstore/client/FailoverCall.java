@@ -308,7 +308,7 @@ final class FailoverCall<ReqT, RespT> {
     int doublings = silent.contains(attempt.endpoint) && nodeAnswered ? 0 : timedOut;
     Duration attemptTimeout = kind.adaptive()
         ? caller.timeouts().attemptTimeout(method.getFullMethodName(), doublings)
-        : caller.timeouts().configured();
+        : kind == CallKind.SNAPSHOT ? Duration.ofNanos(remaining) : caller.timeouts().configured();
     long attemptNanos = Math.min(attemptTimeout.toNanos(), remaining);
     CallOptions options = CallOptions.DEFAULT
         .withDeadlineAfter(attemptNanos, TimeUnit.NANOSECONDS)

@@ -98,7 +98,7 @@ final class KvCalls {
   FailoverCall<SnapshotRequest, SnapshotResponse> snapshot(String endpoint) {
     EndpointRotation target = endpoint == null ? rotation : new EndpointRotation(List.of(Endpoint.parse(endpoint)));
     return caller.start(
-        target, MaintenanceGrpc.getSnapshotMethod(), SnapshotRequest.getDefaultInstance(), CallKind.MAINTENANCE);
+        target, MaintenanceGrpc.getSnapshotMethod(), SnapshotRequest.getDefaultInstance(), CallKind.SNAPSHOT);
   }
 
   /**

@@ -281,7 +281,11 @@ public final class KvClient implements AutoCloseable {
     return caller.call(() -> calls.snapshot(null));
   }
 
-  /** Asks exactly the node at {@code endpoint} ({@code host:port}) to take a snapshot now. */
+  /**
+   * Asks exactly the node at {@code endpoint} ({@code host:port}) to take a snapshot now. Like
+   * {@link #snapshot()}, one attempt may take the whole request timeout: a snapshot of a million
+   * keys takes seconds, so give the client a request timeout to match.
+   */
   public SnapshotResponse snapshot(String endpoint) {
     Objects.requireNonNull(endpoint, "endpoint");
     return caller.call(() -> calls.snapshot(endpoint));
@@ -380,8 +384,9 @@ public final class KvClient implements AutoCloseable {
     /**
      * Upper bound on one attempt's RPC on one node, once its connection is up, before the call tries
      * the next node (default 2 s). For Get, GetAll, Put and Delete this is the maximum of the
-     * adaptive attempt timeout (see {@link #attemptTimeoutFloor}); Status and Snapshot always get
-     * it. It is the deadline the node sees (capped by the time the request has left).
+     * adaptive attempt timeout (see {@link #attemptTimeoutFloor}); Status always gets it, and
+     * Snapshot gets the whole request timeout instead (a snapshot of a large store takes seconds).
+     * It is the deadline the node sees (capped by the time the request has left).
      */
     public Builder attemptTimeout(Duration timeout) {
       this.attemptTimeout = positive(timeout, "attemptTimeout");

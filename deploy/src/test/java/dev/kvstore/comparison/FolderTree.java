@@ -7,12 +7,12 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** A folder and everything in it, on disk. */
-final class FolderTree {
+public final class FolderTree {
 
   private FolderTree() {}
 
   /** Deletes {@code root} and everything below it; nothing when it does not exist. */
-  static void delete(Path root) throws IOException {
+  public static void delete(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }

@@ -95,7 +95,7 @@ public final class KvNode implements AutoCloseable {
     track(metrics);
     WatchHub hub = new WatchHub(config.watch().historyEvents(), config.watch().historyBytes(),
         config.watch().queueCapacity(), metrics.stateMachineObserver());
-    stateMachine = new KvStateMachine(hub, metrics.stateMachineObserver());
+    stateMachine = new KvStateMachine(hub, metrics.stateMachineObserver(), config.raft().snapshotThreshold());
     metrics.gaugeState(stateMachine.readView(), hub);
     stateMachine.addLeaderListener(metrics::leaderChanged);
     RaftServer raftServer = RaftServer.newBuilder()
@@ -163,7 +163,8 @@ public final class KvNode implements AutoCloseable {
         // Every service behind the guard: malformed requests never reach them (see ServiceGuard).
         .addService(guard.wrap(new KvStoreService(requests, new RequestBudget(config.requestTimeout()), hub, headers,
             watchSenders)))
-        .addService(guard.wrap(new MaintenanceService(group, member, admin, headers, blockingCalls)))
+        .addService(guard.wrap(new MaintenanceService(group, member, admin, headers, blockingCalls,
+            onDemandSnapshots(admin))))
         .addService(guard.wrap(health.getHealthService()))
         .addService(guard.wrap(ProtoReflectionServiceV1.newInstance()))
         .build();
@@ -181,6 +182,21 @@ public final class KvNode implements AutoCloseable {
     // instead of a whole election timeout.
     track(() -> handOffLeadership(admin));
     LOG.info("{}: serving clients on {}:{}", config.nodeId(), config.bindAddress(), config.clientPort());
+  }
+
+  /** Snapshots asked for through {@code Maintenance.Snapshot}, triggered through Ratis's snapshot API on this node. */
+  private OnDemandSnapshot onDemandSnapshots(PeerAdminClients admin) {
+    RaftPeerId self = RaftPeerId.valueOf(config.nodeId());
+    OnDemandSnapshot.RatisSnapshotCall ratis = timeout -> {
+      RaftClientReply reply = admin.forPeer(self).getSnapshotManagementApi(self).create(true, timeout.toMillis());
+      if (!reply.isSuccess()) {
+        throw new IOException(reply.getException() == null ? "Ratis refused the snapshot"
+            : reply.getException().getMessage(), reply.getException());
+      }
+      return reply.getLogIndex();
+    };
+    return new OnDemandSnapshot(stateMachine::requestSnapshot, stateMachine::snapshotInProgress, member::snapshotIndex,
+        ratis);
   }
 
   private NodeMetrics startMetrics() throws IOException {

@@ -9,40 +9,47 @@ import dev.kvstore.api.StatusRequest;
 import dev.kvstore.api.StatusResponse;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.ratis.proto.RaftProtos.LogInfoProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.GroupInfoReply;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 
 /**
  * Cluster status (every member's role, term and log progress, asked of each member over Raft's
- * admin RPC in parallel) and on-demand snapshots.
+ * admin RPC in parallel) and on-demand snapshots (written beside the apply thread: see
+ * {@link OnDemandSnapshot}).
  */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
   private static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
+  /** How long a snapshot on demand may take, all rounds together (a million keys take seconds). */
+  static final Duration SNAPSHOT_TIMEOUT = Duration.ofSeconds(60);
 
   private final RaftGroup group;
   private final LocalMember member;
   private final PeerAdminClients admin;
   private final ResponseHeaders headers;
   private final ExecutorService blockingCalls;
+  private final OnDemandSnapshot snapshots;
 
   MaintenanceService(RaftGroup group, LocalMember member, PeerAdminClients admin, ResponseHeaders headers,
-      ExecutorService blockingCalls) {
+      ExecutorService blockingCalls, OnDemandSnapshot snapshots) {
     this.group = group;
     this.member = member;
     this.admin = admin;
     this.headers = headers;
     this.blockingCalls = blockingCalls;
+    this.snapshots = snapshots;
   }
 
   @Override
@@ -126,15 +133,12 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
     CompletableFuture.supplyAsync(() -> {
       try {
-        RaftClientReply reply = admin.forPeer(member.peerId()).getSnapshotManagementApi(member.peerId())
-            .create(true, 60_000);
-        if (!reply.isSuccess()) {
-          throw new IllegalStateException(reply.getException() == null ? "snapshot failed"
-              : reply.getException().getMessage());
-        }
-        return reply.getLogIndex();
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e.getMessage(), e);
+        return snapshots.take(SNAPSHOT_TIMEOUT);
+      } catch (IOException | TimeoutException e) {
+        throw new CompletionException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CompletionException(e);
       }
     }, blockingCalls).whenComplete((index, error) -> {
       if (error != null) {

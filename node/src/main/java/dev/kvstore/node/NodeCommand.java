@@ -85,7 +85,8 @@ public final class NodeCommand implements Callable<Integer> {
   Duration electionTimeout;
 
   @Option(names = "--snapshot-threshold", paramLabel = "ENTRIES", defaultValue = "${env:KVSTORE_SNAPSHOT_THRESHOLD:-100000}",
-      description = "Log entries applied between automatic snapshots (default ${DEFAULT-VALUE}). Env: KVSTORE_SNAPSHOT_THRESHOLD")
+      description = "Writes (or log entries, whichever come first) applied between automatic snapshots: what a restart"
+          + " replays at most (default ${DEFAULT-VALUE}). Env: KVSTORE_SNAPSHOT_THRESHOLD")
   long snapshotThreshold;
 
   @Option(names = "--log-kept-after-snapshot", paramLabel = "ENTRIES", defaultValue = "${env:KVSTORE_LOG_KEPT_AFTER_SNAPSHOT:-10000}",

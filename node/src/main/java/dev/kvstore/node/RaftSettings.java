@@ -24,6 +24,12 @@ final class RaftSettings {
   static final int PEER_MESSAGE_BYTES = 16 << 20;
   /** Snapshot file bytes per install-snapshot message: well below {@link #PEER_MESSAGE_BYTES}. */
   static final int SNAPSHOT_CHUNK_BYTES = 4 << 20;
+  /** Log entries after a snapshot from which Ratis asks the state machine whether the next one is due. */
+  static final long SNAPSHOT_CHECK_ENTRIES = 1024;
+  /** Closed log segments whose entries stay in memory (the open one always does). */
+  static final int LOG_CACHE_CLOSED_SEGMENTS = 2;
+  /** Log entry bytes in memory, open segment included, beyond which closed segments' entries are dropped. */
+  static final long LOG_CACHE_BYTES = 64L << 20;
 
   private RaftSettings() {}
 
@@ -58,13 +64,23 @@ final class RaftSettings {
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(election + election / 2));
 
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.raft().snapshotThreshold());
+    // How often Ratis asks the state machine, not how often it takes one: a snapshot is due after
+    // --snapshot-threshold writes or entries (KvStateMachine), and one entry holds a batch of writes,
+    // so Ratis must ask before the threshold's worth of entries. It asks after every batch of applies
+    // once this many entries passed; the state machine answers -1 until one is due.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotCheckEntries(config.raft().snapshotThreshold()));
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
     // Without purging up to the snapshot the log would grow until the next purge gap only.
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, config.raft().logKeptAfterSnapshot());
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, config.raft().snapshotThreshold()));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.raft().logSegmentBytes()));
+    // Log entries Ratis keeps in memory besides the open segment's: it sends followers that keep up
+    // from memory and reads older entries back from disk for those that lag. Ratis's default (6
+    // closed segments, up to 200 MB) held 50-200 MB of heap with a million keys, a third of the
+    // store itself, for followers that are rarely that far behind.
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, LOG_CACHE_CLOSED_SEGMENTS);
+    RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf(LOG_CACHE_BYTES));
     // With heartbeats on a channel of their own, a new leader whose follower lagged by a few entries
     // got INCONSISTENCY replies to heartbeats (sent with the already advanced nextIndex) and its
     // appender to that follower stopped sending entries: with one follower down, no more commits
@@ -116,6 +132,11 @@ final class RaftSettings {
     // A command and its reply (with a previous value) are each below RequestLimits.MAX_REQUEST_BYTES.
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(PEER_MESSAGE_BYTES));
     return p;
+  }
+
+  /** Ratis's auto-trigger threshold for a snapshot threshold of {@code writes}: at most {@link #SNAPSHOT_CHECK_ENTRIES}. */
+  static long snapshotCheckEntries(long writes) {
+    return Math.min(writes, SNAPSHOT_CHECK_ENTRIES);
   }
 
   private static TimeDuration millis(long ms) {

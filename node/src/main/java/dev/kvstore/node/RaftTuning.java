@@ -1,5 +1,6 @@
 package dev.kvstore.node;
 
+import dev.kvstore.statemachine.KvStateMachine;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -7,7 +8,8 @@ import java.util.Objects;
  * Raft timing and log housekeeping of a node.
  *
  * @param electionTimeout         minimum election timeout; the maximum is 1.5 times this
- * @param snapshotThreshold       applied log entries between automatic snapshots
+ * @param snapshotThreshold       writes (store revisions) or log entries, whichever come first,
+ *                                applied between automatic snapshots: what a restart replays at most
  * @param logKeptAfterSnapshot    log entries kept behind a snapshot, so followers that lag a little
  *                                catch up from the log instead of a whole snapshot
  * @param logSegmentBytes         size at which a log segment is closed; only closed segments are purged
@@ -22,7 +24,8 @@ public record RaftTuning(Duration electionTimeout, long snapshotThreshold, long 
    * half of it. Pauses of the leader longer than that (a long GC, a starved machine) cost an
    * election; a follower's pause does not (pre-vote).
    */
-  public static final RaftTuning DEFAULTS = new RaftTuning(Duration.ofMillis(750), 100_000, 10_000, 32L << 20);
+  public static final RaftTuning DEFAULTS = new RaftTuning(Duration.ofMillis(750),
+      KvStateMachine.DEFAULT_SNAPSHOT_THRESHOLD, 10_000, 32L << 20);
 
   public RaftTuning {
     Objects.requireNonNull(electionTimeout, "electionTimeout");

@@ -4,11 +4,10 @@ import com.google.protobuf.ByteString;
 import dev.kvstore.statemachine.proto.ClientRequestId;
 import dev.kvstore.statemachine.proto.CommandResult;
 import dev.kvstore.statemachine.proto.DedupRecord;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -60,31 +59,47 @@ final class AppliedRequests {
     }
   }
 
-  private final LinkedHashMap<Id, Entry> entries = new LinkedHashMap<>();
+  /** One remembered request. */
+  private record Remembered(Id id, Entry entry) {}
+
+  private final HashMap<Id, Remembered> byId = new HashMap<>();
+  /**
+   * The same, oldest first (the order of eviction): an array deque rather than a linked map's
+   * list, so that {@link #copy()} on the apply thread is an array copy instead of a walk of
+   * 100,000 scattered entries (2 ms on a quiet machine, up to 80 ms under load, every snapshot).
+   */
+  private ArrayDeque<Remembered> order = new ArrayDeque<>();
   private long bytes;
 
   Optional<Entry> find(ClientRequestId id) {
-    return Optional.ofNullable(entries.get(Id.of(id)));
+    return Optional.ofNullable(byId.get(Id.of(id))).map(Remembered::entry);
   }
 
   /** Remembers the result of the command with {@code commandDigest} applied under {@code id}, evicting the oldest beyond the bounds. */
   void remember(ClientRequestId id, ByteString commandDigest, CommandResult result) {
     CommandResult slim = result.hasPrev() ? result.toBuilder().clearPrev().build() : result;
-    Entry entry = new Entry(slim, commandDigest);
-    Entry old = entries.put(Id.of(id), entry);
-    if (old != null) {
-      bytes -= sizeOf(old);
+    Remembered fresh = new Remembered(Id.of(id), new Entry(slim, commandDigest));
+    Remembered old = byId.put(fresh.id(), fresh);
+    if (old == null) {
+      order.addLast(fresh);
+    } else {
+      // An id remembered again keeps its place, as in a linked map. The applier never does this
+      // (it finds the id first), so the copy costs nothing in practice.
+      bytes -= sizeOf(old.entry());
+      ArrayDeque<Remembered> replaced = new ArrayDeque<>(order.size());
+      order.forEach(r -> replaced.addLast(r == old ? fresh : r));
+      order = replaced;
     }
-    bytes += sizeOf(entry);
-    Iterator<Map.Entry<Id, Entry>> eldest = entries.entrySet().iterator();
-    while ((entries.size() > MAX_ENTRIES || bytes > MAX_BYTES) && eldest.hasNext()) {
-      bytes -= sizeOf(eldest.next().getValue());
-      eldest.remove();
+    bytes += sizeOf(fresh.entry());
+    while ((byId.size() > MAX_ENTRIES || bytes > MAX_BYTES) && !order.isEmpty()) {
+      Remembered eldest = order.pollFirst();
+      byId.remove(eldest.id());
+      bytes -= sizeOf(eldest.entry());
     }
   }
 
   int size() {
-    return entries.size();
+    return byId.size();
   }
 
   /** Bytes counted against {@link #MAX_BYTES}. */
@@ -99,39 +114,29 @@ final class AppliedRequests {
 
   /**
    * The remembered results as of now, cheap enough to take on the apply thread before a snapshot
-   * (two arrays of references: the ids and entries themselves are immutable); the records are
+   * (one array copy of references: the ids and entries themselves are immutable); the records are
    * built from it later on the thread that writes the snapshot.
    */
   Copy copy() {
-    Id[] ids = new Id[entries.size()];
-    Entry[] results = new Entry[entries.size()];
-    // One walk of the linked entries: the walk, not the copying, is what costs.
-    int i = 0;
-    for (Map.Entry<Id, Entry> e : entries.entrySet()) {
-      ids[i] = e.getKey();
-      results[i++] = e.getValue();
-    }
-    return new Copy(ids, results);
+    return new Copy(order.toArray(new Remembered[0]));
   }
 
   /** What {@link #copy()} took; {@link #records()} may run on any thread. */
   static final class Copy {
-    private final Id[] ids;
-    private final Entry[] results;
+    private final Remembered[] remembered;
 
-    private Copy(Id[] ids, Entry[] results) {
-      this.ids = ids;
-      this.results = results;
+    private Copy(Remembered[] remembered) {
+      this.remembered = remembered;
     }
 
     /** The remembered results, oldest first. */
     List<DedupRecord> records() {
-      List<DedupRecord> out = new ArrayList<>(ids.length);
-      for (int i = 0; i < ids.length; i++) {
+      List<DedupRecord> out = new ArrayList<>(remembered.length);
+      for (Remembered r : remembered) {
         out.add(DedupRecord.newBuilder()
-            .setRequestId(ClientRequestId.newBuilder().setClientId(ids[i].clientId()).setSequence(ids[i].sequence()))
-            .setResult(results[i].result())
-            .setCommandDigest(results[i].commandDigest())
+            .setRequestId(ClientRequestId.newBuilder().setClientId(r.id().clientId()).setSequence(r.id().sequence()))
+            .setResult(r.entry().result())
+            .setCommandDigest(r.entry().commandDigest())
             .build());
       }
       return out;
@@ -140,7 +145,8 @@ final class AppliedRequests {
 
   /** Replaces the content with records from a snapshot, oldest first. */
   void reset(Iterable<DedupRecord> records) {
-    entries.clear();
+    byId.clear();
+    order = new ArrayDeque<>();
     bytes = 0;
     for (DedupRecord r : records) {
       remember(r.getRequestId(), r.getCommandDigest(), r.getResult());

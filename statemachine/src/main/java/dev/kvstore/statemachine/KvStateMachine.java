@@ -20,7 +20,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -41,9 +40,9 @@ import org.slf4j.LoggerFactory;
  * serializable reads) and then reads {@link #readView()} directly, without serialising results.
  * {@link #query} answers only the nodes' questions to each other ({@link #answerPeerQueries}).
  *
- * <p>Automatic snapshots are written in the background while applies go on (see
- * {@link SnapshotWriter}); the one Ratis takes when the server stops, and those asked for through
- * Ratis's snapshot management API, are written at once.
+ * <p>Snapshots are written in the background while applies go on (see {@link SnapshotWriter}),
+ * automatic ones and those asked for on demand ({@link #requestSnapshot()}) alike; only the one
+ * Ratis takes when the server stops is written at once.
  */
 public final class KvStateMachine extends BaseStateMachine {
 
@@ -53,8 +52,6 @@ public final class KvStateMachine extends BaseStateMachine {
   private final KeyValueStore store = new KeyValueStore();
   private final AppliedRequests applied = new AppliedRequests();
   private final SnapshotWriter snapshots;
-  /** Ratis's auto-trigger threshold in applied entries; read from the server's properties at start. */
-  private volatile long autoSnapshotThreshold = Long.MAX_VALUE;
   private final AppliedIndex appliedIndex = new AppliedIndex();
   private final WatchHub hub;
   private final StateMachineObserver observer;
@@ -63,21 +60,30 @@ public final class KvStateMachine extends BaseStateMachine {
   private volatile Function<PeerQuery, CompletableFuture<PeerQueryResult>> peerQueries = question ->
       JavaUtils.completeExceptionally(new IllegalStateException("this node does not answer peer queries yet"));
 
+  /** Writes, or log entries, between automatic snapshots unless told otherwise: what etcd's {@code --snapshot-count} defaults to. */
+  public static final long DEFAULT_SNAPSHOT_THRESHOLD = 100_000;
+
   public KvStateMachine(WatchHub hub) {
-    this(hub, StateMachineObserver.NONE);
+    this(hub, StateMachineObserver.NONE, DEFAULT_SNAPSHOT_THRESHOLD);
   }
 
-  /** As {@link #KvStateMachine(WatchHub)}, telling {@code observer} of every snapshot taken or loaded. */
-  public KvStateMachine(WatchHub hub, StateMachineObserver observer) {
-    this(hub, observer, SnapshotWriter.THREAD_PER_WRITE);
+  /**
+   * As {@link #KvStateMachine(WatchHub)}, telling {@code observer} of every snapshot taken or
+   * loaded, with a snapshot due every {@code snapshotThreshold} writes (store revisions) or log
+   * entries, whichever come first. Ratis asks for snapshots only after its own threshold of
+   * entries: set it to at most this (see {@link #takeSnapshot()}).
+   */
+  public KvStateMachine(WatchHub hub, StateMachineObserver observer, long snapshotThreshold) {
+    this(hub, observer, SnapshotWriter.THREAD_PER_WRITE, snapshotThreshold);
   }
 
-  /** @param snapshotWrites runs the writes of automatic snapshots (tests run them when they choose) */
-  KvStateMachine(WatchHub hub, StateMachineObserver observer, Executor snapshotWrites) {
+  /** @param snapshotWrites runs the writes of snapshots in the background (tests run them when they choose) */
+  KvStateMachine(WatchHub hub, StateMachineObserver observer, Executor snapshotWrites, long snapshotThreshold) {
     this.hub = hub;
     this.observer = observer;
     this.applier = new CommandApplier(store, applied, hub);
-    this.snapshots = new SnapshotWriter(store, applied, storage, this::getId, snapshotWrites, observer);
+    this.snapshots = new SnapshotWriter(store, applied, storage, this::getId, snapshotWrites, observer,
+        snapshotThreshold);
   }
 
   /** The data as applied on this node so far. */
@@ -103,9 +109,6 @@ public final class KvStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    if (RaftServerConfigKeys.Snapshot.autoTriggerEnabled(server.getProperties())) {
-      autoSnapshotThreshold = RaftServerConfigKeys.Snapshot.autoTriggerThreshold(server.getProperties());
-    }
     getLifeCycle().startAndTransition(() -> {
       loadLatestSnapshot();
       hub.reset(store.revision(), WatchCancellation.Reason.RESET, "state loaded at start");
@@ -141,6 +144,8 @@ public final class KvStateMachine extends BaseStateMachine {
       return;
     }
     File file = snapshot.getFile().getPath().toFile();
+    // Seconds for a large store: the line before it tells a slow start apart from a stuck one.
+    LOG.info("{}: loading snapshot {} ({} bytes)", getId(), file.getName(), file.length());
     long started = System.nanoTime();
     // The digest is checked while reading: one pass over the file instead of two.
     SnapshotFile.Content content = SnapshotFile.read(file, snapshot.getFile().getFileDigest());
@@ -148,7 +153,7 @@ public final class KvStateMachine extends BaseStateMachine {
     applied.reset(content.dedup());
     setLastAppliedTermIndex(snapshot.getTermIndex());
     appliedIndex.advance(snapshot.getIndex());
-    snapshots.loaded(snapshot.getIndex());
+    snapshots.loaded(snapshot.getIndex(), content.revision());
     long nanos = System.nanoTime() - started;
     observer.snapshotLoaded(file.length(), nanos);
     LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}, {} bytes in {} ms", getId(),
@@ -157,9 +162,13 @@ public final class KvStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Called by Ratis on the apply thread between two applies. Automatic snapshots are written in the
-   * background: this returns -1 (no snapshot taken yet) until one is complete, then its index. The
-   * last snapshot when the server stops is written at once, so that it holds everything applied.
+   * Called by Ratis on the apply thread between two applies: after every batch of applies once its
+   * auto-trigger threshold of entries passed since the snapshot it knows of, and when asked through
+   * its snapshot management API. Starts a snapshot when one is due (the threshold of writes or of
+   * entries since the latest) or was asked for ({@link #requestSnapshot()}); snapshots are written
+   * in the background: this returns -1 (no snapshot taken yet) until one is complete, then its
+   * index. The last snapshot when the server stops is written at once, so that it holds everything
+   * applied.
    */
   @Override
   public long takeSnapshot() throws IOException {
@@ -169,7 +178,31 @@ public final class KvStateMachine extends BaseStateMachine {
     }
     RaftServer server = getServer().getNow(null);
     boolean stopping = server != null && server.getLifeCycleState().isClosingOrClosed();
-    return snapshots.take(last, stopping ? Long.MAX_VALUE : autoSnapshotThreshold);
+    return snapshots.take(last, stopping);
+  }
+
+  /**
+   * Asks for a snapshot of everything applied so far, written in the background like the automatic
+   * ones: the next {@link #takeSnapshot()} starts it (even when it reports an older finished one)
+   * and answers -1, and the first call after it finished answers its index. The caller has Ratis
+   * make those calls through its snapshot management API and waits for
+   * {@link #snapshotInProgress()} in between (the node's {@code OnDemandSnapshot} does).
+   *
+   * @return the log index the snapshot will cover at least: the last applied one now (-1 before any)
+   */
+  public long requestSnapshot() {
+    long index = getLastAppliedTermIndex().getIndex();
+    snapshots.request(index);
+    return index;
+  }
+
+  /**
+   * Completes when the snapshot being written in the background, if any, has ended: normally when
+   * it is complete on disk, exceptionally when writing it failed or was cancelled (a snapshot from
+   * the leader is being installed). Completed already when none is being written.
+   */
+  public CompletableFuture<Void> snapshotInProgress() {
+    return snapshots.inProgress();
   }
 
   /**

@@ -20,6 +20,11 @@ import org.apache.ratis.util.MD5FileUtil;
  * the writing of its {@code .md5} would warn about a snapshot without digest, so a cleanup that
  * finds a snapshot being written skips its turn instead (without waiting: the apply thread must
  * not wait for a write); the next {@code takeSnapshot} cleans up.
+ *
+ * <p>Ratis also cleans up after every {@code takeSnapshot} that found no snapshot due, which with
+ * kvstore's low auto-trigger threshold is after every batch of applies (see {@link SnapshotWriter}):
+ * a directory listing each time. Only a snapshot published since the last cleanup can make one
+ * too many, so the others are skipped.
  */
 final class SnapshotStorage extends SimpleStateMachineStorage {
 
@@ -30,14 +35,17 @@ final class SnapshotStorage extends SimpleStateMachineStorage {
   }
 
   private final ReentrantLock writing = new ReentrantLock();
+  /** False until the first cleanup, and again after each snapshot published. */
+  private volatile boolean cleaned;
 
   @Override
   public void cleanupOldSnapshots(SnapshotRetentionPolicy policy) throws IOException {
-    if (!writing.tryLock()) {
+    if (cleaned || !writing.tryLock()) {
       return;
     }
     try {
       super.cleanupOldSnapshots(policy);
+      cleaned = true;
     } finally {
       writing.unlock();
     }
@@ -56,6 +64,7 @@ final class SnapshotStorage extends SimpleStateMachineStorage {
       File file = getSnapshotFile(at.getTerm(), at.getIndex());
       MD5Hash md5 = writer.write(file);
       MD5FileUtil.saveMD5File(file, md5);
+      cleaned = false;
       return updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
     } finally {
       writing.unlock();

@@ -2,9 +2,9 @@ package dev.kvstore.statemachine;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
@@ -13,40 +13,58 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes the snapshots Ratis asks {@link KvStateMachine#takeSnapshot()} for, without holding up the
- * apply thread when Ratis can wait.
+ * apply thread while Ratis goes on running.
  *
  * <p>How Ratis 3.3.0 uses the answer ({@code StateMachineUpdater.takeSnapshot}): it calls on its
  * apply thread; an index {@code >= 0} becomes its snapshot index and it purges the log up to it,
  * so a complete snapshot at that index must be on disk by then; a negative answer means no
  * snapshot was taken (nothing recorded, purged or logged). It answers a snapshot request of its
- * snapshot management API with the same index.
+ * snapshot management API with the same index, whatever it is.
  *
  * <ul>
- *   <li><b>Automatic snapshots</b> (Ratis asks because at least its auto-trigger threshold of
- *       entries were applied since the last index it was given; it then asks again after every
- *       batch of applies until it gets an index): the apply thread only opens a
+ *   <li><b>While the server runs</b> (Ratis asks because its auto-trigger threshold of entries
+ *       were applied since the last index it was given, and then again after every batch of
+ *       applies until it gets one; or because its snapshot management API was called): a snapshot
+ *       is due once {@code threshold} writes (store revisions) or {@code threshold} log entries
+ *       were applied since the latest complete one. Writes are what a restart replays, and one log
+ *       entry carries a whole batch of them under load (kvstore's group commit: 15 per entry were
+ *       seen with 128 writes in flight), so counting entries alone let the log, and a restart's
+ *       replay, grow fifteen times larger than the threshold says; entries count too because read
+ *       barriers are entries without writes. Ratis's own threshold is therefore set low (the node
+ *       sets it to at most 1,024 entries) so that it asks often enough, and calls that find no
+ *       snapshot due answer -1. When one is due, the apply thread only opens a
  *       {@link PointInTimeView} and copies the remembered requests' references
  *       ({@link AppliedRequests#copy()}); a thread of its own writes the file while applies go on,
- *       and -1 is answered meanwhile. The first call after the write finished answers its index.
- *   <li><b>Any other call</b> (a snapshot requested through Ratis's API; the last snapshot when the
- *       server stops, which must hold everything applied so that a restart finds it all): the
- *       caller needs a finished snapshot on return, so it is written at once on the calling
- *       thread, after any write in the background finished. Taking such a snapshot stalls applies
- *       for as long as writing takes.
+ *       using at most {@link #BACKGROUND_CPU_SHARE} of a core, and -1 is answered meanwhile. The first call after the write finished answers its index.
+ *   <li><b>When the server stops</b> the last snapshot must hold everything applied, so that a
+ *       restart finds it all: it is written at once on the calling thread, after any write in the
+ *       background finished. That stalls applies, which have ended by then.
  * </ul>
  *
- * <p>Which kind a call is, is told by mirroring Ratis's snapshot index: the last index answered,
- * or loaded at start or from an installed snapshot ({@link #loaded}), which is what Ratis starts
- * from and reloads; {@link KvStateMachine} says when the server is stopping. A request through
- * the API that arrives while an automatic snapshot is due is taken for one and answered -1.
+ * <p><b>Snapshots on demand</b> ({@code Maintenance.Snapshot}): the node first calls
+ * {@link #request} with the index to cover, then has Ratis call {@code takeSnapshot} through its
+ * API (which answers -1 and starts a write), waits for {@link #inProgress()}, and has Ratis call
+ * again, which then answers the finished snapshot's index. A request makes the next call start a
+ * write even if it reports a finished one, which may be older than what was asked for.
+ *
+ * <p>Ratis's snapshot index is mirrored: the last index answered, or loaded at start or from an
+ * installed snapshot ({@link #loaded}), which is what Ratis starts from and reloads. A call that
+ * finds a finished snapshot Ratis has not been told of reports it.
  *
  * <p>When writes stop right after a background write, Ratis hears of the finished snapshot (and
- * purges the log) only with the next write; the snapshot is on disk, offered to followers and
+ * purges the log) only with its next call; the snapshot is on disk, offered to followers and
  * loaded at restart from the moment it is complete.
  */
 final class SnapshotWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotWriter.class);
+
+  /**
+   * Share of one core a write in the background may use (see {@link CpuPacing}): a million keys of
+   * 256 bytes, about one second of CPU, then take about four. The snapshot taken when the server
+   * stops is not paced.
+   */
+  static final double BACKGROUND_CPU_SHARE = 0.25;
 
   /** Runs each background write on a daemon thread of its own: snapshots are minutes apart. */
   static final Executor THREAD_PER_WRITE = write -> {
@@ -64,7 +82,7 @@ final class SnapshotWriter {
     }
   }
 
-  private record InFlight(TermIndex at, PointInTimeView view, FutureTask<Written> task) {}
+  private record InFlight(TermIndex at, PointInTimeView view, CompletableFuture<Written> written) {}
 
   private final KeyValueStore store;
   private final AppliedRequests applied;
@@ -72,58 +90,98 @@ final class SnapshotWriter {
   private final Supplier<Object> name;
   private final Executor background;
   private final StateMachineObserver observer;
+  private final long threshold;
   // Guarded by this.
   private long reportedIndex = -1;
+  /** Store revision of the latest complete snapshot (0: none). */
+  private long latestRevision;
+  /** The highest index a snapshot was asked for on demand; -1: none. */
+  private long requestedIndex = -1;
   private InFlight inFlight;
 
   /**
    * @param name       what log lines name the owner by (read when logging, so it may be set up later)
    * @param background runs background writes ({@link #THREAD_PER_WRITE}; tests pass their own)
    * @param observer   told of every snapshot written (size, duration)
+   * @param threshold  writes (store revisions), or log entries, applied since the latest snapshot
+   *                   that make the next one due (at least 1)
    */
   SnapshotWriter(KeyValueStore store, AppliedRequests applied, SnapshotStorage storage, Supplier<Object> name,
-      Executor background, StateMachineObserver observer) {
+      Executor background, StateMachineObserver observer, long threshold) {
+    if (threshold < 1) {
+      throw new IllegalArgumentException("snapshot threshold must be at least 1, got " + threshold);
+    }
     this.store = store;
     this.applied = applied;
     this.storage = storage;
     this.name = name;
     this.background = background;
     this.observer = observer;
+    this.threshold = threshold;
   }
 
-  /** The state was loaded from the snapshot at {@code index} (-1: none): Ratis's snapshot index is that now. */
-  synchronized void loaded(long index) {
+  /**
+   * The state was loaded from the snapshot at log index {@code index} and store revision
+   * {@code revision} (index -1: none): Ratis's snapshot index is that now.
+   */
+  synchronized void loaded(long index, long revision) {
     reportedIndex = index;
+    latestRevision = revision;
+  }
+
+  /**
+   * Asks for a snapshot that covers log index {@code index}: the next {@link #take} that finds no
+   * write in progress starts one, even when it reports a finished snapshot older than that.
+   */
+  synchronized void request(long index) {
+    requestedIndex = Math.max(requestedIndex, index);
+  }
+
+  /**
+   * Completes when the write in the background, if any, has ended: normally when it finished,
+   * exceptionally when it failed or was cancelled. Completed already when none is in progress.
+   */
+  synchronized CompletableFuture<Void> inProgress() {
+    return inFlight == null ? CompletableFuture.completedFuture(null) : inFlight.written().thenApply(w -> null);
   }
 
   /**
    * Answers Ratis's {@code takeSnapshot} for the state applied up to {@code at}; call on the apply
    * thread, between two applies.
    *
-   * @param autoTriggerThreshold Ratis's auto-trigger threshold in log entries; {@link Long#MAX_VALUE}
-   *     when automatic snapshots are off or the server is stopping (every call is then written at once)
+   * @param stopping true when the server is stopping: the snapshot is then written at once
    * @return the index of a complete snapshot Ratis may record and purge the log up to, or -1
    * @throws IOException when writing failed (also a background write, reported at the next call)
    */
-  synchronized long take(TermIndex at, long autoTriggerThreshold) throws IOException {
-    return at.getIndex() - reportedIndex >= autoTriggerThreshold ? takeInBackground(at) : takeNow(at);
+  synchronized long take(TermIndex at, boolean stopping) throws IOException {
+    return stopping ? takeNow(at) : takeInBackground(at);
   }
 
   private long takeInBackground(TermIndex at) throws IOException {
     if (inFlight != null) {
-      if (!inFlight.task().isDone()) {
+      if (!inFlight.written().isDone()) {
         return -1;
       }
-      collect();
+      try {
+        collect();
+      } catch (IOException e) {
+        if (requestedIndex <= storage.latestIndex()) {
+          throw e;
+        }
+        // Whoever asked has been told by inProgress(); Ratis would hold its request until it times out.
+        LOG.warn("{}: {}; starting another for the snapshot asked for at index {}", name.get(), e.getMessage(),
+            requestedIndex);
+      }
     }
     long latest = storage.latestIndex();
-    if (latest > reportedIndex) {
-      return report(latest);
-    }
-    if (at.getIndex() > latest) {
+    boolean news = latest > reportedIndex;
+    boolean due = at.getIndex() - Math.max(latest, 0) >= threshold || store.revision() - latestRevision >= threshold;
+    // Reporting a finished snapshot is enough for Ratis: it asks again only a threshold later.
+    // Someone who asked for a newer one waits for it.
+    if (at.getIndex() > latest && (requestedIndex > latest || (due && !news))) {
       start(at);
     }
-    return -1;
+    return news || latest >= at.getIndex() ? report(latest) : -1;
   }
 
   private void start(TermIndex at) {
@@ -131,19 +189,24 @@ final class SnapshotWriter {
     PointInTimeView view = store.freeze();
     AppliedRequests.Copy dedup = applied.copy();
     long pauseMicros = (System.nanoTime() - started) / 1000;
-    FutureTask<Written> task = new FutureTask<>(() -> {
-      Written w = write(at, view, dedup);
-      LOG.info("{}: took snapshot in the background at {}; applies paused {} us to start it and changed {} keys"
-          + " meanwhile", name.get(), w.summary(), pauseMicros, view.changedKeys());
-      return w;
-    });
+    CompletableFuture<Written> written = new CompletableFuture<>();
+    Runnable task = () -> {
+      try {
+        Written w = write(at, view, dedup, CpuPacing.ofCurrentThread(BACKGROUND_CPU_SHARE));
+        LOG.info("{}: took snapshot in the background at {}; applies paused {} us to start it and changed {} keys"
+            + " meanwhile", name.get(), w.summary(), pauseMicros, view.changedKeys());
+        written.complete(w);
+      } catch (IOException | RuntimeException | Error e) {
+        written.completeExceptionally(e);
+      }
+    };
     try {
       background.execute(task);
     } catch (RuntimeException e) {
       view.close();
       throw e;
     }
-    inFlight = new InFlight(at, view, task);
+    inFlight = new InFlight(at, view, written);
   }
 
   private long takeNow(TermIndex at) throws IOException {
@@ -156,17 +219,19 @@ final class SnapshotWriter {
     }
     long latest = storage.latestIndex();
     if (at.getIndex() > latest) {
-      Written w = write(at, store.freeze(), applied.copy());
+      Written w = write(at, store.freeze(), applied.copy(), CpuPacing.NONE);
       LOG.info("{}: took snapshot at {}", name.get(), w.summary());
       latest = w.info().getIndex();
+      latestRevision = w.view().revision();
     }
     return report(latest);
   }
 
-  private Written write(TermIndex at, PointInTimeView view, AppliedRequests.Copy dedup) throws IOException {
+  private Written write(TermIndex at, PointInTimeView view, AppliedRequests.Copy dedup, CpuPacing pacing)
+      throws IOException {
     long started = System.nanoTime();
     try (view) {
-      SingleFileSnapshotInfo info = storage.write(at, file -> SnapshotFile.write(file, view, dedup.records()));
+      SingleFileSnapshotInfo info = storage.write(at, file -> SnapshotFile.write(file, view, dedup.records(), pacing));
       long bytes = info.getFile().getPath().toFile().length();
       long nanos = System.nanoTime() - started;
       observer.snapshotTaken(bytes, nanos);
@@ -179,7 +244,7 @@ final class SnapshotWriter {
     InFlight done = inFlight;
     inFlight = null;
     try {
-      done.task().get();
+      latestRevision = Math.max(latestRevision, done.written().get().view().revision());
     } catch (ExecutionException e) {
       throw new IOException("the snapshot at index " + done.at().getIndex() + " written in the background failed: "
           + e.getCause(), e.getCause());

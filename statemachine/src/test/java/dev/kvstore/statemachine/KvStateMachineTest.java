@@ -1,6 +1,8 @@
 package dev.kvstore.statemachine;
 
+import static dev.kvstore.statemachine.TestCommands.batch;
 import static dev.kvstore.statemachine.TestCommands.put;
+import static dev.kvstore.statemachine.TestCommands.readBarrier;
 import static dev.kvstore.statemachine.TestCommands.withId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,7 +31,6 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.raftlog.LogProtoUtils;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -41,6 +42,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KvStateMachineTest {
+
+  /** A threshold no test reaches: snapshots only on demand or at stop. */
+  private static final long NO_AUTOMATIC_SNAPSHOTS = Long.MAX_VALUE;
 
   @TempDir
   Path dir;
@@ -63,19 +67,19 @@ class KvStateMachineTest {
   }
 
   private KvStateMachine open(StateMachineObserver observer) throws IOException {
-    return open(new RaftProperties(), SnapshotWriter.THREAD_PER_WRITE, observer);
+    return open(NO_AUTOMATIC_SNAPSHOTS, SnapshotWriter.THREAD_PER_WRITE, observer);
   }
 
-  /** A state machine whose automatic snapshots start after {@code threshold} entries and are written when the test says. */
+  /** A state machine whose automatic snapshots are due after {@code threshold} writes or entries and are written when the test says. */
   private KvStateMachine openWithAutomaticSnapshots(long threshold) throws IOException {
-    return open(automaticAfter(threshold), backgroundWrites::add);
+    return open(threshold, backgroundWrites::add);
   }
 
-  private KvStateMachine open(RaftProperties properties, Executor snapshotWrites) throws IOException {
-    return open(properties, snapshotWrites, StateMachineObserver.NONE);
+  private KvStateMachine open(long snapshotThreshold, Executor snapshotWrites) throws IOException {
+    return open(snapshotThreshold, snapshotWrites, StateMachineObserver.NONE);
   }
 
-  private KvStateMachine open(RaftProperties properties, Executor snapshotWrites, StateMachineObserver observer)
+  private KvStateMachine open(long snapshotThreshold, Executor snapshotWrites, StateMachineObserver observer)
       throws IOException {
     for (RaftStorage s : storages) {
       s.close();
@@ -88,8 +92,8 @@ class KvStateMachineTest {
         .build();
     storage.initialize();
     storages.add(storage);
-    KvStateMachine sm = new KvStateMachine(new WatchHub(100, 1 << 20, 10), observer, snapshotWrites);
-    sm.initialize(serverNamed("n1", properties), RaftGroupId.randomId(), storage);
+    KvStateMachine sm = new KvStateMachine(new WatchHub(100, 1 << 20, 10), observer, snapshotWrites, snapshotThreshold);
+    sm.initialize(serverNamed("n1", new RaftProperties()), RaftGroupId.randomId(), storage);
     return sm;
   }
 
@@ -117,13 +121,24 @@ class KvStateMachineTest {
     return CommandResult.parseFrom(reply.getContent().toByteArray());
   }
 
+  /**
+   * Takes a snapshot the way the node does on demand: ask, have "Ratis" call, wait for the write in
+   * the background (its own thread here), and call again for the finished snapshot's index.
+   */
+  private static long snapshotOnDemand(KvStateMachine sm) throws Exception {
+    sm.requestSnapshot();
+    assertThat(sm.takeSnapshot()).as("answered while the snapshot is being written").isEqualTo(-1);
+    sm.snapshotInProgress().get(30, TimeUnit.SECONDS);
+    return sm.takeSnapshot();
+  }
+
   @Test
   void snapshotRestoresDataRevisionAndDedupAfterRestart() throws Exception {
     KvStateMachine sm = open();
     for (int i = 1; i <= 50; i++) {
       apply(sm, withId(put("key-" + (i % 20), "v" + i), "c", i));
     }
-    long index = sm.takeSnapshot();
+    long index = snapshotOnDemand(sm);
     assertThat(index).isEqualTo(50);
     sm.close();
 
@@ -142,7 +157,7 @@ class KvStateMachineTest {
   void reinitializeAfterPauseLoadsTheNewestSnapshotAndEndsWatches() throws Exception {
     KvStateMachine sm = open();
     apply(sm, put("k", "1"));
-    sm.takeSnapshot();
+    snapshotOnDemand(sm);
     Watch w = sm.watchHub().watch(WatchFilter.exact("k"), 0, () -> { });
     apply(sm, put("k", "2"));
 
@@ -172,7 +187,7 @@ class KvStateMachineTest {
     };
     KvStateMachine sm = open(observer);
     apply(sm, put("k", "1"));
-    sm.takeSnapshot();
+    snapshotOnDemand(sm);
     long bytes = sm.getLatestSnapshot().getFiles().get(0).getPath().toFile().length();
     assertThat(bytes).isPositive();
     sm.close();
@@ -244,15 +259,20 @@ class KvStateMachineTest {
     backgroundWrites.poll().run();
     assertThat(sm.getLatestSnapshot().getIndex()).isEqualTo(12);
     assertThat(sm.takeSnapshot()).as("the finished snapshot is reported once").isEqualTo(12);
-    // 20 - 12 is below the threshold: a call now is not an automatic one, so it writes at once
-    assertThat(sm.takeSnapshot()).isEqualTo(20);
+    assertThat(backgroundWrites).as("reporting it starts no other").isEmpty();
+    assertThat(sm.takeSnapshot()).as("8 writes since the one at 12: none due").isEqualTo(-1);
     assertThat(backgroundWrites).isEmpty();
+    apply(sm, put("key-0", "v21"));
+    apply(sm, put("key-1", "v22"));
+    assertThat(sm.takeSnapshot()).as("10 writes since: due").isEqualTo(-1);
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).isEqualTo(22);
     sm.close();
 
     // the snapshot at 12 holds the state at 12, not the writes applied while it was written
     Path smDir = smDir();
-    Files.delete(smDir.resolve("snapshot.1_20"));
-    Files.delete(smDir.resolve("snapshot.1_20.md5"));
+    Files.delete(smDir.resolve("snapshot.1_22"));
+    Files.delete(smDir.resolve("snapshot.1_22.md5"));
     KvStateMachine restarted = open();
     assertThat(restarted.getLastAppliedTermIndex().getIndex()).isEqualTo(12);
     assertThat(restarted.readView().revision()).isEqualTo(12);
@@ -284,7 +304,7 @@ class KvStateMachineTest {
 
   /** A state machine that has applied {@code puts} puts and started an automatic snapshot on a thread of its own. */
   private KvStateMachine withBackgroundWriteStarted(int puts) throws Exception {
-    KvStateMachine sm = open(automaticAfter(3), SnapshotWriter.THREAD_PER_WRITE);
+    KvStateMachine sm = open(3, SnapshotWriter.THREAD_PER_WRITE);
     for (int i = 1; i <= puts; i++) {
       apply(sm, put("k" + i, "v"));
     }
@@ -335,14 +355,117 @@ class KvStateMachineTest {
     }
   }
 
+  @Test
+  void aSnapshotAskedForIsWrittenInTheBackgroundWhileAppliesGoOn() throws Exception {
+    KvStateMachine sm = open(NO_AUTOMATIC_SNAPSHOTS, backgroundWrites::add);
+    for (int i = 1; i <= 5; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    assertThat(sm.requestSnapshot()).as("the index it will cover").isEqualTo(5);
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    assertThat(backgroundWrites).hasSize(1);
+
+    // the write has not run, and applies go on
+    for (int i = 6; i <= 9; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    assertThat(sm.snapshotInProgress()).isNotDone();
+    assertThat(sm.takeSnapshot()).as("asked again while the write is not done").isEqualTo(-1);
+
+    backgroundWrites.poll().run();
+    assertThat(sm.snapshotInProgress()).isCompleted();
+    assertThat(sm.takeSnapshot()).isEqualTo(5);
+    assertThat(backgroundWrites).isEmpty();
+    sm.close();
+
+    KvStateMachine restarted = open();
+    assertThat(restarted.getLastAppliedTermIndex().getIndex()).isEqualTo(5);
+    assertThat(restarted.readView().get("k").orElseThrow().value().toStringUtf8()).isEqualTo("v5");
+  }
+
+  @Test
+  void aSnapshotAskedForWhileAnOlderOneIsWrittenGetsAWriteOfItsOwn() throws Exception {
+    KvStateMachine sm = openWithAutomaticSnapshots(3);
+    for (int i = 1; i <= 4; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    assertThat(sm.takeSnapshot()).as("the automatic one starts").isEqualTo(-1);
+    for (int i = 5; i <= 8; i++) {
+      apply(sm, put("k", "v" + i));
+    }
+    assertThat(sm.requestSnapshot()).isEqualTo(8);
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    assertThat(backgroundWrites).as("one write at a time").hasSize(1);
+
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).as("the finished one is reported").isEqualTo(4);
+    assertThat(backgroundWrites).as("and the one asked for started").hasSize(1);
+    assertThat(sm.snapshotInProgress()).isNotDone();
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).isEqualTo(8);
+  }
+
+  @Test
+  void aFailedWriteSomeoneAskedForIsToldToThemAndTheNextCallStartsAnother() throws Exception {
+    KvStateMachine sm = open(NO_AUTOMATIC_SNAPSHOTS, backgroundWrites::add);
+    for (int i = 1; i <= 3; i++) {
+      apply(sm, put("k" + i, "v"));
+    }
+    sm.requestSnapshot();
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    Path smDir = smDir();
+    Files.delete(smDir);
+    backgroundWrites.poll().run();
+    assertThat(sm.snapshotInProgress()).isCompletedExceptionally();
+
+    Files.createDirectory(smDir);
+    // not thrown to Ratis, which would hold the waiting request until its timeout
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).isEqualTo(3);
+  }
+
+  @Test
+  void aSnapshotAskedForWhenNothingWasAppliedSinceTheLastIsThatOne() throws Exception {
+    KvStateMachine sm = open();
+    apply(sm, put("k", "v"));
+    assertThat(snapshotOnDemand(sm)).isEqualTo(1);
+    sm.requestSnapshot();
+    assertThat(sm.takeSnapshot()).isEqualTo(1);
+    assertThat(sm.snapshotInProgress()).isCompleted();
+  }
+
+  @Test
+  void writesCountTowardsTheThresholdWhenOneEntryCarriesABatchOfThem() throws Exception {
+    KvStateMachine sm = openWithAutomaticSnapshots(10);
+    apply(sm, batch(put("a", "1"), put("b", "1"), put("c", "1"), put("d", "1"), put("e", "1")));
+    assertThat(sm.takeSnapshot()).as("5 writes in 1 entry").isEqualTo(-1);
+    assertThat(backgroundWrites).isEmpty();
+
+    apply(sm, batch(put("a", "2"), put("b", "2"), put("c", "2"), put("d", "2"), put("e", "2")));
+    assertThat(sm.readView().revision()).isEqualTo(10);
+    assertThat(sm.takeSnapshot()).as("10 writes in 2 entries: due").isEqualTo(-1);
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).isEqualTo(2);
+  }
+
+  @Test
+  void entriesWithoutWritesCountTowardsTheThresholdToo() throws Exception {
+    KvStateMachine sm = openWithAutomaticSnapshots(3);
+    apply(sm, put("k", "v"));
+    apply(sm, readBarrier());
+    assertThat(sm.takeSnapshot()).isEqualTo(-1);
+    assertThat(backgroundWrites).isEmpty();
+
+    apply(sm, readBarrier());
+    assertThat(sm.readView().revision()).as("one write").isEqualTo(1);
+    assertThat(sm.takeSnapshot()).as("3 entries: due").isEqualTo(-1);
+    backgroundWrites.poll().run();
+    assertThat(sm.takeSnapshot()).isEqualTo(3);
+  }
+
   private Path smDir() {
     return storages.get(0).getStorageDir().getStateMachineDir().toPath();
   }
 
-  private static RaftProperties automaticAfter(long threshold) {
-    RaftProperties properties = new RaftProperties();
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, threshold);
-    return properties;
-  }
 }
