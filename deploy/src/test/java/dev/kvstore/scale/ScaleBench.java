@@ -14,12 +14,14 @@ import dev.kvstore.bench.LoadRun;
 import dev.kvstore.bench.LoadSpec;
 import dev.kvstore.bench.Mix;
 import dev.kvstore.bench.OperationType;
+import dev.kvstore.bench.Progress;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.comparison.DurationOption;
 import dev.kvstore.comparison.FolderTree;
 import dev.kvstore.comparison.LocalKvCluster;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +37,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -331,7 +334,7 @@ public final class ScaleBench implements Callable<Integer> {
   }
 
   private Optional<JvmMemory> jvmMemory(String node) throws InterruptedException {
-    Optional<java.net.URI> metrics = cluster.metrics(node);
+    Optional<URI> metrics = cluster.metrics(node);
     return metrics.isEmpty() ? Optional.empty() : JvmMemory.scrape(http, metrics.get());
   }
 
@@ -489,7 +492,7 @@ public final class ScaleBench implements Callable<Integer> {
     throw new IllegalStateException("no new leader within " + NEW_LEADER_WITHIN.toSeconds() + " s after killing " + node);
   }
 
-  private LoadReport run(ClosedLoop loop, Duration tick, java.util.function.Consumer<dev.kvstore.bench.Progress> onTick)
+  private LoadReport run(ClosedLoop loop, Duration tick, Consumer<Progress> onTick)
       throws InterruptedException {
     if (stopping) {
       throw new CancellationException("stopped before the end");

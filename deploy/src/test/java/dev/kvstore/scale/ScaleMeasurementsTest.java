@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -73,7 +74,7 @@ class ScaleMeasurementsTest {
         "2026-11-30T10:01:03.250Z INFO  [main] d.k.s.KvStateMachine - n1: loaded snapshot snapshot.1_5 (term 1)",
         "  at some.stack.Trace(line)",
         "2026-11-30T10:01:04.000Z INFO  [main] dev.kvstore.node.KvNode - n1: serving clients on 127.0.0.1:1",
-        ""), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        ""), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
 
     List<String> timeline = NodeLogTimeline.since(log, offset, Instant.parse("2026-11-30T10:01:00Z"));
 
