@@ -20,8 +20,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -126,7 +124,7 @@ public final class EtcdComparison implements Callable<Integer> {
   CommandSpec spec;
 
   private final PrintStream out;
-  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final HarnessResources resources = new HarnessResources();
   /** Set when the process is asked to stop (Ctrl-C): no further run starts and no report is printed. */
   private volatile boolean stopping;
   private volatile LoadRun current;
@@ -169,41 +167,32 @@ public final class EtcdComparison implements Callable<Integer> {
   public Integer call() throws Exception {
     List<ComparisonLoad> plan = checkedLoads();
     // Ctrl-C or a kill (not -9) still stops both clusters and deletes the folder.
-    Thread cleanup = new Thread(this::stop, "bench-vs-etcd-cleanup");
-    Runtime.getRuntime().addShutdownHook(cleanup);
-    try {
+    resources.runClosingOnShutdown("bench-vs-etcd-cleanup", this::stop, () -> {
       ComparisonReport report = run(plan);
       print(report);
-      return 0;
-    } finally {
-      closeAll();
-      try {
-        Runtime.getRuntime().removeShutdownHook(cleanup);
-      } catch (IllegalStateException shuttingDown) {
-        // The hook is running or has run: nothing left to undo.
-      }
-    }
+    });
+    return 0;
   }
 
   private ComparisonReport run(List<ComparisonLoad> plan) throws Exception {
     Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("kvstore-vs-etcd-");
     if (!keep) {
-      track(() -> FolderTree.delete(work));
+      resources.track(() -> FolderTree.delete(work));
     }
     out.printf(Locale.ROOT, "work folder %s; %d rounds (after %d not reported) of %s, each %s measured after %s of warm-up;"
             + " %d keys %s*, %d-byte values%n",
         work, rounds, warmupRounds, loads, seconds(duration), seconds(warmup), keys, keyPrefix, valueSize);
 
-    EtcdCluster etcdCluster = track(EtcdCluster.start(etcd, work.resolve("etcd"), etcdPortBase));
-    LocalKvCluster kvCluster = track(
+    EtcdCluster etcdCluster = resources.track(EtcdCluster.start(etcd, work.resolve("etcd"), etcdPortBase));
+    LocalKvCluster kvCluster = resources.track(
         LocalKvCluster.start(repo.toAbsolutePath(), work.resolve("kvstore"), kvstoreClientPortBase, kvstoreRaftPortBase));
 
-    KvClient kvClient = track(KvClient.builder()
+    KvClient kvClient = resources.track(KvClient.builder()
         .endpoints(kvCluster.endpoints())
         .requestTimeout(REQUEST_TIMEOUT)
         .build());
     kvClient.connect(Duration.ofSeconds(5));
-    Client etcdClient = track(Client.builder().endpoints(etcdCluster.endpoints().toArray(String[]::new)).build());
+    Client etcdClient = resources.track(Client.builder().endpoints(etcdCluster.endpoints().toArray(String[]::new)).build());
 
     KeySpace keySpace = new KeySpace(keyPrefix, keys);
     byte[] value = KeySpace.sampleValue(valueSize, VALUE_SEED);
@@ -264,7 +253,7 @@ public final class EtcdComparison implements Callable<Integer> {
     if (run != null) {
       run.abandon();
     }
-    closeAll();
+    resources.closeAll();
   }
 
   private String describe(int round, ComparisonLoad load, Store store, LoadReport result) {
@@ -290,30 +279,6 @@ public final class EtcdComparison implements Callable<Integer> {
     if (markdownFile != null) {
       Files.write(markdownFile, markdown);
       out.println("(written to " + markdownFile + ")");
-    }
-  }
-
-  private <T extends AutoCloseable> T track(T resource) {
-    synchronized (resources) {
-      resources.push(resource);
-    }
-    return resource;
-  }
-
-  /**
-   * Closes what was started, newest first (clients, kvstore, etcd, then the folder), one at a time:
-   * the shutdown hook and the main thread may both call it, and the second waits for the first,
-   * so the folder is never deleted while a cluster in it is still being stopped.
-   */
-  private void closeAll() {
-    synchronized (resources) {
-      while (!resources.isEmpty()) {
-        try {
-          resources.pop().close();
-        } catch (Exception e) {
-          System.err.println("cleanup: " + e);
-        }
-      }
     }
   }
 

@@ -18,6 +18,7 @@ import dev.kvstore.bench.Progress;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.comparison.DurationOption;
 import dev.kvstore.comparison.FolderTree;
+import dev.kvstore.comparison.HarnessResources;
 import dev.kvstore.comparison.LocalKvCluster;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -27,9 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -154,7 +153,7 @@ public final class ScaleBench implements Callable<Integer> {
   CommandSpec spec;
 
   private final PrintStream out;
-  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final HarnessResources resources = new HarnessResources();
   private final List<String> markdown = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private volatile boolean stopping;
@@ -207,36 +206,27 @@ public final class ScaleBench implements Callable<Integer> {
   public Integer call() throws Exception {
     List<Victim> victims = checkedOptions();
     // Ctrl-C or a kill (not -9) still stops the cluster and deletes the folder.
-    Thread cleanup = new Thread(this::stop, "bench-scale-cleanup");
-    Runtime.getRuntime().addShutdownHook(cleanup);
-    try {
+    resources.runClosingOnShutdown("bench-scale-cleanup", this::stop, () -> {
       run(victims);
-      return 0;
-    } finally {
-      closeAll();
-      try {
-        Runtime.getRuntime().removeShutdownHook(cleanup);
-      } catch (IllegalStateException shuttingDown) {
-        // The hook is running or has run: nothing left to undo.
-      }
-    }
+    });
+    return 0;
   }
 
   private void run(List<Victim> victims) throws Exception {
     Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("kvstore-scale-");
     if (!keep) {
-      track(() -> FolderTree.delete(work));
+      resources.track(() -> FolderTree.delete(work));
     }
     out.printf(Locale.ROOT, "work folder %s; %,d keys %s*, %d-byte values; load average %s%n",
         work, keys, KEY_PREFIX, valueSize, LinuxProcess.loadAverage());
     out.println("node JVM options: " + System.getenv().getOrDefault("KVSTORE_JAVA_OPTS", "(local-cluster.sh's default)"));
-    cluster = track(LocalKvCluster.start(repo.toAbsolutePath(),
+    cluster = resources.track(LocalKvCluster.start(repo.toAbsolutePath(),
         clusterDir != null ? clusterDir.toAbsolutePath() : work.resolve("kvstore"), clientPortBase, raftPortBase,
         metricsPortBase == null ? clientPortBase + 100 : metricsPortBase));
     if (clusterDir != null) {
       cluster.keepDataOnClose();
     }
-    client = track(KvClient.builder().endpoints(cluster.endpoints()).requestTimeout(REQUEST_TIMEOUT).build());
+    client = resources.track(KvClient.builder().endpoints(cluster.endpoints()).requestTimeout(REQUEST_TIMEOUT).build());
     client.connect(Duration.ofSeconds(5));
 
     markdown.add("Load average at the start: " + LinuxProcess.loadAverage() + ".");
@@ -513,27 +503,7 @@ public final class ScaleBench implements Callable<Integer> {
     if (run != null) {
       run.abandon();
     }
-    closeAll();
-  }
-
-  private <T extends AutoCloseable> T track(T resource) {
-    synchronized (resources) {
-      resources.push(resource);
-    }
-    return resource;
-  }
-
-  /** Closes what was started, newest first, once; the shutdown hook and the main thread may both call it. */
-  private void closeAll() {
-    synchronized (resources) {
-      while (!resources.isEmpty()) {
-        try {
-          resources.pop().close();
-        } catch (Exception e) {
-          System.err.println("cleanup: " + e);
-        }
-      }
-    }
+    resources.closeAll();
   }
 
   private static long bytesUnder(Path dir) throws IOException {
