@@ -32,7 +32,6 @@ import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
-import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -339,9 +338,8 @@ final class CommandSubmitter implements AutoCloseable {
         reply.completeExceptionally(failure);
         return;
       }
-      if (!local && !(failure instanceof TimeoutIOException)) {
-        // Anything else failed every request on that stream and closed it (see PeerConnections).
-        peers.broken(from, generation, failure);
+      if (!local) {
+        peers.failed(from, generation, failure);
       }
       if (!from.equals(target)) {
         return;

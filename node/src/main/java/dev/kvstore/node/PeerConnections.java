@@ -10,6 +10,8 @@ import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +57,17 @@ final class PeerConnections implements AutoCloseable {
       reply = CompletableFuture.failedFuture(e);
     }
     return new Sent(reply, generation);
+  }
+
+  /**
+   * Replaces the connection to {@code peer} if {@code failure} broke its stream: anything but a
+   * state machine's refusal ({@link StateMachineException}, an ordinary reply) or a Ratis time-out
+   * of that one request, which leave the stream working.
+   */
+  void failed(RaftPeerId peer, long generation, Throwable failure) {
+    if (!(failure instanceof StateMachineException) && !(failure instanceof TimeoutIOException)) {
+      broken(peer, generation, failure);
+    }
   }
 
   /** Replaces the connection to {@code peer} if {@code generation} is still its current one. */

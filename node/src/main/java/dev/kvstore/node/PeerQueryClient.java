@@ -17,8 +17,6 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.exceptions.StateMachineException;
-import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
@@ -77,10 +75,9 @@ final class PeerQueryClient implements ReadIndexRound.Peers {
       if (failure == null) {
         return parse(peer, reply);
       }
-      if (!(failure instanceof StateMachineException) && !(failure instanceof TimeoutException)
-          && !(failure instanceof TimeoutIOException)) {
-        // Anything else failed every request on that stream and closed it (see PeerConnections).
-        connections.broken(peer, sent.generation(), failure);
+      if (!(failure instanceof TimeoutException)) {
+        // Our own time limit says nothing about the stream; what Ratis answered may.
+        connections.failed(peer, sent.generation(), failure);
       }
       throw new CompletionException(failure);
     });
