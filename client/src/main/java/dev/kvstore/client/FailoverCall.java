@@ -83,6 +83,11 @@ final class FailoverCall<ReqT, RespT> {
   private final Set<Endpoint> silent = new HashSet<>();
   /** True once any node answered this call, even with an error. */
   private boolean nodeAnswered;
+  /**
+   * The last failure a node answered itself (not a timeout or lost connection on this side); when
+   * the call runs out of time it says why better than a later attempt that had no time left.
+   */
+  private AttemptFailure lastNodeAnswer;
   private boolean mayHaveApplied;
   private boolean hedged;
   private long launchAt = NEVER;
@@ -113,9 +118,9 @@ final class FailoverCall<ReqT, RespT> {
   /**
    * Starts the call: its first attempt is launched on this thread. The returned future completes
    * with the first successful response, or exceptionally with a {@link KvClientException} (the
-   * server's status for a non-retryable answer; the last attempt's status, {@code UNAVAILABLE} or
-   * {@code DEADLINE_EXCEEDED}, when the request timeout ran out; {@code CANCELLED} after
-   * {@link #abort}) or an {@link IllegalStateException} when the client is closed. It always
+   * server's status for a non-retryable answer; when the request timeout ran out, the status a
+   * node last answered, else the last attempt's, {@code UNAVAILABLE} or {@code DEADLINE_EXCEEDED};
+   * {@code CANCELLED} after {@link #abort}) or an {@link IllegalStateException} when the client is closed. It always
    * completes within the request timeout, plus the time to handle the events already queued.
    */
   CompletableFuture<RespT> start() {
@@ -364,6 +369,9 @@ final class FailoverCall<ReqT, RespT> {
         .ifPresent(hint -> view.learn(attempt.endpoint, hint));
     AttemptFailure failure = AttemptFailure.of(attempt.endpoint, normalized(reported), attempt.tracer);
     mayHaveApplied |= failure.mayHaveApplied();
+    if (attempt.tracer.serverAnswered()) {
+      lastNodeAnswer = failure;
+    }
     if (!FailoverCaller.RETRYABLE.contains(failure.status().getCode())) {
       abandonAll(rpc + " answered by " + attempt.endpoint);
       // An earlier attempt may still be in flight inside Raft on another node, so a later
@@ -479,12 +487,20 @@ final class FailoverCall<ReqT, RespT> {
         .withCause(status.getCause());
   }
 
+  /**
+   * The call ran out of time or attempts. Its status is the last one a node answered, when one did
+   * (a node that said "no leader" near the deadline, followed by a retry that had no time left,
+   * is a node without a leader, not a silent one); otherwise the last attempt's.
+   */
   private KvClientException exhausted() {
     List<AttemptFailure> all = List.copyOf(lastFailureByEndpoint.values());
-    Status.Code code = all.isEmpty()
-        ? Status.Code.DEADLINE_EXCEEDED
+    Status.Code code = lastNodeAnswer != null ? lastNodeAnswer.status().getCode()
+        : all.isEmpty() ? Status.Code.DEADLINE_EXCEEDED
         : all.get(all.size() - 1).status().getCode();
     String detail = all.stream().map(AttemptFailure::describe).collect(Collectors.joining(", "));
+    if (lastNodeAnswer != null && !all.contains(lastNodeAnswer)) {
+      detail += "; before that " + lastNodeAnswer.describe();
+    }
     boolean unknown = writeMayHaveApplied();
     String message = rpc + ": no endpoint answered within " + DurationText.of(caller.requestTimeout())
         + " (" + attempts + (attempts == 1 ? " attempt)" : " attempts)")

@@ -23,7 +23,10 @@ public class KvClientException extends RuntimeException {
     this.outcomeUnknown = outcomeUnknown;
   }
 
-  /** The gRPC status code: the server's for a rejected call, the last attempt's when retries ran out. */
+  /**
+   * The gRPC status code: the server's for a rejected call; when retries ran out, the last one a
+   * node answered, else the last attempt's (DEADLINE_EXCEEDED when no node answered in time).
+   */
   public Status.Code code() {
     return code;
   }

@@ -210,6 +210,23 @@ class KvClientFailoverTest {
   }
 
   @Test
+  void aNodesOwnAnswerOutranksALaterAttemptThatRanOutOfTime() {
+    // As an isolated node does: it answers "no leader" near the deadline, and the retry gets no answer.
+    FakeKvServer isolated = node("n1")
+        .failNext("Get", Status.UNAVAILABLE.withDescription("could not confirm a linearizable read: no leader"))
+        .hangAll();
+    KvClient client = impatientClient(isolated.endpoint());
+
+    KvClientException e = catchThrowableOfType(KvClientException.class, () -> client.get("k"));
+
+    assertThat(isolated.<GetRequest>requests("Get")).hasSizeGreaterThan(1);
+    assertThat(e.code()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(e.getMessage())
+        .contains(isolated.endpoint() + " DEADLINE_EXCEEDED")
+        .contains("before that " + isolated.endpoint() + " UNAVAILABLE (could not confirm a linearizable read: no leader)");
+  }
+
+  @Test
   void aReadThatTimesOutHasNoUnknownOutcome() {
     FakeKvServer hanging = node("n1").hangAll();
     KvClient client = impatientClient(hanging.endpoint());
