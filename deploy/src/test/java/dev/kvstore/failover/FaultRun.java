@@ -126,8 +126,21 @@ final class FaultRun implements AutoCloseable {
         .requestTimeout(Duration.ofSeconds(2)).attemptTimeout(Duration.ofSeconds(2)).build()) {
       long started = System.nanoTime();
       recovery.run();
-      await().atMost(limit).pollInterval(Duration.ofMillis(50)).ignoreException(KvClientException.class)
-          .until(() -> direct.get(workload.keys().get(0)) != null);
+      // Each new reason the node gives, once, with its time: where a slow rejoin spends its time.
+      String[] lastReason = {""};
+      await().atMost(limit).pollInterval(Duration.ofMillis(50)).until(() -> {
+        try {
+          return direct.get(workload.keys().get(0)) != null;
+        } catch (KvClientException e) {
+          String reason = e.code() + " " + e.getMessage().replaceAll("[0-9]+", "#");
+          if (!reason.equals(lastReason[0])) {
+            lastReason[0] = reason;
+            LOG.info("{}: {} not serving yet after {} ms: {}", scenario, id,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), e.getMessage());
+          }
+          return false;
+        }
+      });
       rejoinMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
       LOG.info("{}: {} serves linearizable reads {} ms after it was brought back", scenario, id, rejoinMs);
     }

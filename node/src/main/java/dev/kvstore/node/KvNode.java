@@ -141,6 +141,11 @@ public final class KvNode implements AutoCloseable {
     KvRequests requests = new RaftKv(stateMachine.readView(), writes, reads, commits, failures, headers, responses);
     HealthStatusManager health = new HealthStatusManager();
     NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
+    // Four election timeouts (3 s by default): a live follower answers every heartbeat (Ratis sends
+    // one each half election timeout), and a busy one (a snapshot to load, a long pause) loses little.
+    track(new StalledFollowerLinks(config.nodeId(), member::followerSilences, member::renewConnection,
+        config.raft().electionTimeout().multipliedBy(4), () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()))
+        .start(scheduler));
     // Four election timeouts: long enough for an election or two, short enough to matter.
     track(new LeaderlessWatchGuard(member, hub, config.raft().electionTimeout().multipliedBy(4), scheduler));
 

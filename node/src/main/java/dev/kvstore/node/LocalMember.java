@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -20,6 +22,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerRpcWithProxy;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.statemachine.SnapshotInfo;
@@ -177,6 +180,32 @@ final class LocalMember implements RaftStatus, Leadership {
         .sorted(Comparator.comparingLong(ServerRpcProto::getLastRpcElapsedTimeMs))
         .map(f -> f.getId().getId().toStringUtf8())
         .toList();
+  }
+
+  /**
+   * While this node leads: each follower and the time since it last answered the leader, in ms
+   * (Ratis's last RPC response time); empty otherwise.
+   */
+  Map<RaftPeerId, Long> followerSilences() {
+    RoleInfoProto role = info().getRoleInfoProto();
+    if (!role.hasLeaderInfo()) {
+      return Map.of();
+    }
+    Map<RaftPeerId, Long> silences = new HashMap<>();
+    for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
+      silences.put(RaftPeerId.valueOf(follower.getId().getId()), follower.getLastRpcElapsedTimeMs());
+    }
+    return silences;
+  }
+
+  /**
+   * Closes this node's Raft connection to {@code peer}; the next message to it opens a new one.
+   * (Ratis's server RPC keeps one client per peer, created on demand.)
+   */
+  void renewConnection(RaftPeerId peer) {
+    if (server.getServerRpc() instanceof RaftServerRpcWithProxy<?, ?> rpc) {
+      rpc.getProxies().resetProxy(peer);
+    }
   }
 
   static MemberRole toRole(RaftPeerRole role) {
