@@ -6,7 +6,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -171,14 +170,10 @@ final class LocalMember implements RaftStatus, Leadership {
 
   /** Followers that answered the leader within {@code maxSilenceMs}, most recently heard first; empty unless leader. */
   List<String> responsiveFollowers(long maxSilenceMs) {
-    RoleInfoProto role = info().getRoleInfoProto();
-    if (!role.hasLeaderInfo()) {
-      return List.of();
-    }
-    return role.getLeaderInfo().getFollowerInfoList().stream()
-        .filter(f -> f.getLastRpcElapsedTimeMs() <= maxSilenceMs)
-        .sorted(Comparator.comparingLong(ServerRpcProto::getLastRpcElapsedTimeMs))
-        .map(f -> f.getId().getId().toStringUtf8())
+    return followerSilences().entrySet().stream()
+        .filter(follower -> follower.getValue() <= maxSilenceMs)
+        .sorted(Map.Entry.comparingByValue())
+        .map(follower -> follower.getKey().toString())
         .toList();
   }
 
