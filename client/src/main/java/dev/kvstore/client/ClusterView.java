@@ -65,6 +65,16 @@ final class ClusterView {
     }
   }
 
+  /** True when a leader is known but not where it answers: no endpoint has answered as it yet. */
+  synchronized boolean leaderEndpointUnknown() {
+    return !leaderId.isEmpty() && !endpointByMember.containsKey(leaderId);
+  }
+
+  /** True once {@code endpoint} has answered as some member. */
+  synchronized boolean knows(Endpoint endpoint) {
+    return endpointByMember.containsValue(endpoint);
+  }
+
   /** The leader's endpoint, when a leader is known, trusted, and has answered this client before. */
   synchronized Optional<Endpoint> leaderEndpoint() {
     if (!leaderTrusted || leaderId.isEmpty()) {

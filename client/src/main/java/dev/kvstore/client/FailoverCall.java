@@ -352,7 +352,7 @@ final class FailoverCall<ReqT, RespT> {
     if (event.error() == null) {
       @SuppressWarnings("unchecked")
       RespT response = (RespT) event.response();
-      MemberHint.ofResponse(response).ifPresent(hint -> view.learn(attempt.endpoint, hint));
+      MemberHint.ofResponse(response).ifPresent(hint -> caller.learn(attempt.endpoint, hint));
       view.served(attempt.endpoint);
       if (kind.adaptive()) {
         caller.timeouts().recordSuccess(method.getFullMethodName(), System.nanoTime() - attempt.rpcStartNanos);
@@ -366,7 +366,7 @@ final class FailoverCall<ReqT, RespT> {
     Status reported = Status.fromThrowable(event.error());
     Optional.ofNullable(Status.trailersFromThrowable(event.error()))
         .flatMap(MemberHint::ofTrailers)
-        .ifPresent(hint -> view.learn(attempt.endpoint, hint));
+        .ifPresent(hint -> caller.learn(attempt.endpoint, hint));
     AttemptFailure failure = AttemptFailure.of(attempt.endpoint, normalized(reported), attempt.tracer);
     mayHaveApplied |= failure.mayHaveApplied();
     if (attempt.tracer.serverAnswered()) {

@@ -63,6 +63,7 @@ final class FailoverCaller {
 
   private final EndpointChannels channels;
   private final ClusterView view;
+  private final MemberDiscovery discovery;
   private final AdaptiveTimeouts timeouts;
   private final Duration requestTimeout;
   private final Duration connectTimeout;
@@ -79,6 +80,7 @@ final class FailoverCaller {
   FailoverCaller(
       EndpointChannels channels,
       ClusterView view,
+      MemberDiscovery discovery,
       AdaptiveTimeouts timeouts,
       Duration requestTimeout,
       Duration connectTimeout,
@@ -86,6 +88,7 @@ final class FailoverCaller {
       Executor callbacks) {
     this.channels = channels;
     this.view = view;
+    this.discovery = discovery;
     this.timeouts = timeouts;
     this.requestTimeout = requestTimeout;
     this.connectTimeout = connectTimeout;
@@ -219,6 +222,12 @@ final class FailoverCaller {
 
   ClusterView view() {
     return view;
+  }
+
+  /** Takes in what an answer from {@code from} said, and looks for the leader's endpoint if need be. */
+  void learn(Endpoint from, MemberHint hint) {
+    view.learn(from, hint);
+    discovery.afterLearning();
   }
 
   AdaptiveTimeouts timeouts() {

@@ -477,11 +477,13 @@ public final class KvClient implements AutoCloseable {
       EndpointChannels channels = new EndpointChannels(
           endpoints, channelFactory != null ? channelFactory : new NettyChannelFactory(endpoints.size()));
       AdaptiveTimeouts timeouts = new AdaptiveTimeouts(attemptTimeout, attemptTimeoutFloor, hedgeDelayFloor);
+      ClusterView view = new ClusterView();
+      MemberDiscovery discovery = new MemberDiscovery(endpoints, channels, view, connectTimeout, System::nanoTime);
       return new KvClient(
           new EndpointRotation(endpoints),
           channels,
           new FailoverCaller(
-              channels, new ClusterView(), timeouts, requestTimeout, connectTimeout, hedgeReads, callbackExecutor),
+              channels, view, discovery, timeouts, requestTimeout, connectTimeout, hedgeReads, callbackExecutor),
           clientId == null ? new RequestIdSource() : new RequestIdSource(clientId),
           attemptTimeout,
           connectTimeout);

@@ -20,6 +20,8 @@ class ClusterViewTest {
   @Test
   void knowsNoLeaderUntilTold() {
     assertThat(view.leaderEndpoint()).isEmpty();
+    // No leader named yet: nothing to look for.
+    assertThat(view.leaderEndpointUnknown()).isFalse();
   }
 
   @Test
@@ -27,9 +29,15 @@ class ClusterViewTest {
     view.learn(E1, new MemberHint("n1", "n3", 2));
     assertThat(view.leaderEndpoint()).as("n3's endpoint is not known yet").isEmpty();
 
+    assertThat(view.leaderEndpointUnknown()).isTrue();
+    assertThat(view.knows(E1)).isTrue();
+    assertThat(view.knows(E3)).isFalse();
+
     view.learn(E3, new MemberHint("n3", "n3", 2));
 
     assertThat(view.leaderEndpoint()).contains(E3);
+    assertThat(view.leaderEndpointUnknown()).isFalse();
+    assertThat(view.knows(E3)).isTrue();
   }
 
   @Test

@@ -22,6 +22,9 @@ import dev.kvstore.api.StatusResponse;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -70,6 +73,7 @@ public final class FakeKvServer implements AutoCloseable {
   private volatile long raftTerm = 1;
   private volatile boolean honourOmitValue = true;
   private final AtomicInteger cancelledCalls = new AtomicInteger();
+  private final AtomicInteger healthChecks = new AtomicInteger();
 
   private FakeKvServer(String memberId, FakeStore store) throws IOException {
     this.memberId = memberId;
@@ -78,6 +82,7 @@ public final class FakeKvServer implements AutoCloseable {
     this.server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .addService(new KvStoreService())
         .addService(new MaintenanceService())
+        .addService(healthService())
         .build()
         .start();
   }
@@ -171,6 +176,11 @@ public final class FakeKvServer implements AutoCloseable {
   }
 
   /** Calls left hanging that the client cancelled (or whose deadline passed) so far. */
+  /** Health checks received (answered SERVING with the hints in the trailers, as a node does). */
+  public int healthChecks() {
+    return healthChecks.get();
+  }
+
   public int cancelledCalls() {
     return cancelledCalls.get();
   }
@@ -220,6 +230,26 @@ public final class FakeKvServer implements AutoCloseable {
       }
     }
     kill();
+  }
+
+  /** As a node: SERVING, with this node's hints in the trailers; no answer while {@link #hangAll}. */
+  private ServerServiceDefinition healthService() {
+    ServerCallHandler<byte[], byte[]> check = (call, headers) -> {
+      call.request(1);
+      return new ServerCall.Listener<byte[]>() {
+        @Override
+        public void onHalfClose() {
+          healthChecks.incrementAndGet();
+          if (hang) {
+            return;
+          }
+          call.sendHeaders(new Metadata());
+          call.sendMessage(new byte[] {8, 1}); // HealthCheckResponse{status: SERVING}
+          call.close(Status.OK, withHints(null));
+        }
+      };
+    };
+    return ServerServiceDefinition.builder("grpc.health.v1.Health").addMethod(MemberHints.HEALTH_CHECK, check).build();
   }
 
   private ResponseHeader header() {

@@ -12,7 +12,9 @@ import java.util.Optional;
 /**
  * Adds {@link MemberHints} (this node's id, the leader it knows, its term) to the trailers of every
  * call that ends with an error, so a client learns where the leader is from any node, even one that
- * could not serve it. Successful responses carry the same facts in their header.
+ * could not serve it. Successful responses carry the same facts in their header; health checks,
+ * whose responses have none, carry them in their trailers too, so a client can ask a node who it is
+ * with the cheapest call there is ({@link MemberHints#HEALTH_CHECK}).
  */
 final class MemberHintTrailers implements ServerInterceptor {
 
@@ -25,10 +27,12 @@ final class MemberHintTrailers implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
       ServerCallHandler<ReqT, RespT> next) {
+    boolean healthCheck = call.getMethodDescriptor().getFullMethodName()
+        .equals(MemberHints.HEALTH_CHECK.getFullMethodName());
     return next.startCall(new SimpleForwardingServerCall<>(call) {
       @Override
       public void close(Status status, Metadata trailers) {
-        if (!status.isOk()) {
+        if (!status.isOk() || healthCheck) {
           addHints(trailers);
         }
         super.close(status, trailers);

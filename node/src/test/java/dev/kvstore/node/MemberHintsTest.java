@@ -7,8 +7,14 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.MemberHints;
 import dev.kvstore.api.PutResponse;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,6 +39,23 @@ class MemberHintsTest {
       assertThat(MemberHints.memberId(e.getTrailers())).as(node).contains(node);
       assertThat(MemberHints.leaderId(e.getTrailers())).as(node).contains(leader);
       assertThat(MemberHints.raftTerm(e.getTrailers()).orElse(0)).as(node).isPositive();
+    }
+  }
+
+  @Test
+  void aHealthCheckNamesTheNodeAndTheLeaderInItsTrailers() {
+    TestCluster cluster = SHARED.cluster();
+    String leader = cluster.awaitLeader();
+    for (String node : cluster.ids()) {
+      AtomicReference<Metadata> headers = new AtomicReference<>();
+      AtomicReference<Metadata> trailers = new AtomicReference<>();
+      HealthCheckResponse health = HealthGrpc.newBlockingStub(cluster.channel(node))
+          .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
+          .check(HealthCheckRequest.getDefaultInstance());
+
+      assertThat(health.getStatus()).as(node).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      assertThat(MemberHints.memberId(trailers.get())).as(node).contains(node);
+      assertThat(MemberHints.leaderId(trailers.get())).as(node).contains(leader);
     }
   }
 

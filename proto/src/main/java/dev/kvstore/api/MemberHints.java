@@ -1,14 +1,21 @@
 package dev.kvstore.api;
 
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Trailers a node adds to every error it answers with: which node answered, the leader it knows and
- * its Raft term, the same facts a successful response carries in its {@link ResponseHeader}. A
- * client learns from them where the leader is even from a node that could not serve the call, as
- * etcd clients learn it from any member. Part of the wire contract, like the protos.
+ * Trailers a node adds to every error it answers with, and to every health check: which node
+ * answered, the leader it knows and its Raft term, the same facts a successful response carries in
+ * its {@link ResponseHeader}. A client learns from them where the leader is even from a node that
+ * could not serve the call, as etcd clients learn it from any member, and which member answers at
+ * an address from the cheapest call there is ({@link #HEALTH_CHECK}). Part of the wire contract,
+ * like the protos.
  */
 public final class MemberHints {
 
@@ -21,6 +28,19 @@ public final class MemberHints {
   /** The Raft term the answering node is in, in decimal: a hint from a higher term is newer. */
   public static final Metadata.Key<String> RAFT_TERM =
       Metadata.Key.of("kvstore-raft-term", Metadata.ASCII_STRING_MARSHALLER);
+
+  /**
+   * The standard gRPC health check ({@code grpc.health.v1.Health/Check}) with its messages as raw
+   * bytes, for callers that want only the hints in its trailers: an empty request asks about the
+   * whole server, and the response can be ignored.
+   */
+  public static final MethodDescriptor<byte[], byte[]> HEALTH_CHECK = MethodDescriptor.<byte[], byte[]>newBuilder()
+      .setType(MethodDescriptor.MethodType.UNARY)
+      .setFullMethodName(MethodDescriptor.generateFullMethodName("grpc.health.v1.Health", "Check"))
+      .setRequestMarshaller(RawBytes.INSTANCE)
+      .setResponseMarshaller(RawBytes.INSTANCE)
+      .setIdempotent(true)
+      .build();
 
   private MemberHints() {}
 
@@ -56,6 +76,25 @@ public final class MemberHints {
       return OptionalLong.of(Long.parseUnsignedLong(text));
     } catch (NumberFormatException e) {
       return OptionalLong.empty();
+    }
+  }
+
+  /** Messages passed through as their bytes. */
+  private enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+    INSTANCE;
+
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 }
