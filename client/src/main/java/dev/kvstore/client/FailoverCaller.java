@@ -224,6 +224,10 @@ final class FailoverCaller {
     return view;
   }
 
+  MemberDiscovery discovery() {
+    return discovery;
+  }
+
   /** Takes in what an answer from {@code from} said, and looks for the leader's endpoint if need be. */
   void learn(Endpoint from, MemberHint hint) {
     view.learn(from, hint);

@@ -322,6 +322,7 @@ public final class KvClient implements AutoCloseable {
   public void close() {
     closed = true;
     new ArrayList<>(watches).forEach(ResumingWatch::close);
+    caller.discovery().close();
     channels.close();
     caller.close();
   }

@@ -8,6 +8,7 @@ import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * node that sends no hints with a health check); the checks run in the background and never hold a
  * call up. Thread-safe.
  */
-final class MemberDiscovery {
+final class MemberDiscovery implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(MemberDiscovery.class);
   /** How long before an endpoint that did not tell which member it is may be asked again. */
@@ -39,6 +40,8 @@ final class MemberDiscovery {
   private final LongSupplier nanoClock;
   /** When each endpoint was last asked (nanoClock). */
   private final Map<Endpoint, Long> askedAt = new ConcurrentHashMap<>();
+  private final Set<ClientCall<byte[], byte[]>> inFlight = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   /**
    * @param endpoints every endpoint the client was given
@@ -55,7 +58,7 @@ final class MemberDiscovery {
 
   /** After the client learned something: asks the unknown endpoints if the leader's is unknown. */
   void afterLearning() {
-    if (!view.leaderEndpointUnknown()) {
+    if (closed || !view.leaderEndpointUnknown()) {
       return;
     }
     long now = nanoClock.getAsLong();
@@ -83,9 +86,11 @@ final class MemberDiscovery {
     } catch (IllegalStateException closed) {
       return;
     }
+    inFlight.add(call);
     call.start(new ClientCall.Listener<>() {
       @Override
       public void onClose(Status status, Metadata trailers) {
+        inFlight.remove(call);
         MemberHint.ofTrailers(trailers).ifPresentOrElse(hint -> {
           log.debug("{} answers as member {}", endpoint, hint.memberId());
           view.learn(endpoint, hint);
@@ -95,5 +100,16 @@ final class MemberDiscovery {
     call.request(1);
     call.sendMessage(new byte[0]);
     call.halfClose();
+  }
+
+  /**
+   * Cancels the health checks still running, so that closing the client's channels does not wait
+   * for one to an endpoint that does not answer; asks nothing after this.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    inFlight.forEach(call -> call.cancel("client closing", null));
+    inFlight.clear();
   }
 }

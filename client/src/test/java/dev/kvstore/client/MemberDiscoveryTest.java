@@ -85,5 +85,9 @@ class MemberDiscoveryTest {
 
     assertThat(n2.healthChecks()).isEqualTo(1);
     assertThat(n1.<PutRequest>requests("Put")).hasSize(21);
+
+    // Closing the client cancels the check rather than wait for it.
+    client.close();
+    await().atMost(WAIT).until(() -> n2.cancelledCalls() == 1);
   }
 }

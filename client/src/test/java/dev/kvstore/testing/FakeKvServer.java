@@ -247,6 +247,11 @@ public final class FakeKvServer implements AutoCloseable {
           call.sendMessage(new byte[] {8, 1}); // HealthCheckResponse{status: SERVING}
           call.close(Status.OK, withHints(null));
         }
+
+        @Override
+        public void onCancel() {
+          cancelledCalls.incrementAndGet();
+        }
       };
     };
     return ServerServiceDefinition.builder("grpc.health.v1.Health").addMethod(MemberHints.HEALTH_CHECK, check).build();
