@@ -1,5 +1,6 @@
 package dev.kvstore.node;
 
+import dev.kvstore.api.MemberHints;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -7,10 +8,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.Status;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,21 +23,8 @@ import java.util.concurrent.TimeUnit;
  */
 record RawCall(Status status, List<byte[]> responses) {
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
+  /** Messages as their bytes: the marshaller of the raw health check the nodes already share. */
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = MemberHints.HEALTH_CHECK.getRequestMarshaller();
 
   /** Bytes from hex text, spaces allowed: {@code "0a 07 62"}. */
   static byte[] hex(String text) {
