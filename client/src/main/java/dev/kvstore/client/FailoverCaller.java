@@ -216,6 +216,11 @@ final class FailoverCaller {
     return timer;
   }
 
+  /** Where asynchronous callers' futures complete and watch listeners run. */
+  Executor callbacks() {
+    return callbacks;
+  }
+
   EndpointChannels channels() {
     return channels;
   }

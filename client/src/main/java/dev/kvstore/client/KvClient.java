@@ -292,8 +292,10 @@ public final class KvClient implements AutoCloseable {
   }
 
   /**
-   * Starts watching; events go to {@code listener} on the subscription's own thread until it is
-   * closed or fails for good. Broken streams are resumed on another node without gaps or repeats.
+   * Starts watching; events go to {@code listener}, one at a time and in order, on the client's
+   * callback executor (see {@link Builder#callbackExecutor}), until the subscription is closed or
+   * fails for good. Broken streams are resumed on another node without gaps or repeats. A watch
+   * holds no thread while it waits for events, so one client can keep many thousands open.
    */
   public WatchSubscription watch(WatchOptions options, WatchListener listener) {
     Objects.requireNonNull(options, "options");
@@ -308,7 +310,8 @@ public final class KvClient implements AutoCloseable {
         .build();
     KvCalls.checkBeforeSending("Watch", () -> RequestLimits.check(first));
     ResumingWatch watch =
-        new ResumingWatch(options, listener, channels, rotation, attemptTimeout, connectTimeout, watches::remove);
+        new ResumingWatch(options, listener, channels, rotation, attemptTimeout, connectTimeout, caller.callbacks(),
+            caller.timer(), watches::remove);
     watches.add(watch);
     watch.start();
     return watch;
@@ -448,7 +451,8 @@ public final class KvClient implements AutoCloseable {
 
     /**
      * Where the futures of {@link KvClient#async()} complete, and so where stages chained on them
-     * without an executor of their own run. Default: a cached pool of daemon threads that the
+     * without an executor of their own run; watch listeners run there too (each watch's calls one
+     * at a time). Default: a cached pool of daemon threads that the
      * client owns and shuts down when it is closed, so a callback never runs on a gRPC or timer
      * thread of the client and one that blocks (even on a blocking call of this client) delays
      * no other call. An executor given here is the caller's to shut down; one that runs tasks on

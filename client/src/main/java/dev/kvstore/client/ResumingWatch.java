@@ -11,10 +11,13 @@ import java.util.EnumSet;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -48,14 +51,17 @@ final class ResumingWatch implements WatchSubscription {
   private final Duration attemptTimeout;
   private final Duration connectTimeout;
   private final Consumer<ResumingWatch> onFinished;
-  private final ScheduledThreadPoolExecutor executor;
+  /** Runs this watch's work and its listener, one task at a time, on the client's callback threads. */
+  private final SerializingExecutor worker;
+  private final ScheduledExecutorService timer;
+  /** Timers that will hand a task to the worker; cancelled when the watch ends. */
+  private final Set<ScheduledFuture<?>> timers = ConcurrentHashMap.newKeySet();
   private final CountDownLatch settled = new CountDownLatch(1);
 
-  private volatile Thread worker;
   private volatile boolean finished;
   private volatile long createdRevision = -1;
 
-  // Confined to the worker thread.
+  // Confined to the worker (one task at a time).
   private final Backoff backoff;
   private ClientCall<WatchRequest, WatchResponse> call;
   private int generation;
@@ -67,6 +73,12 @@ final class ResumingWatch implements WatchSubscription {
   /** Highest revision delivered, or below which nothing is wanted; -1 while unknown. */
   private long floor;
 
+  /**
+   * @param callbacks where this watch's work and its listener run, one task at a time (the
+   *                  client's callback executor)
+   * @param timer     for reconnect pauses and registration timeouts (the client's timer); its
+   *                  tasks only hand work to {@code callbacks}
+   */
   ResumingWatch(
       WatchOptions options,
       WatchListener listener,
@@ -74,6 +86,8 @@ final class ResumingWatch implements WatchSubscription {
       EndpointRotation rotation,
       Duration attemptTimeout,
       Duration connectTimeout,
+      Executor callbacks,
+      ScheduledExecutorService timer,
       Consumer<ResumingWatch> onFinished) {
     this.options = options;
     this.listener = listener;
@@ -85,15 +99,8 @@ final class ResumingWatch implements WatchSubscription {
     this.backoff = new Backoff(rotation.size());
     this.position = rotation.preferred();
     this.floor = options.startRevision() > 0 ? options.startRevision() - 1 : -1;
-    this.executor = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread thread = new Thread(runnable, "kvstore-watch-" + options.key());
-      thread.setDaemon(true);
-      worker = thread;
-      return thread;
-    });
-    executor.setRemoveOnCancelPolicy(true);
-    // A reconnect timer still pending at close must neither run nor keep the thread alive.
-    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.worker = new SerializingExecutor(callbacks);
+    this.timer = timer;
   }
 
   void start() {
@@ -120,9 +127,9 @@ final class ResumingWatch implements WatchSubscription {
     finished = true;
     runOnWorker(() -> cancelCall("watch closed by the client"));
     stopWorker();
-    if (Thread.currentThread() != worker) {
+    if (!worker.isCurrentThread()) {
       try {
-        executor.awaitTermination(1, TimeUnit.SECONDS);
+        worker.awaitTermination(Duration.ofSeconds(1));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -279,26 +286,42 @@ final class ResumingWatch implements WatchSubscription {
   }
 
   private void stopWorker() {
-    executor.shutdown();
+    worker.shutdown();
+    timers.forEach(pending -> pending.cancel(false));
+    timers.clear();
     settled.countDown();
     onFinished.accept(this);
   }
 
   private void runOnWorker(Runnable task) {
     try {
-      executor.execute(guarded(task));
+      worker.execute(guarded(task));
     } catch (RejectedExecutionException e) {
-      // The watch has finished: late gRPC callbacks have nobody to go to.
+      if (!finished) {
+        // Not shut down by us: the caller's callback executor refused (it was shut down first).
+        log.warn("watch {} stopped: the client's callback executor refused its work", options.key());
+        finished = true;
+        cancelCall("callback executor refused");
+        stopWorker();
+      }
+      // Otherwise the watch has finished: late gRPC callbacks have nobody to go to.
     }
   }
 
   private ScheduledFuture<?> runOnWorkerAfter(Duration delay, Runnable task) {
+    ScheduledFuture<?> pending;
     try {
-      return executor.schedule(guarded(task), delay.toNanos(), TimeUnit.NANOSECONDS);
+      pending = timer.schedule(() -> runOnWorker(task), delay.toNanos(), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
-      // Closed meanwhile: nothing left to schedule, and close() cancels the call.
+      // The client is closing: close() cancels the call.
       return null;
     }
+    timers.removeIf(Future::isDone);
+    timers.add(pending);
+    if (finished) {
+      pending.cancel(false);
+    }
+    return pending;
   }
 
   private void cancelCreateTimer() {

@@ -5,8 +5,9 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * Receives the events of one watch, in revision order, on the subscription's own thread.
- * An exception thrown by a callback is logged and does not stop the subscription.
+ * Receives the events of one watch, in revision order, one call at a time, on the client's callback
+ * executor ({@link KvClient.Builder#callbackExecutor}): a listener that blocks holds up only its
+ * own watch. An exception thrown by a callback is logged and does not stop the subscription.
  */
 public interface WatchListener {
 

@@ -15,8 +15,8 @@ import dev.kvstore.testing.SilentEndpoint;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -80,7 +80,7 @@ class KvClientWatchTest {
   }
 
   @Test
-  void deliversChangesAfterRegistrationInOrderOnOneThread() throws Exception {
+  void deliversChangesAfterRegistrationInOrderOnTheCallbackThreads() throws Exception {
     put("k", "before");
     FakeKvServer server = node("n1");
     KvClient client = client(server.endpoint());
@@ -97,8 +97,37 @@ class KvClientWatchTest {
             org.assertj.core.groups.Tuple.tuple(EventType.PUT, 2L),
             org.assertj.core.groups.Tuple.tuple(EventType.DELETE, 4L));
     assertThat(listener.events.get(0).getValue().toStringUtf8()).isEqualTo("a");
-    assertThat(Set.copyOf(listener.threads)).hasSize(1);
-    assertThat(listener.threads.get(0)).startsWith("kvstore-watch-");
+    assertThat(listener.threads).allMatch(name -> name.startsWith("kvstore-client-callback"));
+  }
+
+  @Test
+  void aListenerThatBlocksHoldsUpOnlyItsOwnWatch() throws Exception {
+    FakeKvServer server = node("n1");
+    KvClient client = client(server.endpoint());
+    CountDownLatch release = new CountDownLatch(1);
+    List<WatchResponse> blockedEvents = new CopyOnWriteArrayList<>();
+    WatchSubscription blocked = cluster.track(client.watch(WatchOptions.forKey("slow"), WatchListener.of(event -> {
+      blockedEvents.add(event);
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, error -> { })));
+    assertThat(blocked.awaitCreated(WAIT)).isTrue();
+    watch(client, WatchOptions.forKey("fast"));
+
+    put("slow", "1");
+    put("slow", "2");
+    await().atMost(WAIT).until(() -> blockedEvents.size() == 1);
+    put("fast", "a");
+    put("fast", "b");
+
+    await().atMost(WAIT).until(() -> listener.events.size() == 2);
+    assertThat(blockedEvents).hasSize(1);
+    release.countDown();
+    await().atMost(WAIT).until(() -> blockedEvents.size() == 2);
+    assertThat(blockedEvents).extracting(WatchResponse::getRevision).containsExactly(1L, 2L);
   }
 
   @Test
@@ -229,7 +258,7 @@ class KvClientWatchTest {
     assertThat(error.code()).isEqualTo(Status.Code.OUT_OF_RANGE);
     assertThat(error.getMessage()).contains("compacted").contains(only.endpoint());
     assertThat(listener.revisions()).containsExactly(1L);
-    await().atMost(WAIT).until(() -> !watchThreadAlive());
+    await().atMost(WAIT).until(() -> only.openWatches() == 0);
     assertThat(only.<WatchRequest>requests("Watch")).last()
         .extracting(WatchRequest::getStartRevision).isEqualTo(2L);
   }
@@ -248,17 +277,14 @@ class KvClientWatchTest {
   }
 
   @Test
-  void closeCancelsTheStreamStopsTheThreadAndDeliversNothingMore() throws Exception {
+  void closeCancelsTheStreamAndDeliversNothingMore() throws Exception {
     FakeKvServer only = node("n1");
     KvClient client = client(only.endpoint());
     WatchSubscription subscription = watch(client, WatchOptions.forKey("k"));
-    assertThat(watchThreadAlive()).isTrue();
+    assertThat(only.openWatches()).isEqualTo(1);
 
     subscription.close();
 
-    // The worker's executor has terminated when close returns (within a second); its thread may
-    // take a moment more to exit.
-    await().atMost(WAIT).until(() -> !watchThreadAlive());
     await().atMost(WAIT).until(() -> only.openWatches() == 0);
     put("k", "1");
     only.breakWatches(Status.UNAVAILABLE);
@@ -276,14 +302,9 @@ class KvClientWatchTest {
 
     client.close();
 
-    await().atMost(WAIT).until(() -> !watchThreadAlive());
+    await().atMost(WAIT).until(() -> only.openWatches() == 0);
     assertThatThrownBy(() -> client.watch(WatchOptions.forKey("k"), listener))
         .isInstanceOf(IllegalStateException.class);
-  }
-
-  private static boolean watchThreadAlive() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .anyMatch(thread -> thread.getName().startsWith("kvstore-watch-") && thread.isAlive());
   }
 
   /** Keeps what a watch delivered, and on which threads. */
