@@ -120,8 +120,9 @@ final class FailoverCall<ReqT, RespT> {
    * with the first successful response, or exceptionally with a {@link KvClientException} (the
    * server's status for a non-retryable answer; when the request timeout ran out, the status a
    * node last answered, else the last attempt's, {@code UNAVAILABLE} or {@code DEADLINE_EXCEEDED};
-   * {@code CANCELLED} after {@link #abort}) or an {@link IllegalStateException} when the client is closed. It always
-   * completes within the request timeout, plus the time to handle the events already queued.
+   * {@code CANCELLED} after {@link #abort}) or an {@link IllegalStateException} when the client
+   * is closed. It always completes within the request timeout, plus the time to handle the events
+   * already queued.
    */
   CompletableFuture<RespT> start() {
     deadline = System.nanoTime() + caller.requestTimeout().toNanos();

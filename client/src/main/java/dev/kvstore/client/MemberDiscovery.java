@@ -71,7 +71,9 @@ final class MemberDiscovery implements AutoCloseable {
         continue;
       }
       // One caller wins the right to ask this endpoint now.
-      boolean mine = before == null ? askedAt.putIfAbsent(endpoint, now) == null : askedAt.replace(endpoint, before, now);
+      boolean mine = before == null
+          ? askedAt.putIfAbsent(endpoint, now) == null
+          : askedAt.replace(endpoint, before, now);
       if (mine) {
         ask(endpoint);
       }
