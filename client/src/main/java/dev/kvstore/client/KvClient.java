@@ -454,9 +454,10 @@ public final class KvClient implements AutoCloseable {
      * without an executor of their own run; watch listeners run there too (each watch's calls one
      * at a time). Default: a cached pool of daemon threads that the client owns and shuts down when
      * it is closed, so a callback never runs on a gRPC or timer thread of the client and one that
-     * blocks (even on a blocking call of this client) delays no other call. An executor given here is the caller's to shut down; one that runs tasks on
-     * the calling thread (a direct executor) would run callbacks on gRPC's threads, which is
-     * only safe for callbacks that never block.
+     * blocks (even on a blocking call of this client) delays no other call. An executor given here
+     * is the caller's to shut down (after closing the client: its watches need it until then);
+     * one that runs tasks on the calling thread (a direct executor) would run callbacks on gRPC's
+     * threads, which is only safe for callbacks that never block.
      */
     public Builder callbackExecutor(Executor executor) {
       this.callbackExecutor = Objects.requireNonNull(executor, "callbackExecutor");

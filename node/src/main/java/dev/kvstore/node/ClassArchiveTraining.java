@@ -123,7 +123,8 @@ public final class ClassArchiveTraining {
    */
   private static void serve(List<KvNode> nodes, boolean first) throws InterruptedException {
     List<ManagedChannel> channels = nodes.stream()
-        .map(node -> (ManagedChannel) NettyChannelBuilder.forAddress("127.0.0.1", node.clientPort()).usePlaintext().build())
+        .map(node -> (ManagedChannel) NettyChannelBuilder.forAddress("127.0.0.1", node.clientPort())
+            .usePlaintext().build())
         .toList();
     try {
       for (ManagedChannel channel : channels) {
@@ -135,7 +136,8 @@ public final class ClassArchiveTraining {
         KvStoreGrpc.KvStoreBlockingStub kv = KvStoreGrpc.newBlockingStub(channel)
             .withDeadlineAfter(RPC_DEADLINE_SECONDS, TimeUnit.SECONDS);
         if (first) {
-          Iterator<WatchResponse> events = kv.watch(WatchRequest.newBuilder().setKey("training/").setPrefix(true).build());
+          Iterator<WatchResponse> events =
+              kv.watch(WatchRequest.newBuilder().setKey("training/").setPrefix(true).build());
           ByteString value = ByteString.copyFrom(new byte[256]);
           for (int i = 0; i < KEYS_PER_MEMBER; i++) {
             kv.put(PutRequest.newBuilder().setKey("training/" + i).setValue(value).setPrevKv(i % 2 == 0).build());
