@@ -39,13 +39,13 @@ import picocli.CommandLine;
  * with {@code -XX:SharedArchiveFile=FILE} maps them instead of parsing and verifying them again:
  * about half the CPU time of a start (3.4 s down to 1.7 s of CPU in the image on this 2-core
  * machine kind), which is what a node restarted on a busy machine waits for
- * (docs/benchmarks.md, "Restart").
+ * (docs/failover.md, docs/benchmarks.md "Scale").
  *
  * <p>The run: parse node command lines, start a three-member group in a temporary folder, serve
  * writes, reads, pages, watches, the status, the health check and snapshots through each member,
  * stop, start again from the snapshots and the log, serve linearizable reads, stop; then delete the
- * folder. The
- * image build runs it ({@code deploy/Dockerfile}); it exits 0, or 1 saying what failed.
+ * folder. The image build runs it ({@code deploy/Dockerfile}); it exits 0, or 1 saying what
+ * failed.
  */
 public final class ClassArchiveTraining {
 
