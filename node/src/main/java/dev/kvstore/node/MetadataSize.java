@@ -1,7 +1,6 @@
 package dev.kvstore.node;
 
 import io.grpc.Metadata;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The size of a call's metadata as HTTP/2 counts a header list (RFC 9113, SETTINGS_MAX_HEADER_LIST_SIZE):
@@ -17,7 +16,8 @@ final class MetadataSize {
   static long of(Metadata headers) {
     long bytes = 0;
     for (String key : headers.keys()) {
-      int name = key.getBytes(StandardCharsets.US_ASCII).length;
+      // gRPC admits only ASCII header names: one byte per char.
+      int name = key.length();
       if (key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
         for (byte[] value : headers.getAll(Metadata.Key.of(key, Metadata.BINARY_BYTE_MARSHALLER))) {
           bytes += name + base64Length(value.length) + PER_HEADER;

@@ -41,24 +41,39 @@ final class CommandDigest {
   /** SHA-256 output length. */
   static final int BYTES = 32;
 
-  private static final int BUFFER_BYTES = 4096;
+  /** Most bytes buffered between the serialization and the digest. */
+  private static final int MAX_BUFFER_BYTES = 4096;
+  /** Cloned for each digest: cheaper than looking the algorithm up again. Never used itself. */
+  private static final MessageDigest SHA256 = sha256();
 
   private CommandDigest() {}
 
   /** The digest of {@code command}, ignoring its request id. */
   static ByteString of(Command command) {
-    MessageDigest sha256 = sha256();
-    // Streamed into the digest so that a 1 MiB value is not copied once more.
+    MessageDigest sha256 = fresh();
+    Command hashed = command.toBuilder().clearRequestId().build();
+    // Streamed into the digest so that a 1 MiB value is not copied once more; the buffer is no
+    // larger than the command (a put of 256 bytes allocated 4 KiB per apply before), and its size
+    // does not change the bytes written.
     OutputStream sink = new DigestOutputStream(OutputStream.nullOutputStream(), sha256);
-    CodedOutputStream out = CodedOutputStream.newInstance(sink, BUFFER_BYTES);
+    CodedOutputStream out = CodedOutputStream.newInstance(sink,
+        Math.max(1, Math.min(MAX_BUFFER_BYTES, hashed.getSerializedSize())));
     out.useDeterministicSerialization();
     try {
-      command.toBuilder().clearRequestId().build().writeTo(out);
+      hashed.writeTo(out);
       out.flush();
     } catch (IOException e) {
       throw new UncheckedIOException("writing to a message digest cannot fail", e);
     }
     return UnsafeByteOperations.unsafeWrap(sha256.digest());
+  }
+
+  private static MessageDigest fresh() {
+    try {
+      return (MessageDigest) SHA256.clone();
+    } catch (CloneNotSupportedException e) {
+      return sha256();
+    }
   }
 
   private static MessageDigest sha256() {
