@@ -32,36 +32,15 @@ METRICS_BASE="${KVSTORE_BENCH_METRICS_PORT_BASE:-$((CLIENT_BASE + 100))}"
 
 die() { echo "bench-scale: $*" >&2; exit 1; }
 
-for arg in "$@"; do
-  if [[ "$arg" == "-h" || "$arg" == "--help" ]]; then
-    sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-    exit 0
-  fi
-done
+# shellcheck source=deploy/bench-harness.sh
+source "$ROOT/deploy/bench-harness.sh"
+bench_help "${BASH_SOURCE[0]}" 25 "$@"
 
-echo "building kvstore..."
-(cd "$ROOT" && ./mvnw -q -B -DskipTests package -pl deploy -am \
-  org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-  -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test) || die "build failed"
-CLASSPATH="$ROOT/deploy/target/test-classes:$(cat "$ROOT/deploy/target/test-classpath.txt")"
+bench_build
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/kvstore-scale-XXXXXX")"
-# The harness cleans up after itself, also on Ctrl-C; this catches a harness that was killed.
-cleanup() {
-  local pid
-  if [[ -d "$WORK/kvstore" ]]; then
-    KVSTORE_CLUSTER_DIR="$WORK/kvstore" KVSTORE_CLIENT_PORT_BASE="$CLIENT_BASE" KVSTORE_RAFT_PORT_BASE="$RAFT_BASE" \
-      KVSTORE_METRICS_PORT_BASE="$METRICS_BASE" bash "$ROOT/deploy/local-cluster.sh" clean > /dev/null 2>&1 || true
-  fi
-  # Whatever is left: only nodes whose data is in this run's folder (pid files gone missing).
-  for pid in $(pgrep -f -- "--data-dir $WORK/" || true); do
-    kill -KILL "$pid" 2> /dev/null || true
-  done
-  if [[ " $* " != *" --keep "* ]]; then
-    rm -rf "$WORK"
-  fi
-}
-trap 'cleanup "$@"' EXIT
+export KVSTORE_CLIENT_PORT_BASE="$CLIENT_BASE" KVSTORE_RAFT_PORT_BASE="$RAFT_BASE" KVSTORE_METRICS_PORT_BASE="$METRICS_BASE"
+trap 'bench_cleanup "$WORK" "$@"' EXIT
 
 "${JAVA:-java}" ${KVSTORE_BENCH_JAVA_OPTS:-} -cp "$CLASSPATH" dev.kvstore.scale.ScaleBench \
   --repo "$ROOT" --work-dir "$WORK" --client-port-base "$CLIENT_BASE" --raft-port-base "$RAFT_BASE" \

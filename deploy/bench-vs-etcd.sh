@@ -24,12 +24,9 @@ RAFT_BASE="${KVSTORE_BENCH_RAFT_PORT_BASE:-8001}"
 
 die() { echo "bench-vs-etcd: $*" >&2; exit 1; }
 
-for arg in "$@"; do
-  if [[ "$arg" == "-h" || "$arg" == "--help" ]]; then
-    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-    exit 0
-  fi
-done
+# shellcheck source=deploy/bench-harness.sh
+source "$ROOT/deploy/bench-harness.sh"
+bench_help "${BASH_SOURCE[0]}" 18 "$@"
 
 if ! command -v etcd > /dev/null; then
   if [[ "$(id -u)" == 0 ]] && command -v apt-get > /dev/null; then
@@ -42,30 +39,11 @@ if ! command -v etcd > /dev/null; then
 fi
 etcd --version | sed -n 1p  # sed reads it all: head would make etcd fail with SIGPIPE
 
-echo "building kvstore..."
-(cd "$ROOT" && ./mvnw -q -B -DskipTests package -pl deploy -am \
-  org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-  -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test) || die "build failed"
-CLASSPATH="$ROOT/deploy/target/test-classes:$(cat "$ROOT/deploy/target/test-classpath.txt")"
+bench_build
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/kvstore-vs-etcd-XXXXXX")"
-# The harness cleans up after itself, also on Ctrl-C; this catches a harness that was killed.
-cleanup() {
-  local pid
-  if [[ -d "$WORK/kvstore" ]]; then
-    KVSTORE_CLUSTER_DIR="$WORK/kvstore" KVSTORE_CLIENT_PORT_BASE="$CLIENT_BASE" KVSTORE_RAFT_PORT_BASE="$RAFT_BASE" \
-      bash "$ROOT/deploy/local-cluster.sh" clean > /dev/null 2>&1 || true
-  fi
-  # Whatever is left: only processes whose data is in this run's folder (etcd members, and nodes
-  # whose pid files went missing).
-  for pid in $(pgrep -f -- "--data-dir $WORK/" || true); do
-    kill -KILL "$pid" 2> /dev/null || true
-  done
-  if [[ " $* " != *" --keep "* ]]; then
-    rm -rf "$WORK"
-  fi
-}
-trap 'cleanup "$@"' EXIT
+export KVSTORE_CLIENT_PORT_BASE="$CLIENT_BASE" KVSTORE_RAFT_PORT_BASE="$RAFT_BASE"
+trap 'bench_cleanup "$WORK" "$@"' EXIT
 
 "${JAVA:-java}" ${KVSTORE_BENCH_JAVA_OPTS:-} -cp "$CLASSPATH" dev.kvstore.comparison.EtcdComparison \
   --repo "$ROOT" --work-dir "$WORK" --etcd "$(command -v etcd)" --etcd-port-base "$ETCD_BASE" \
