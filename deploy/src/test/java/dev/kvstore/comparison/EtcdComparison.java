@@ -5,7 +5,6 @@ import dev.kvstore.bench.ClosedLoop;
 import dev.kvstore.bench.KeySpace;
 import dev.kvstore.bench.KvStoreOperations;
 import dev.kvstore.bench.LoadReport;
-import dev.kvstore.bench.LoadRun;
 import dev.kvstore.bench.LoadSpec;
 import dev.kvstore.bench.Mix;
 import dev.kvstore.bench.Operation;
@@ -25,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -126,8 +124,6 @@ public final class EtcdComparison implements Callable<Integer> {
   private final PrintStream out;
   private final HarnessResources resources = new HarnessResources();
   /** Set when the process is asked to stop (Ctrl-C): no further run starts and no report is printed. */
-  private volatile boolean stopping;
-  private volatile LoadRun current;
 
   EtcdComparison(PrintStream out) {
     this.out = out;
@@ -167,7 +163,7 @@ public final class EtcdComparison implements Callable<Integer> {
   public Integer call() throws Exception {
     List<ComparisonLoad> plan = checkedLoads();
     // Ctrl-C or a kill (not -9) still stops both clusters and deletes the folder.
-    resources.runClosingOnShutdown("bench-vs-etcd-cleanup", this::stop, () -> {
+    resources.runClosingOnShutdown("bench-vs-etcd-cleanup", () -> {
       ComparisonReport report = run(plan);
       print(report);
     });
@@ -234,26 +230,7 @@ public final class EtcdComparison implements Callable<Integer> {
   }
 
   private LoadReport run(ClosedLoop loop) throws InterruptedException {
-    if (stopping) {
-      throw new CancellationException("stopped before the end; no report");
-    }
-    LoadRun run = loop.start();
-    current = run;
-    LoadReport report = run.await(REQUEST_TIMEOUT.plus(DRAIN_MARGIN), TICK, progress -> { });
-    if (stopping) {
-      throw new CancellationException("stopped before the end; no report");
-    }
-    return report;
-  }
-
-  /** On Ctrl-C or a kill: gives up the run in progress, then stops both clusters and deletes the folder. */
-  private void stop() {
-    stopping = true;
-    LoadRun run = current;
-    if (run != null) {
-      run.abandon();
-    }
-    resources.closeAll();
+    return resources.run(loop, REQUEST_TIMEOUT.plus(DRAIN_MARGIN), TICK, progress -> { });
   }
 
   private String describe(int round, ComparisonLoad load, Store store, LoadReport result) {

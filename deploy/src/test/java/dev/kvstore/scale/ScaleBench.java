@@ -10,7 +10,6 @@ import dev.kvstore.bench.KeySpace;
 import dev.kvstore.bench.KvStoreOperations;
 import dev.kvstore.bench.Latency;
 import dev.kvstore.bench.LoadReport;
-import dev.kvstore.bench.LoadRun;
 import dev.kvstore.bench.LoadSpec;
 import dev.kvstore.bench.Mix;
 import dev.kvstore.bench.OperationType;
@@ -34,7 +33,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -156,8 +154,6 @@ public final class ScaleBench implements Callable<Integer> {
   private final HarnessResources resources = new HarnessResources();
   private final List<String> markdown = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private volatile boolean stopping;
-  private volatile LoadRun current;
   private LocalKvCluster cluster;
   private KvClient client;
 
@@ -206,7 +202,7 @@ public final class ScaleBench implements Callable<Integer> {
   public Integer call() throws Exception {
     List<Victim> victims = checkedOptions();
     // Ctrl-C or a kill (not -9) still stops the cluster and deletes the folder.
-    resources.runClosingOnShutdown("bench-scale-cleanup", this::stop, () -> {
+    resources.runClosingOnShutdown("bench-scale-cleanup", () -> {
       run(victims);
     });
     return 0;
@@ -482,28 +478,8 @@ public final class ScaleBench implements Callable<Integer> {
     throw new IllegalStateException("no new leader within " + NEW_LEADER_WITHIN.toSeconds() + " s after killing " + node);
   }
 
-  private LoadReport run(ClosedLoop loop, Duration tick, Consumer<Progress> onTick)
-      throws InterruptedException {
-    if (stopping) {
-      throw new CancellationException("stopped before the end");
-    }
-    LoadRun run = loop.start();
-    current = run;
-    LoadReport report = run.await(REQUEST_TIMEOUT.plus(DRAIN_MARGIN), tick, onTick);
-    if (stopping) {
-      throw new CancellationException("stopped before the end");
-    }
-    return report;
-  }
-
-  /** On Ctrl-C or a kill: gives up the run in progress, then stops the cluster and deletes the folder. */
-  private void stop() {
-    stopping = true;
-    LoadRun run = current;
-    if (run != null) {
-      run.abandon();
-    }
-    resources.closeAll();
+  private LoadReport run(ClosedLoop loop, Duration tick, Consumer<Progress> onTick) throws InterruptedException {
+    return resources.run(loop, REQUEST_TIMEOUT.plus(DRAIN_MARGIN), tick, onTick);
   }
 
   private static long bytesUnder(Path dir) throws IOException {
