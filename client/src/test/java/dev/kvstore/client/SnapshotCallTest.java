@@ -20,14 +20,19 @@ class SnapshotCallTest {
     cluster.close();
   }
 
-  @Test
-  void aSlowSnapshotIsOneAttemptThatMayTakeTheWholeRequestTimeout() {
-    FakeKvServer node = cluster.node("n1").hangAll();
-    KvClient client = cluster.track(KvClient.builder()
+  /** Room for twenty attempts of 100 ms within the 2 s request timeout. */
+  private KvClient impatientClient(FakeKvServer node) {
+    return cluster.track(KvClient.builder()
         .endpoints(node.endpoint())
         .requestTimeout(Duration.ofSeconds(2))
         .attemptTimeout(Duration.ofMillis(100))
         .build());
+  }
+
+  @Test
+  void aSlowSnapshotIsOneAttemptThatMayTakeTheWholeRequestTimeout() {
+    FakeKvServer node = cluster.node("n1").hangAll();
+    KvClient client = impatientClient(node);
 
     catchThrowableOfType(KvClientException.class, () -> client.snapshot(node.endpoint()));
 
@@ -38,11 +43,7 @@ class SnapshotCallTest {
   @Test
   void statusKeepsTheAttemptTimeout() {
     FakeKvServer node = cluster.node("n1").hangAll();
-    KvClient client = cluster.track(KvClient.builder()
-        .endpoints(node.endpoint())
-        .requestTimeout(Duration.ofSeconds(2))
-        .attemptTimeout(Duration.ofMillis(100))
-        .build());
+    KvClient client = impatientClient(node);
 
     catchThrowableOfType(KvClientException.class, client::status);
 
