@@ -27,10 +27,11 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  */
 final class PeerQueryClient implements ReadIndexRound.Peers {
 
-  private static final PeerQuery CURRENT_TERM = PeerQuery.newBuilder()
-      .setCurrentTerm(CurrentTermQuery.getDefaultInstance()).build();
-  private static final PeerQuery READ_INDEX = PeerQuery.newBuilder()
-      .setReadIndex(ReadIndexQuery.getDefaultInstance()).build();
+  /** The two questions, encoded once: every read round asks one of them of each other member. */
+  private static final Message CURRENT_TERM = encoded(PeerQuery.newBuilder()
+      .setCurrentTerm(CurrentTermQuery.getDefaultInstance()).build());
+  private static final Message READ_INDEX = encoded(PeerQuery.newBuilder()
+      .setReadIndex(ReadIndexQuery.getDefaultInstance()).build());
 
   private final PeerConnections connections;
   private final RaftGroupId groupId;
@@ -60,13 +61,17 @@ final class PeerQueryClient implements ReadIndexRound.Peers {
     return ask(leader, READ_INDEX, timeout).thenApply(PeerQueryResult::getReadIndex);
   }
 
-  private CompletableFuture<PeerQueryResult> ask(RaftPeerId peer, PeerQuery question, Duration timeout) {
+  private static Message encoded(PeerQuery question) {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(question.toByteArray()));
+  }
+
+  private CompletableFuture<PeerQueryResult> ask(RaftPeerId peer, Message question, Duration timeout) {
     RaftClientRequest request = RaftClientRequest.newBuilder()
         .setClientId(clientId)
         .setServerId(peer)
         .setGroupId(groupId)
         .setCallId(callIds.incrementAndGet())
-        .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(question.toByteArray())))
+        .setMessage(question)
         .setType(RaftClientRequest.staleReadRequestType(0))
         .build();
     PeerConnections.Sent sent = connections.send(request);
@@ -85,7 +90,7 @@ final class PeerQueryClient implements ReadIndexRound.Peers {
 
   private static PeerQueryResult parse(RaftPeerId peer, RaftClientReply reply) {
     try {
-      return PeerQueryResult.parseFrom(reply.getMessage().getContent().toByteArray());
+      return PeerQueryResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
     } catch (InvalidProtocolBufferException e) {
       throw new CompletionException(new IllegalStateException(peer + " answered a peer query with "
           + "something else: " + e.getMessage(), e));
