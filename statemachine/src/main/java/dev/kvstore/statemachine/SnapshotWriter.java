@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *       snapshot due answer -1. When one is due, the apply thread only opens a
  *       {@link PointInTimeView} and copies the remembered requests' references
  *       ({@link AppliedRequests#copy()}); a thread of its own writes the file while applies go on,
- *       using at most {@link #BACKGROUND_CPU_SHARE} of a core, and -1 is answered meanwhile. The first call after the write finished answers its index.
+ *       using at most {@link #BACKGROUND_CPU_SHARE} of a core, and -1 is answered meanwhile. The
+ *       first call after the write finished answers its index.
  *   <li><b>When the server stops</b> the last snapshot must hold everything applied, so that a
  *       restart finds it all: it is written at once on the calling thread, after any write in the
  *       background finished. That stalls applies, which have ended by then.
