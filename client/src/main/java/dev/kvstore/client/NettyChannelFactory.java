@@ -78,6 +78,11 @@ final class NettyChannelFactory implements ChannelFactory {
     return builder
         .eventLoopGroup(group)
         .channelType(channelType)
+        // gRPC's callbacks run on the event loop: the client's listeners never block (they hand
+        // events to the call and complete futures on the callback executor), and gRPC's default
+        // executor, a cached pool, cost one more thread hop per response and grew a thread per
+        // request in flight (a third of the load generator's CPU time; docs/benchmarks.md).
+        .directExecutor()
         .usePlaintext()
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         // A watch on a node that went silent (partitioned, paused, host gone) would otherwise wait

@@ -152,6 +152,10 @@ public final class KvNode implements AutoCloseable {
     ServiceGuard guard = new ServiceGuard(
         new RateLimitedLog(LoggerFactory.getLogger(ServiceGuard.class), REFUSAL_LOG_INTERVAL, System::nanoTime));
     clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.clientPort()))
+        // Handlers run on the event loop: none blocks (writes and linearizable reads complete
+        // later, admin calls that wait go to blockingCalls), so gRPC's cached default executor
+        // would only add a thread hop per call.
+        .directExecutor()
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
         .addStreamTracerFactory(new TransportRejections(
