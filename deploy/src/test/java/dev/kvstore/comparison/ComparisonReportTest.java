@@ -1,6 +1,7 @@
 package dev.kvstore.comparison;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kvstore.bench.Latency;
 import dev.kvstore.bench.LoadReport;
@@ -16,6 +17,7 @@ class ComparisonReportTest {
 
   private static final ComparisonLoad PUT_64 = new ComparisonLoad(OperationType.PUT, 64);
   private static final ComparisonLoad GET_1 = new ComparisonLoad(OperationType.GET_SERIALIZABLE, 1);
+  private static final CpuCost CPU = new CpuCost(100, 200);
 
   /** A run of {@code opsPerSecond} whose p50 and p99 are {@code p50Millis} and {@code p99Millis}. */
   private static LoadReport run(double opsPerSecond, long p50Millis, long p99Millis, long failed) {
@@ -29,12 +31,12 @@ class ComparisonReportTest {
   void mediansPerStoreAndTheMedianOfEachRoundsRatio() {
     ComparisonReport report = new ComparisonReport();
     // Three rounds; kvstore / etcd throughput ratios per round: 0.5, 0.6, 2.0 -> median 0.6.
-    report.add(PUT_64, Store.KVSTORE, run(100, 10, 40, 0));
-    report.add(PUT_64, Store.ETCD, run(200, 5, 20, 0));
-    report.add(PUT_64, Store.KVSTORE, run(120, 12, 30, 1));
-    report.add(PUT_64, Store.ETCD, run(200, 4, 20, 0));
-    report.add(PUT_64, Store.KVSTORE, run(1000, 2, 10, 0));
-    report.add(PUT_64, Store.ETCD, run(500, 4, 40, 2));
+    report.add(PUT_64, Store.KVSTORE, run(100, 10, 40, 0), CPU);
+    report.add(PUT_64, Store.ETCD, run(200, 5, 20, 0), CPU);
+    report.add(PUT_64, Store.KVSTORE, run(120, 12, 30, 1), CPU);
+    report.add(PUT_64, Store.ETCD, run(200, 4, 20, 0), CPU);
+    report.add(PUT_64, Store.KVSTORE, run(1000, 2, 10, 0), CPU);
+    report.add(PUT_64, Store.ETCD, run(500, 4, 40, 2), CPU);
 
     List<String> markdown = report.markdown();
 
@@ -50,9 +52,9 @@ class ComparisonReportTest {
   @Test
   void theTextTableAlignsColumnsAndShowsMissingSidesAsDashes() {
     ComparisonReport report = new ComparisonReport();
-    report.add(PUT_64, Store.KVSTORE, run(1234.4, 1, 2, 0));
-    report.add(PUT_64, Store.ETCD, run(2000, 1, 4, 0));
-    report.add(GET_1, Store.KVSTORE, run(50, 3, 9, 0));
+    report.add(PUT_64, Store.KVSTORE, run(1234.4, 1, 2, 0), CPU);
+    report.add(PUT_64, Store.ETCD, run(2000, 1, 4, 0), CPU);
+    report.add(GET_1, Store.KVSTORE, run(50, 3, 9, 0), CPU);
 
     List<String> plain = report.plain();
 
@@ -61,6 +63,48 @@ class ComparisonReportTest {
     assertThat(plain.get(1)).startsWith("put, 64 in flight  ").contains("1,234").contains("2,000").contains("0.62x");
     assertThat(plain.get(2)).startsWith("serializable get, 1 in flight").matches(".* 50 +- +- .*");
     assertThat(plain.get(1).indexOf("0.62x") + 5).isEqualTo(plain.get(0).indexOf("ops/s ratio") + 11);
+  }
+
+  @Test
+  void cpuTimePerRequestHasItsOwnTableOfMediansAndPairedRatios() {
+    ComparisonReport report = new ComparisonReport();
+    // Servers: kvstore 50, 80, 90 µs against etcd 100 each -> ratios 0.5, 0.8, 0.9 -> 0.80x.
+    // Generator: kvstore 300, 200, 250 against etcd 100, 100, 200 -> 3.0, 2.0, 1.25 -> 2.00x.
+    report.add(PUT_64, Store.KVSTORE, run(1, 1, 1, 0), new CpuCost(50, 300));
+    report.add(PUT_64, Store.ETCD, run(1, 1, 1, 0), new CpuCost(100, 100));
+    report.add(PUT_64, Store.KVSTORE, run(1, 1, 1, 0), new CpuCost(80, 200));
+    report.add(PUT_64, Store.ETCD, run(1, 1, 1, 0), new CpuCost(100, 100));
+    report.add(PUT_64, Store.KVSTORE, run(1, 1, 1, 0), new CpuCost(90, 250));
+    report.add(PUT_64, Store.ETCD, run(1, 1, 1, 0), new CpuCost(100, 200));
+
+    List<String> markdown = report.cpuMarkdown();
+
+    assertThat(markdown.get(0)).isEqualTo("| load | kvstore servers µs | etcd servers µs | servers ratio"
+        + " | kvstore generator µs | etcd generator µs | generator ratio | kvstore total µs | etcd total µs | total ratio |");
+    // Totals: kvstore 350, 280, 340 against etcd 200, 200, 300 -> 1.75, 1.4, 1.13 -> 1.40x.
+    assertThat(markdown.get(2))
+        .isEqualTo("| put, 64 in flight | 80 | 100 | 0.80x | 250 | 100 | 2.00x | 340 | 200 | 1.40x |");
+  }
+
+  @Test
+  void aCostNeedsRequests() {
+    assertThat(CpuCost.perRequest(Duration.ofMillis(30), Duration.ofMillis(60), 1000))
+        .isEqualTo(new CpuCost(30, 60));
+    assertThatThrownBy(() -> CpuCost.perRequest(Duration.ZERO, Duration.ZERO, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0 requests");
+  }
+
+  @Test
+  void theCpuTimeOfThisProcessGrowsWithWork() {
+    ProcessCpu self = ProcessCpu.self();
+    Duration before = self.used();
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    long spin = 0;
+    while (self.used().compareTo(before.plusMillis(50)) < 0 && System.nanoTime() < deadline) {
+      spin += Long.numberOfTrailingZeros(System.nanoTime());
+    }
+    assertThat(self.used()).as("after spinning (%d)", spin).isGreaterThanOrEqualTo(before.plusMillis(50));
+    assertThatThrownBy(() -> new ProcessCpu(List.of())).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -178,6 +178,11 @@ final class EtcdCluster implements AutoCloseable {
     }
   }
 
+  /** The members' processes, to measure their CPU time. */
+  List<ProcessHandle> processes() {
+    return members.stream().map(Process::toHandle).toList();
+  }
+
   @Override
   public void close() {
     members.forEach(Process::destroy);

@@ -19,6 +19,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -195,6 +196,10 @@ public final class EtcdComparison implements Callable<Integer> {
     Map<Store, Function<OperationType, Operation>> operations = new EnumMap<>(Store.class);
     operations.put(Store.KVSTORE, new KvStoreOperations(kvClient.async(), keySpace, ByteString.copyFrom(value)));
     operations.put(Store.ETCD, new EtcdOperations(etcdClient.getKVClient(), keySpace, value, REQUEST_TIMEOUT));
+    Map<Store, ProcessCpu> servers = new EnumMap<>(Store.class);
+    servers.put(Store.KVSTORE, new ProcessCpu(kvCluster.processes()));
+    servers.put(Store.ETCD, new ProcessCpu(etcdCluster.processes()));
+    ProcessCpu generator = ProcessCpu.self();
     Map<Store, Function<Throwable, String>> failureReasons = new EnumMap<>(Store.class);
     failureReasons.put(Store.KVSTORE, FailureReason::of);
     failureReasons.put(Store.ETCD, EtcdOperations.failureReason());
@@ -217,12 +222,16 @@ public final class EtcdComparison implements Callable<Integer> {
       for (ComparisonLoad load : plan) {
         LoadSpec spec = LoadSpec.forDuration(load.concurrency(), keys, warmup, duration).withSeed(round + warmupRounds);
         for (Store store : order) {
+          Duration serverBefore = servers.get(store).used();
+          Duration generatorBefore = generator.used();
           LoadReport result = run(new ClosedLoop(spec, Mix.of(load.type()).bind(operations.get(store)),
               failureReasons.get(store), System::nanoTime));
+          CpuCost cost = CpuCost.perRequest(servers.get(store).used().minus(serverBefore),
+              generator.used().minus(generatorBefore), result.warmupRequests() + result.succeeded() + result.failed());
           if (round >= 1) {
-            report.add(load, store, result);
+            report.add(load, store, result, cost);
           }
-          out.println(describe(round, load, store, result));
+          out.println(describe(round, load, store, result, cost));
         }
       }
     }
@@ -233,11 +242,13 @@ public final class EtcdComparison implements Callable<Integer> {
     return resources.run(loop, REQUEST_TIMEOUT.plus(DRAIN_MARGIN), TICK, progress -> { });
   }
 
-  private String describe(int round, ComparisonLoad load, Store store, LoadReport result) {
+  private String describe(int round, ComparisonLoad load, Store store, LoadReport result, CpuCost cost) {
     String which = round >= 1 ? "round " + round + "/" + rounds : "warm-up " + (round + warmupRounds) + "/" + warmupRounds;
-    return String.format(Locale.ROOT, "%-11s  %-31s %-7s %9.1f ops/s  p50 %7.2f ms  p99 %8.2f ms%s",
+    return String.format(Locale.ROOT, "%-11s  %-31s %-7s %9.1f ops/s  p50 %7.2f ms  p99 %8.2f ms"
+            + "  CPU/request: servers %6.1f µs, load generator %6.1f µs%s",
         which, load.label(), store.label, result.opsPerSecond(),
         Latency.millis(result.latency().p50()), Latency.millis(result.latency().p99()),
+        cost.serverMicros(), cost.generatorMicros(),
         result.failed() == 0 ? "" : "  failed " + result.failures());
   }
 
@@ -247,11 +258,17 @@ public final class EtcdComparison implements Callable<Integer> {
         + " (ops/s: higher favours kvstore; latency: lower does):");
     report.plain().forEach(out::println);
     out.println();
+    out.println("CPU time per request, µs (warm-up included), medians over rounds; ratios kvstore / etcd"
+        + " (lower favours kvstore):");
+    report.cpuPlain().forEach(out::println);
+    out.println();
     out.println("Throughput of each round:");
     report.rounds().forEach(out::println);
     out.println();
     out.println("Markdown:");
-    List<String> markdown = report.markdown();
+    List<String> markdown = new ArrayList<>(report.markdown());
+    markdown.add("");
+    markdown.addAll(report.cpuMarkdown());
     markdown.forEach(out::println);
     if (markdownFile != null) {
       Files.write(markdownFile, markdown);

@@ -130,6 +130,20 @@ public final class LocalKvCluster implements AutoCloseable {
     return Long.parseLong(Files.readString(pidFile).trim());
   }
 
+  /**
+   * The nodes' processes (from the pid files), to measure their CPU time.
+   *
+   * @throws IllegalStateException when a node is not running
+   */
+  public List<ProcessHandle> processes() throws IOException {
+    List<ProcessHandle> processes = new ArrayList<>();
+    for (String node : nodes()) {
+      long pid = pid(node);
+      processes.add(ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(node + " (pid " + pid + ") has ended")));
+    }
+    return processes;
+  }
+
   /** Runs {@code local-cluster.sh kill NODE}: kill -9, no goodbye. */
   public void kill(String node) throws IOException, InterruptedException {
     run(List.of("kill", node), NODE_COMMAND_WITHIN);
