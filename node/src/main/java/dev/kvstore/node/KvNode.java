@@ -131,7 +131,7 @@ public final class KvNode implements AutoCloseable {
     track(queryConnections);
     ReadIndexRound readIndex = new ReadIndexRound(member, new PeerQueryClient(queryConnections, group.getGroupId()),
         timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex), config.raft().electionTimeout());
-    ReadBarrier reads = new ReadBarrier(readIndex, commits::applied);
+    ReadBarrier reads = new ReadBarrier(readIndex, commits::applied, responses);
     stateMachine.answerPeerQueries(new PeerQueries(member, reads, config.raft().electionTimeout()));
     metrics.gaugeRaft(member, new RaftMetrics.Queues(writes::proposalsInFlight, writes::commandsQueued,
         reads::roundsInFlight, reads::readsQueued));

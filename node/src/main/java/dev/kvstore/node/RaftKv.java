@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -45,8 +46,9 @@ final class RaftKv implements KvRequests {
   private final Executor responses;
 
   /**
-   * @param responses where answers are built: read barriers and applied-index waits complete on
-   *                  Ratis threads (the apply thread among them), which must not build responses
+   * @param responses where answers are built when they must not be built where a wait ended:
+   *                  applied-index waits of writes complete on the apply thread, which must not
+   *                  build responses, and pages of ranges are too large to build on Ratis threads
    */
   RaftKv(KvReadView view, CommandSubmitter writes, ReadBarrier reads, CommitNudge commits, RaftFailures failures,
       ResponseHeaders headers, Executor responses) {
@@ -100,7 +102,7 @@ final class RaftKv implements KvRequests {
 
   @Override
   public CompletableFuture<GetResponse> get(GetRequest request, Duration wait) {
-    return read(request.getConsistency(), wait, () -> {
+    return read(request.getConsistency(), wait, true, () -> {
       GetResponse.Builder response = GetResponse.newBuilder().setKey(request.getKey());
       view.get(request.getKey()).ifPresent(kv -> {
         response.setFound(true).setKv(ApiMapping.toApi(kv));
@@ -116,7 +118,7 @@ final class RaftKv implements KvRequests {
   @Override
   public CompletableFuture<GetAllResponse> getAll(GetAllRequest request, Duration wait) {
     int limit = request.getLimit() == 0 ? RequestLimits.MAX_RANGE_LIMIT : (int) request.getLimit();
-    return read(request.getConsistency(), wait, () -> {
+    return read(request.getConsistency(), wait, false, () -> {
       RangeResult range = view.range(request.getPrefix(), request.getStartAfter(), limit, RequestLimits.MAX_RANGE_BYTES);
       GetAllResponse.Builder response = GetAllResponse.newBuilder()
           .setHeader(headers.at(range.revision()))
@@ -169,19 +171,31 @@ final class RaftKv implements KvRequests {
     return status.withDescription(result.getError()).asRuntimeException();
   }
 
-  private <T> CompletableFuture<T> read(ReadConsistency consistency, Duration wait, Supplier<T> respond) {
+  /**
+   * @param small whether {@code respond} is quick (one key): then a linearizable read's answer is
+   *              built on the thread that let it pass the barrier (never the apply thread), a
+   *              thread hop less per read; a page of a range goes to {@code responses}, so that
+   *              building it holds up no Ratis thread
+   */
+  private <T> CompletableFuture<T> read(ReadConsistency consistency, Duration wait, boolean small, Supplier<T> respond) {
     CompletableFuture<T> answer = new CompletableFuture<>();
     if (consistency == ReadConsistency.SERIALIZABLE) {
       build(answer, respond, false);
       return answer;
     }
-    reads.await(wait).whenCompleteAsync((ignored, error) -> {
+    BiConsumer<Long, Throwable> passed = (ignored, error) -> {
       if (error != null) {
         answer.completeExceptionally(failures.forRead(error, wait));
       } else {
         build(answer, respond, false);
       }
-    }, responses);
+    };
+    CompletableFuture<Long> barrier = reads.await(wait);
+    if (small) {
+      barrier.whenComplete(passed);
+    } else {
+      barrier.whenCompleteAsync(passed, responses);
+    }
     return answer;
   }
 

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongFunction;
@@ -38,6 +39,7 @@ final class ReadBarrier {
 
   private final Round round;
   private final LongFunction<CompletableFuture<Void>> localApply;
+  private final Executor afterApply;
   /**
    * Rounds running at once. Two let a read that arrives during a round start its own instead of
    * waiting for that one to end (one round of wait instead of up to two), and still gather every
@@ -53,15 +55,20 @@ final class ReadBarrier {
    * @param round      finds one read index (in the node: {@link ReadIndexRound})
    * @param localApply completes once this node has applied up to a committed index (in the node:
    *                   {@link CommitNudge#applied}); never exceptionally
+   * @param afterApply where reads pass when this node had to wait for its apply to reach the read
+   *                   index: that wait ends on the apply thread, which must not run the readers'
+   *                   continuations. When this node has applied far enough already, the reads pass
+   *                   at once on the thread that ended the round.
    */
-  ReadBarrier(Round round, LongFunction<CompletableFuture<Void>> localApply) {
+  ReadBarrier(Round round, LongFunction<CompletableFuture<Void>> localApply, Executor afterApply) {
     this.round = round;
     this.localApply = localApply;
+    this.afterApply = afterApply;
   }
 
   /**
    * Completes with the round's read index when reads may proceed (this node has applied up to it),
-   * or exceptionally after {@code timeout}: with a
+   * never on the apply thread, or exceptionally after {@code timeout}: with a
    * {@link CatchingUpException} when the round passed but this node has not applied up to it yet,
    * a TimeoutException when the round did not pass, or with why the round failed (see
    * {@link RaftFailures#forRead}).
@@ -127,7 +134,12 @@ final class ReadBarrier {
       } else {
         // Committed and applied by the leader: this node may still be applying up to it.
         readers.committed(index);
-        localApply.apply(index).whenComplete((ignored, e) -> readers.pass());
+        CompletableFuture<Void> applied = localApply.apply(index);
+        if (applied.isDone()) {
+          readers.pass();
+        } else {
+          applied.whenCompleteAsync((ignored, e) -> readers.pass(), afterApply);
+        }
       }
       finished();
     });

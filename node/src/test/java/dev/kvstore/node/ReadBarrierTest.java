@@ -27,7 +27,7 @@ class ReadBarrierTest {
     CompletableFuture<Long> round = new CompletableFuture<>();
     rounds.add(round);
     return round;
-  }, new AppliedIndex()::reached);
+  }, new AppliedIndex()::reached, Runnable::run);
 
   @Test
   void aReadStartsARoundAndPassesWhenItCommits() {
@@ -105,13 +105,32 @@ class ReadBarrierTest {
   @Test
   void aReadWhoseRoundPassedButThisNodeIsBehindSaysSo() throws Exception {
     ReadBarrier behind = new ReadBarrier(timeout -> CompletableFuture.completedFuture(42L),
-        index -> new CompletableFuture<>());
+        index -> new CompletableFuture<>(), Runnable::run);
 
     CompletableFuture<Long> read = behind.await(Duration.ofMillis(50));
 
     await().atMost(Duration.ofSeconds(5)).until(read::isDone);
     assertThat(causeOf(read)).isInstanceOfSatisfying(CatchingUpException.class,
         e -> assertThat(e.readIndex()).isEqualTo(42));
+  }
+
+  @Test
+  void readsThatWaitedForTheApplyThreadPassOnTheHandOffExecutorAndOthersAtOnce() throws Exception {
+    CompletableFuture<Void> applied = new CompletableFuture<>();
+    List<Runnable> handedOff = new ArrayList<>();
+    ReadBarrier waiting = new ReadBarrier(timeout -> CompletableFuture.completedFuture(7L), index -> applied,
+        handedOff::add);
+
+    CompletableFuture<Long> read = waiting.await(LONG);
+    applied.complete(null); // in the node: on the apply thread
+    assertThat(read).as("not passed on the apply thread").isNotDone();
+    assertThat(handedOff).hasSize(1);
+    handedOff.get(0).run();
+    assertThat(read).isCompletedWithValue(7L);
+
+    // Applied far enough already: the read passes on the thread that ended the round.
+    assertThat(waiting.await(LONG)).isCompletedWithValue(7L);
+    assertThat(handedOff).hasSize(1);
   }
 
   @Test
