@@ -130,7 +130,8 @@ public final class KvNode implements AutoCloseable {
     PeerConnections queryConnections = new PeerConnections(queryRpc, blockingCalls);
     track(queryConnections);
     ReadIndexRound readIndex = new ReadIndexRound(member, new PeerQueryClient(queryConnections, group.getGroupId()),
-        timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex), config.raft().electionTimeout());
+        timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex), config.raft().electionTimeout(),
+        (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS));
     ReadBarrier reads = new ReadBarrier(readIndex, commits::applied, responses);
     stateMachine.answerPeerQueries(new PeerQueries(member, reads, config.raft().electionTimeout()));
     metrics.gaugeRaft(member, new RaftMetrics.Queues(writes::proposalsInFlight, writes::commandsQueued,

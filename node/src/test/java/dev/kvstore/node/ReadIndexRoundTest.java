@@ -27,10 +27,16 @@ class ReadIndexRoundTest {
   private final FakeMember member = new FakeMember();
   private final FakePeers peers = new FakePeers();
   private int logRounds;
+  /** Hedges scheduled, with their delays (ns), run by hand. */
+  private final List<Runnable> hedges = new ArrayList<>();
+  private final List<Long> hedgeDelays = new ArrayList<>();
   private final ReadIndexRound round = new ReadIndexRound(member, peers, timeout -> {
     logRounds++;
     return CompletableFuture.completedFuture(LOG_ROUND_INDEX);
-  }, LONG);
+  }, LONG, (task, delayNanos) -> {
+    hedges.add(task);
+    hedgeDelays.add(delayNanos);
+  });
 
   @Test
   void aLeaderWhoseFollowerConfirmsItsTermReadsAtItsCommitIndexWithoutTheLog() {
@@ -80,9 +86,53 @@ class ReadIndexRoundTest {
 
     peers.termAsked.clear();
     CompletableFuture<Long> unconfirmed = round.run(LONG);
-    peers.termAsked.get(N2).completeExceptionally(new RuntimeException("n2 unreachable"));
+    assertThat(peers.termAsked).as("n3 answered last time, n2 failed").containsOnlyKeys(N3);
     peers.termAsked.get(N3).completeExceptionally(new RuntimeException("n3 unreachable"));
+    assertThat(peers.termAsked).as("a failure asks the others at once").containsOnlyKeys(N2, N3);
+    assertThat(unconfirmed).isNotDone();
+    peers.termAsked.get(N2).completeExceptionally(new RuntimeException("n2 unreachable"));
     assertThat(unconfirmed).isCompletedWithValue(LOG_ROUND_INDEX);
+  }
+
+  @Test
+  void onceEveryFollowerAnsweredOnlyAMajorityIsAskedAndTheHedgeAsksTheRest() {
+    member.lead(7, Set.of(N1, N2, N3));
+    CompletableFuture<Long> first = round.run(LONG);
+    assertThat(hedges).as("no answer times yet: everyone is asked").isEmpty();
+    peers.termAsked.get(N3).complete(7L);
+    peers.termAsked.get(N2).complete(7L);
+    assertThat(first).isCompletedWithValue(COMMIT_INDEX);
+
+    peers.termAsked.clear();
+    CompletableFuture<Long> second = round.run(LONG);
+    assertThat(peers.termAsked).hasSize(1);
+    RaftPeerId askedFirst = peers.termAsked.keySet().iterator().next();
+    assertThat(hedges).hasSize(1);
+    hedges.get(0).run();
+    assertThat(peers.termAsked).as("the hedge asks the other").containsOnlyKeys(N2, N3);
+    RaftPeerId askedLater = askedFirst.equals(N2) ? N3 : N2;
+    peers.termAsked.get(askedLater).complete(7L);
+    assertThat(second).isCompletedWithValue(COMMIT_INDEX);
+
+    peers.termAsked.clear();
+    CompletableFuture<Long> third = round.run(LONG);
+    peers.termAsked.values().forEach(answer -> answer.complete(7L));
+    assertThat(third).isCompletedWithValue(COMMIT_INDEX);
+    hedges.get(1).run();
+    assertThat(peers.termAsked).as("a hedge after the confirmation asks no one").hasSize(1);
+  }
+
+  @Test
+  void theHedgeWaitsSomeTimesTheFastestAnswerWithinBounds() {
+    ReadIndexRound quick = new ReadIndexRound(member, peers, timeout -> CompletableFuture.completedFuture(0L),
+        Duration.ofMillis(400), (task, delayNanos) -> { });
+    member.lead(7, Set.of(N1, N2, N3));
+    assertThat(quick.hedgeDelayNanos(N2)).as("nothing known yet").isEqualTo(ReadIndexRound.MIN_HEDGE_NANOS);
+
+    quick.run(LONG);
+    peers.termAsked.get(N2).completeExceptionally(new RuntimeException("n2 unreachable"));
+    assertThat(quick.hedgeDelayNanos(N2)).as("a quarter of the confirmation timeout at most")
+        .isEqualTo(Duration.ofMillis(100).toNanos());
   }
 
   @Test
@@ -146,7 +196,7 @@ class ReadIndexRoundTest {
   @Test
   void confirmationsThatNeverComeFallBackToTheLogAfterTheConfirmationTimeout() {
     ReadIndexRound quick = new ReadIndexRound(member, peers,
-        timeout -> CompletableFuture.completedFuture(LOG_ROUND_INDEX), Duration.ofMillis(50));
+        timeout -> CompletableFuture.completedFuture(LOG_ROUND_INDEX), Duration.ofMillis(50), (task, delayNanos) -> { });
     member.lead(7, Set.of(N1, N2, N3));
 
     CompletableFuture<Long> index = quick.run(LONG);
@@ -157,7 +207,7 @@ class ReadIndexRoundTest {
   @Test
   void aRoundOutOfTimeBeforeItCouldFallBackFails() {
     ReadIndexRound quick = new ReadIndexRound(member, peers,
-        timeout -> CompletableFuture.completedFuture(LOG_ROUND_INDEX), LONG);
+        timeout -> CompletableFuture.completedFuture(LOG_ROUND_INDEX), LONG, (task, delayNanos) -> { });
     member.lead(7, Set.of(N1, N2, N3));
 
     CompletableFuture<Long> index = quick.run(Duration.ofMillis(50));
