@@ -53,6 +53,12 @@ final class ResumingWatch implements WatchSubscription {
   private final Consumer<ResumingWatch> onFinished;
   /** Runs this watch's work and its listener, one task at a time, on the client's callback threads. */
   private final SerializingExecutor worker;
+  /**
+   * Where gRPC parses this watch's messages and calls its listener: not the event loop that
+   * unary calls use (their listeners are quick), because thousands of watches would queue every
+   * answer of the client behind their events there.
+   */
+  private final Executor callbacks;
   private final ScheduledExecutorService timer;
   /** Timers that will hand a task to the worker; cancelled when the watch ends. */
   private final Set<ScheduledFuture<?>> timers = ConcurrentHashMap.newKeySet();
@@ -100,6 +106,7 @@ final class ResumingWatch implements WatchSubscription {
     this.position = rotation.preferred();
     this.floor = options.startRevision() > 0 ? options.startRevision() - 1 : -1;
     this.worker = new SerializingExecutor(callbacks);
+    this.callbacks = callbacks;
     this.timer = timer;
   }
 
@@ -173,7 +180,7 @@ final class ResumingWatch implements WatchSubscription {
         .build();
     ClientCall<WatchRequest, WatchResponse> newCall;
     try {
-      newCall = channels.channelFor(endpoint).newCall(ValueOnceMethods.WATCH, CallOptions.DEFAULT);
+      newCall = channels.channelFor(endpoint).newCall(ValueOnceMethods.WATCH, CallOptions.DEFAULT.withExecutor(callbacks));
     } catch (IllegalStateException e) {
       fail(new KvClientException(Status.Code.CANCELLED, "watch stopped: " + e.getMessage(), false, e));
       return;
