@@ -16,8 +16,6 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,11 +32,6 @@ import java.util.regex.Pattern;
  * code) waits 300 ms for them, a third of a one-shot CLI command (docs/benchmarks.md, "CLI
  * start-up"). The transport is the one gRPC would pick: Netty's native epoll when its library
  * loads, Java NIO otherwise (the CLI turns the native library off: loading it costs start-up time).
- *
- * <p>The channels' calls also deliver their callbacks on a cached pool of this factory's, shut down
- * with it, rather than on gRPC's process-wide executor, whose thread names are made with
- * {@code String.format}: its first use loads the locale data, milliseconds of a one-shot CLI
- * command (docs/benchmarks.md, "CLI start-up").
  */
 final class NettyChannelFactory implements ChannelFactory {
 
@@ -51,7 +44,6 @@ final class NettyChannelFactory implements ChannelFactory {
 
   private final int ioThreads;
   private EventLoopGroup group;
-  private ExecutorService callbacks;
   /** The group's threads, to wait for on close. */
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
   private Class<? extends SocketChannel> channelType;
@@ -82,12 +74,10 @@ final class NettyChannelFactory implements ChannelFactory {
       },
           epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
       channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-      callbacks = Executors.newCachedThreadPool(new DefaultThreadFactory("kvstore-client-grpc", true));
     }
     return builder
         .eventLoopGroup(group)
         .channelType(channelType)
-        .executor(callbacks)
         .usePlaintext()
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         // A watch on a node that went silent (partitioned, paused, host gone) would otherwise wait
@@ -100,8 +90,7 @@ final class NettyChannelFactory implements ChannelFactory {
   /**
    * Stops the event loop threads (at once: the channels have terminated) and waits until they have
    * ended, at most 2 s: the group's termination is signalled from those threads just before they
-   * exit, so its future alone would return while they still run. The callback pool is shut down
-   * too (its threads are idle, parked, so they do not delay the JVM's exit).
+   * exit, so its future alone would return while they still run.
    */
   @Override
   public synchronized void close() {
@@ -111,7 +100,6 @@ final class NettyChannelFactory implements ChannelFactory {
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
-    callbacks.shutdown();
     boolean interrupted = false;
     for (Thread thread : threads) {
       long left = deadline - System.nanoTime();
