@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Wall time of one-shot CLI commands, from the shell's point of view (JVM start to exit, launcher
 # included), against a running cluster. Each variant runs once unmeasured (this also records the
-# CLI's AppCDS archive), then N times, the variants alternating so that a change in the machine's
-# load hits them all alike; prints the median, 90th percentile and minimum of each, and the load
-# average before and after. Numbers from a busy machine are noisy: compare variants of one run.
+# CLI's start-up archives, whose recording then finishes before any run is measured), then N times,
+# the variants alternating so that a change in the machine's load hits them all alike; prints the
+# median, 90th percentile and minimum of each, and the load average before and after. Numbers from
+# a busy machine are noisy: compare variants of one run.
 #
 #   deploy/bench-cli-startup.sh [--runs N] [--key KEY] [--start-cluster] [--variant NAME=COMMAND]...
 #
@@ -18,10 +19,14 @@
 #                        --variant 'g1=KVSTORE_CLI_JAVA_OPTS="-XX:TieredStopAtLevel=1" deploy/kvstore get $KEY'
 #
 # Default variants:
-#   get         deploy/kvstore get KEY, as shipped (AppCDS archive)
+#   get         deploy/kvstore get KEY, as shipped (java on the PATH, or $JAVA; its start-up archive)
 #   get-no-cds  the same without the archive (KVSTORE_CLI_CDS=off)
 #   version     deploy/kvstore --version (no cluster involved)
 #   jvm         java -version with the launcher's JVM options: the floor any Java CLI pays here
+#   get-jdk25   deploy/kvstore get KEY on a JDK 25+ (its AOT cache): $KVSTORE_CLI_JAVA, else
+#               Temurin 25 where this machine kind has it (/usr/lib/jvm/temurin-25-jdk-amd64);
+#               only when there is one
+#   jvm-jdk25   java -version of that JDK, with the launcher's JVM options
 #   etcdctl     etcdctl get KEY, only when etcdctl is installed and ETCDCTL_ENDPOINTS names a
 #               running etcd (for the comparison in docs/benchmarks.md)
 set -euo pipefail
@@ -52,6 +57,8 @@ if [[ "$start_cluster" == true ]]; then
 fi
 export KVSTORE_ENDPOINTS="${KVSTORE_ENDPOINTS:-127.0.0.1:50051,127.0.0.1:50052,127.0.0.1:50053}"
 export KEY
+# The JVM options deploy/kvstore gives a one-shot command.
+export LAUNCHER_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Djdk.reflect.useNativeAccessorOnly=true"
 
 if ((${#names[@]} == 0)); then
   names=(get get-no-cds version jvm)
@@ -59,7 +66,15 @@ if ((${#names[@]} == 0)); then
     '"$CLI" get "$KEY"'
     'KVSTORE_CLI_CDS=off "$CLI" get "$KEY"'
     '"$CLI" --version'
-    '"${JAVA:-java}" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto -version')
+    '"${JAVA:-java}" $LAUNCHER_OPTS -version')
+  # shellcheck source=deploy/cds-archive.sh
+  source "$ROOT/deploy/cds-archive.sh"
+  JDK25="${KVSTORE_CLI_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
+  if (($(JAVA="$JDK25" jdk_feature_version || echo 0) >= 25)); then
+    export JDK25
+    names+=(get-jdk25 jvm-jdk25)
+    commands+=('JAVA="$JDK25" "$CLI" get "$KEY"' '"$JDK25" $LAUNCHER_OPTS -version')
+  fi
   if command -v etcdctl > /dev/null && [[ -n "${ETCDCTL_ENDPOINTS:-}" ]]; then
     ETCDCTL_API=3 etcdctl put "$KEY" value > /dev/null
     names+=(etcdctl)
@@ -83,6 +98,11 @@ run_once() {
 
 for i in "${!names[@]}"; do
   run_once "$i" > /dev/null || { echo "bench-cli-startup: variant ${names[$i]} failed: ${commands[$i]}" >&2; exit 1; }
+done
+# A recording in the background holds a lock folder next to the jar until its archive is kept.
+for ((waited = 0; waited < 120; waited++)); do
+  compgen -G "$ROOT/client/target/cds/*.lock" > /dev/null || break
+  sleep 0.5
 done
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"

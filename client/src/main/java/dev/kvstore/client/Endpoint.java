@@ -42,6 +42,18 @@ record Endpoint(String host, int port) {
     }
   }
 
+  // equals and hashCode written out: a record's generated ones bootstrap method handles on first
+  // use, milliseconds of a one-shot CLI command, which compares endpoints before its first call.
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Endpoint endpoint && port == endpoint.port && host.equals(endpoint.host);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * host.hashCode() + port;
+  }
+
   @Override
   public String toString() {
     return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;

@@ -1,5 +1,6 @@
 package dev.kvstore.client;
 
+import dev.kvstore.api.ResponseHeader;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ConnectivityState;
@@ -26,6 +27,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +66,7 @@ final class FailoverCall<ReqT, RespT> {
   private final MethodDescriptor<ReqT, RespT> method;
   private final ReqT request;
   private final CallKind kind;
+  private final Function<RespT, ResponseHeader> header;
   private final String rpc;
   private final boolean hedging;
   private final Queue<Event> events = new ConcurrentLinkedQueue<>();
@@ -104,12 +107,14 @@ final class FailoverCall<ReqT, RespT> {
       EndpointRotation rotation,
       MethodDescriptor<ReqT, RespT> method,
       ReqT request,
-      CallKind kind) {
+      CallKind kind,
+      Function<RespT, ResponseHeader> header) {
     this.caller = caller;
     this.rotation = rotation;
     this.method = method;
     this.request = request;
     this.kind = kind;
+    this.header = header;
     this.rpc = method.getBareMethodName();
     this.hedging = kind == CallKind.READ && caller.hedgeReads() && rotation.size() > 1;
     this.backoff = new Backoff(rotation.size());
@@ -353,7 +358,7 @@ final class FailoverCall<ReqT, RespT> {
     if (event.error() == null) {
       @SuppressWarnings("unchecked")
       RespT response = (RespT) event.response();
-      MemberHint.ofResponse(response).ifPresent(hint -> caller.learn(attempt.endpoint, hint));
+      MemberHint.ofHeader(header.apply(response)).ifPresent(hint -> caller.learn(attempt.endpoint, hint));
       view.served(attempt.endpoint);
       if (kind.adaptive()) {
         caller.timeouts().recordSuccess(method.getFullMethodName(), System.nanoTime() - attempt.rpcStartNanos);

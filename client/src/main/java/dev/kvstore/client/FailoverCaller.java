@@ -1,5 +1,6 @@
 package dev.kvstore.client;
 
+import dev.kvstore.api.ResponseHeader;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -171,13 +173,19 @@ final class FailoverCaller {
    * Starts a {@link FailoverCall} of {@code method} on the endpoints of {@code rotation}. The
    * channel of the endpoint it starts on is built first, so that a call aimed at a node of its
    * own never counts that set-up against its time; the others are built if the call moves on.
+   * {@code header} reads the {@link ResponseHeader} of a response (the default instance when it
+   * has none), from which the client learns the answering node, its leader and term. An accessor
+   * rather than protobuf reflection: looking a field up by name builds the descriptors of the
+   * whole API file on first use, tens of milliseconds of a one-shot CLI command
+   * (docs/benchmarks.md, "CLI start-up").
    *
    * @throws IllegalStateException when the client is closed
    */
   <ReqT, RespT> FailoverCall<ReqT, RespT> start(
-      EndpointRotation rotation, MethodDescriptor<ReqT, RespT> method, ReqT request, CallKind kind) {
+      EndpointRotation rotation, MethodDescriptor<ReqT, RespT> method, ReqT request, CallKind kind,
+      Function<RespT, ResponseHeader> header) {
     channels.channelFor(rotation.at(rotation.preferred()));
-    FailoverCall<ReqT, RespT> call = new FailoverCall<>(this, rotation, method, request, kind);
+    FailoverCall<ReqT, RespT> call = new FailoverCall<>(this, rotation, method, request, kind, header);
     call.start();
     return call;
   }

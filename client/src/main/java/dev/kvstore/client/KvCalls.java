@@ -52,7 +52,7 @@ final class KvCalls {
         .setRequestId(requestIds.next())
         .build();
     checkBeforeSending("Put", () -> RequestLimits.check(request));
-    return caller.start(rotation, KvStoreGrpc.getPutMethod(), request, CallKind.WRITE);
+    return caller.start(rotation, KvStoreGrpc.getPutMethod(), request, CallKind.WRITE, PutResponse::getHeader);
   }
 
   /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */
@@ -63,7 +63,7 @@ final class KvCalls {
         .setOmitValue(true)
         .build();
     checkBeforeSending("Get", () -> RequestLimits.check(request));
-    return caller.start(rotation, ValueOnceMethods.GET, request, CallKind.READ);
+    return caller.start(rotation, ValueOnceMethods.GET, request, CallKind.READ, GetResponse::getHeader);
   }
 
   /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */
@@ -74,19 +74,20 @@ final class KvCalls {
         .setRequestId(requestIds.next())
         .build();
     checkBeforeSending("Delete", () -> RequestLimits.check(request));
-    return caller.start(rotation, KvStoreGrpc.getDeleteMethod(), request, CallKind.WRITE);
+    return caller.start(rotation, KvStoreGrpc.getDeleteMethod(), request, CallKind.WRITE, DeleteResponse::getHeader);
   }
 
   /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */
   FailoverCall<GetAllRequest, GetAllResponse> getAll(GetAllRequest request) {
     checkBeforeSending("GetAll", () -> RequestLimits.check(request));
-    return caller.start(rotation, KvStoreGrpc.getGetAllMethod(), request, CallKind.READ);
+    return caller.start(rotation, KvStoreGrpc.getGetAllMethod(), request, CallKind.READ, GetAllResponse::getHeader);
   }
 
   /** @throws IllegalStateException when the client is closed */
   FailoverCall<StatusRequest, StatusResponse> status() {
     return caller.start(
-        rotation, MaintenanceGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), CallKind.MAINTENANCE);
+        rotation, MaintenanceGrpc.getStatusMethod(), StatusRequest.getDefaultInstance(), CallKind.MAINTENANCE,
+        StatusResponse::getHeader);
   }
 
   /**
@@ -98,7 +99,8 @@ final class KvCalls {
   FailoverCall<SnapshotRequest, SnapshotResponse> snapshot(String endpoint) {
     EndpointRotation target = endpoint == null ? rotation : new EndpointRotation(List.of(Endpoint.parse(endpoint)));
     return caller.start(
-        target, MaintenanceGrpc.getSnapshotMethod(), SnapshotRequest.getDefaultInstance(), CallKind.SNAPSHOT);
+        target, MaintenanceGrpc.getSnapshotMethod(), SnapshotRequest.getDefaultInstance(), CallKind.SNAPSHOT,
+        SnapshotResponse::getHeader);
   }
 
   /**

@@ -1,7 +1,5 @@
 package dev.kvstore.client;
 
-import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.Message;
 import dev.kvstore.api.MemberHints;
 import dev.kvstore.api.ResponseHeader;
 import io.grpc.Metadata;
@@ -19,19 +17,10 @@ import java.util.OptionalLong;
  */
 record MemberHint(String memberId, String leaderId, long term) {
 
-  /** The hint in a response's {@code header} field, when it has one that names its node. */
-  static Optional<MemberHint> ofResponse(Object response) {
-    if (!(response instanceof Message message)) {
-      return Optional.empty();
-    }
-    FieldDescriptor field = message.getDescriptorForType().findFieldByName("header");
-    if (field == null || field.isRepeated() || field.getJavaType() != FieldDescriptor.JavaType.MESSAGE
-        || !message.hasField(field) || !(message.getField(field) instanceof ResponseHeader header)) {
-      return Optional.empty();
-    }
-    return ofHeader(header);
-  }
-
+  /**
+   * The hint in a response's header, when it names its node (a response without a header has the
+   * default one, which names none).
+   */
   static Optional<MemberHint> ofHeader(ResponseHeader header) {
     return header.getMemberId().isEmpty()
         ? Optional.empty()

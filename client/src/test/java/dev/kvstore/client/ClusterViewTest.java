@@ -105,9 +105,9 @@ class ClusterViewTest {
   @Test
   void hintsAreReadFromResponseHeadersAndErrorTrailers() {
     ResponseHeader header = ResponseHeader.newBuilder().setMemberId("n2").setLeaderId("n1").setRaftTerm(7).build();
-    assertThat(MemberHint.ofResponse(GetResponse.newBuilder().setHeader(header).build()))
+    assertThat(MemberHint.ofHeader(GetResponse.newBuilder().setHeader(header).build().getHeader()))
         .contains(new MemberHint("n2", "n1", 7));
-    assertThat(MemberHint.ofResponse(GetResponse.getDefaultInstance())).isEmpty();
+    assertThat(MemberHint.ofHeader(GetResponse.getDefaultInstance().getHeader())).isEmpty();
 
     Metadata trailers = MemberHints.addTo(new Metadata(), "n3", Optional.empty(), 8);
     assertThat(MemberHint.ofTrailers(trailers)).contains(new MemberHint("n3", "", 8));
