@@ -88,6 +88,16 @@ public final class DeliveryLog {
     return expected.get();
   }
 
+  /**
+   * Whether every acknowledged measured put has reached all its key's watchers so far. The counts
+   * alone cannot say: events of puts whose answer never came (a timeout after the write applied)
+   * count as delivered too, so {@link #delivered()} can reach {@link #expected()} while events of
+   * acknowledged puts are still on their way. Checks the counts first, then the revisions.
+   */
+  public boolean acknowledgedAllDelivered() {
+    return delivered() >= expected() && check().missed() == 0;
+  }
+
   /** Delivery latency of the measured events so far, in microseconds. */
   public synchronized Latency latency() {
     latencyTaken.add(latency.getIntervalHistogram());

@@ -238,7 +238,7 @@ final class WatchLatencyCommand implements Callable<Integer> {
   /** Waits until the watchers have every event the acknowledged puts call for, at most {@code grace}. */
   private static void awaitDeliveries(DeliveryLog log, Duration grace) throws InterruptedException {
     long deadline = System.nanoTime() + grace.toNanos();
-    while (log.delivered() < log.expected() && System.nanoTime() - deadline < 0) {
+    while (!log.acknowledgedAllDelivered() && System.nanoTime() - deadline < 0) {
       pause();
     }
   }

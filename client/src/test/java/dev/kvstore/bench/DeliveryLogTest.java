@@ -35,6 +35,20 @@ class DeliveryLogTest {
   }
 
   @Test
+  void eventsOfUnansweredPutsDoNotStandInForThoseOfAcknowledgedOnes() {
+    log.acknowledged(0, 5, FROM);
+    // The event of a put whose answer never came (revision 4) arrives before that of revision 5.
+    log.delivered(0, 4, FROM, FROM + 1);
+    log.delivered(1, 4, FROM, FROM + 1);
+    assertThat(log.delivered()).isEqualTo(log.expected());
+    assertThat(log.acknowledgedAllDelivered()).as("revision 5 is still on its way").isFalse();
+
+    log.delivered(0, 5, FROM, FROM + 2);
+    log.delivered(1, 5, FROM, FROM + 2);
+    assertThat(log.acknowledgedAllDelivered()).isTrue();
+  }
+
+  @Test
   void missedDuplicatedAndUnacknowledgedEventsAreCountedApart() {
     log.acknowledged(0, 5, FROM);
     log.acknowledged(0, 7, FROM);

@@ -310,7 +310,7 @@ final class CommandSubmitter implements AutoCloseable {
       if (to.equals(member.peerId())) {
         CompletableFuture<RaftClientReply> local;
         try {
-          local = member.server().submitClientRequestAsync(request);
+          local = member.submit(request);
         } catch (IOException | RuntimeException e) {
           local = CompletableFuture.failedFuture(e);
         }

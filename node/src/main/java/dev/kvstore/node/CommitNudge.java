@@ -16,16 +16,22 @@ import org.slf4j.LoggerFactory;
  * carries the leader's commit index. Without Ratis's log-metadata entries (off: see
  * {@link RaftSettings}) an idle leader sends one only with its next heartbeat, half an election
  * timeout later, and a follower answering a write or a linearizable read would wait that long.
- * So a wait that has not ended after a short grace has the leader append a no-op: its append
- * carries the commit index at once. One nudge at a time; a wait that began while one was on its
+ * The leader's {@link CommitBroadcast} sends a heartbeat a few milliseconds after the commit; this
+ * is the fallback when that has not arrived (the leader's check was late, or its heartbeat lost
+ * with a connection): a wait that has not ended after a grace has the leader append a no-op, whose
+ * append carries the commit index at once. One nudge at a time; a wait that began while one was on its
  * way gets another after it (the running one may have left before the index it waits for was
  * committed). Under load the leader's appends flow anyway and no nudge is sent.
  */
 final class CommitNudge {
 
   private static final Logger LOG = LoggerFactory.getLogger(CommitNudge.class);
-  /** How long a wait may last before it nudges: under load, the next append comes sooner. */
-  static final long GRACE_MS = 2;
+  /**
+   * How long a wait may last before it nudges, in ms: under load the next append comes sooner, and
+   * when idle the leader's {@link CommitBroadcast} (2 ms after its apply) does; a no-op is a log
+   * entry, which the fallback should not add to every write on a follower.
+   */
+  static final long GRACE_MS = 10;
 
   private final AppliedIndex appliedIndex;
   private final Supplier<CompletableFuture<?>> noOp;

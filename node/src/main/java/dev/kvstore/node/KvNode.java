@@ -98,11 +98,16 @@ public final class KvNode implements AutoCloseable {
     stateMachine = new KvStateMachine(hub, metrics.stateMachineObserver(), config.raft().snapshotThreshold());
     metrics.gaugeState(stateMachine.readView(), hub);
     stateMachine.addLeaderListener(metrics::leaderChanged);
+    FollowerAppenders appenders = new FollowerAppenders();
+    CommitBroadcast commitBroadcast = new CommitBroadcast(appenders::running,
+        (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS), System::nanoTime);
+    stateMachine.appliedIndex().addListener(commitBroadcast::applied);
     RaftServer raftServer = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setGroup(group)
         .setStateMachine(stateMachine)
         .setProperties(RaftSettings.serverProperties(config))
+        .setParameters(RaftSettings.serverParameters(appenders))
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     track(raftServer);

@@ -11,10 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -56,6 +60,22 @@ final class LocalMember implements RaftStatus, Leadership {
 
   RaftServer server() {
     return server;
+  }
+
+  /**
+   * Hands a client request to this node's Raft server, in-process, on the calling thread, which
+   * must be one that may block (Ratis can, e.g. on a full log queue). Goes to the group's division
+   * directly: through the server, Ratis would run it on a pool thread of its own while the caller
+   * waits (two thread switches per call, to protect callers that must not block).
+   *
+   * @throws IOException when the server is not running (or not in the group)
+   */
+  CompletableFuture<RaftClientReply> submit(RaftClientRequest request) throws IOException {
+    RaftServer.Division division = server.getDivision(groupId);
+    if (division instanceof RaftClientAsynchronousProtocol direct) {
+      return direct.submitClientRequestAsync(request);
+    }
+    return server.submitClientRequestAsync(request);
   }
 
   private RaftServer.Division division() {

@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
@@ -50,6 +52,9 @@ final class RaftSettings {
     RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));
     GrpcConfigKeys.Server.setHost(p, config.bindAddress());
     GrpcConfigKeys.Server.setPort(p, config.raftPort());
+    // Ratis's gRPC transport, recording the leader's log appenders for CommitBroadcast: the
+    // server's Parameters must hold the FollowerAppenders (see serverParameters).
+    RaftConfigKeys.Rpc.setType(p, new AppenderTrackingGrpc());
 
     // No Ratis read options: kvstore never reads through Ratis. Linearizable reads use a read index
     // of kvstore's own (see ReadIndexRound), because Ratis 3.3.0's can answer from a deposed leader;
@@ -119,6 +124,13 @@ final class RaftSettings {
     // Needs nothing: a log segment (--log-segment-size) smaller than an entry holds that entry alone,
     // and the 64 MB of pending writes Ratis admits (raft.server.write.byte-limit) hold dozens of them.
     return p;
+  }
+
+  /** Parameters of the node's Raft server: where {@link AppenderTrackingGrpc} records the leader's log appenders. */
+  static Parameters serverParameters(FollowerAppenders appenders) {
+    Parameters parameters = new Parameters();
+    parameters.put(AppenderTrackingGrpc.APPENDERS, appenders, FollowerAppenders.class);
+    return parameters;
   }
 
   /** Properties of the node's own Raft clients (writes to the leader, admin calls to peers). */

@@ -58,7 +58,7 @@ final class ReadIndexRound implements ReadBarrier.Round {
     CompletableFuture<Long> readIndex(RaftPeerId leader, Duration timeout);
   }
 
-  /** Runs a task later: the hedge that asks the remaining members. */
+  /** Runs a task later, on the node's timer (here: the hedge that asks the remaining members). */
   @FunctionalInterface
   interface Timer {
     void schedule(Runnable task, long delayNanos);

@@ -1,8 +1,11 @@
 package dev.kvstore.statemachine;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongConsumer;
 
 /**
  * The log index this node has applied, and futures for indexes it has not reached yet: a node that
@@ -12,6 +15,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class AppliedIndex {
 
   private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiting = new ConcurrentSkipListMap<>();
+  private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
   private volatile long applied = -1;
 
   /**
@@ -34,12 +38,23 @@ public final class AppliedIndex {
     return applied;
   }
 
+  /**
+   * Registers {@code listener} to be told every log index applied, on the apply thread, in log
+   * order: it must return at once and never throw (it holds up every later apply).
+   */
+  public void addListener(LongConsumer listener) {
+    listeners.add(listener);
+  }
+
   /** Called by the apply thread, in log order (also for entries that are not kvstore commands). */
   void advance(long index) {
     if (index > applied) {
       applied = index;
     }
     complete(applied);
+    for (LongConsumer listener : listeners) {
+      listener.accept(index);
+    }
   }
 
   private void complete(long upTo) {

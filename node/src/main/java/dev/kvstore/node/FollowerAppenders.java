@@ -1,0 +1,66 @@
+package dev.kvstore.node;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.leader.LogAppender;
+
+/**
+ * The log appenders Ratis runs on this node while it leads, one per follower: the newest one
+ * created for each follower (a new term, or Ratis replacing a failed one, creates another), as
+ * {@link AppenderTrackingGrpc} reports them. Gives {@link CommitBroadcast} its view of the
+ * followers through Ratis's public appender API only.
+ */
+final class FollowerAppenders {
+
+  private final Map<RaftPeerId, LogAppender> newest = new ConcurrentHashMap<>();
+
+  /** Records an appender Ratis just created; returns it. */
+  LogAppender created(LogAppender appender) {
+    newest.put(appender.getFollowerId(), appender);
+    return appender;
+  }
+
+  /** The followers of this node's current leadership: none when it does not lead. */
+  List<CommitBroadcast.Follower> running() {
+    List<CommitBroadcast.Follower> running = new ArrayList<>(newest.size());
+    for (LogAppender appender : newest.values()) {
+      // False once the appender is stopped or this node no longer leads.
+      if (appender.isRunning()) {
+        running.add(new Appended(appender));
+      }
+    }
+    return running;
+  }
+
+  private record Appended(LogAppender appender) implements CommitBroadcast.Follower {
+
+    @Override
+    public boolean knowsCommit() {
+      return appender.getFollower().getCommitIndex() >= appender.getRaftLog().getLastCommittedIndex();
+    }
+
+    @Override
+    public boolean holdsCommitted() {
+      return appender.getFollower().getMatchIndex() >= appender.getRaftLog().getLastCommittedIndex();
+    }
+
+    @Override
+    public long nanosSinceLastAnswer() {
+      return appender.getFollower().getLastRpcResponseTime().elapsedTime().toLong(TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public long nanosSinceLastSend() {
+      return appender.getFollower().getLastRpcSendTime().elapsedTime().toLong(TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void heartbeat() {
+      appender.triggerHeartbeat();
+    }
+  }
+}
