@@ -1,5 +1,5 @@
-# Sourced by deploy/bench-vs-etcd.sh and deploy/bench-scale.sh: what both harness launchers do
-# around their Java harness. Expects ROOT (the repository) and die().
+# Sourced by deploy/bench-vs-etcd.sh, deploy/bench-watch-vs-etcd.sh and deploy/bench-scale.sh: what
+# the harness launchers do around their Java harness. Expects ROOT (the repository) and die().
 
 # bench_help SCRIPT LAST_LINE: prints lines 2..LAST_LINE of SCRIPT's header comment and exits 0
 # when the arguments after the first two ask for help.
@@ -22,6 +22,21 @@ bench_build() {
     org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
     -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test) || die "build failed"
   CLASSPATH="$ROOT/deploy/target/test-classes:$(cat "$ROOT/deploy/target/test-classpath.txt")"
+}
+
+# bench_require_etcd: etcd on the PATH, installed from Debian's packages when missing and this runs
+# as root; prints its version.
+bench_require_etcd() {
+  if ! command -v etcd > /dev/null; then
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get > /dev/null; then
+      echo "installing etcd from Debian's packages..."
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client > /dev/null \
+        || die "could not install etcd-server"
+    else
+      die "etcd not found: install it (Debian: apt-get install etcd-server) or put it on PATH"
+    fi
+  fi
+  etcd --version | sed -n 1p  # sed reads it all: head would make etcd fail with SIGPIPE
 }
 
 # bench_cleanup WORK ARGS...: the harness cleans up after itself, also on Ctrl-C; this catches a

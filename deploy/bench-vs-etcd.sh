@@ -28,16 +28,7 @@ die() { echo "bench-vs-etcd: $*" >&2; exit 1; }
 source "$ROOT/deploy/bench-harness.sh"
 bench_help "${BASH_SOURCE[0]}" 18 "$@"
 
-if ! command -v etcd > /dev/null; then
-  if [[ "$(id -u)" == 0 ]] && command -v apt-get > /dev/null; then
-    echo "installing etcd from Debian's packages..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client > /dev/null \
-      || die "could not install etcd-server"
-  else
-    die "etcd not found: install it (Debian: apt-get install etcd-server) or put it on PATH"
-  fi
-fi
-etcd --version | sed -n 1p  # sed reads it all: head would make etcd fail with SIGPIPE
+bench_require_etcd
 
 bench_build
 

@@ -62,7 +62,11 @@ public final class PacedPuts {
     this(layout, rate, maxInFlight, values, sender, log, seed, FailureReason::of, System::nanoTime);
   }
 
-  PacedPuts(WatchLayout layout, double rate, int maxInFlight, StampedValue values, Sender sender, DeliveryLog log,
+  /**
+   * The same, with how failures are named in the result (e.g. another client's error codes) and
+   * the clock, in nanoseconds on the scale of {@link System#nanoTime}.
+   */
+  public PacedPuts(WatchLayout layout, double rate, int maxInFlight, StampedValue values, Sender sender, DeliveryLog log,
       long seed, Function<Throwable, String> failureReason, LongSupplier clock) {
     if (!(rate > 0) || maxInFlight < 1) {
       throw new IllegalArgumentException("rate must be above 0 and maxInFlight at least 1, got " + rate

@@ -15,9 +15,12 @@ final class DurationConverter implements ITypeConverter<Duration> {
 
   @Override
   public Duration convert(String text) {
+    if (text.trim().equals("0")) {
+      throw new TypeConversionException("'" + text + "' must be longer than zero: use e.g. 500ms, 5s, 1m");
+    }
     Duration duration = parse(text);
     if (duration.isZero() || duration.isNegative()) {
-      throw new TypeConversionException("'" + text + "' must be longer than zero");
+      throw new TypeConversionException("'" + text + "' must be at least 1ms");
     }
     return duration;
   }
@@ -51,7 +54,8 @@ final class DurationConverter implements ITypeConverter<Duration> {
       try {
         duration = Duration.parse(text.trim());
       } catch (DateTimeParseException e) {
-        throw new TypeConversionException("'" + text + "' is not a duration: use e.g. 500ms, 5s, 1m");
+        throw new TypeConversionException("'" + text + "' is not a duration: use a number with the unit ms, s, m"
+            + " or h, e.g. 500ms, 5s, 1m");
       }
     }
     return duration;

@@ -13,8 +13,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code kvstore watch KEY}: prints each change until interrupted (Ctrl-C, or an interrupt of the
@@ -34,8 +37,12 @@ final class WatchCommand implements Callable<Integer> {
   @Option(names = "--prefix", description = "Watch every key that starts with KEY.")
   private boolean prefix;
 
-  @Option(names = "--rev", paramLabel = "N", description = "Start at revision N: replay retained changes first.")
+  @Option(names = "--rev", paramLabel = "N",
+      description = "Start at revision N (at least 1): replay retained changes first. Default: from now.")
   private long startRevision;
+
+  @Spec
+  private CommandSpec spec;
 
   private final CommandContext context;
 
@@ -45,6 +52,10 @@ final class WatchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (startRevision < 0) {
+      throw new ParameterException(spec.commandLine(),
+          "--rev must be a revision of at least 1 (or 0: from now), got " + startRevision);
+    }
     CountDownLatch ended = new CountDownLatch(1);
     AtomicReference<KvClientException> failure = new AtomicReference<>();
     WatchListener listener = WatchListener.of(this::print, error -> {

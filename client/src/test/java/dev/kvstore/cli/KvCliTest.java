@@ -128,6 +128,24 @@ class KvCliTest {
   }
 
   @Test
+  void outOfRangeDurationsAndRevisionsAreUsageErrorsThatSayWhatIsAllowed() {
+    CliRun zero = kvstore("--timeout", "0", "get", "k");
+    CliRun tooShort = kvstore("--timeout", "0.1ms", "get", "k");
+    CliRun unknownUnit = kvstore("--connect-timeout", "1ns", "get", "k");
+    CliRun negativeRevision = kvstore("watch", "k", "--rev", "-1");
+
+    assertThat(zero.exitCode()).isEqualTo(2);
+    assertThat(zero.stderr()).contains("'0' must be longer than zero: use e.g. 500ms, 5s, 1m");
+    assertThat(tooShort.exitCode()).isEqualTo(2);
+    assertThat(tooShort.stderr()).contains("'0.1ms' must be at least 1ms");
+    assertThat(unknownUnit.exitCode()).isEqualTo(2);
+    assertThat(unknownUnit.stderr()).contains("'1ns' is not a duration: use a number with the unit ms, s, m or h");
+    assertThat(negativeRevision.exitCode()).isEqualTo(2);
+    assertThat(negativeRevision.stderr()).contains("--rev must be a revision of at least 1 (or 0: from now), got -1")
+        .contains("kvstore watch --help");
+  }
+
+  @Test
   void aHugeFileIsRefusedByItsSizeWithoutBeingRead(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("sparse-5g.bin");
     try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {

@@ -29,6 +29,7 @@ import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -90,31 +91,8 @@ public final class EtcdComparison implements Callable<Integer> {
   @Option(names = "--key-prefix", paramLabel = "PREFIX", description = "Prefix of every key (default: bench/).")
   String keyPrefix = "bench/";
 
-  @Option(names = "--etcd", paramLabel = "PATH", description = "The etcd binary (default: etcd).")
-  String etcd = "etcd";
-
-  @Option(names = "--etcd-port-base", paramLabel = "PORT",
-      description = "etcd member i listens for clients on PORT+2i and for peers on PORT+2i+1 (default: 52379).")
-  int etcdPortBase = 52379;
-
-  @Option(names = "--kvstore-client-port-base", paramLabel = "PORT",
-      description = "kvstore client ports PORT..PORT+2 (default: 51051).")
-  int kvstoreClientPortBase = 51051;
-
-  @Option(names = "--kvstore-raft-port-base", paramLabel = "PORT",
-      description = "kvstore Raft ports PORT..PORT+2 (default: 8001).")
-  int kvstoreRaftPortBase = 8001;
-
-  @Option(names = "--repo", paramLabel = "PATH", description = "The repository's top folder (default: .).")
-  Path repo = Path.of(".");
-
-  @Option(names = "--work-dir", paramLabel = "PATH",
-      description = "Folder for both clusters' data and logs; must not exist or be empty (default: a new"
-          + " temporary folder). Deleted at the end unless --keep.")
-  Path workDir;
-
-  @Option(names = "--keep", description = "Keep the work folder (data and logs) at the end.")
-  boolean keep;
+  @Mixin
+  ClusterOptions clusters = new ClusterOptions();
 
   @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the Markdown table to FILE.")
   Path markdownFile;
@@ -172,17 +150,19 @@ public final class EtcdComparison implements Callable<Integer> {
   }
 
   private ComparisonReport run(List<ComparisonLoad> plan) throws Exception {
-    Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("kvstore-vs-etcd-");
-    if (!keep) {
+    Path work = clusters.workDir != null ? Files.createDirectories(clusters.workDir)
+        : Files.createTempDirectory("kvstore-vs-etcd-");
+    if (!clusters.keep) {
       resources.track(() -> FolderTree.delete(work));
     }
     out.printf(Locale.ROOT, "work folder %s; %d rounds (after %d not reported) of %s, each %s measured after %s of warm-up;"
             + " %d keys %s*, %d-byte values%n",
         work, rounds, warmupRounds, loads, seconds(duration), seconds(warmup), keys, keyPrefix, valueSize);
 
-    EtcdCluster etcdCluster = resources.track(EtcdCluster.start(etcd, work.resolve("etcd"), etcdPortBase));
+    EtcdCluster etcdCluster = resources.track(EtcdCluster.start(clusters.etcd, work.resolve("etcd"), clusters.etcdPortBase));
     LocalKvCluster kvCluster = resources.track(
-        LocalKvCluster.start(repo.toAbsolutePath(), work.resolve("kvstore"), kvstoreClientPortBase, kvstoreRaftPortBase));
+        LocalKvCluster.start(clusters.repo.toAbsolutePath(), work.resolve("kvstore"), clusters.kvstoreClientPortBase,
+            clusters.kvstoreRaftPortBase));
 
     KvClient kvClient = resources.track(KvClient.builder()
         .endpoints(kvCluster.endpoints())

@@ -40,9 +40,9 @@ class EtcdComparisonOptionsTest {
     assertThat(comparison.warmup).isEqualTo(Duration.ofSeconds(5));
     assertThat(comparison.keys).isEqualTo(10_000);
     assertThat(comparison.valueSize).isEqualTo(256);
-    assertThat(comparison.etcdPortBase).isEqualTo(52379);
-    assertThat(comparison.kvstoreClientPortBase).isEqualTo(51051);
-    assertThat(comparison.kvstoreRaftPortBase).isEqualTo(8001);
+    assertThat(comparison.clusters.etcdPortBase).isEqualTo(52379);
+    assertThat(comparison.clusters.kvstoreClientPortBase).isEqualTo(51051);
+    assertThat(comparison.clusters.kvstoreRaftPortBase).isEqualTo(8001);
   }
 
   @Test
