@@ -1,12 +1,16 @@
 package dev.kvstore.comparison;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * Where the comparisons run their two clusters: the etcd binary, the ports of both, the
- * repository that builds kvstore, and the work folder (a picocli mixin shared by
- * {@link EtcdComparison} and {@link WatchComparison}).
+ * Where the comparisons run their two clusters and write their results: the etcd binary, the
+ * ports of both, the repository that builds kvstore, the work folder, and the Markdown file (a
+ * picocli mixin shared by {@link EtcdComparison} and {@link WatchComparison}).
  */
 final class ClusterOptions {
 
@@ -35,4 +39,27 @@ final class ClusterOptions {
 
   @Option(names = "--keep", description = "Keep the work folder (data and logs) at the end.")
   boolean keep;
+
+  @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the Markdown table to FILE.")
+  Path markdownFile;
+
+  /**
+   * The work folder: {@code --work-dir} (created if needed) or a new temporary folder named
+   * {@code prefix...}; deleted when {@code resources} close, unless {@code --keep}.
+   */
+  Path workFolder(HarnessResources resources, String prefix) throws IOException {
+    Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory(prefix);
+    if (!keep) {
+      resources.track(() -> FolderTree.delete(work));
+    }
+    return work;
+  }
+
+  /** Writes {@code lines} to {@code --markdown}, if given, and says so on {@code out}. */
+  void writeMarkdown(List<String> lines, PrintStream out) throws IOException {
+    if (markdownFile != null) {
+      Files.write(markdownFile, lines);
+      out.println("(written to " + markdownFile + ")");
+    }
+  }
 }

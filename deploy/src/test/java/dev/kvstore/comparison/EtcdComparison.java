@@ -94,15 +94,11 @@ public final class EtcdComparison implements Callable<Integer> {
   @Mixin
   ClusterOptions clusters = new ClusterOptions();
 
-  @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the Markdown table to FILE.")
-  Path markdownFile;
-
   @Spec
   CommandSpec spec;
 
   private final PrintStream out;
   private final HarnessResources resources = new HarnessResources();
-  /** Set when the process is asked to stop (Ctrl-C): no further run starts and no report is printed. */
 
   EtcdComparison(PrintStream out) {
     this.out = out;
@@ -150,11 +146,7 @@ public final class EtcdComparison implements Callable<Integer> {
   }
 
   private ComparisonReport run(List<ComparisonLoad> plan) throws Exception {
-    Path work = clusters.workDir != null ? Files.createDirectories(clusters.workDir)
-        : Files.createTempDirectory("kvstore-vs-etcd-");
-    if (!clusters.keep) {
-      resources.track(() -> FolderTree.delete(work));
-    }
+    Path work = clusters.workFolder(resources, "kvstore-vs-etcd-");
     out.printf(Locale.ROOT, "work folder %s; %d rounds (after %d not reported) of %s, each %s measured after %s of warm-up;"
             + " %d keys %s*, %d-byte values%n",
         work, rounds, warmupRounds, loads, seconds(duration), seconds(warmup), keys, keyPrefix, valueSize);
@@ -250,10 +242,7 @@ public final class EtcdComparison implements Callable<Integer> {
     markdown.add("");
     markdown.addAll(report.cpuMarkdown());
     markdown.forEach(out::println);
-    if (markdownFile != null) {
-      Files.write(markdownFile, markdown);
-      out.println("(written to " + markdownFile + ")");
-    }
+    clusters.writeMarkdown(markdown, out);
   }
 
   private static String seconds(Duration duration) {

@@ -105,9 +105,6 @@ public final class WatchComparison implements Callable<Integer> {
   @Mixin
   ClusterOptions clusters = new ClusterOptions();
 
-  @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the Markdown table to FILE.")
-  Path markdownFile;
-
   @Spec
   CommandSpec spec;
 
@@ -163,11 +160,7 @@ public final class WatchComparison implements Callable<Integer> {
   }
 
   private WatchComparisonReport run(WatchLayout layout) throws Exception {
-    Path work = clusters.workDir != null ? Files.createDirectories(clusters.workDir)
-        : Files.createTempDirectory("kvstore-watch-vs-etcd-");
-    if (!clusters.keep) {
-      resources.track(() -> FolderTree.delete(work));
-    }
+    Path work = clusters.workFolder(resources, "kvstore-watch-vs-etcd-");
     out.printf(Locale.ROOT, "work folder %s; %d rounds (after %d not reported); %s; %.0f puts/s, %d-byte values,"
             + " %s measured after %s of warm-up; watchers on a %s%n",
         work, rounds, warmupRounds, layout.describe(), rate, valueSize, seconds(duration), seconds(warmup),
@@ -306,9 +299,6 @@ public final class WatchComparison implements Callable<Integer> {
     out.println("Medians over " + rounds + " rounds; ratios kvstore / etcd, the median of each round's pair:");
     List<String> markdown = report.markdown();
     markdown.forEach(out::println);
-    if (markdownFile != null) {
-      Files.write(markdownFile, markdown);
-      out.println("(written to " + markdownFile + ")");
-    }
+    clusters.writeMarkdown(markdown, out);
   }
 }

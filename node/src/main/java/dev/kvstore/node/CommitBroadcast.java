@@ -80,7 +80,10 @@ final class CommitBroadcast {
     this.clock = clock;
   }
 
-  /** Called on the apply thread after each entry: on a leader, arms the check if none is armed. */
+  /**
+   * Called on the apply thread after each entry: on a leader, arms the check if none is armed. The
+   * index itself is not needed: the check compares each follower with the leader's commit index.
+   */
   void applied(long index) {
     appliedAtNanos = clock.getAsLong();
     if (!armed.get() && !followers.get().isEmpty()) {

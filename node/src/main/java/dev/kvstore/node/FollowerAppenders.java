@@ -28,8 +28,15 @@ final class FollowerAppenders {
   List<CommitBroadcast.Follower> running() {
     List<CommitBroadcast.Follower> running = new ArrayList<>(newest.size());
     for (LogAppender appender : newest.values()) {
-      // False once the appender is stopped or this node no longer leads.
-      if (appender.isRunning()) {
+      boolean live;
+      try {
+        // False once the appender is stopped or this node no longer leads.
+        live = appender.isRunning();
+      } catch (RuntimeException stopping) {
+        // The server is shutting down under it. This runs on the apply thread, which must not fail.
+        live = false;
+      }
+      if (live) {
         running.add(new Appended(appender));
       }
     }
