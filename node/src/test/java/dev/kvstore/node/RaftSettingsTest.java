@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.junit.jupiter.api.Test;
@@ -35,5 +36,24 @@ class RaftSettingsTest {
     assertThat(RaftServerConfigKeys.Log.segmentCacheSizeMax(properties).getSize())
         .isEqualTo(RaftSettings.LOG_CACHE_BYTES)
         .isLessThan(RaftServerConfigKeys.Log.SEGMENT_CACHE_SIZE_MAX_DEFAULT.getSize());
+  }
+
+  @Test
+  void aLeaderCutOffMayStandAgainAfterOneElectionTimeoutNotTenSeconds() {
+    RaftProperties properties = RaftSettings.serverProperties(config(RaftTuning.DEFAULTS));
+
+    assertThat(RaftServerConfigKeys.LeaderElection.leaderStepDownWaitTime(properties).toLong(TimeUnit.MILLISECONDS))
+        .isEqualTo(RaftTuning.DEFAULTS.electionTimeout().toMillis())
+        .isLessThan(RaftServerConfigKeys.LeaderElection.LEADER_STEP_DOWN_WAIT_TIME_DEFAULT.toLong(TimeUnit.MILLISECONDS));
+    assertThat(RaftServerConfigKeys.LeaderElection.preVote(properties))
+        .as("pre-vote keeps a cut-off member from disrupting a group with a live leader").isTrue();
+  }
+
+  @Test
+  void theTransportRecordsTheLeadersLogAppenders() {
+    RaftProperties properties = RaftSettings.serverProperties(config(RaftTuning.DEFAULTS));
+
+    assertThat(org.apache.ratis.RaftConfigKeys.Rpc.type(properties, message -> { }))
+        .isInstanceOf(AppenderTrackingGrpc.class);
   }
 }
