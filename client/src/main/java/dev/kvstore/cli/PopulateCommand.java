@@ -2,6 +2,7 @@ package dev.kvstore.cli;
 
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
+import dev.kvstore.api.RequestLimits;
 import dev.kvstore.bench.KeySpace;
 import dev.kvstore.client.KvClient;
 import java.util.ArrayList;
@@ -43,7 +44,8 @@ final class PopulateCommand implements Callable<Integer> {
   @Option(names = "--concurrency", paramLabel = "N", description = "Writes in flight (default: 8).")
   private int concurrency = 8;
 
-  @Option(names = "--value-size", paramLabel = "BYTES", description = "Size of each value (default: 32).")
+  @Option(names = "--value-size", paramLabel = "BYTES",
+      description = "Size of each value, at most " + RequestLimits.MAX_VALUE_BYTES + " (1 MiB) (default: 32).")
   private int valueSize = 32;
 
   private final CommandContext context;
@@ -57,6 +59,11 @@ final class PopulateCommand implements Callable<Integer> {
     if (count < 1 || concurrency < 1 || valueSize < 0) {
       throw new ParameterException(spec.commandLine(),
           "--count and --concurrency must be at least 1, --value-size at least 0");
+    }
+    // Before any connection or progress bar: every put would be refused for the same reason.
+    if (valueSize > RequestLimits.MAX_VALUE_BYTES) {
+      throw new ParameterException(spec.commandLine(), "--value-size is " + valueSize + " bytes; the maximum is "
+          + RequestLimits.MAX_VALUE_BYTES + " bytes (1 MiB)");
     }
     KvClient client = context.client();
     KeySpace keys = new KeySpace(prefix, count);

@@ -140,6 +140,10 @@ class KvCliTest {
     assertThat(tooShort.stderr()).contains("'0.1ms' must be at least 1ms");
     assertThat(unknownUnit.exitCode()).isEqualTo(2);
     assertThat(unknownUnit.stderr()).contains("'1ns' is not a duration: use a number with the unit ms, s, m or h");
+    CliRun hugeValues = kvstore("populate", "--count", "1", "--value-size", "2000000");
+    assertThat(hugeValues.exitCode()).isEqualTo(2);
+    assertThat(hugeValues.stderr()).contains("--value-size is 2000000 bytes; the maximum is 1048576 bytes (1 MiB)")
+        .doesNotContain("Put not sent");
     assertThat(negativeRevision.exitCode()).isEqualTo(2);
     assertThat(negativeRevision.stderr()).contains("--rev must be a revision of at least 1 (or 0: from now), got -1")
         .contains("kvstore watch --help");
