@@ -29,4 +29,9 @@ public final class DurationOption implements ITypeConverter<Duration> {
     };
     return Duration.ofMillis(Math.round(Double.parseDouble(matcher.group(1)) * millisPerUnit));
   }
+
+  /** The duration the way these options are written: {@code 20s}, or {@code 1500ms} when not whole seconds. */
+  public static String text(Duration duration) {
+    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+  }
 }

@@ -149,7 +149,8 @@ public final class EtcdComparison implements Callable<Integer> {
     Path work = clusters.workFolder(resources, "kvstore-vs-etcd-");
     out.printf(Locale.ROOT, "work folder %s; %d rounds (after %d not reported) of %s, each %s measured after %s of warm-up;"
             + " %d keys %s*, %d-byte values%n",
-        work, rounds, warmupRounds, loads, seconds(duration), seconds(warmup), keys, keyPrefix, valueSize);
+        work, rounds, warmupRounds, loads, DurationOption.text(duration), DurationOption.text(warmup), keys, keyPrefix,
+        valueSize);
 
     EtcdCluster etcdCluster = resources.track(EtcdCluster.start(clusters.etcd, work.resolve("etcd"), clusters.etcdPortBase));
     LocalKvCluster kvCluster = resources.track(
@@ -243,9 +244,5 @@ public final class EtcdComparison implements Callable<Integer> {
     markdown.addAll(report.cpuMarkdown());
     markdown.forEach(out::println);
     clusters.writeMarkdown(markdown, out);
-  }
-
-  private static String seconds(Duration duration) {
-    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
   }
 }

@@ -163,8 +163,8 @@ public final class WatchComparison implements Callable<Integer> {
     Path work = clusters.workFolder(resources, "kvstore-watch-vs-etcd-");
     out.printf(Locale.ROOT, "work folder %s; %d rounds (after %d not reported); %s; %.0f puts/s, %d-byte values,"
             + " %s measured after %s of warm-up; watchers on a %s%n",
-        work, rounds, warmupRounds, layout.describe(), rate, valueSize, seconds(duration), seconds(warmup),
-        watchOn.name().toLowerCase(Locale.ROOT));
+        work, rounds, warmupRounds, layout.describe(), rate, valueSize, DurationOption.text(duration),
+        DurationOption.text(warmup), watchOn.name().toLowerCase(Locale.ROOT));
 
     EtcdCluster etcdCluster = resources.track(EtcdCluster.start(clusters.etcd, work.resolve("etcd"), clusters.etcdPortBase));
     LocalKvCluster kvCluster = resources.track(LocalKvCluster.start(clusters.repo.toAbsolutePath(),
@@ -249,10 +249,6 @@ public final class WatchComparison implements Callable<Integer> {
       return new WatchComparisonReport.Run(
           new WatchLatencyReport(puts, log.check(), log.latency(), watching.ended(), watching.foreign()), cost, registration);
     }
-  }
-
-  private static String seconds(Duration duration) {
-    return String.format(Locale.ROOT, "%.1fs", duration.toMillis() / 1000.0);
   }
 
   private static void pause() throws InterruptedException {

@@ -341,19 +341,20 @@ public final class ScaleBench implements Callable<Integer> {
 
   private void stall() throws Exception {
     out.println();
-    String cadence = snapshotEvery.isZero() ? "back to back" : "one every " + seconds(snapshotEvery) + ", all at once";
+    String cadence = snapshotEvery.isZero() ? "back to back"
+        : "one every " + DurationOption.text(snapshotEvery) + ", all at once";
     out.printf(Locale.ROOT, "Snapshot stall: puts with %d in flight over the %,d keys, %s measured after %s of warm-up;"
         + " 'with' has every node take snapshots (Maintenance.Snapshot) %s%n",
-        stallConcurrency, keys, seconds(stallDuration), seconds(warmup), cadence);
+        stallConcurrency, keys, DurationOption.text(stallDuration), DurationOption.text(warmup), cadence);
     markdown.add("");
     markdown.add(String.format(Locale.ROOT, "Snapshot stall: puts, %d in flight, %s measured per run (after %s"
         + " warm-up); \"with\" = every node taking snapshots through `Maintenance.Snapshot`, %s:",
-        stallConcurrency, seconds(stallDuration), seconds(warmup), cadence));
+        stallConcurrency, DurationOption.text(stallDuration), DurationOption.text(warmup), cadence));
     markdown.add("");
     markdown.add("| round | snapshots | ops/s | p50 ms | p99 ms | p99.9 ms | max ms | failed | snapshots taken (median / max ms) |");
     markdown.add("|---|---|---:|---:|---:|---:|---:|---:|---|");
     if (skipLoad) {
-      out.println("  warming the nodes up (unmeasured): puts for " + seconds(COLD_START_WARMUP));
+      out.println("  warming the nodes up (unmeasured): puts for " + DurationOption.text(COLD_START_WARMUP));
       run(new ClosedLoop(LoadSpec.forDuration(stallConcurrency, keys, Duration.ZERO, COLD_START_WARMUP),
           Mix.of(OperationType.PUT).bind(operations(client)), FailureReason::of, System::nanoTime), STALL_TICK,
           progress -> { });
@@ -446,9 +447,10 @@ public final class ScaleBench implements Callable<Integer> {
     cluster.startNoWait(node);
     Instant processStarted = new LinuxProcess(cluster.pid(node)).startedAt();
     RestartProbe.Timing timing = new RestartProbe(cluster.endpoint(node)).await(key, value, restartWithin);
-    String serving = timing.serving().map(at -> seconds(processStarted, at)).orElse("not within " + seconds(restartWithin));
+    String serving = timing.serving().map(at -> seconds(processStarted, at))
+        .orElse("not within " + DurationOption.text(restartWithin));
     String readable = timing.readable().map(at -> seconds(processStarted, at))
-        .orElse("not within " + seconds(restartWithin) + " (last: " + timing.lastProblem() + ")");
+        .orElse("not within " + DurationOption.text(restartWithin) + " (last: " + timing.lastProblem() + ")");
     out.printf(Locale.ROOT, "  process started %s after the script was asked; from the process start: health SERVING"
         + " after %s, linearizable get of %s answered by %s after %s%n",
         seconds(launched, processStarted), serving, key, node, readable);
@@ -501,9 +503,5 @@ public final class ScaleBench implements Callable<Integer> {
 
   private static String seconds(Instant from, Instant to) {
     return String.format(Locale.ROOT, "%.2f s", Duration.between(from, to).toMillis() / 1000.0);
-  }
-
-  private static String seconds(Duration duration) {
-    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
   }
 }
