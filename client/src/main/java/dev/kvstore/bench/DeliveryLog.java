@@ -1,5 +1,6 @@
 package dev.kvstore.bench;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -96,6 +97,24 @@ public final class DeliveryLog {
    */
   public boolean acknowledgedAllDelivered() {
     return delivered() >= expected() && check().missed() == 0;
+  }
+
+  /**
+   * Waits until {@link #acknowledgedAllDelivered()}, at most {@code within}, looking every
+   * {@code poll}: the end of a run, once the puts are answered and their events may still be on
+   * their way.
+   *
+   * @return whether every acknowledged change reached its watchers in time
+   */
+  public boolean awaitAcknowledgedDelivered(Duration within, Duration poll) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!acknowledgedAllDelivered()) {
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      Thread.sleep(poll.toMillis());
+    }
+    return true;
   }
 
   /** Delivery latency of the measured events so far, in microseconds. */

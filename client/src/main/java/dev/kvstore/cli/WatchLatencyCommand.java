@@ -192,7 +192,7 @@ final class WatchLatencyCommand implements Callable<Integer> {
       try (PhaseBars bars = new PhaseBars(context, "watch-latency", warmup, duration, 0)) {
         written = writer.run(start, grace, TICK, bars);
       }
-      awaitDeliveries(log, grace);
+      log.awaitAcknowledgedDelivered(grace, TICK);
       WatchLatencyReport report =
           new WatchLatencyReport(written, log.check(), log.latency(), watching.ended(), watching.foreign());
       WatchLatencyView.print(context, settings, report);
@@ -233,14 +233,6 @@ final class WatchLatencyCommand implements Callable<Integer> {
     context.err().println(String.format(Locale.ROOT, "bench watch-latency: %d watchers registered in %.1fs",
         total, (System.nanoTime() - started) / 1e9));
     return null;
-  }
-
-  /** Waits until the watchers have every event the acknowledged puts call for, at most {@code grace}. */
-  private static void awaitDeliveries(DeliveryLog log, Duration grace) throws InterruptedException {
-    long deadline = System.nanoTime() + grace.toNanos();
-    while (!log.acknowledgedAllDelivered() && System.nanoTime() - deadline < 0) {
-      pause();
-    }
   }
 
   private static void pause() throws InterruptedException {

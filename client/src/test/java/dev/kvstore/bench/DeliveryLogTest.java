@@ -2,6 +2,7 @@ package dev.kvstore.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class DeliveryLogTest {
@@ -35,7 +36,7 @@ class DeliveryLogTest {
   }
 
   @Test
-  void eventsOfUnansweredPutsDoNotStandInForThoseOfAcknowledgedOnes() {
+  void eventsOfUnansweredPutsDoNotStandInForThoseOfAcknowledgedOnes() throws InterruptedException {
     log.acknowledged(0, 5, FROM);
     // The event of a put whose answer never came (revision 4) arrives before that of revision 5.
     log.delivered(0, 4, FROM, FROM + 1);
@@ -43,9 +44,13 @@ class DeliveryLogTest {
     assertThat(log.delivered()).isEqualTo(log.expected());
     assertThat(log.acknowledgedAllDelivered()).as("revision 5 is still on its way").isFalse();
 
+    assertThat(log.awaitAcknowledgedDelivered(Duration.ofMillis(50), Duration.ofMillis(10)))
+        .as("gives up after the time it was given").isFalse();
+
     log.delivered(0, 5, FROM, FROM + 2);
     log.delivered(1, 5, FROM, FROM + 2);
     assertThat(log.acknowledgedAllDelivered()).isTrue();
+    assertThat(log.awaitAcknowledgedDelivered(Duration.ofMillis(50), Duration.ofMillis(10))).isTrue();
   }
 
   @Test

@@ -239,10 +239,7 @@ public final class WatchComparison implements Callable<Integer> {
       PacedPuts writer = new PacedPuts(layout, rate, Integer.MAX_VALUE, new StampedValue(valueSize, VALUE_SEED), sender,
           log, round, failureReason, System::nanoTime);
       PacedPuts.Result puts = writer.run(start, grace, TICK, progress -> { });
-      long until = System.nanoTime() + grace.toNanos();
-      while (!log.acknowledgedAllDelivered() && System.nanoTime() - until < 0) {
-        pause();
-      }
+      log.awaitAcknowledgedDelivered(grace, TICK);
       long due = Math.round(rate * (warmup.toNanos() + duration.toNanos()) / 1e9);
       CpuCost cost = CpuCost.perRequest(servers.used().minus(serversBefore), generator.used().minus(generatorBefore),
           Math.max(1, due));
