@@ -2,6 +2,7 @@ package dev.kvstore.statemachine;
 
 import java.io.File;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -25,6 +26,14 @@ import org.apache.ratis.util.MD5FileUtil;
  * kvstore's low auto-trigger threshold is after every batch of applies (see {@link SnapshotWriter}):
  * a directory listing each time. Only a snapshot published since the last cleanup can make one
  * too many, so the others are skipped.
+ *
+ * <p>Ratis asks for the latest snapshot on every pass of each log appender's loop and after every
+ * batch of applies. Ratis's storage answers from memory once it knows a snapshot, but while there is
+ * none it lists the directory on every call: on a new cluster, until its first snapshot (100,000
+ * writes by default), thousands of listings a second, about a tenth of the leader's appender and
+ * apply threads' CPU time (perf, one put in flight). So "none" is remembered too, until a snapshot
+ * is published or loaded; like a known snapshot, it is not looked for on disk again before then
+ * (a snapshot installed from the leader is loaded through {@link #loadLatestSnapshot}).
  */
 final class SnapshotStorage extends SimpleStateMachineStorage {
 
@@ -37,18 +46,35 @@ final class SnapshotStorage extends SimpleStateMachineStorage {
   private final ReentrantLock writing = new ReentrantLock();
   /** False until the first cleanup, and again after each snapshot published. */
   private volatile boolean cleaned;
+  /** Counts the snapshots published or found by a load: what {@link #noneAsOf} refers to. */
+  private final AtomicLong changes = new AtomicLong();
+  /** The value of {@link #changes} when the directory was last found without a snapshot; -1 if it was not. */
+  private volatile long noneAsOf = -1;
 
+  /** The latest snapshot, or null when there is none; lists the directory at most once per change. */
   @Override
-  public void cleanupOldSnapshots(SnapshotRetentionPolicy policy) throws IOException {
-    if (cleaned || !writing.tryLock()) {
-      return;
+  public SingleFileSnapshotInfo getLatestSnapshot() {
+    // Read before looking: a snapshot published while the directory is being listed changes the
+    // count, so the "none" found then is never taken for the state after it.
+    long asOf = changes.get();
+    if (noneAsOf == asOf) {
+      return null;
     }
-    try {
-      super.cleanupOldSnapshots(policy);
-      cleaned = true;
-    } finally {
-      writing.unlock();
+    SingleFileSnapshotInfo latest = super.getLatestSnapshot();
+    if (latest == null) {
+      noneAsOf = asOf;
     }
+    return latest;
+  }
+
+  /** Also called by Ratis's {@code loadLatestSnapshot}, with null when it found none: that changes nothing. */
+  @Override
+  public SingleFileSnapshotInfo updateLatestSnapshot(SingleFileSnapshotInfo info) {
+    SingleFileSnapshotInfo latest = super.updateLatestSnapshot(info);
+    if (info != null) {
+      changes.incrementAndGet();
+    }
+    return latest;
   }
 
   /**
