@@ -90,7 +90,7 @@ public class ApplyBenchmark {
 
     @Setup
     public void fill(Commands commands) {
-      applier = new CommandApplier(new KeyValueStore(), new AppliedRequests(), new WatchHub(10_000, 64 << 20, 1024));
+      applier = new CommandApplier(new MvccStore(0), new AppliedRequests(), new WatchHub(10_000, 64 << 20, 1024));
       commands.fill(applier::apply);
     }
   }

@@ -49,7 +49,7 @@ public class SnapshotBenchmark {
   @Param({"100000", "1000000"})
   public int keys;
 
-  private final KeyValueStore store = new KeyValueStore();
+  private final MvccStore store = new MvccStore(0);
   private final AppliedRequests applied = new AppliedRequests();
   private Path dir;
   private File written;
@@ -62,7 +62,9 @@ public class SnapshotBenchmark {
     byte[] value = new byte[256];
     for (int i = 0; i < keys; i++) {
       random.nextBytes(value);
-      store.put(String.format("key-%08d", i), ByteString.copyFrom(value));
+      WriteTxn txn = store.write();
+      txn.put(String.format("key-%08d", i), ByteString.copyFrom(value));
+      txn.end();
     }
     ByteString digest = ByteString.copyFrom(new byte[CommandDigest.BYTES]);
     for (int i = 0; i < AppliedRequests.MAX_ENTRIES; i++) {
@@ -81,7 +83,7 @@ public class SnapshotBenchmark {
   }
 
   private MD5Hash write(File file) throws IOException {
-    try (PointInTimeView view = store.freeze()) {
+    try (MvccStore.RevisionView view = store.openView()) {
       return SnapshotFile.write(file, view, applied.copy().records());
     }
   }
@@ -92,9 +94,9 @@ public class SnapshotBenchmark {
   }
 
   @Benchmark
-  public KeyValueStore load() throws IOException {
+  public MvccStore load() throws IOException {
     SnapshotFile.Content content = SnapshotFile.read(loaded, loadedMd5);
-    KeyValueStore fresh = new KeyValueStore();
+    MvccStore fresh = new MvccStore(0);
     fresh.reset(content.kvs(), content.revision());
     new AppliedRequests().reset(content.dedup());
     return fresh;
@@ -106,7 +108,7 @@ public class SnapshotBenchmark {
   @Warmup(iterations = 3, time = 1)
   @Measurement(iterations = 5, time = 1)
   public AppliedRequests.Copy start() {
-    PointInTimeView view = store.freeze();
+    MvccStore.RevisionView view = store.openView();
     AppliedRequests.Copy copy = applied.copy();
     view.close();
     return copy;

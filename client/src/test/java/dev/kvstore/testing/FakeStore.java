@@ -34,7 +34,7 @@ public final class FakeStore {
   /** A remembered request: the command applied under its id (compared as a node compares digests) and its result. */
   private record Applied(Message command, WriteResult result) {}
 
-  /** One page of a range read, as the node's {@code KeyValueStore.range} returns it. */
+  /** One page of a range read, as the node's {@code MvccStore.range} returns it. */
   public record Page(List<KeyValue> kvs, long count, boolean more, long revision) {}
 
   /** Unicode code point order, which is UTF-8 byte order: the node's key order (its {@code KeyOrder}). */
@@ -134,7 +134,7 @@ public final class FakeStore {
 
   /**
    * The entries under {@code prefix} after {@code startAfter}, in key order, as the node's
-   * {@code KeyValueStore.range}: at most {@code limit}, and no more than {@code maxBytes} of
+   * {@code MvccStore.range}: at most {@code limit}, and no more than {@code maxBytes} of
    * {@link #approximateSize} (but always the first one); {@code count} counts every match.
    */
   public synchronized Page range(String prefix, String startAfter, int limit, long maxBytes) {

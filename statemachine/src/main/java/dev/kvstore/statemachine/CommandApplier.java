@@ -24,11 +24,11 @@ import java.util.Optional;
  */
 final class CommandApplier {
 
-  private final KeyValueStore store;
+  private final MvccStore store;
   private final AppliedRequests applied;
   private final WatchHub hub;
 
-  CommandApplier(KeyValueStore store, AppliedRequests applied, WatchHub hub) {
+  CommandApplier(MvccStore store, AppliedRequests applied, WatchHub hub) {
     this.store = store;
     this.applied = applied;
     this.hub = hub;
@@ -91,12 +91,16 @@ final class CommandApplier {
     }
     return switch (command.getOpCase()) {
       case PUT -> {
-        Event e = store.put(command.getPut().getKey(), command.getPut().getValue());
+        WriteTxn txn = store.write();
+        Event e = txn.put(command.getPut().getKey(), command.getPut().getValue());
+        txn.end();
         hub.publish(e);
         yield result(e.revision(), command.getPut().getPrevKv() ? e.prevKv() : null, 0);
       }
       case DELETE -> {
-        Optional<Event> e = store.delete(command.getDelete().getKey());
+        WriteTxn txn = store.write();
+        Optional<Event> e = txn.delete(KeyRange.key(command.getDelete().getKey())).stream().findFirst();
+        txn.end();
         e.ifPresent(hub::publish);
         KeyValue prev = e.filter(x -> command.getDelete().getPrevKv()).map(Event::prevKv).orElse(null);
         yield result(store.revision(), prev, e.isPresent() ? 1 : 0);

@@ -49,7 +49,12 @@ public final class KvStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
 
   private final SnapshotStorage storage = new SnapshotStorage();
-  private final KeyValueStore store = new KeyValueStore();
+  /**
+   * No history retained beyond what snapshots being written hold: nothing reads a past revision yet
+   * (reads and watches are served at the current revision and from the WatchHub's history), so the
+   * store costs what a single-version map did.
+   */
+  private final MvccStore store = new MvccStore(0);
   private final AppliedRequests applied = new AppliedRequests();
   private final SnapshotWriter snapshots;
   private final AppliedIndex appliedIndex = new AppliedIndex();

@@ -1,7 +1,10 @@
 package dev.kvstore.statemachine;
 
-/** A watch asked to replay from a revision whose events this node no longer retains. */
-public final class RevisionCompactedException extends Exception {
+/**
+ * A read or a watch asked for a revision whose history this node no longer retains: compacted away
+ * (etcd's {@code ErrCompacted}), or, for a watch, dropped from the bounded event history.
+ */
+public final class RevisionCompactedException extends RevisionUnavailableException {
 
   private static final long serialVersionUID = 1L;
 

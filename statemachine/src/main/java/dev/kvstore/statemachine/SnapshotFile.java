@@ -49,7 +49,7 @@ final class SnapshotFile {
   /**
    * What a snapshot holds.
    *
-   * @param kvs key-values in ascending key order, as {@link KeyValueStore#reset} takes them
+   * @param kvs key-values in ascending key order, as {@link MvccStore#reset} takes them
    */
   record Content(long revision, List<KeyValue> kvs, List<DedupRecord> dedup) {}
 
@@ -60,15 +60,15 @@ final class SnapshotFile {
    * what was written. Any thread: the view stays exact while the store changes.
    *
    * @throws IOException when writing fails, or when the view yields another number of key-values
-   *     than it had at its revision (then nothing is left under {@code file})
-   * @throws IllegalStateException when the view is closed while it is written (nothing is left either)
+   *     than it had at its revision, as a view closed while it is written may (then nothing is left
+   *     under {@code file})
    */
-  static MD5Hash write(File file, PointInTimeView view, List<DedupRecord> dedup) throws IOException {
+  static MD5Hash write(File file, MvccStore.RevisionView view, List<DedupRecord> dedup) throws IOException {
     return write(file, view, dedup, CpuPacing.NONE);
   }
 
-  /** As {@link #write(File, PointInTimeView, List)}, ticking {@code pacing} as it goes. */
-  static MD5Hash write(File file, PointInTimeView view, List<DedupRecord> dedup, CpuPacing pacing)
+  /** As {@link #write(File, MvccStore.RevisionView, List)}, ticking {@code pacing} as it goes. */
+  static MD5Hash write(File file, MvccStore.RevisionView view, List<DedupRecord> dedup, CpuPacing pacing)
       throws IOException {
     MessageDigest md5 = MD5FileUtil.newMD5();
     AtomicFileOutputStream atomic = new AtomicFileOutputStream(file);
@@ -87,7 +87,7 @@ final class SnapshotFile {
     return MD5Hash.newInstance(md5.digest());
   }
 
-  private static void writeRecords(CodedOutputStream out, PointInTimeView view, List<DedupRecord> dedup,
+  private static void writeRecords(CodedOutputStream out, MvccStore.RevisionView view, List<DedupRecord> dedup,
       CpuPacing pacing, FileChannel sync, File file) throws IOException {
     long bytes = writeDelimited(SnapshotHeader.newBuilder()
         .setFormatVersion(FORMAT_VERSION)

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *       barriers are entries without writes. Ratis's own threshold is therefore set low (the node
  *       sets it to at most 1,024 entries) so that it asks often enough, and calls that find no
  *       snapshot due answer -1. When one is due, the apply thread only opens a
- *       {@link PointInTimeView} and copies the remembered requests' references
+ *       {@link MvccStore.RevisionView} (which holds that revision's versions) and copies the remembered requests' references
  *       ({@link AppliedRequests#copy()}); a thread of its own writes the file while applies go on,
  *       using at most {@link #BACKGROUND_CPU_SHARE} of a core, and -1 is answered meanwhile. The
  *       first call after the write finished answers its index.
@@ -75,7 +75,7 @@ final class SnapshotWriter {
   };
 
   /** A finished write, for its log line. */
-  private record Written(SingleFileSnapshotInfo info, PointInTimeView view, long bytes, long writeMillis) {
+  private record Written(SingleFileSnapshotInfo info, MvccStore.RevisionView view, long bytes, long writeMillis) {
 
     String summary() {
       return "term " + info.getTerm() + " index " + info.getIndex() + ": " + view.size() + " keys at revision "
@@ -83,9 +83,9 @@ final class SnapshotWriter {
     }
   }
 
-  private record InFlight(TermIndex at, PointInTimeView view, CompletableFuture<Written> written) {}
+  private record InFlight(TermIndex at, MvccStore.RevisionView view, CompletableFuture<Written> written) {}
 
-  private final KeyValueStore store;
+  private final MvccStore store;
   private final AppliedRequests applied;
   private final SnapshotStorage storage;
   private final Supplier<Object> name;
@@ -107,7 +107,7 @@ final class SnapshotWriter {
    * @param threshold  writes (store revisions), or log entries, applied since the latest snapshot
    *                   that make the next one due (at least 1)
    */
-  SnapshotWriter(KeyValueStore store, AppliedRequests applied, SnapshotStorage storage, Supplier<Object> name,
+  SnapshotWriter(MvccStore store, AppliedRequests applied, SnapshotStorage storage, Supplier<Object> name,
       Executor background, StateMachineObserver observer, long threshold) {
     if (threshold < 1) {
       throw new IllegalArgumentException("snapshot threshold must be at least 1, got " + threshold);
@@ -187,15 +187,15 @@ final class SnapshotWriter {
 
   private void start(TermIndex at) {
     long started = System.nanoTime();
-    PointInTimeView view = store.freeze();
+    MvccStore.RevisionView view = store.openView();
     AppliedRequests.Copy dedup = applied.copy();
     long pauseMicros = (System.nanoTime() - started) / 1000;
     CompletableFuture<Written> written = new CompletableFuture<>();
     Runnable task = () -> {
       try {
         Written w = write(at, view, dedup, CpuPacing.ofCurrentThread(BACKGROUND_CPU_SHARE));
-        LOG.info("{}: took snapshot in the background at {}; applies paused {} us to start it and changed {} keys"
-            + " meanwhile", name.get(), w.summary(), pauseMicros, view.changedKeys());
+        LOG.info("{}: took snapshot in the background at {}; applies paused {} us to start it; {} revisions"
+            + " applied meanwhile", name.get(), w.summary(), pauseMicros, store.currentRevision() - view.revision());
         written.complete(w);
       } catch (IOException | RuntimeException | Error e) {
         written.completeExceptionally(e);
@@ -220,7 +220,7 @@ final class SnapshotWriter {
     }
     long latest = storage.latestIndex();
     if (at.getIndex() > latest) {
-      Written w = write(at, store.freeze(), applied.copy(), CpuPacing.NONE);
+      Written w = write(at, store.openView(), applied.copy(), CpuPacing.NONE);
       LOG.info("{}: took snapshot at {}", name.get(), w.summary());
       latest = w.info().getIndex();
       latestRevision = w.view().revision();
@@ -228,7 +228,7 @@ final class SnapshotWriter {
     return report(latest);
   }
 
-  private Written write(TermIndex at, PointInTimeView view, AppliedRequests.Copy dedup, CpuPacing pacing)
+  private Written write(TermIndex at, MvccStore.RevisionView view, AppliedRequests.Copy dedup, CpuPacing pacing)
       throws IOException {
     long started = System.nanoTime();
     try (view) {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 class CommandApplierTest {
 
-  private final KeyValueStore store = new KeyValueStore();
+  private final MvccStore store = new MvccStore(0);
   private final AppliedRequests applied = new AppliedRequests();
   private final WatchHub hub = new WatchHub(1000, 1 << 20, 100);
   private final CommandApplier applier = new CommandApplier(store, applied, hub);

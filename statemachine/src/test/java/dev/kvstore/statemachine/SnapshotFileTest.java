@@ -27,13 +27,13 @@ class SnapshotFileTest {
   @TempDir
   Path dir;
 
-  private final KeyValueStore store = new KeyValueStore();
+  private final MvccStore store = new MvccStore(0);
   private final AppliedRequests applied = new AppliedRequests();
   private final CommandApplier applier = new CommandApplier(store, applied, new WatchHub(10, 1 << 20, 10));
 
   /** Writes the store as it is now (nothing changes it meanwhile). */
   private MD5Hash write(File file) throws IOException {
-    try (PointInTimeView view = store.freeze()) {
+    try (MvccStore.RevisionView view = store.openView()) {
       return SnapshotFile.write(file, view, applied.records());
     }
   }
@@ -50,7 +50,7 @@ class SnapshotFileTest {
     assertThat(md5).isEqualTo(MD5FileUtil.computeMd5ForFile(file));
     SnapshotFile.Content content = SnapshotFile.read(file, null);
 
-    KeyValueStore loaded = new KeyValueStore();
+    MvccStore loaded = new MvccStore(0);
     loaded.reset(content.kvs(), content.revision());
     assertThat(loaded.revision()).isEqualTo(1001);
     assertThat(loaded.size()).isEqualTo(299);
@@ -69,7 +69,7 @@ class SnapshotFileTest {
     SnapshotFile.Content content = SnapshotFile.read(file, null);
     assertThat(content.dedup()).singleElement()
         .satisfies(r -> assertThat(r.getCommandDigest()).isEqualTo(CommandDigest.of(put("k", "v"))));
-    KeyValueStore loadedStore = new KeyValueStore();
+    MvccStore loadedStore = new MvccStore(0);
     loadedStore.reset(content.kvs(), content.revision());
     AppliedRequests loadedApplied = new AppliedRequests();
     loadedApplied.reset(content.dedup());

@@ -11,17 +11,17 @@ import org.junit.jupiter.api.Test;
 
 class WatchHubTest {
 
-  private final KeyValueStore store = new KeyValueStore();
+  private final MvccStore store = new MvccStore(0);
   private WatchHub hub = new WatchHub(100, 1 << 20, 8);
 
   private Event put(String key, String value) {
-    Event e = store.put(key, ByteString.copyFromUtf8(value));
+    Event e = StoreWrites.put(store, key, ByteString.copyFromUtf8(value));
     hub.publish(e);
     return e;
   }
 
   private void delete(String key) {
-    store.delete(key).ifPresent(hub::publish);
+    StoreWrites.delete(store, key).ifPresent(hub::publish);
   }
 
   private static List<Event> drain(Watch w) {

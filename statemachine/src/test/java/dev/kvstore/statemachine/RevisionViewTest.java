@@ -17,15 +17,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PointInTimeViewTest {
+/** {@link MvccStore.RevisionView}: the store at one revision, what snapshots are written from. */
+class RevisionViewTest {
 
   @TempDir
   Path dir;
 
-  private final KeyValueStore store = new KeyValueStore();
+  private final MvccStore store = new MvccStore(0);
 
   private void put(String key, String value) {
-    store.put(key, ByteString.copyFromUtf8(value));
+    StoreWrites.put(store, key, ByteString.copyFromUtf8(value));
   }
 
   /** The store's content now, as a list in key order. */
@@ -47,19 +48,18 @@ class PointInTimeViewTest {
     put("d", "1");
     List<KeyValue> atFreeze = contentNow();
 
-    try (PointInTimeView view = store.freeze()) {
+    try (MvccStore.RevisionView view = store.openView()) {
       put("a", "2");
       put("a", "3");
-      store.delete("b");
+      StoreWrites.delete(store, "b");
       put("bb", "new");
-      store.delete("c");
+      StoreWrites.delete(store, "c");
       put("c", "again");
       put("e", "new");
 
       assertThat(drain(view.entries())).isEqualTo(atFreeze);
       assertThat(view.revision()).isEqualTo(4);
       assertThat(view.size()).isEqualTo(4);
-      assertThat(view.changedKeys()).isEqualTo(5);
       // the store itself moved on
       assertThat(store.get("a").orElseThrow().value().toStringUtf8()).isEqualTo("3");
       assertThat(store.get("b")).isEmpty();
@@ -72,18 +72,18 @@ class PointInTimeViewTest {
       put(k, "old");
     }
     List<KeyValue> atFreeze = contentNow();
-    try (PointInTimeView view = store.freeze()) {
+    try (MvccStore.RevisionView view = store.openView()) {
       Iterator<KeyValue> walk = view.entries();
       List<KeyValue> seen = new ArrayList<>();
       seen.add(walk.next()); // a
       // the walk has read ahead: the key it will return next, one behind it, and several beyond
-      store.delete("b");
+      StoreWrites.delete(store, "b");
       put("a", "new");
       put("c", "new");
-      store.delete("d");
+      StoreWrites.delete(store, "d");
       put("d", "new");
       put("dd", "created");
-      store.delete("f");
+      StoreWrites.delete(store, "f");
       put("g", "created");
       seen.addAll(drain(walk));
 
@@ -100,22 +100,22 @@ class PointInTimeViewTest {
   void everyInterleavingOfWalkStepsAndChangesYieldsTheFrozenContent() {
     Random random = new Random(7);
     for (int trial = 0; trial < 3_000; trial++) {
-      KeyValueStore s = new KeyValueStore();
+      MvccStore s = new MvccStore(0);
       int keySpace = 1 + random.nextInt(24);
       for (int i = random.nextInt(2 * keySpace); i > 0; i--) {
-        s.put("k" + random.nextInt(keySpace), ByteString.copyFromUtf8("v" + i));
+        StoreWrites.put(s, "k" + random.nextInt(keySpace), ByteString.copyFromUtf8("v" + i));
       }
       List<KeyValue> atFreeze = s.range("", Integer.MAX_VALUE).kvs();
-      try (PointInTimeView view = s.freeze()) {
+      try (MvccStore.RevisionView view = s.openView()) {
         Iterator<KeyValue> walk = view.entries();
         List<KeyValue> seen = new ArrayList<>();
         while (true) {
           for (int changes = random.nextInt(4); changes > 0; changes--) {
             String key = "k" + random.nextInt(keySpace + 2);
             if (random.nextBoolean()) {
-              s.put(key, ByteString.copyFromUtf8("after-" + trial));
+              StoreWrites.put(s, key, ByteString.copyFromUtf8("after-" + trial));
             } else {
-              s.delete(key);
+              StoreWrites.delete(s, key);
             }
           }
           if (!walk.hasNext()) {
@@ -144,7 +144,7 @@ class PointInTimeViewTest {
       List<KeyValue> atFreeze = contentNow();
       long revision = store.revision();
       File file = dir.resolve("snapshot.1_" + round).toFile();
-      PointInTimeView view = store.freeze();
+      MvccStore.RevisionView view = store.openView();
       CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
         try (view) {
           SnapshotFile.write(file, view, List.of());
@@ -156,9 +156,9 @@ class PointInTimeViewTest {
       while (!writing.isDone() && changes < 200_000) {
         String key = "key-" + random.nextInt(keySpace + keySpace / 10);
         if (random.nextInt(4) == 0) {
-          store.delete(key);
+          StoreWrites.delete(store, key);
         } else {
-          store.put(key, ByteString.copyFromUtf8("round-" + round + "-" + changes));
+          StoreWrites.put(store, key, ByteString.copyFromUtf8("round-" + round + "-" + changes));
         }
         changes++;
       }
@@ -171,51 +171,44 @@ class PointInTimeViewTest {
   }
 
   @Test
-  void aClosedViewRefusesToBeReadAndStopsRecording() {
+  void aClosedViewNoLongerHoldsItsVersions() {
     put("a", "1");
-    PointInTimeView view = store.freeze();
-    Iterator<KeyValue> walk = view.entries();
-    view.close();
+    put("b", "1");
+    MvccStore.RevisionView view = store.openView();
     put("a", "2");
+    StoreWrites.delete(store, "b");
+    assertThat(store.versionCount("a")).as("held for the view").isEqualTo(2);
+    assertThat(store.versionCount("b")).isEqualTo(2);
 
-    assertThat(view.changedKeys()).isZero();
-    assertThatThrownBy(walk::hasNext).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
-  }
-
-  @Test
-  void aSnapshotOfAViewClosedMidWayLeavesNoFile() throws IOException {
-    for (int i = 0; i < 1000; i++) {
-      put("key-" + i, "v");
-    }
-    File file = dir.resolve("snapshot.1_1000").toFile();
-    PointInTimeView view = store.freeze();
     view.close();
+    put("c", "1");
 
-    assertThatThrownBy(() -> SnapshotFile.write(file, view, List.of())).isInstanceOf(IllegalStateException.class);
-    try (var files = Files.list(dir)) {
-      assertThat(files).isEmpty();
-    }
+    assertThat(store.versionCount("a")).isEqualTo(1);
+    assertThat(store.versionCount("b")).isZero();
   }
 
   @Test
-  void onlyOneViewIsOpenAtATime() {
-    try (PointInTimeView first = store.freeze()) {
-      assertThatThrownBy(store::freeze).isInstanceOf(IllegalStateException.class).hasMessageContaining("still open");
+  void severalViewsHoldTheirRevisionsEach() {
+    put("a", "1");
+    try (MvccStore.RevisionView first = store.openView()) {
+      put("a", "2");
+      try (MvccStore.RevisionView second = store.openView()) {
+        put("a", "3");
+        assertThat(drain(first.entries())).extracting(kv -> kv.value().toStringUtf8()).containsExactly("1");
+        assertThat(drain(second.entries())).extracting(kv -> kv.value().toStringUtf8()).containsExactly("2");
+      }
     }
-    store.freeze().close();
   }
 
   @Test
   void aViewOpenWhenTheStoreIsResetKeepsShowingTheOldContent() {
     put("a", "old");
     List<KeyValue> atFreeze = contentNow();
-    try (PointInTimeView view = store.freeze()) {
+    try (MvccStore.RevisionView view = store.openView()) {
       store.reset(List.of(new KeyValue("b", ByteString.copyFromUtf8("loaded"), 9, 9, 1)), 9);
       put("a", "after reset");
 
       assertThat(drain(view.entries())).isEqualTo(atFreeze);
-      // a new view may be opened: the reset released the old one
-      store.freeze().close();
     }
   }
 }

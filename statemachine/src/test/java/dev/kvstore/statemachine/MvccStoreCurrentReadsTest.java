@@ -8,12 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class KeyValueStoreTest {
+/** Reads of the current revision ({@link KvReadView}) and loads of an {@link MvccStore}. */
+class MvccStoreCurrentReadsTest {
 
-  private final KeyValueStore store = new KeyValueStore();
+  private final MvccStore store = new MvccStore(0);
 
   private void put(String key) {
-    store.put(key, ByteString.copyFromUtf8("v-" + key));
+    StoreWrites.put(store, key, ByteString.copyFromUtf8("v-" + key));
   }
 
   private static List<String> keys(RangeResult r) {
@@ -53,9 +54,9 @@ class KeyValueStoreTest {
 
   @Test
   void byteBudgetCutsThePageButNeverBelowOneEntry() {
-    store.put("big1", ByteString.copyFrom(new byte[1000]));
-    store.put("big2", ByteString.copyFrom(new byte[1000]));
-    store.put("big3", ByteString.copyFrom(new byte[1000]));
+    StoreWrites.put(store, "big1", ByteString.copyFrom(new byte[1000]));
+    StoreWrites.put(store, "big2", ByteString.copyFrom(new byte[1000]));
+    StoreWrites.put(store, "big3", ByteString.copyFrom(new byte[1000]));
     RangeResult r = store.range("big", "", 100, 2200);
     assertThat(keys(r)).containsExactly("big1", "big2");
     assertThat(r.more()).isTrue();
@@ -68,7 +69,7 @@ class KeyValueStoreTest {
     // keys of three-byte characters: 4093 bytes of UTF-8 in 1367 chars
     String prefix = "\u20ac".repeat(1363);
     for (int i = 0; i < 1500; i++) {
-      store.put(prefix + String.format("%04d", i), ByteString.EMPTY);
+      StoreWrites.put(store, prefix + String.format("%04d", i), ByteString.EMPTY);
     }
     long budget = 3L << 20;
 
@@ -94,8 +95,8 @@ class KeyValueStoreTest {
     put("a");
     put("a");
     put("b");
-    store.delete("a");
-    store.delete("missing");
+    StoreWrites.delete(store, "a");
+    StoreWrites.delete(store, "missing");
     assertThat(store.size()).isEqualTo(1);
   }
 
@@ -120,8 +121,8 @@ class KeyValueStoreTest {
     assertThat(store.get("k0500").orElseThrow().value().toStringUtf8()).isEqualTo("v500");
     assertThat(keys(store.range("k099", 100))).containsExactly("k0990", "k0991", "k0992", "k0993", "k0994",
         "k0995", "k0996", "k0997", "k0998", "k0999");
-    store.put("k0500a", ByteString.EMPTY);
-    store.delete("k0501");
+    StoreWrites.put(store, "k0500a", ByteString.EMPTY);
+    StoreWrites.delete(store, "k0501");
     assertThat(keys(store.range("k050", 3))).containsExactly("k0500", "k0500a", "k0502");
     assertThat(store.size()).isEqualTo(1000);
   }

@@ -1,0 +1,627 @@
+package dev.kvstore.statemachine;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * The multi-version key-value store: every change keeps its revision, and every key can be read as
+ * it was at any revision from the compacted one to the current one (etcd's mvcc store, with its
+ * {@code ReadView}, write transaction and {@code compact}).
+ *
+ * <p>Layout: one map from key to the key's versions in revision order, replaced whole on every
+ * change (copy on write), so that a reader never sees them half-changed; a key with one version
+ * maps to it directly. A deletion is a version too, a tombstone ({@link #isTombstone}). A reader
+ * picks a revision first (the current one unless it asked for another) and takes, for each key, the
+ * newest version at or below it: versions of a transaction still being applied are above the
+ * current revision until {@link WriteTxn#end()} raises it, so no reader sees part of a
+ * transaction, and no lock is needed.
+ *
+ * <p>Compaction at revision C drops, for each key, every version older than the newest one at or
+ * below C, and that one too when it is a tombstone: what a read at C or later needs stays. It visits
+ * only the keys that hold such versions. It publishes C before it drops anything: a single-key read
+ * checks afterwards that no compaction passed its revision meanwhile; range reads and
+ * {@link RevisionView}s hold their revision instead (a range may take long enough for many
+ * compactions to pass), and compaction drops nothing they need until they end.
+ *
+ * <p>History is kept for a number of revisions given at construction: after each transaction the
+ * store compacts itself so that the last {@code retainedRevisions} revisions before the current one
+ * stay readable (in steps of an eighth of that, so that a compaction's walk is shared by many
+ * transactions). That is a function of the revision alone, so every replica compacts at the same
+ * revisions without a command of its own; {@link #compact} compacts further on request.
+ *
+ * <p>Threads: one writer, the apply thread, which also compacts; readers on any thread.
+ */
+public final class MvccStore implements ReadView, KvReadView {
+
+  /**
+   * Key to its versions: the {@link KeyValue} itself when it is the only one (most keys, most of the
+   * time: no array per key), else a {@code KeyValue[]} of two or more in revision order. Swapped
+   * whole by reset, so that readers never see a half-loaded map.
+   */
+  private volatile ConcurrentSkipListMap<String, Object> keys = new ConcurrentSkipListMap<>(KeyOrder.INSTANCE);
+  /**
+   * Most keys one transaction's end trims (as etcd's compaction batch limit): the first write after
+   * a snapshot of a busy store released its revision would otherwise trim every key changed
+   * meanwhile, tens of thousands, before it could be answered.
+   */
+  static final int TRIM_BATCH_KEYS = 1_000;
+
+  /** Keys holding more than their live version (older versions, or a tombstone). Apply thread only. */
+  private final Set<String> withHistory = new HashSet<>();
+  /** {@link #withHistory} in the order compaction visits it, each key once. Apply thread only. */
+  private final ArrayDeque<String> historyQueue = new ArrayDeque<>();
+  /** Revision the trimming pass in progress trims to. Apply thread only. */
+  private long passTarget;
+  /** Keys at the head of {@link #historyQueue} the pass in progress has yet to visit; 0 when none is. */
+  private int passLeft;
+  /** Revisions held by open views and by range reads in progress: compaction keeps what they need. */
+  private final Set<Hold> holds = ConcurrentHashMap.newKeySet();
+  private volatile long currentRevision;
+  private volatile long compactedRevision;
+  /** Revision up to which versions were dropped; at most {@link #compactedRevision}. Apply thread only. */
+  private long droppedUpTo;
+  private volatile int liveKeys;
+  private final long retainedRevisions;
+  private final long compactionStep;
+  private Txn openTxn;
+
+  /**
+   * @param retainedRevisions revisions before the current one that stay readable; 0 keeps only the
+   *                          current revision (and what open views hold)
+   * @throws IllegalArgumentException when negative
+   */
+  public MvccStore(long retainedRevisions) {
+    if (retainedRevisions < 0) {
+      throw new IllegalArgumentException("retained revisions must not be negative, got " + retainedRevisions);
+    }
+    this.retainedRevisions = retainedRevisions;
+    this.compactionStep = Math.max(1, retainedRevisions / 8);
+  }
+
+  /** Whether {@code kv} records a deletion: etcd's tombstone, with version 0. */
+  static boolean isTombstone(KeyValue kv) {
+    return kv.version() == 0;
+  }
+
+  @Override
+  public long currentRevision() {
+    return currentRevision;
+  }
+
+  @Override
+  public long compactedRevision() {
+    return compactedRevision;
+  }
+
+  @Override
+  public Optional<KeyValue> get(String key, long revision) throws RevisionUnavailableException {
+    while (true) {
+      long at = readableRevision(revision);
+      KeyValue kv = versionAt(keys.get(key), at);
+      if (stillReadable(at, revision)) {
+        return Optional.ofNullable(kv);
+      }
+    }
+  }
+
+  @Override
+  public RangeResult range(KeyRange range, long revision, int limit, long maxBytes)
+      throws RevisionUnavailableException {
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must not be negative, got " + limit);
+    }
+    Hold hold = hold(revision);
+    try {
+      return walk(hold.map, range, range.start(), true, hold.revision, limit == 0 ? Integer.MAX_VALUE : limit,
+          maxBytes);
+    } finally {
+      holds.remove(hold);
+    }
+  }
+
+  // KvReadView: reads at the current revision, which is never compacted away.
+
+  @Override
+  public long revision() {
+    return currentRevision;
+  }
+
+  @Override
+  public Optional<KeyValue> get(String key) {
+    try {
+      return get(key, 0);
+    } catch (RevisionUnavailableException e) {
+      throw new IllegalStateException("a read of the current revision is never refused", e);
+    }
+  }
+
+  @Override
+  public RangeResult range(String prefix, String startAfter, int limit, long maxBytes) {
+    if (limit <= 0) {
+      throw new IllegalArgumentException("limit must be positive, got " + limit);
+    }
+    boolean afterCursor = KeyOrder.INSTANCE.compare(startAfter, prefix) > 0;
+    Hold hold = holdCurrent();
+    try {
+      return walk(hold.map, KeyRange.prefix(prefix), afterCursor ? startAfter : prefix, !afterCursor, hold.revision,
+          limit, maxBytes);
+    } finally {
+      holds.remove(hold);
+    }
+  }
+
+  @Override
+  public int size() {
+    return liveKeys;
+  }
+
+  /**
+   * Starts the changes of the next revision.
+   *
+   * @throws IllegalStateException when the previous transaction has not ended
+   */
+  public WriteTxn write() {
+    if (openTxn != null) {
+      throw new IllegalStateException("the transaction of revision " + openTxn.revision + " has not ended");
+    }
+    openTxn = new Txn(currentRevision + 1);
+    return openTxn;
+  }
+
+  /**
+   * Makes revisions below {@code revision} unreadable and frees the versions only they needed, as
+   * etcd's {@code compact}. Apply thread only, so that every replica compacts at the same revision.
+   *
+   * @throws IllegalArgumentException when {@code revision} is not above the compacted revision, or
+   *     above the current one
+   */
+  public void compact(long revision) {
+    if (revision <= compactedRevision) {
+      throw new IllegalArgumentException("revision " + revision + " is already compacted: the compacted revision is "
+          + compactedRevision);
+    }
+    if (revision > currentRevision) {
+      throw new IllegalArgumentException("cannot compact at revision " + revision + ": the current revision is "
+          + currentRevision);
+    }
+    // Published before anything is dropped: see stillReadable.
+    compactedRevision = revision;
+    dropUnneededVersions();
+  }
+
+  /**
+   * Holds the current revision readable until the view is closed, whatever is compacted meanwhile:
+   * what a snapshot is written from on another thread while applies go on. Apply thread only.
+   */
+  public RevisionView openView() {
+    Hold hold = new Hold(keys, currentRevision);
+    holds.add(hold);
+    return new RevisionView(hold, liveKeys);
+  }
+
+  /**
+   * Replaces the whole content with {@code kvs} at {@code revision}, as when a snapshot is loaded:
+   * no history before it. Open views keep showing the old content, which nothing changes any more.
+   *
+   * @param kvs entries in strictly ascending key order ({@link KeyOrder}), as snapshots hold them:
+   *     the map is then built in one pass instead of by a search per key
+   * @throws IllegalArgumentException when {@code kvs} is not in that order
+   * @throws IllegalStateException    when a transaction is open
+   */
+  public void reset(List<KeyValue> kvs, long revision) {
+    if (openTxn != null) {
+      throw new IllegalStateException("the transaction of revision " + openTxn.revision + " has not ended");
+    }
+    ConcurrentSkipListMap<String, Object> loaded = new ConcurrentSkipListMap<>(new SortedKeyValues(kvs));
+    holds.clear();
+    withHistory.clear();
+    historyQueue.clear();
+    passLeft = 0;
+    // Lowered before the revision moves (it may move back), so that a reader never sees a current
+    // revision below the compacted one.
+    compactedRevision = 0;
+    droppedUpTo = revision;
+    keys = loaded;
+    liveKeys = kvs.size();
+    currentRevision = revision;
+    compactedRevision = revision;
+  }
+
+  /** The number of versions kept for {@code key}, tombstones included; for tests and metrics. */
+  int versionCount(String key) {
+    Object versions = keys.get(key);
+    return versions == null ? 0 : versions instanceof KeyValue ? 1 : ((KeyValue[]) versions).length;
+  }
+
+  private long readableRevision(long requested) throws RevisionUnavailableException {
+    long current = currentRevision;
+    if (requested < 0) {
+      throw new IllegalArgumentException("a revision must not be negative, got " + requested);
+    }
+    if (requested > current) {
+      throw new FutureRevisionException(requested, current);
+    }
+    if (requested == 0) {
+      // Never refused: should a compaction pass it while it is read, stillReadable has it read again.
+      return current;
+    }
+    long compacted = compactedRevision;
+    if (requested < compacted) {
+      throw new RevisionCompactedException(requested, compacted);
+    }
+    return requested;
+  }
+
+  /**
+   * Holds the revision a range read is answered at, so that a compaction during the read (which may
+   * take a while for a large range) drops nothing it needs; the caller removes the hold.
+   */
+  private Hold hold(long requested) throws RevisionUnavailableException {
+    while (true) {
+      long at = readableRevision(requested);
+      Hold hold = new Hold(keys, at);
+      holds.add(hold);
+      // A compaction publishes its revision before it looks at the holds: either it sees this hold,
+      // or this check sees its revision.
+      long compacted = compactedRevision;
+      if (at >= compacted) {
+        return hold;
+      }
+      holds.remove(hold);
+      if (requested != 0) {
+        throw new RevisionCompactedException(at, compacted);
+      }
+    }
+  }
+
+  private Hold holdCurrent() {
+    try {
+      return hold(0);
+    } catch (RevisionUnavailableException e) {
+      throw new IllegalStateException("a read of the current revision is never refused", e);
+    }
+  }
+
+  /**
+   * Whether a read at {@code at} was answered from intact versions. A compaction that started after
+   * the read checked its revision may have dropped versions the read needed, if it compacted past
+   * that revision; it published its revision before it dropped anything, so then it is visible here.
+   * A read of a given revision is then refused; a read of the current one (requested as 0) is
+   * answered again at the new current revision instead, as it would have been had it come later.
+   *
+   * @return false when the read must be done again
+   * @throws RevisionCompactedException when the requested revision was compacted during the read
+   */
+  private boolean stillReadable(long at, long requested) throws RevisionCompactedException {
+    long compacted = compactedRevision;
+    if (at >= compacted) {
+      return true;
+    }
+    if (requested != 0) {
+      throw new RevisionCompactedException(at, compacted);
+    }
+    return false;
+  }
+
+  /** The newest version at or below {@code revision}, or null when the key did not exist then. */
+  private static KeyValue versionAt(Object versions, long revision) {
+    if (versions instanceof KeyValue only) {
+      return only.modRevision() <= revision && !isTombstone(only) ? only : null;
+    }
+    if (versions == null) {
+      return null;
+    }
+    KeyValue[] all = (KeyValue[]) versions;
+    int i = indexAt(all, revision);
+    return i < 0 || isTombstone(all[i]) ? null : all[i];
+  }
+
+  /** Index of the newest version at or below {@code revision}; -1 when all are newer. */
+  private static int indexAt(KeyValue[] versions, long revision) {
+    int low = 0;
+    int high = versions.length - 1;
+    while (low <= high) {
+      int mid = (low + high) >>> 1;
+      if (versions[mid].modRevision() <= revision) {
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return high;
+  }
+
+  private static RangeResult walk(ConcurrentSkipListMap<String, Object> keys, KeyRange range, String from,
+      boolean inclusive, long at, int limit, long maxBytes) {
+    List<KeyValue> page = new ArrayList<>(Math.min(limit, 256));
+    long count = 0;
+    long bytes = 0;
+    boolean full = false;
+    for (Map.Entry<String, Object> e : keys.tailMap(from, inclusive).entrySet()) {
+      if (range.pastEnd(e.getKey())) {
+        break;
+      }
+      KeyValue kv = versionAt(e.getValue(), at);
+      if (kv == null) {
+        continue;
+      }
+      if (!full) {
+        long size = kv.encodedSize();
+        if (page.size() < limit && (page.isEmpty() || bytes + size <= maxBytes)) {
+          page.add(kv);
+          bytes += size;
+        } else {
+          full = true;
+        }
+      }
+      count++;
+    }
+    return new RangeResult(page, count, count > page.size(), at);
+  }
+
+  /**
+   * Drops what neither the compacted revision nor a hold needs any more, {@link #TRIM_BATCH_KEYS}
+   * keys at a time: a pass visits every key with history once, over as many calls as that takes.
+   * Apply thread only.
+   */
+  private void dropUnneededVersions() {
+    if (passLeft == 0) {
+      long upTo = compactedRevision;
+      for (Hold hold : holds) {
+        upTo = Math.min(upTo, hold.revision);
+      }
+      if (upTo <= droppedUpTo) {
+        return;
+      }
+      passTarget = upTo;
+      passLeft = historyQueue.size();
+    }
+    for (int n = Math.min(passLeft, TRIM_BATCH_KEYS); n > 0; n--) {
+      passLeft--;
+      String key = historyQueue.poll();
+      Object versions = keys.get(key);
+      Object kept = keptAfterCompaction(versions, passTarget);
+      if (kept == null) {
+        keys.remove(key);
+      } else if (kept != versions) {
+        keys.put(key, kept);
+      }
+      if (kept == null || (kept instanceof KeyValue only && !isTombstone(only))) {
+        withHistory.remove(key);
+      } else {
+        historyQueue.add(key);
+      }
+    }
+    if (passLeft == 0) {
+      droppedUpTo = passTarget;
+    }
+  }
+
+  private void noteHistory(String key) {
+    if (withHistory.add(key)) {
+      historyQueue.add(key);
+    }
+  }
+
+  /** What a read at {@code revision} or later still needs of {@code versions}; null for nothing. */
+  private static Object keptAfterCompaction(Object versions, long revision) {
+    if (versions instanceof KeyValue only) {
+      return only.modRevision() <= revision && isTombstone(only) ? null : only;
+    }
+    KeyValue[] all = (KeyValue[]) versions;
+    int i = indexAt(all, revision);
+    int from = i < 0 ? 0 : isTombstone(all[i]) ? i + 1 : i;
+    return switch (all.length - from) {
+      case 0 -> null;
+      case 1 -> all[from];
+      default -> from == 0 ? all : Arrays.copyOfRange(all, from, all.length);
+    };
+  }
+
+  private static Object append(Object versions, KeyValue kv) {
+    if (versions == null) {
+      return kv;
+    }
+    if (versions instanceof KeyValue only) {
+      return new KeyValue[] {only, kv};
+    }
+    KeyValue[] all = (KeyValue[]) versions;
+    KeyValue[] longer = Arrays.copyOf(all, all.length + 1);
+    longer[all.length] = kv;
+    return longer;
+  }
+
+  private final class Txn implements WriteTxn {
+
+    private final long revision;
+    private final List<Event> events = new ArrayList<>();
+    private final Set<String> changed = new HashSet<>();
+    private int liveDelta;
+    private boolean ended;
+
+    Txn(long revision) {
+      this.revision = revision;
+    }
+
+    @Override
+    public long revision() {
+      return revision;
+    }
+
+    @Override
+    public Event put(String key, ByteString value) {
+      requireOpen();
+      if (key.isEmpty()) {
+        throw new IllegalArgumentException("a key must not be empty");
+      }
+      claim(key);
+      Object versions = keys.get(key);
+      KeyValue prev = versionAt(versions, revision - 1);
+      KeyValue kv = prev == null
+          ? new KeyValue(key, value, revision, revision, 1)
+          : new KeyValue(key, value, prev.createRevision(), revision, prev.version() + 1);
+      keys.put(key, append(versions, kv));
+      if (versions != null) {
+        noteHistory(key);
+      }
+      if (prev == null) {
+        liveDelta++;
+      }
+      Event event = Event.put(kv, prev);
+      events.add(event);
+      return event;
+    }
+
+    @Override
+    public List<Event> delete(KeyRange range) {
+      requireOpen();
+      List<Event> deleted = new ArrayList<>();
+      for (Map.Entry<String, Object> e : keys.tailMap(range.start(), true).entrySet()) {
+        String key = e.getKey();
+        if (range.pastEnd(key)) {
+          break;
+        }
+        KeyValue prev = versionAt(e.getValue(), revision - 1);
+        if (changed.contains(key)) {
+          throw new IllegalArgumentException("key \"" + key + "\" is changed twice in revision " + revision);
+        }
+        if (prev == null) {
+          continue;
+        }
+        claim(key);
+        Event event = Event.delete(prev, revision);
+        keys.put(key, append(e.getValue(), event.kv()));
+        noteHistory(key);
+        liveDelta--;
+        deleted.add(event);
+      }
+      events.addAll(deleted);
+      return deleted;
+    }
+
+    @Override
+    public List<Event> events() {
+      return List.copyOf(events);
+    }
+
+    @Override
+    public long end() {
+      requireOpen();
+      ended = true;
+      openTxn = null;
+      if (!events.isEmpty()) {
+        liveKeys += liveDelta;
+        // The volatile write that makes every version of this transaction visible at once.
+        currentRevision = revision;
+      }
+      long due = currentRevision - retainedRevisions;
+      if (due - compactedRevision >= compactionStep) {
+        compact(due);
+      } else if (passLeft > 0 || droppedUpTo < compactedRevision) {
+        // A pass to finish, or a hold that kept the last compaction back may have ended since.
+        dropUnneededVersions();
+      }
+      return currentRevision;
+    }
+
+    private void claim(String key) {
+      if (!changed.add(key)) {
+        throw new IllegalArgumentException("key \"" + key + "\" is changed twice in revision " + revision);
+      }
+    }
+
+    private void requireOpen() {
+      if (ended) {
+        throw new IllegalStateException("the transaction of revision " + revision + " has ended");
+      }
+    }
+  }
+
+  /** A revision being read; compaction keeps its versions while the hold is in {@link #holds}. */
+  private static final class Hold {
+
+    final ConcurrentSkipListMap<String, Object> map;
+    final long revision;
+
+    Hold(ConcurrentSkipListMap<String, Object> map, long revision) {
+      this.map = map;
+      this.revision = revision;
+    }
+  }
+
+  /**
+   * The store held at one revision (see {@link #openView()}): compaction keeps the versions it needs
+   * until {@link #close()}. Readable on any thread.
+   */
+  public final class RevisionView implements AutoCloseable {
+
+    private final Hold hold;
+    private final int size;
+
+    private RevisionView(Hold hold, int size) {
+      this.hold = hold;
+      this.size = size;
+    }
+
+    /** The revision the view shows. */
+    public long revision() {
+      return hold.revision;
+    }
+
+    /** The number of keys at the view's revision. */
+    public int size() {
+      return size;
+    }
+
+    /** The entries at the view's revision in key order; lazily, so a million keys are never in one list. */
+    public Iterator<KeyValue> entries() {
+      Iterator<Object> all = hold.map.values().iterator();
+      long revision = hold.revision;
+      return new Iterator<>() {
+        private KeyValue next = advance();
+
+        private KeyValue advance() {
+          while (all.hasNext()) {
+            KeyValue kv = versionAt(all.next(), revision);
+            if (kv != null) {
+              return kv;
+            }
+          }
+          return null;
+        }
+
+        @Override
+        public boolean hasNext() {
+          return next != null;
+        }
+
+        @Override
+        public KeyValue next() {
+          if (next == null) {
+            throw new NoSuchElementException();
+          }
+          KeyValue current = next;
+          next = advance();
+          return current;
+        }
+      };
+    }
+
+    /** Releases the revision; the next compaction or write may drop what only the view needed. */
+    @Override
+    public void close() {
+      holds.remove(hold);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package dev.kvstore.statemachine;
+
+import java.util.Optional;
+
+/**
+ * Reads of the multi-version store at any retained revision, as etcd's mvcc {@code ReadView}: from
+ * the compacted revision to the current one. Safe on any thread; each answer shows the store at one
+ * revision, never a mix of two.
+ *
+ * <p>A revision argument of 0 means the current revision.
+ */
+public interface ReadView {
+
+  /** The revision of the latest applied change; 0 for a store nothing was ever written to. */
+  long currentRevision();
+
+  /**
+   * The oldest revision that can be read: reads below it fail with
+   * {@link RevisionCompactedException}. 0 before the first compaction.
+   */
+  long compactedRevision();
+
+  /**
+   * The key's entry as it was at {@code revision}, or empty when it did not exist then.
+   *
+   * @throws RevisionCompactedException when {@code revision} is below {@link #compactedRevision()}
+   * @throws FutureRevisionException    when {@code revision} is above {@link #currentRevision()}
+   */
+  Optional<KeyValue> get(String key, long revision) throws RevisionUnavailableException;
+
+  /**
+   * The entries of {@code range} as they were at {@code revision}, in key order: at most
+   * {@code limit} of them (0 = no limit), and no more once their keys and values add up to
+   * {@code maxBytes} (at least one is returned when one exists). The result's count is the number of
+   * entries in the range at that revision, returned or not, and its revision is the one read at
+   * (the current one for 0).
+   *
+   * @throws RevisionCompactedException when {@code revision} is below {@link #compactedRevision()}
+   * @throws FutureRevisionException    when {@code revision} is above {@link #currentRevision()}
+   * @throws IllegalArgumentException   when {@code limit} is negative
+   */
+  RangeResult range(KeyRange range, long revision, int limit, long maxBytes) throws RevisionUnavailableException;
+}

@@ -1,0 +1,43 @@
+package dev.kvstore.statemachine;
+
+import com.google.protobuf.ByteString;
+import java.util.List;
+
+/**
+ * The changes of one applied command, which all take the same revision (etcd's mvcc
+ * {@code TxnWrite}): none of them is visible to readers until {@link #end()}, and then all are.
+ * A write transaction that changes nothing takes no revision. Apply thread only; one at a time.
+ */
+public interface WriteTxn {
+
+  /** The revision the changes take: the current revision plus one. */
+  long revision();
+
+  /**
+   * Sets {@code key} to {@code value}.
+   *
+   * @return the PUT event, with the key's previous entry (null when it did not exist)
+   * @throws IllegalArgumentException when {@code key} is empty or was already changed by this
+   *     transaction (one change per key and revision, as etcd's transactions require)
+   */
+  Event put(String key, ByteString value);
+
+  /**
+   * Deletes every key of {@code range} that exists.
+   *
+   * @return one DELETE event per deleted key, in key order; empty when none existed
+   * @throws IllegalArgumentException when the range holds a key this transaction already changed
+   */
+  List<Event> delete(KeyRange range);
+
+  /** The events so far, in the order the changes were made. */
+  List<Event> events();
+
+  /**
+   * Makes the changes visible at {@link #revision()}, or, when there were none, ends without a new
+   * revision.
+   *
+   * @return the store's current revision afterwards
+   */
+  long end();
+}
