@@ -568,6 +568,7 @@ public final class MvccStore implements ReadView, KvReadView {
 
     private final Hold hold;
     private final int size;
+    private volatile boolean closed;
 
     private RevisionView(Hold hold, int size) {
       this.hold = hold;
@@ -584,7 +585,13 @@ public final class MvccStore implements ReadView, KvReadView {
       return size;
     }
 
-    /** The entries at the view's revision in key order; lazily, so a million keys are never in one list. */
+    /**
+     * The entries at the view's revision in key order; lazily, so a million keys are never in one
+     * list. Any thread, as often as needed while the view is open.
+     *
+     * @throws IllegalStateException from the iterator once the view is closed: compaction may have
+     *     dropped versions it would return, and a snapshot being written stops at once
+     */
     public Iterator<KeyValue> entries() {
       Iterator<Object> all = hold.map.values().iterator();
       long revision = hold.revision;
@@ -594,6 +601,10 @@ public final class MvccStore implements ReadView, KvReadView {
         private KeyValue advance() {
           while (all.hasNext()) {
             KeyValue kv = versionAt(all.next(), revision);
+            // Checked after reading: whatever was read before the view closed is still right.
+            if (closed) {
+              throw new IllegalStateException("the view at revision " + revision + " was closed while being read");
+            }
             if (kv != null) {
               return kv;
             }
@@ -618,9 +629,10 @@ public final class MvccStore implements ReadView, KvReadView {
       };
     }
 
-    /** Releases the revision; the next compaction or write may drop what only the view needed. */
+    /** Releases the revision; the next compaction or write may drop what only the view needed. Idempotent. */
     @Override
     public void close() {
+      closed = true;
       holds.remove(hold);
     }
   }

@@ -60,8 +60,8 @@ final class SnapshotFile {
    * what was written. Any thread: the view stays exact while the store changes.
    *
    * @throws IOException when writing fails, or when the view yields another number of key-values
-   *     than it had at its revision, as a view closed while it is written may (then nothing is left
-   *     under {@code file})
+   *     than it had at its revision (then nothing is left under {@code file})
+   * @throws IllegalStateException when the view is closed while it is written (nothing is left either)
    */
   static MD5Hash write(File file, MvccStore.RevisionView view, List<DedupRecord> dedup) throws IOException {
     return write(file, view, dedup, CpuPacing.NONE);

@@ -188,6 +188,33 @@ class RevisionViewTest {
   }
 
   @Test
+  void aClosedViewRefusesToBeRead() {
+    put("a", "1");
+    put("b", "1");
+    MvccStore.RevisionView view = store.openView();
+    Iterator<KeyValue> walk = view.entries();
+    view.close();
+    put("a", "2");
+
+    assertThatThrownBy(() -> drain(walk)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+  }
+
+  @Test
+  void aSnapshotOfAViewClosedMidWayLeavesNoFile() throws IOException {
+    for (int i = 0; i < 1000; i++) {
+      put("key-" + i, "v");
+    }
+    File file = dir.resolve("snapshot.1_1000").toFile();
+    MvccStore.RevisionView view = store.openView();
+    view.close();
+
+    assertThatThrownBy(() -> SnapshotFile.write(file, view, List.of())).isInstanceOf(IllegalStateException.class);
+    try (var files = Files.list(dir)) {
+      assertThat(files).isEmpty();
+    }
+  }
+
+  @Test
   void severalViewsHoldTheirRevisionsEach() {
     put("a", "1");
     try (MvccStore.RevisionView first = store.openView()) {
