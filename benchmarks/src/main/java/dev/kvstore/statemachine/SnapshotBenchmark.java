@@ -97,7 +97,7 @@ public class SnapshotBenchmark {
   public MvccStore load() throws IOException {
     SnapshotFile.Content content = SnapshotFile.read(loaded, loadedMd5);
     MvccStore fresh = new MvccStore(0);
-    fresh.reset(content.kvs(), content.revision());
+    fresh.reset(content.versions(), content.revision(), content.compactedRevision());
     new AppliedRequests().reset(content.dedup());
     return fresh;
   }

@@ -154,15 +154,16 @@ public final class KvStateMachine extends BaseStateMachine {
     long started = System.nanoTime();
     // The digest is checked while reading: one pass over the file instead of two.
     SnapshotFile.Content content = SnapshotFile.read(file, snapshot.getFile().getFileDigest());
-    store.reset(content.kvs(), content.revision());
+    store.reset(content.versions(), content.revision(), content.compactedRevision());
     applied.reset(content.dedup());
     setLastAppliedTermIndex(snapshot.getTermIndex());
     appliedIndex.advance(snapshot.getIndex());
     snapshots.loaded(snapshot.getIndex(), content.revision());
     long nanos = System.nanoTime() - started;
     observer.snapshotLoaded(file.length(), nanos);
-    LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}, {} bytes in {} ms", getId(),
-        file.getName(), snapshot.getTerm(), snapshot.getIndex(), content.kvs().size(), content.revision(),
+    LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}, history from revision {}"
+        + " ({} versions), {} bytes in {} ms", getId(), file.getName(), snapshot.getTerm(), snapshot.getIndex(),
+        content.keyCount(), content.revision(), content.compactedRevision(), content.versions().size(),
         file.length(), nanos / 1_000_000);
   }
 

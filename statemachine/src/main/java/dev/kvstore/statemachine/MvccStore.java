@@ -205,37 +205,58 @@ public final class MvccStore implements ReadView, KvReadView {
    * what a snapshot is written from on another thread while applies go on. Apply thread only.
    */
   public RevisionView openView() {
-    Hold hold = new Hold(keys, currentRevision);
+    Hold hold = new Hold(keys, currentRevision, compactedRevision);
     holds.add(hold);
     return new RevisionView(hold, liveKeys);
   }
 
+  /** As {@link #reset(List, long, long)} with no history: {@code kvs} are the live entries at {@code revision}. */
+  public void reset(List<KeyValue> kvs, long revision) {
+    reset(kvs, revision, revision);
+  }
+
   /**
-   * Replaces the whole content with {@code kvs} at {@code revision}, as when a snapshot is loaded:
-   * no history before it. Open views keep showing the old content, which nothing changes any more.
+   * Replaces the whole content with {@code versions} at {@code revision}, readable back to
+   * {@code compactedRevision}, as when a snapshot is loaded. Open views keep showing the old
+   * content, which nothing changes any more.
    *
-   * @param kvs entries in strictly ascending key order ({@link KeyOrder}), as snapshots hold them:
-   *     the map is then built in one pass instead of by a search per key
-   * @throws IllegalArgumentException when {@code kvs} is not in that order
+   * @param versions every retained version (deletions included, as tombstones), in key order
+   *     ({@link KeyOrder}) and within a key in ascending revision, as snapshots hold them: the map is
+   *     then built in one pass instead of by a search per key
+   * @throws IllegalArgumentException when {@code versions} are not in that order, or a version or
+   *     {@code compactedRevision} is above {@code revision}
    * @throws IllegalStateException    when a transaction is open
    */
-  public void reset(List<KeyValue> kvs, long revision) {
+  public void reset(List<KeyValue> versions, long revision, long compactedRevision) {
     if (openTxn != null) {
       throw new IllegalStateException("the transaction of revision " + openTxn.revision + " has not ended");
     }
-    ConcurrentSkipListMap<String, Object> loaded = new ConcurrentSkipListMap<>(new SortedKeyValues(kvs));
+    if (compactedRevision > revision) {
+      throw new IllegalArgumentException("compacted revision " + compactedRevision + " is above the revision "
+          + revision);
+    }
+    for (KeyValue kv : versions) {
+      if (kv.modRevision() > revision) {
+        throw new IllegalArgumentException("\"" + kv.key() + "\" has a version at revision " + kv.modRevision()
+            + ", above the store's revision " + revision);
+      }
+    }
+    SortedVersions sorted = new SortedVersions(versions);
+    ConcurrentSkipListMap<String, Object> loaded = new ConcurrentSkipListMap<>(sorted);
     holds.clear();
     withHistory.clear();
     historyQueue.clear();
     passLeft = 0;
+    withHistory.addAll(sorted.keysWithHistory());
+    historyQueue.addAll(sorted.keysWithHistory());
     // Lowered before the revision moves (it may move back), so that a reader never sees a current
     // revision below the compacted one.
-    compactedRevision = 0;
-    droppedUpTo = revision;
+    this.compactedRevision = 0;
+    droppedUpTo = compactedRevision;
     keys = loaded;
-    liveKeys = kvs.size();
+    liveKeys = sorted.liveKeys();
     currentRevision = revision;
-    compactedRevision = revision;
+    this.compactedRevision = compactedRevision;
   }
 
   /** The number of versions kept for {@code key}, tombstones included; for tests and metrics. */
@@ -270,7 +291,7 @@ public final class MvccStore implements ReadView, KvReadView {
   private Hold hold(long requested) throws RevisionUnavailableException {
     while (true) {
       long at = readableRevision(requested);
-      Hold hold = new Hold(keys, at);
+      Hold hold = new Hold(keys, at, at);
       holds.add(hold);
       // A compaction publishes its revision before it looks at the holds: either it sees this hold,
       // or this check sees its revision.
@@ -379,7 +400,7 @@ public final class MvccStore implements ReadView, KvReadView {
     if (passLeft == 0) {
       long upTo = compactedRevision;
       for (Hold hold : holds) {
-        upTo = Math.min(upTo, hold.revision);
+        upTo = Math.min(upTo, hold.keptFrom);
       }
       if (upTo <= droppedUpTo) {
         return;
@@ -548,15 +569,21 @@ public final class MvccStore implements ReadView, KvReadView {
     }
   }
 
-  /** A revision being read; compaction keeps its versions while the hold is in {@link #holds}. */
+  /**
+   * A revision being read: while the hold is in {@link #holds}, compaction keeps every version a
+   * read at {@code keptFrom} or later needs (a range read keeps its own revision; a view also the
+   * history back to the compacted revision it was opened at, which a snapshot carries).
+   */
   private static final class Hold {
 
     final ConcurrentSkipListMap<String, Object> map;
     final long revision;
+    final long keptFrom;
 
-    Hold(ConcurrentSkipListMap<String, Object> map, long revision) {
+    Hold(ConcurrentSkipListMap<String, Object> map, long revision, long keptFrom) {
       this.map = map;
       this.revision = revision;
+      this.keptFrom = keptFrom;
     }
   }
 
@@ -583,6 +610,57 @@ public final class MvccStore implements ReadView, KvReadView {
     /** The number of keys at the view's revision. */
     public int size() {
       return size;
+    }
+
+    /** The compacted revision when the view was opened: the oldest its {@link #versions()} reach back to. */
+    public long compactedRevision() {
+      return hold.keptFrom;
+    }
+
+    /**
+     * Every version a read between {@link #compactedRevision()} and {@link #revision()} needs,
+     * deletions included, in key order and within a key in ascending revision: what
+     * {@link MvccStore#reset(List, long, long)} takes back. Lazily, like {@link #entries()}.
+     *
+     * @throws IllegalStateException from the iterator once the view is closed
+     */
+    public Iterator<KeyValue> versions() {
+      Iterator<Object> all = hold.map.values().iterator();
+      long revision = hold.revision;
+      long from = hold.keptFrom;
+      return new Iterator<>() {
+        private final ArrayDeque<KeyValue> ready = new ArrayDeque<>();
+
+        @Override
+        public boolean hasNext() {
+          while (ready.isEmpty() && all.hasNext()) {
+            Object kept = keptAfterCompaction(all.next(), from);
+            if (closed) {
+              throw new IllegalStateException("the view at revision " + revision + " was closed while being read");
+            }
+            if (kept instanceof KeyValue only) {
+              if (only.modRevision() <= revision) {
+                ready.add(only);
+              }
+            } else if (kept != null) {
+              for (KeyValue kv : (KeyValue[]) kept) {
+                if (kv.modRevision() <= revision) {
+                  ready.add(kv);
+                }
+              }
+            }
+          }
+          return !ready.isEmpty();
+        }
+
+        @Override
+        public KeyValue next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          return ready.poll();
+        }
+      };
     }
 
     /**

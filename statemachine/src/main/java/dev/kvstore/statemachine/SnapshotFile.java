@@ -24,9 +24,11 @@ import org.apache.ratis.util.AtomicFileOutputStream;
 import org.apache.ratis.util.MD5FileUtil;
 
 /**
- * The on-disk snapshot layout: a header, then every key-value in key order, then the remembered
- * request results, each a length-delimited protobuf message (as {@code writeDelimitedTo} writes
- * it). Written to a temporary file, forced to disk and renamed, so a crash never leaves a partial
+ * The on-disk snapshot layout: a header, then every retained version of every key in key order
+ * (within a key in revision order, deletions included) ended by a record with an empty key, then the
+ * remembered request results, each a length-delimited protobuf message (as {@code writeDelimitedTo}
+ * writes it). Format 1, written before the store kept history, has one record per live key and no
+ * end record; it is still read. Written to a temporary file, forced to disk and renamed, so a crash never leaves a partial
  * snapshot under the final name.
  *
  * <p>Both directions stream through one {@link CodedOutputStream} / {@link CodedInputStream} with
@@ -39,7 +41,9 @@ import org.apache.ratis.util.MD5FileUtil;
  */
 final class SnapshotFile {
 
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
+  /** The format before the multi-version store: the live key-values only. */
+  static final int FORMAT_LIVE_ONLY = 1;
   private static final int BUFFER_BYTES = 256 << 10;
   /** Key-values written between two ticks of the pacing: about a megabyte with 256-byte values. */
   private static final int RECORDS_PER_TICK = 4096;
@@ -49,9 +53,13 @@ final class SnapshotFile {
   /**
    * What a snapshot holds.
    *
-   * @param kvs key-values in ascending key order, as {@link MvccStore#reset} takes them
+   * @param versions          every retained version in key order and within a key in ascending
+   *                          revision, as {@link MvccStore#reset(List, long, long)} takes them
+   * @param compactedRevision the oldest revision readable from {@code versions}
+   * @param keyCount          keys that exist at {@code revision}
    */
-  record Content(long revision, List<KeyValue> kvs, List<DedupRecord> dedup) {}
+  record Content(long revision, long compactedRevision, List<KeyValue> versions, long keyCount,
+      List<DedupRecord> dedup) {}
 
   private SnapshotFile() {}
 
@@ -94,10 +102,13 @@ final class SnapshotFile {
         .setRevision(view.revision())
         .setKeyCount(view.size())
         .setDedupCount(dedup.size())
+        .setCompactedRevision(view.compactedRevision())
         .build(), out);
     long synced = 0;
     long written = 0;
-    for (Iterator<KeyValue> it = view.entries(); it.hasNext(); written++) {
+    long live = 0;
+    KeyValue previous = null;
+    for (Iterator<KeyValue> it = view.versions(); it.hasNext(); written++) {
       if (written % RECORDS_PER_TICK == 0) {
         pacing.tick();
         if (bytes - synced >= SYNC_BYTES) {
@@ -105,11 +116,20 @@ final class SnapshotFile {
           sync.force(false);
         }
       }
-      bytes += writeDelimited(it.next().toStored(), out);
+      KeyValue kv = it.next();
+      if (previous != null && !previous.key().equals(kv.key()) && !MvccStore.isTombstone(previous)) {
+        live++;
+      }
+      previous = kv;
+      bytes += writeDelimited(kv.toStored(), out);
     }
-    if (written != view.size()) {
-      throw new IOException("the view at revision " + view.revision() + " yielded " + written
-          + " key-values but held " + view.size() + " at that revision; snapshot " + file + " not written");
+    if (previous != null && !MvccStore.isTombstone(previous)) {
+      live++;
+    }
+    writeDelimited(StoredKeyValue.getDefaultInstance(), out);
+    if (live != view.size()) {
+      throw new IOException("the view at revision " + view.revision() + " yielded " + live
+          + " keys but held " + view.size() + " at that revision; snapshot " + file + " not written");
     }
     for (DedupRecord r : dedup) {
       writeDelimited(r, out);
@@ -140,13 +160,24 @@ final class SnapshotFile {
         throw new IOException("snapshot " + file + " is empty");
       }
       SnapshotHeader header = readDelimited(in, SnapshotHeader.parser(), file, "header", 0);
-      if (header.getFormatVersion() != FORMAT_VERSION) {
-        throw new IOException("snapshot " + file + " has format version " + header.getFormatVersion()
-            + "; this build reads version " + FORMAT_VERSION);
+      int format = header.getFormatVersion();
+      if (format != FORMAT_VERSION && format != FORMAT_LIVE_ONLY) {
+        throw new IOException("snapshot " + file + " has format version " + format + "; this build reads versions "
+            + FORMAT_LIVE_ONLY + " and " + FORMAT_VERSION);
       }
-      List<KeyValue> kvs = new ArrayList<>((int) Math.min(header.getKeyCount(), 1 << 24));
-      for (long i = 0; i < header.getKeyCount(); i++) {
-        kvs.add(KeyValue.of(readDelimited(in, StoredKeyValue.parser(), file, "key-value", i)));
+      List<KeyValue> versions = new ArrayList<>((int) Math.min(header.getKeyCount(), 1 << 24));
+      if (format == FORMAT_LIVE_ONLY) {
+        for (long i = 0; i < header.getKeyCount(); i++) {
+          versions.add(KeyValue.of(readDelimited(in, StoredKeyValue.parser(), file, "key-value", i)));
+        }
+      } else {
+        for (long i = 0; ; i++) {
+          StoredKeyValue stored = readDelimited(in, StoredKeyValue.parser(), file, "version", i);
+          if (stored.getKey().isEmpty()) {
+            break;
+          }
+          versions.add(KeyValue.of(stored));
+        }
       }
       List<DedupRecord> dedup = new ArrayList<>((int) Math.min(header.getDedupCount(), 1 << 20));
       for (long i = 0; i < header.getDedupCount(); i++) {
@@ -160,7 +191,8 @@ final class SnapshotFile {
         throw new IOException("snapshot " + file + " has MD5 " + actual + " but its .md5 file says "
             + expectedMd5 + ": the file is corrupt");
       }
-      return new Content(header.getRevision(), kvs, dedup);
+      long compacted = format == FORMAT_LIVE_ONLY ? header.getRevision() : header.getCompactedRevision();
+      return new Content(header.getRevision(), compacted, versions, header.getKeyCount(), dedup);
     }
   }
 

@@ -291,6 +291,29 @@ class MvccStoreTest {
   }
 
   @Test
+  void aResetLoadsHistoryAndRefusesVersionsOutOfOrder() throws Exception {
+    KeyValue a1 = new KeyValue("a", v("1"), 1, 1, 1);
+    KeyValue a3 = new KeyValue("a", v("3"), 1, 3, 2);
+    KeyValue bDeleted = new KeyValue("b", ByteString.EMPTY, 0, 4, 0);
+    KeyValue b2 = new KeyValue("b", v("2"), 2, 2, 1);
+    store.reset(List.of(a1, a3, b2, bDeleted), 4, 1);
+
+    assertThat(store.size()).isEqualTo(1);
+    assertThat(valueAt("a", 2)).isEqualTo("1");
+    assertThat(valueAt("b", 3)).isEqualTo("2");
+    assertThat(valueAt("b", 4)).isNull();
+    assertThat(store.compactedRevision()).isEqualTo(1);
+
+    assertThatThrownBy(() -> store.reset(List.of(a3, a1), 4, 1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ascending revision order");
+    assertThatThrownBy(() -> store.reset(List.of(b2, a1), 4, 1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ascending key order");
+    assertThatThrownBy(() -> store.reset(List.of(a1, a3), 2, 1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("above the store's revision 2");
+    assertThatThrownBy(() -> store.reset(List.of(a1), 1, 2)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void keyRangesRefuseEmptyShapes() {
     assertThatThrownBy(() -> KeyRange.key("")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must not be empty");

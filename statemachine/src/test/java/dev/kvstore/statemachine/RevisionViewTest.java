@@ -166,7 +166,7 @@ class RevisionViewTest {
 
       SnapshotFile.Content loaded = SnapshotFile.read(file, null);
       assertThat(loaded.revision()).isEqualTo(revision);
-      assertThat(loaded.kvs()).as("round %d with %d changes during the write", round, changes).isEqualTo(atFreeze);
+      assertThat(loaded.versions()).as("round %d with %d changes during the write", round, changes).isEqualTo(atFreeze);
     }
   }
 

@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.util.MD5FileUtil;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class SnapshotFileTest {
     SnapshotFile.Content content = SnapshotFile.read(file, null);
 
     MvccStore loaded = new MvccStore(0);
-    loaded.reset(content.kvs(), content.revision());
+    loaded.reset(content.versions(), content.revision());
     assertThat(loaded.revision()).isEqualTo(1001);
     assertThat(loaded.size()).isEqualTo(299);
     assertThat(loaded.range("", 1000).kvs()).isEqualTo(store.range("", 1000).kvs());
@@ -70,7 +71,7 @@ class SnapshotFileTest {
     assertThat(content.dedup()).singleElement()
         .satisfies(r -> assertThat(r.getCommandDigest()).isEqualTo(CommandDigest.of(put("k", "v"))));
     MvccStore loadedStore = new MvccStore(0);
-    loadedStore.reset(content.kvs(), content.revision());
+    loadedStore.reset(content.versions(), content.revision());
     AppliedRequests loadedApplied = new AppliedRequests();
     loadedApplied.reset(content.dedup());
     CommandApplier loaded = new CommandApplier(loadedStore, loadedApplied, new WatchHub(10, 1 << 20, 10));
@@ -99,7 +100,7 @@ class SnapshotFileTest {
     }
 
     SnapshotFile.Content content = SnapshotFile.read(file, null);
-    store.reset(content.kvs(), content.revision());
+    store.reset(content.versions(), content.revision());
     applied.reset(content.dedup());
 
     CommandResult retry = applier.apply(withId(put("k", "v"), "client", 1));
@@ -109,19 +110,21 @@ class SnapshotFileTest {
   }
 
   @Test
-  void theLayoutIsLengthDelimitedMessagesAsBefore() throws IOException {
+  void theLayoutIsLengthDelimitedMessagesWithTheVersionsEndedByAnEmptyKey() throws IOException {
     applier.apply(withId(put("b", "2"), "client", 1));
     applier.apply(put("a", "1"));
     File file = dir.resolve("snapshot.1_2").toFile();
     write(file);
 
-    // what the first version wrote, record by record with writeDelimitedTo
+    // record by record with writeDelimitedTo, as format 1 was, plus the end of the versions
     java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
-    SnapshotHeader.newBuilder().setFormatVersion(1).setRevision(2).setKeyCount(2).setDedupCount(1).build()
+    SnapshotHeader.newBuilder().setFormatVersion(2).setRevision(2).setKeyCount(2).setDedupCount(1)
+        .setCompactedRevision(2).build()
         .writeDelimitedTo(expected);
     for (KeyValue kv : store.range("", 10).kvs()) {
       kv.toStored().writeDelimitedTo(expected);
     }
+    StoredKeyValue.getDefaultInstance().writeDelimitedTo(expected);
     for (DedupRecord r : applied.records()) {
       r.writeDelimitedTo(expected);
     }
@@ -129,11 +132,50 @@ class SnapshotFileTest {
   }
 
   @Test
+  void historyAndDeletionsRoundTripBetweenTheCompactedAndTheSnapshotRevision() throws IOException {
+    MvccStore keeping = new MvccStore(Long.MAX_VALUE);
+    StoreWrites.put(keeping, "a", ByteString.copyFromUtf8("1"));
+    StoreWrites.put(keeping, "b", ByteString.copyFromUtf8("1"));
+    StoreWrites.put(keeping, "a", ByteString.copyFromUtf8("2"));
+    keeping.compact(3);
+    StoreWrites.delete(keeping, "b");
+    StoreWrites.put(keeping, "a", ByteString.copyFromUtf8("3"));
+    StoreWrites.put(keeping, "c", ByteString.copyFromUtf8("1"));
+    File file = dir.resolve("snapshot.1_6").toFile();
+    try (MvccStore.RevisionView view = keeping.openView()) {
+      StoreWrites.put(keeping, "a", ByteString.copyFromUtf8("after"));
+      SnapshotFile.write(file, view, List.of());
+    }
+
+    SnapshotFile.Content content = SnapshotFile.read(file, null);
+    assertThat(content.revision()).isEqualTo(6);
+    assertThat(content.compactedRevision()).isEqualTo(3);
+    assertThat(content.keyCount()).isEqualTo(2);
+    assertThat(content.versions()).extracting(kv -> kv.key() + "@" + kv.modRevision())
+        .as("a's version at 3 and after; b's and its deletion; c; nothing after the view's revision")
+        .containsExactly("a@3", "a@5", "b@2", "b@4", "c@6");
+
+    MvccStore loaded = new MvccStore(Long.MAX_VALUE);
+    loaded.reset(content.versions(), content.revision(), content.compactedRevision());
+    for (long revision = 3; revision <= 6; revision++) {
+      for (String key : List.of("a", "b", "c")) {
+        try {
+          assertThat(loaded.get(key, revision)).as("%s at %d", key, revision).isEqualTo(keeping.get(key, revision));
+        } catch (RevisionUnavailableException e) {
+          throw new AssertionError(e);
+        }
+      }
+    }
+    assertThat(loaded.size()).isEqualTo(2);
+    assertThat(loaded.compactedRevision()).isEqualTo(3);
+  }
+
+  @Test
   void aFileThatDoesNotMatchItsDigestIsRejected() throws IOException {
     applier.apply(put("k", "v"));
     File file = dir.resolve("snapshot.1_1").toFile();
     MD5Hash md5 = write(file);
-    assertThat(SnapshotFile.read(file, md5).kvs()).hasSize(1);
+    assertThat(SnapshotFile.read(file, md5).versions()).hasSize(1);
 
     byte[] bytes = Files.readAllBytes(file.toPath());
     bytes[bytes.length - 1] ^= 1;
@@ -156,7 +198,7 @@ class SnapshotFileTest {
   void emptyStoreRoundTrips() throws IOException {
     File file = dir.resolve("snapshot.0_0").toFile();
     write(file);
-    assertThat(SnapshotFile.read(file, null).kvs()).isEmpty();
+    assertThat(SnapshotFile.read(file, null).versions()).isEmpty();
   }
 
   @Test
