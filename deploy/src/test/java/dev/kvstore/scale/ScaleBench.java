@@ -260,9 +260,15 @@ public final class ScaleBench implements Callable<Integer> {
   private void load() throws InterruptedException {
     ClosedLoop loop = new ClosedLoop(LoadSpec.everyKeyOnce(loadConcurrency, keys),
         Mix.of(OperationType.PUT).bind(operations(client)), FailureReason::of, System::nanoTime);
-    LoadReport loaded = run(loop, LOAD_TICK, progress -> out.printf(Locale.ROOT,
-        "  loading: %,d of %,d written, %,d failed, %,.0f writes/s so far%n", progress.completed(), keys,
-        progress.failed(), progress.completed() / Math.max(1e-9, progress.phaseNanos() / 1e9)));
+    LoadReport loaded = run(loop, LOAD_TICK, progress -> {
+      // The rate is over the measuring phase's time; the ticks after it (draining, done) start a new
+      // phase clock, and the line after the run gives the final figures.
+      if (progress.phase() == Progress.Phase.MEASURING) {
+        out.printf(Locale.ROOT, "  loading: %,d of %,d written, %,d failed, %,.0f writes/s so far%n",
+            progress.completed(), keys, progress.failed(),
+            progress.completed() / Math.max(1e-9, progress.phaseNanos() / 1e9));
+      }
+    });
     String line = String.format(Locale.ROOT, "loaded %,d keys in %.1f s (%,.0f writes/s, %d in flight), %,d failed%s",
         loaded.succeeded(), loaded.measured().toMillis() / 1000.0, loaded.opsPerSecond(), loadConcurrency,
         loaded.failed(), loaded.failed() == 0 ? "" : " " + loaded.failures());
