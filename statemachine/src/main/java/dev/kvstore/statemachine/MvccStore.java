@@ -66,6 +66,12 @@ public final class MvccStore implements ReadView, KvReadView {
   private long passTarget;
   /** Keys at the head of {@link #historyQueue} the pass in progress has yet to visit; 0 when none is. */
   private int passLeft;
+  /**
+   * Revision to the keys it changed (a key, or a {@code String[]} of several in the order they were
+   * changed) for the revisions after the compacted one, while revisions are retained: what
+   * {@link #changes} replays, as etcd's backend is keyed by revision.
+   */
+  private final ConcurrentSkipListMap<Long, Object> changedKeys = new ConcurrentSkipListMap<>();
   /** Revisions held by open views and by range reads in progress: compaction keeps what they need. */
   private final Set<Hold> holds = ConcurrentHashMap.newKeySet();
   private volatile long currentRevision;
@@ -129,6 +135,58 @@ public final class MvccStore implements ReadView, KvReadView {
     } finally {
       holds.remove(hold);
     }
+  }
+
+  @Override
+  public List<Event> changes(long fromRevision, long toRevision) throws RevisionUnavailableException {
+    if (fromRevision < 1 || toRevision < fromRevision - 1) {
+      throw new IllegalArgumentException("changes from revision " + fromRevision + " to " + toRevision
+          + ": the first must be at least 1 and the last at least the first minus one");
+    }
+    long current = currentRevision;
+    if (toRevision > current) {
+      throw new FutureRevisionException(toRevision, current);
+    }
+    // The hold keeps every version a read at fromRevision - 1 or later needs: each change's version
+    // and the one before it (the newest before the change, so the newest at or below any earlier
+    // revision it was already the newest at).
+    Hold hold = new Hold(keys, toRevision, fromRevision - 1);
+    holds.add(hold);
+    try {
+      long compacted = compactedRevision;
+      if (fromRevision <= compacted) {
+        throw new RevisionCompactedException(fromRevision, compacted + 1);
+      }
+      List<Event> events = new ArrayList<>();
+      if (toRevision < fromRevision) {
+        return events;
+      }
+      for (Map.Entry<Long, Object> entry : changedKeys.subMap(fromRevision, true, toRevision, true).entrySet()) {
+        long revision = entry.getKey();
+        if (entry.getValue() instanceof String key) {
+          events.add(eventAt(hold.map.get(key), revision));
+        } else {
+          for (String key : (String[]) entry.getValue()) {
+            events.add(eventAt(hold.map.get(key), revision));
+          }
+        }
+      }
+      return events;
+    } finally {
+      holds.remove(hold);
+    }
+  }
+
+  /** The change that made the version at exactly {@code revision}, with the version before it. */
+  private static Event eventAt(Object versions, long revision) {
+    KeyValue[] all = versions instanceof KeyValue only ? new KeyValue[] {only} : (KeyValue[]) versions;
+    int i = indexAt(all, revision);
+    KeyValue kv = all[i];
+    if (kv.modRevision() != revision) {
+      throw new IllegalStateException("\"" + kv.key() + "\" has no version at revision " + revision);
+    }
+    KeyValue prev = i > 0 && !isTombstone(all[i - 1]) ? all[i - 1] : null;
+    return isTombstone(kv) ? Event.delete(prev, revision) : Event.put(kv, prev);
   }
 
   // KvReadView: reads at the current revision, which is never compacted away.
@@ -250,6 +308,15 @@ public final class MvccStore implements ReadView, KvReadView {
     passLeft = 0;
     withHistory.addAll(sorted.keysWithHistory());
     historyQueue.addAll(sorted.keysWithHistory());
+    changedKeys.clear();
+    if (retainedRevisions > 0) {
+      // Within a revision the order of the changes is not in a snapshot: key order stands in for it.
+      for (KeyValue kv : versions) {
+        if (kv.modRevision() > compactedRevision) {
+          changedKeys.merge(kv.modRevision(), kv.key(), MvccStore::withKey);
+        }
+      }
+    }
     // Lowered before the revision moves (it may move back), so that a reader never sees a current
     // revision below the compacted one.
     this.compactedRevision = 0;
@@ -408,6 +475,7 @@ public final class MvccStore implements ReadView, KvReadView {
       }
       passTarget = upTo;
       passLeft = historyQueue.size();
+      changedKeys.headMap(upTo, true).clear();
     }
     for (int n = Math.min(passLeft, TRIM_BATCH_KEYS); n > 0; n--) {
       passLeft--;
@@ -428,6 +496,13 @@ public final class MvccStore implements ReadView, KvReadView {
     if (passLeft == 0) {
       droppedUpTo = passTarget;
     }
+  }
+
+  private static Object withKey(Object keys, Object key) {
+    String[] before = keys instanceof String one ? new String[] {one} : (String[]) keys;
+    String[] after = Arrays.copyOf(before, before.length + 1);
+    after[before.length] = (String) key;
+    return after;
   }
 
   private void noteHistory(String key) {
@@ -544,6 +619,11 @@ public final class MvccStore implements ReadView, KvReadView {
       openTxn = null;
       if (!events.isEmpty()) {
         liveKeys += liveDelta;
+        if (retainedRevisions > 0) {
+          changedKeys.put(revision, events.size() == 1
+              ? events.get(0).key()
+              : events.stream().map(Event::key).toArray(String[]::new));
+        }
         // The volatile write that makes every version of this transaction visible at once.
         currentRevision = revision;
       }

@@ -1,5 +1,6 @@
 package dev.kvstore.statemachine;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -40,4 +41,18 @@ public interface ReadView {
    * @throws IllegalArgumentException   when {@code limit} is negative
    */
   RangeResult range(KeyRange range, long revision, int limit, long maxBytes) throws RevisionUnavailableException;
+
+  /**
+   * The changes of revisions {@code fromRevision} through {@code toRevision}, in revision order and
+   * within a revision in the order they were made, each as its event with the key's previous entry:
+   * what a watch replays (etcd's watchable store reads its backend by revision the same way). Only
+   * revisions the store retains can be replayed; a store that retains none has no changes to give.
+   *
+   * @throws RevisionCompactedException when {@code fromRevision} is not above the compacted revision
+   *     (its oldest available revision is the compacted one plus one)
+   * @throws FutureRevisionException    when {@code toRevision} is above {@link #currentRevision()}
+   * @throws IllegalArgumentException   when {@code fromRevision} is below 1 or {@code toRevision}
+   *     below {@code fromRevision - 1} (which asks for nothing)
+   */
+  List<Event> changes(long fromRevision, long toRevision) throws RevisionUnavailableException;
 }

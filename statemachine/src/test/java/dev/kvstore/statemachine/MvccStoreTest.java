@@ -245,6 +245,9 @@ class MvccStoreTest {
           RangeResult result = store.range(KeyRange.all(), 0, 0, Long.MAX_VALUE);
           int sum = result.kvs().stream().mapToInt(kv -> Integer.parseInt(kv.value().toStringUtf8())).sum();
           assertThat(sum).as("sum at revision %d", result.revision()).isEqualTo(100);
+          if (reads % 16 == 0) {
+            checkReplayedRevisionsAreWhole();
+          }
           reads++;
         }
         return reads;
@@ -311,6 +314,89 @@ class MvccStoreTest {
     assertThatThrownBy(() -> store.reset(List.of(a1, a3), 2, 1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("above the store's revision 2");
     assertThatThrownBy(() -> store.reset(List.of(a1), 1, 2)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void changesReplayEveryEventOfTheRetainedRevisionsInOrder() throws Exception {
+    List<Event> made = new ArrayList<>();
+    WriteTxn first = store.write();
+    first.put("a", v("1"));
+    first.put("b", v("1"));
+    first.end();
+    made.addAll(first.events());
+    WriteTxn second = store.write();
+    second.put("a", v("2"));
+    second.end();
+    made.addAll(second.events());
+    WriteTxn third = store.write();
+    third.delete(KeyRange.prefix(""));
+    third.end();
+    made.addAll(third.events());
+
+    assertThat(store.changes(1, 3)).isEqualTo(made);
+    assertThat(store.changes(2, 2)).isEqualTo(second.events());
+    assertThat(store.changes(4, 3)).as("nothing after the current revision").isEmpty();
+    assertThat(store.changes(3, 3)).extracting(Event::type).containsExactly(Event.Type.DELETE, Event.Type.DELETE);
+    assertThat(store.changes(3, 3).get(0).prevKv().value().toStringUtf8()).isEqualTo("2");
+
+    assertThatThrownBy(() -> store.changes(1, 4)).isInstanceOf(FutureRevisionException.class);
+    store.compact(2);
+    assertThatThrownBy(() -> store.changes(2, 3)).isInstanceOfSatisfying(RevisionCompactedException.class,
+        e -> assertThat(e.oldestAvailableRevision()).isEqualTo(3));
+    assertThat(store.changes(3, 3)).isEqualTo(third.events());
+    assertThatThrownBy(() -> store.changes(0, 3)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void changesSurviveASnapshotLoadInKeyOrderWithinARevision() throws Exception {
+    WriteTxn txn = store.write();
+    txn.put("b", v("1"));
+    txn.put("a", v("1"));
+    txn.end();
+    StoreWrites.put(store, "a", v("2"));
+    List<KeyValue> versions = new ArrayList<>();
+    try (MvccStore.RevisionView view = store.openView()) {
+      view.versions().forEachRemaining(versions::add);
+    }
+
+    MvccStore loaded = new MvccStore(Long.MAX_VALUE);
+    loaded.reset(versions, store.currentRevision(), store.compactedRevision());
+
+    assertThat(loaded.changes(1, 2)).extracting(e -> e.key() + "@" + e.revision())
+        .containsExactly("a@1", "b@1", "a@2");
+    assertThat(loaded.changes(2, 2).get(0).prevKv().value().toStringUtf8()).isEqualTo("1");
+  }
+
+  @Test
+  void aStoreThatRetainsNoRevisionsHasNoChangesToReplay() throws Exception {
+    MvccStore current = new MvccStore(0);
+    StoreWrites.put(current, "a", v("1"));
+    StoreWrites.put(current, "a", v("2"));
+    assertThat(current.changes(3, 2)).isEmpty();
+    assertThatThrownBy(() -> current.changes(2, 2)).isInstanceOf(RevisionCompactedException.class);
+  }
+
+  /** Each replayed revision of the moving-units test changed both keys, to values adding up to 100. */
+  private void checkReplayedRevisionsAreWhole() {
+    long to = store.currentRevision();
+    long from = Math.max(2, store.compactedRevision() + 1);
+    List<Event> events;
+    try {
+      events = store.changes(from, to);
+    } catch (RevisionCompactedException passedMeanwhile) {
+      return;
+    } catch (RevisionUnavailableException e) {
+      throw new AssertionError(e);
+    }
+    assertThat(events).hasSize((int) (2 * (to - from + 1)));
+    for (int i = 0; i < events.size(); i += 2) {
+      Event x = events.get(i);
+      Event y = events.get(i + 1);
+      assertThat(x.revision()).isEqualTo(y.revision());
+      assertThat(Integer.parseInt(x.kv().value().toStringUtf8()) + Integer.parseInt(y.kv().value().toStringUtf8()))
+          .as("replayed revision %d", x.revision()).isEqualTo(100);
+      assertThat(x.prevKv()).as("previous entry of a change at %d", x.revision()).isNotNull();
+    }
   }
 
   @Test
