@@ -150,13 +150,11 @@ public final class MvccStore implements ReadView, KvReadView {
     // The hold keeps every version a read at fromRevision - 1 or later needs: each change's version
     // and the one before it (the newest before the change, so the newest at or below any earlier
     // revision it was already the newest at).
-    Hold hold = new Hold(keys, toRevision, fromRevision - 1);
-    holds.add(hold);
+    Hold hold = tryHold(toRevision, fromRevision - 1);
+    if (hold == null) {
+      throw new RevisionCompactedException(fromRevision, compactedRevision + 1);
+    }
     try {
-      long compacted = compactedRevision;
-      if (fromRevision <= compacted) {
-        throw new RevisionCompactedException(fromRevision, compacted + 1);
-      }
       List<Event> events = new ArrayList<>();
       if (toRevision < fromRevision) {
         return events;
@@ -359,19 +357,30 @@ public final class MvccStore implements ReadView, KvReadView {
   private Hold hold(long requested) throws RevisionUnavailableException {
     while (true) {
       long at = readableRevision(requested);
-      Hold hold = new Hold(keys, at, at);
-      holds.add(hold);
-      // A compaction publishes its revision before it looks at the holds: either it sees this hold,
-      // or this check sees its revision.
-      long compacted = compactedRevision;
-      if (at >= compacted) {
+      Hold hold = tryHold(at, at);
+      if (hold != null) {
         return hold;
       }
-      holds.remove(hold);
       if (requested != 0) {
-        throw new RevisionCompactedException(at, compacted);
+        throw new RevisionCompactedException(at, compactedRevision);
       }
     }
+  }
+
+  /**
+   * Holds {@code revision} and the history back to {@code keptFrom} (see {@link Hold}), unless a
+   * compaction has passed {@code keptFrom} already: then null, and nothing is held.
+   */
+  private Hold tryHold(long revision, long keptFrom) {
+    Hold hold = new Hold(keys, revision, keptFrom);
+    holds.add(hold);
+    // A compaction publishes its revision before it looks at the holds: either it sees this hold,
+    // or this check sees its revision.
+    if (keptFrom >= compactedRevision) {
+      return hold;
+    }
+    holds.remove(hold);
+    return null;
   }
 
   private Hold holdCurrent() {
