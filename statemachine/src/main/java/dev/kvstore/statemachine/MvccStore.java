@@ -292,13 +292,8 @@ public final class MvccStore implements ReadView, KvReadView {
       throw new IllegalArgumentException("compacted revision " + compactedRevision + " is above the revision "
           + revision);
     }
-    for (KeyValue kv : versions) {
-      if (kv.modRevision() > revision) {
-        throw new IllegalArgumentException("\"" + kv.key() + "\" has a version at revision " + kv.modRevision()
-            + ", above the store's revision " + revision);
-      }
-    }
-    SortedVersions sorted = new SortedVersions(versions);
+    SortedVersions sorted = new SortedVersions(versions, revision);
+    // Built before anything changes here: a version out of order fails the load and leaves the store as it was.
     ConcurrentSkipListMap<String, Object> loaded = new ConcurrentSkipListMap<>(sorted);
     holds.clear();
     withHistory.clear();

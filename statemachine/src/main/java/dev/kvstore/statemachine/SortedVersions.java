@@ -27,20 +27,17 @@ import java.util.SortedMap;
 final class SortedVersions extends AbstractMap<String, Object> implements SortedMap<String, Object> {
 
   private final List<KeyValue> versions;
-  private final int keys;
+  private final long revision;
   private int liveKeys;
   private final List<String> keysWithHistory = new ArrayList<>();
 
-  /** @param versions in key order ({@link KeyOrder}), then in ascending revision; checked while walked */
-  SortedVersions(List<KeyValue> versions) {
+  /**
+   * @param versions in key order ({@link KeyOrder}), then in ascending revision, none above
+   *                 {@code revision}; checked while walked
+   */
+  SortedVersions(List<KeyValue> versions, long revision) {
     this.versions = versions;
-    int count = 0;
-    for (int i = 0; i < versions.size(); i++) {
-      if (i == 0 || !versions.get(i).key().equals(versions.get(i - 1).key())) {
-        count++;
-      }
-    }
-    this.keys = count;
+    this.revision = revision;
   }
 
   /** Keys whose newest version is not a deletion; complete once the walk has ended. */
@@ -58,12 +55,22 @@ final class SortedVersions extends AbstractMap<String, Object> implements Sorted
     return KeyOrder.INSTANCE;
   }
 
+  /** The number of keys; counted on each call (the map constructor does not ask). */
   @Override
   public int size() {
+    int keys = 0;
+    for (int i = 0; i < versions.size(); i++) {
+      if (i == 0 || !versions.get(i).key().equals(versions.get(i - 1).key())) {
+        keys++;
+      }
+    }
     return keys;
   }
 
-  /** @throws IllegalArgumentException from the iterator at the first version out of order */
+  /**
+   * @throws IllegalArgumentException from the iterator at the first version out of order or above
+   *     the revision
+   */
   @Override
   public Set<Map.Entry<String, Object>> entrySet() {
     return new AbstractSet<>() {
@@ -84,12 +91,14 @@ final class SortedVersions extends AbstractMap<String, Object> implements Sorted
             }
             int first = next;
             KeyValue head = versions.get(first);
+            requireAtMostRevision(head);
             if (first > 0 && KeyOrder.INSTANCE.compare(versions.get(first - 1).key(), head.key()) >= 0) {
               throw new IllegalArgumentException("versions are not in ascending key order: \"" + head.key()
                   + "\" comes after \"" + versions.get(first - 1).key() + "\"");
             }
             next++;
             while (next < versions.size() && versions.get(next).key().equals(head.key())) {
+              requireAtMostRevision(versions.get(next));
               if (versions.get(next).modRevision() <= versions.get(next - 1).modRevision()) {
                 throw new IllegalArgumentException("the versions of \"" + head.key() + "\" are not in ascending"
                     + " revision order: " + versions.get(next).modRevision() + " comes after "
@@ -118,9 +127,16 @@ final class SortedVersions extends AbstractMap<String, Object> implements Sorted
 
       @Override
       public int size() {
-        return keys;
+        return SortedVersions.this.size();
       }
     };
+  }
+
+  private void requireAtMostRevision(KeyValue kv) {
+    if (kv.modRevision() > revision) {
+      throw new IllegalArgumentException("\"" + kv.key() + "\" has a version at revision " + kv.modRevision()
+          + ", above the store's revision " + revision);
+    }
   }
 
   @Override
