@@ -705,9 +705,12 @@ public final class MvccStore implements ReadView, KvReadView {
     /**
      * Every version a read between {@link #compactedRevision()} and {@link #revision()} needs,
      * deletions included, in key order and within a key in ascending revision: what
-     * {@link MvccStore#reset(List, long, long)} takes back. Lazily, like {@link #entries()}.
+     * {@link MvccStore#reset(List, long, long)} takes back. Lazily, so a million keys are never in
+     * one list; any thread, as often as needed while the view is open. A store that retains no
+     * revisions holds only its versions at the view's revision: its entries then.
      *
-     * @throws IllegalStateException from the iterator once the view is closed
+     * @throws IllegalStateException from the iterator once the view is closed: compaction may have
+     *     dropped versions it would return, and a snapshot being written stops at once
      */
     public Iterator<KeyValue> versions() {
       Iterator<Object> all = hold.map.values().iterator();
@@ -744,50 +747,6 @@ public final class MvccStore implements ReadView, KvReadView {
             throw new NoSuchElementException();
           }
           return ready.poll();
-        }
-      };
-    }
-
-    /**
-     * The entries at the view's revision in key order; lazily, so a million keys are never in one
-     * list. Any thread, as often as needed while the view is open.
-     *
-     * @throws IllegalStateException from the iterator once the view is closed: compaction may have
-     *     dropped versions it would return, and a snapshot being written stops at once
-     */
-    public Iterator<KeyValue> entries() {
-      Iterator<Object> all = hold.map.values().iterator();
-      long revision = hold.revision;
-      return new Iterator<>() {
-        private KeyValue next = advance();
-
-        private KeyValue advance() {
-          while (all.hasNext()) {
-            KeyValue kv = versionAt(all.next(), revision);
-            // Checked after reading: whatever was read before the view closed is still right.
-            if (closed) {
-              throw new IllegalStateException("the view at revision " + revision + " was closed while being read");
-            }
-            if (kv != null) {
-              return kv;
-            }
-          }
-          return null;
-        }
-
-        @Override
-        public boolean hasNext() {
-          return next != null;
-        }
-
-        @Override
-        public KeyValue next() {
-          if (next == null) {
-            throw new NoSuchElementException();
-          }
-          KeyValue current = next;
-          next = advance();
-          return current;
         }
       };
     }

@@ -215,7 +215,7 @@ class MvccStoreTest {
     store.compact(4);
 
     List<String> values = new ArrayList<>();
-    view.entries().forEachRemaining(kv -> values.add(kv.value().toStringUtf8()));
+    view.versions().forEachRemaining(kv -> values.add(kv.value().toStringUtf8()));
     assertThat(values).containsExactly("1", "1");
     assertThat(store.versionCount("b")).isEqualTo(2);
 

@@ -17,7 +17,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link MvccStore.RevisionView}: the store at one revision, what snapshots are written from. */
+/**
+ * {@link MvccStore.RevisionView}: the store at one revision, what snapshots are written from. The
+ * stores here retain no revisions, so a view's versions are its revision's entries.
+ */
 class RevisionViewTest {
 
   @TempDir
@@ -57,7 +60,7 @@ class RevisionViewTest {
       put("c", "again");
       put("e", "new");
 
-      assertThat(drain(view.entries())).isEqualTo(atFreeze);
+      assertThat(drain(view.versions())).isEqualTo(atFreeze);
       assertThat(view.revision()).isEqualTo(4);
       assertThat(view.size()).isEqualTo(4);
       // the store itself moved on
@@ -73,7 +76,7 @@ class RevisionViewTest {
     }
     List<KeyValue> atFreeze = contentNow();
     try (MvccStore.RevisionView view = store.openView()) {
-      Iterator<KeyValue> walk = view.entries();
+      Iterator<KeyValue> walk = view.versions();
       List<KeyValue> seen = new ArrayList<>();
       seen.add(walk.next()); // a
       // the walk has read ahead: the key it will return next, one behind it, and several beyond
@@ -107,7 +110,7 @@ class RevisionViewTest {
       }
       List<KeyValue> atFreeze = s.range("", Integer.MAX_VALUE).kvs();
       try (MvccStore.RevisionView view = s.openView()) {
-        Iterator<KeyValue> walk = view.entries();
+        Iterator<KeyValue> walk = view.versions();
         List<KeyValue> seen = new ArrayList<>();
         while (true) {
           for (int changes = random.nextInt(4); changes > 0; changes--) {
@@ -192,7 +195,7 @@ class RevisionViewTest {
     put("a", "1");
     put("b", "1");
     MvccStore.RevisionView view = store.openView();
-    Iterator<KeyValue> walk = view.entries();
+    Iterator<KeyValue> walk = view.versions();
     view.close();
     put("a", "2");
 
@@ -221,8 +224,8 @@ class RevisionViewTest {
       put("a", "2");
       try (MvccStore.RevisionView second = store.openView()) {
         put("a", "3");
-        assertThat(drain(first.entries())).extracting(kv -> kv.value().toStringUtf8()).containsExactly("1");
-        assertThat(drain(second.entries())).extracting(kv -> kv.value().toStringUtf8()).containsExactly("2");
+        assertThat(drain(first.versions())).extracting(kv -> kv.value().toStringUtf8()).containsExactly("1");
+        assertThat(drain(second.versions())).extracting(kv -> kv.value().toStringUtf8()).containsExactly("2");
       }
     }
   }
@@ -235,7 +238,7 @@ class RevisionViewTest {
       store.reset(List.of(new KeyValue("b", ByteString.copyFromUtf8("loaded"), 9, 9, 1)), 9);
       put("a", "after reset");
 
-      assertThat(drain(view.entries())).isEqualTo(atFreeze);
+      assertThat(drain(view.versions())).isEqualTo(atFreeze);
     }
   }
 }
