@@ -24,6 +24,7 @@ final class ApiMapping {
         .setCreateRevision(kv.createRevision())
         .setModRevision(kv.modRevision())
         .setVersion(kv.version())
+        .setLease(kv.lease())
         .build();
   }
 

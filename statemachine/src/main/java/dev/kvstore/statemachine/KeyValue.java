@@ -13,17 +13,24 @@ import java.util.Objects;
  * @param createRevision revision of the write that created the key (since its last deletion)
  * @param modRevision    revision of the last write to the key
  * @param version        writes to the key since it was created; 1 right after creation
+ * @param lease          id of the lease the key is attached to (deleted when it ends); 0 for none
  */
-public record KeyValue(String key, ByteString value, long createRevision, long modRevision, long version) {
+public record KeyValue(String key, ByteString value, long createRevision, long modRevision, long version, long lease) {
 
   public KeyValue {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
   }
 
+  /** An entry attached to no lease. */
+  public KeyValue(String key, ByteString value, long createRevision, long modRevision, long version) {
+    this(key, value, createRevision, modRevision, version, 0);
+  }
+
   /** The entry as snapshots and command results carry it. */
   public static KeyValue of(StoredKeyValue kv) {
-    return new KeyValue(kv.getKey(), kv.getValue(), kv.getCreateRevision(), kv.getModRevision(), kv.getVersion());
+    return new KeyValue(kv.getKey(), kv.getValue(), kv.getCreateRevision(), kv.getModRevision(), kv.getVersion(),
+        kv.getLease());
   }
 
   StoredKeyValue toStored() {
@@ -33,6 +40,7 @@ public record KeyValue(String key, ByteString value, long createRevision, long m
         .setCreateRevision(createRevision)
         .setModRevision(modRevision)
         .setVersion(version)
+        .setLease(lease)
         .build();
   }
 

@@ -561,7 +561,7 @@ public final class MvccStore implements ReadView, KvReadView {
     }
 
     @Override
-    public Event put(String key, ByteString value) {
+    public Event put(String key, ByteString value, long lease) {
       requireOpen();
       if (key.isEmpty()) {
         throw new IllegalArgumentException("a key must not be empty");
@@ -570,8 +570,8 @@ public final class MvccStore implements ReadView, KvReadView {
       Object versions = keys.get(key);
       KeyValue prev = versionAt(versions, revision - 1);
       KeyValue kv = prev == null
-          ? new KeyValue(key, value, revision, revision, 1)
-          : new KeyValue(key, value, prev.createRevision(), revision, prev.version() + 1);
+          ? new KeyValue(key, value, revision, revision, 1, lease)
+          : new KeyValue(key, value, prev.createRevision(), revision, prev.version() + 1, lease);
       keys.put(key, append(versions, kv));
       if (versions != null) {
         noteHistory(key);

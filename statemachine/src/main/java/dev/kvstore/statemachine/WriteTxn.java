@@ -14,13 +14,19 @@ public interface WriteTxn {
   long revision();
 
   /**
-   * Sets {@code key} to {@code value}.
+   * Sets {@code key} to {@code value}, attached to {@code lease} (0: to none; whether the lease
+   * exists is the caller's to check).
    *
    * @return the PUT event, with the key's previous entry (null when it did not exist)
    * @throws IllegalArgumentException when {@code key} is empty or was already changed by this
    *     transaction (one change per key and revision, as etcd's transactions require)
    */
-  Event put(String key, ByteString value);
+  Event put(String key, ByteString value, long lease);
+
+  /** {@link #put(String, ByteString, long)} attached to no lease. */
+  default Event put(String key, ByteString value) {
+    return put(key, value, 0);
+  }
 
   /**
    * Deletes every key of {@code range} that exists.
