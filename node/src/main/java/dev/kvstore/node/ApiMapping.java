@@ -3,7 +3,9 @@ package dev.kvstore.node;
 import com.google.protobuf.ByteString;
 import dev.kvstore.api.EventType;
 import dev.kvstore.api.KeyValue;
+import dev.kvstore.api.RequestLimits;
 import dev.kvstore.statemachine.Event;
+import dev.kvstore.statemachine.KeyRange;
 import dev.kvstore.statemachine.proto.StoredKeyValue;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -16,6 +18,20 @@ final class ApiMapping {
   private static final int MESSAGE_VALUE_CHARS = 80;
 
   private ApiMapping() {}
+
+  /**
+   * The keys of a request's key / range_end / prefix triple, once
+   * {@link dev.kvstore.api.RequestLimits#checkKeyRange} has accepted it.
+   */
+  static KeyRange keyRange(String key, String rangeEnd, boolean prefix) {
+    if (prefix) {
+      return KeyRange.prefix(key);
+    }
+    if (rangeEnd.isEmpty()) {
+      return KeyRange.key(key);
+    }
+    return KeyRange.interval(key, rangeEnd.equals(RequestLimits.ALL_FROM_KEY) ? null : rangeEnd);
+  }
 
   static KeyValue toApi(dev.kvstore.statemachine.KeyValue kv) {
     return KeyValue.newBuilder()

@@ -41,6 +41,9 @@ public final class RequestLimits {
    */
   public static final int MAX_METADATA_BYTES = 8 << 10;
 
+  /** The {@code range_end} that means "every key at or after {@code key}", as in etcd. */
+  public static final String ALL_FROM_KEY = "\0";
+
   private RequestLimits() {}
 
   /**
@@ -97,6 +100,36 @@ public final class RequestLimits {
     if (r.getStartRevision() < 0) {
       throw invalid("start_revision is " + r.getStartRevision() + "; use 0 (from now) or a revision >= 1");
     }
+  }
+
+  /**
+   * Checks the keys a request covers, given as the proto's key / range_end / prefix triple: exactly
+   * {@code key} (range_end empty), every key starting with {@code key} (prefix), every key from
+   * {@code key} on (range_end "\0"), or the interval [key, range_end), which must not be empty.
+   *
+   * @throws StatusRuntimeException INVALID_ARGUMENT saying which rule the triple breaks
+   */
+  public static void checkKeyRange(String key, String rangeEnd, boolean prefix) {
+    if (prefix) {
+      if (!rangeEnd.isEmpty()) {
+        throw invalid("prefix and range_end exclude each other: give a prefix, or an interval [key, range_end)");
+      }
+      checkLength(key, "prefix");
+    } else if (rangeEnd.isEmpty()) {
+      checkKey(key, "key");
+    } else {
+      checkLength(key, "key");
+      checkLength(rangeEnd, "range_end");
+      if (!rangeEnd.equals(ALL_FROM_KEY) && compareKeys(rangeEnd, key) <= 0) {
+        throw invalid("the interval [key, range_end) is empty: range_end must sort after key (keys are ordered by"
+            + " their UTF-8 bytes); use range_end \"\\0\" for every key from key on");
+      }
+    }
+  }
+
+  /** Compares keys in the order of their UTF-8 bytes, which is the order of their code points. */
+  private static int compareKeys(String a, String b) {
+    return java.util.Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
   }
 
   /**
