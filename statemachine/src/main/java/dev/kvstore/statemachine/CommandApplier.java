@@ -93,15 +93,13 @@ final class CommandApplier {
       case PUT -> {
         WriteTxn txn = store.write();
         Event e = txn.put(command.getPut().getKey(), command.getPut().getValue());
-        txn.end();
-        hub.publish(e);
+        commit(txn);
         yield result(e.revision(), command.getPut().getPrevKv() ? e.prevKv() : null, 0);
       }
       case DELETE -> {
         WriteTxn txn = store.write();
         Optional<Event> e = txn.delete(KeyRange.key(command.getDelete().getKey())).stream().findFirst();
-        txn.end();
-        e.ifPresent(hub::publish);
+        commit(txn);
         KeyValue prev = e.filter(x -> command.getDelete().getPrevKv()).map(Event::prevKv).orElse(null);
         yield result(store.revision(), prev, e.isPresent() ? 1 : 0);
       }
@@ -109,6 +107,15 @@ final class CommandApplier {
       case READ_BARRIER -> result(store.revision(), null, 0);
       case BATCH, OP_NOT_SET -> throw new IllegalStateException("validated above");
     };
+  }
+
+  /**
+   * Ends a write transaction and hands its events on: every change of the store goes through here,
+   * so whatever must follow each change (watches now) is done in one place.
+   */
+  private void commit(WriteTxn txn) {
+    txn.end();
+    txn.events().forEach(hub::publish);
   }
 
   private static CommandResult result(long revision, KeyValue prev, long deleted) {
