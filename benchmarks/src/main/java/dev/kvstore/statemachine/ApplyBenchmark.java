@@ -90,7 +90,9 @@ public class ApplyBenchmark {
 
     @Setup
     public void fill(Commands commands) {
-      applier = new CommandApplier(new MvccStore(0), new AppliedRequests(), new WatchHub(10_000, 64 << 20, 1024));
+      // A node keeps 10,000 revisions by default (its leader compacts them away): the same here.
+      MvccStore store = new MvccStore(10_000);
+      applier = new CommandApplier(store, new AppliedRequests(), new WatchHub(store, 1024));
       commands.fill(applier::apply);
     }
   }
@@ -104,7 +106,8 @@ public class ApplyBenchmark {
 
     @Setup
     public void fill(Commands commands) {
-      stateMachine = new KvStateMachine(new WatchHub(10_000, 64 << 20, 1024));
+      MvccStore store = new MvccStore(10_000);
+      stateMachine = new KvStateMachine(store, new WatchHub(store, 1024));
       commands.fill(c -> apply(c.toByteArray()));
       encoded = new byte[COMMANDS][];
       for (int i = 0; i < COMMANDS; i++) {

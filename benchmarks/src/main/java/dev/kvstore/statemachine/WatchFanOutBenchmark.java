@@ -48,7 +48,7 @@ public class WatchFanOutBenchmark {
   @Param({"all", "one"})
   public String matching;
 
-  private final WatchHub hub = new WatchHub(10_000, 64 << 20, 1024);
+  private final WatchHub hub = new WatchHub(new MvccStore(10_000), 1024);
   /** The watches the event matches: the only ones whose consumers have anything to poll. */
   private final List<Watch> matched = new ArrayList<>();
   private String eventKey;

@@ -6,6 +6,7 @@ import dev.kvstore.node.CommandSubmitter.Applied;
 import dev.kvstore.node.metrics.NodeMetrics;
 import dev.kvstore.node.metrics.RaftMetrics;
 import dev.kvstore.statemachine.KvStateMachine;
+import dev.kvstore.statemachine.MvccStore;
 import dev.kvstore.statemachine.WatchCancellation;
 import dev.kvstore.statemachine.WatchHub;
 import dev.kvstore.statemachine.proto.Command;
@@ -63,6 +64,8 @@ public final class KvNode implements AutoCloseable {
   static final int MAX_INBOUND_METADATA_BYTES = 64 << 10;
   /** At most one log line per kind of refused request per this long: clients cannot flood the log. */
   private static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
+  /** How often the leader checks whether history is due for compaction: cheap, two volatile reads. */
+  private static final Duration AUTO_COMPACTION_CHECKS = Duration.ofSeconds(1);
 
   private final NodeConfig config;
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -93,10 +96,11 @@ public final class KvNode implements AutoCloseable {
     // First, so that a slow start (a long log replay, a large snapshot) can be watched.
     metrics = startMetrics();
     track(metrics);
-    WatchHub hub = new WatchHub(config.watch().historyEvents(), config.watch().historyBytes(),
-        config.watch().queueCapacity(), metrics.stateMachineObserver());
-    stateMachine = new KvStateMachine(hub, metrics.stateMachineObserver(), config.raft().snapshotThreshold());
-    metrics.gaugeState(stateMachine.readView(), hub);
+    // Every revision stays until the leader's compaction (AutoCompactor, or the Compact RPC) comes through the log.
+    MvccStore store = new MvccStore(MvccStore.RETAIN_UNTIL_COMPACTED);
+    WatchHub hub = new WatchHub(store, config.watch().queueCapacity(), metrics.stateMachineObserver());
+    stateMachine = new KvStateMachine(store, hub, metrics.stateMachineObserver(), config.raft().snapshotThreshold());
+    metrics.gaugeState(store, hub);
     stateMachine.addLeaderListener(metrics::leaderChanged);
     FollowerAppenders appenders = new FollowerAppenders();
     CommitBroadcast commitBroadcast = new CommitBroadcast(appenders::running,
@@ -141,6 +145,10 @@ public final class KvNode implements AutoCloseable {
     stateMachine.answerPeerQueries(new PeerQueries(member, reads, config.raft().electionTimeout()));
     metrics.gaugeRaft(member, new RaftMetrics.Queues(writes::proposalsInFlight, writes::commandsQueued,
         reads::roundsInFlight, reads::readsQueued));
+
+    track(new AutoCompactor(config.nodeId(), config.compaction(), store, member::isLeaderReady,
+        command -> writes.submit(command, config.requestTimeout()).thenApply(Applied::result), System::nanoTime)
+        .start(scheduler, AUTO_COMPACTION_CHECKS));
 
     ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
     RaftFailures failures = new RaftFailures(member);

@@ -1,5 +1,7 @@
 package dev.kvstore.node;
 
+import dev.kvstore.api.CompactRequest;
+import dev.kvstore.api.CompactResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -46,4 +48,11 @@ interface KvRequests {
 
   /** Reads one page of a prefix, in key order, with the consistency and {@code wait} of {@link #get}. */
   CompletableFuture<GetAllResponse> getAll(GetAllRequest request, Duration wait);
+
+  /**
+   * Compacts the history of every member at the request's revision through the log, with the
+   * guarantees and {@code wait} of {@link #put}; OUT_OF_RANGE when the revision is already compacted
+   * or above the current one.
+   */
+  CompletableFuture<CompactResponse> compact(CompactRequest request, Duration wait);
 }

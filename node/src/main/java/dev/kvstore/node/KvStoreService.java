@@ -1,5 +1,7 @@
 package dev.kvstore.node;
 
+import dev.kvstore.api.CompactRequest;
+import dev.kvstore.api.CompactResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -69,6 +71,13 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   public void getAll(GetAllRequest request, StreamObserver<GetAllResponse> out) {
     if (accepted(() -> RequestLimits.check(request), out)) {
       answer(requests::getAll, request, out);
+    }
+  }
+
+  @Override
+  public void compact(CompactRequest request, StreamObserver<CompactResponse> out) {
+    if (accepted(() -> RequestLimits.check(request), out)) {
+      answer(requests::compact, request, out);
     }
   }
 

@@ -98,9 +98,22 @@ public final class NodeCommand implements Callable<Integer> {
           + " (default ${DEFAULT-VALUE}). Env: KVSTORE_LOG_SEGMENT_SIZE")
   long logSegmentSize;
 
-  @Option(names = "--watch-history", paramLabel = "EVENTS", defaultValue = "${env:KVSTORE_WATCH_HISTORY:-10000}",
-      description = "Events kept so a watch can resume from a past revision (default ${DEFAULT-VALUE}). Env: KVSTORE_WATCH_HISTORY")
-  int watchHistory;
+  /** Replaced by the store's history ({@code --auto-compaction-*}); accepted so that old command lines still start. */
+  @Option(names = "--watch-history", paramLabel = "EVENTS", hidden = true)
+  Integer watchHistory;
+
+  @Option(names = "--auto-compaction-mode", paramLabel = "MODE",
+      defaultValue = "${env:KVSTORE_AUTO_COMPACTION_MODE:-revision}",
+      description = "revision: keep the last N revisions; periodic: keep the revisions of the last period of time"
+          + " (default ${DEFAULT-VALUE}). Env: KVSTORE_AUTO_COMPACTION_MODE")
+  String autoCompactionMode;
+
+  @Option(names = "--auto-compaction-retention", paramLabel = "N|DURATION",
+      defaultValue = "${env:KVSTORE_AUTO_COMPACTION_RETENTION:-10000}",
+      description = "History the leader keeps before compacting: revisions (mode revision) or a duration such as 1h"
+          + " (mode periodic); 0 = never compact automatically (default ${DEFAULT-VALUE}). Past revisions can be"
+          + " read and watched from while kept. Env: KVSTORE_AUTO_COMPACTION_RETENTION")
+  String autoCompactionRetention;
 
   @Option(names = "--watch-queue", paramLabel = "EVENTS", defaultValue = "${env:KVSTORE_WATCH_QUEUE:-1000}",
       description = "Events a slow watcher may have pending before it is cancelled (default ${DEFAULT-VALUE}). Env: KVSTORE_WATCH_QUEUE")
@@ -131,7 +144,38 @@ public final class NodeCommand implements Callable<Integer> {
     return new NodeConfig(nodeId, peerList, clusterId, bindAddress, clientPort,
         raftPort == null ? self.port() : raftPort, metricsPort(), dataDir, requestTimeout,
         new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize),
-        new WatchLimits(watchHistory, WatchLimits.DEFAULTS.historyBytes(), watchQueue)).validate();
+        new WatchLimits(watchQueue), autoCompaction()).validate();
+  }
+
+  private AutoCompaction autoCompaction() {
+    if (watchHistory != null) {
+      System.err.println("kvstore-node: --watch-history is no longer used: watches replay the store's history,"
+          + " which --auto-compaction-retention bounds");
+    }
+    String retention = autoCompactionRetention.trim();
+    switch (autoCompactionMode.trim().toLowerCase(Locale.ROOT)) {
+      case "revision" -> {
+        try {
+          return AutoCompaction.revisions(Long.parseLong(retention));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("--auto-compaction-retention '" + retention + "' is not a number of"
+              + " revisions; in mode revision give one such as 10000 (0 = off)");
+        }
+      }
+      case "periodic" -> {
+        if (retention.equals("0")) {
+          return AutoCompaction.periodic(Duration.ZERO);
+        }
+        try {
+          return AutoCompaction.periodic(new DurationConverter().convert(retention));
+        } catch (CommandLine.TypeConversionException e) {
+          throw new IllegalArgumentException("--auto-compaction-retention '" + retention + "' is not a duration; in"
+              + " mode periodic give one such as 30m or 1h (0 = off)");
+        }
+      }
+      default -> throw new IllegalArgumentException("--auto-compaction-mode '" + autoCompactionMode
+          + "' is unknown; use revision or periodic");
+    }
   }
 
   private int metricsPort() {

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param requestTimeout longest a request waits for a leader, a quorum or a read index
  * @param raft           Raft timing and log housekeeping
  * @param watch          bounds of the watch machinery
+ * @param compaction     how much history the node keeps when it leads (see {@link AutoCompaction})
  */
 public record NodeConfig(
     String nodeId,
@@ -32,7 +33,8 @@ public record NodeConfig(
     Path dataDir,
     Duration requestTimeout,
     RaftTuning raft,
-    WatchLimits watch) {
+    WatchLimits watch,
+    AutoCompaction compaction) {
 
   public static final int DEFAULT_CLIENT_PORT = 50051;
   /** The command line's default metrics port is the client port plus this (50151 for 50051). */
@@ -48,6 +50,7 @@ public record NodeConfig(
     Objects.requireNonNull(requestTimeout, "requestTimeout");
     Objects.requireNonNull(raft, "raft");
     Objects.requireNonNull(watch, "watch");
+    Objects.requireNonNull(compaction, "compaction");
   }
 
   /**
@@ -58,28 +61,33 @@ public record NodeConfig(
   public static NodeConfig of(String nodeId, List<Peer> peers, String bindAddress, int clientPort, Path dataDir) {
     int raftPort = peers.stream().filter(p -> p.id().equals(nodeId)).mapToInt(Peer::port).findFirst().orElse(0);
     return new NodeConfig(nodeId, peers, "kvstore", bindAddress, clientPort, raftPort, 0, dataDir,
-        DEFAULT_REQUEST_TIMEOUT, RaftTuning.DEFAULTS, WatchLimits.DEFAULTS);
+        DEFAULT_REQUEST_TIMEOUT, RaftTuning.DEFAULTS, WatchLimits.DEFAULTS, AutoCompaction.DEFAULTS);
   }
 
   public NodeConfig withRaft(RaftTuning tuning) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, tuning, watch);
+        requestTimeout, tuning, watch, compaction);
   }
 
   public NodeConfig withWatch(WatchLimits limits) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, limits);
+        requestTimeout, raft, limits, compaction);
   }
 
   public NodeConfig withRequestTimeout(Duration timeout) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir, timeout,
-        raft, watch);
+        raft, watch, compaction);
+  }
+
+  public NodeConfig withCompaction(AutoCompaction rule) {
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
+        requestTimeout, raft, watch, rule);
   }
 
   /** The same config serving metrics on {@code port} (0: no metrics). */
   public NodeConfig withMetricsPort(int port) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, port, dataDir, requestTimeout,
-        raft, watch);
+        raft, watch, compaction);
   }
 
   /** True when the node serves metrics ({@link #metricsPort()} is not 0). */
@@ -126,6 +134,7 @@ public record NodeConfig(
     }
     raft.validate();
     watch.validate();
+    compaction.validate();
     return this;
   }
 

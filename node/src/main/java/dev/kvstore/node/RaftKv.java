@@ -1,5 +1,7 @@
 package dev.kvstore.node;
 
+import dev.kvstore.api.CompactRequest;
+import dev.kvstore.api.CompactResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -17,6 +19,7 @@ import dev.kvstore.statemachine.RangeResult;
 import dev.kvstore.statemachine.proto.ClientRequestId;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.CompactOp;
 import dev.kvstore.statemachine.proto.DeleteOp;
 import dev.kvstore.statemachine.proto.PutOp;
 import io.grpc.Status;
@@ -129,6 +132,19 @@ final class RaftKv implements KvRequests {
     });
   }
 
+  @Override
+  public CompletableFuture<CompactResponse> compact(CompactRequest request, Duration wait) {
+    Command.Builder command = Command.newBuilder()
+        .setCompact(CompactOp.newBuilder().setRevision(request.getRevision()));
+    if (request.hasRequestId()) {
+      command.setRequestId(toCommandId(request.getRequestId()));
+    }
+    return write(command.build(), wait, result -> CompactResponse.newBuilder()
+        .setHeader(headers.at(result.getRevision()))
+        .setCompactRevision(result.getCompactedRevision())
+        .build());
+  }
+
   private <T> CompletableFuture<T> write(Command command, Duration wait, Function<CommandResult, T> respond) {
     long deadline = System.nanoTime() + wait.toNanos();
     CompletableFuture<T> answer = new CompletableFuture<>();
@@ -160,13 +176,15 @@ final class RaftKv implements KvRequests {
    * The status of a command the state machine refused: it was applied as a no-op, so it definitely
    * changed nothing and gets no {@link WriteOutcome} trailer. A malformed command is
    * INVALID_ARGUMENT; a request id already applied for a different command is FAILED_PRECONDITION
-   * (retrying cannot help: the id stays taken). A refusal kind this version does not know (from a
+   * (retrying cannot help: the id stays taken). A compaction at a revision already compacted or not
+   * yet reached is OUT_OF_RANGE. A refusal kind this version does not know (from a
    * newer leader during an upgrade) is FAILED_PRECONDITION too, with the leader's message.
    */
   private static StatusRuntimeException refused(CommandResult result) {
     Status status = switch (result.getRefusal()) {
       case MALFORMED -> Status.INVALID_ARGUMENT;
       case REQUEST_ID_REUSED, UNRECOGNIZED -> Status.FAILED_PRECONDITION;
+      case REVISION_COMPACTED, FUTURE_REVISION -> Status.OUT_OF_RANGE;
     };
     return status.withDescription(result.getError()).asRuntimeException();
   }

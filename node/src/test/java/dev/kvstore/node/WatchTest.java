@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class WatchTest {
 
   @RegisterExtension
-  static final SharedCluster SHARED = new SharedCluster(c -> c.withWatch(new WatchLimits(1000, 1 << 20, 50)));
+  static final SharedCluster SHARED = new SharedCluster(c -> c.withWatch(new WatchLimits(50)));
 
   private static KvStoreBlockingStub kv(String id) {
     return SHARED.cluster().kv(id);
@@ -135,7 +135,8 @@ class WatchTest {
 
   @Test
   void aRevisionOlderThanTheRetainedHistoryIsRefusedWithOutOfRange() {
-    IntStream.range(0, 1100).forEach(i -> kv("n1").put(put("churn/" + (i % 10), "v")));
+    IntStream.range(0, 10).forEach(i -> kv("n1").put(put("churn/" + (i % 10), "v")));
+    compactAll();
     Iterator<WatchResponse> stream = kv("n2").watch(WatchRequest.newBuilder().setKey("churn/1").setStartRevision(1).build());
     assertThatThrownBy(stream::next)
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -198,6 +199,9 @@ class WatchTest {
     for (int i = 1; i < 20; i++) {
       kv("n2").put(put("overtaken", big + i));
     }
+    for (int i = 0; i < 2 * dev.kvstore.statemachine.Watch.REPLAY_CHUNK_REVISIONS; i++) {
+      kv("n1").put(put("overtaking/" + (i % 10), "v"));
+    }
     // A small flow-control window: the replay stalls after a few events while the client does not read.
     var slowChannel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(SHARED.cluster().endpoint("n2"))
         .usePlaintext().initialFlowControlWindow(64 * 1024).build();
@@ -206,10 +210,11 @@ class WatchTest {
       var call = startRawWatch(slowChannel,
           WatchRequest.newBuilder().setKey("overtaken").setStartRevision(first).build(), closed);
       call.request(2);
-      // other keys push the watch's replay position out of the node's history (1000 events here)
-      for (int i = 0; i < 1100; i++) {
-        kv("n1").put(put("overtaking/" + (i % 10), "v"));
-      }
+      // The replay reads the store a chunk of revisions at a time: a compaction past the first
+      // chunk, while the client does not read, takes the rest away.
+      await().atMost(Duration.ofSeconds(10)).until(() -> SHARED.cluster().node("n2").stateMachine().watchHub()
+          .activeWatches() > 0);
+      compactAll();
       call.request(Integer.MAX_VALUE);
       await().atMost(Duration.ofSeconds(20)).until(() -> closed.get() != null);
       assertThat(closed.get().getCode()).isEqualTo(Status.Code.OUT_OF_RANGE);
@@ -217,6 +222,12 @@ class WatchTest {
     } finally {
       slowChannel.shutdownNow();
     }
+  }
+
+  /** Compacts every member at the current revision. */
+  private static void compactAll() {
+    long current = kv("n1").get(Requests.get("churn/0")).getHeader().getRevision();
+    kv("n1").compact(dev.kvstore.api.CompactRequest.newBuilder().setRevision(current).build());
   }
 
   /**

@@ -102,6 +102,16 @@ public final class RequestLimits {
     }
   }
 
+  /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
+  public static void check(CompactRequest r) {
+    if (r.getRevision() < 1) {
+      throw invalid("revision is " + r.getRevision() + "; compact at a revision >= 1 (history before it is discarded)");
+    }
+    if (r.hasRequestId()) {
+      checkRequestId(r.getRequestId());
+    }
+  }
+
   /**
    * Checks the keys a request covers, given as the proto's key / range_end / prefix triple: exactly
    * {@code key} (range_end empty), every key starting with {@code key} (prefix), every key from

@@ -103,10 +103,36 @@ final class CommandApplier {
         KeyValue prev = e.filter(x -> command.getDelete().getPrevKv()).map(Event::prevKv).orElse(null);
         yield result(store.revision(), prev, e.isPresent() ? 1 : 0);
       }
+      case COMPACT -> compact(command.getCompact().getRevision());
       // A read barrier changes nothing: no revision, no event, nothing to remember.
       case READ_BARRIER -> result(store.revision(), null, 0);
       case BATCH, OP_NOT_SET -> throw new IllegalStateException("validated above");
     };
+  }
+
+  /**
+   * Compacts the store at {@code revision}, or refuses: at or below the compacted revision there is
+   * nothing left to discard, and above the current one there is nothing yet (as etcd's
+   * {@code ErrCompacted} and {@code ErrFutureRev}). Either way every replica decides the same.
+   */
+  private CommandResult compact(long revision) {
+    long compacted = store.compactedRevision();
+    long current = store.currentRevision();
+    CommandResult.Builder result = CommandResult.newBuilder().setRevision(current);
+    if (revision <= compacted) {
+      return result.setCompactedRevision(compacted).setRefusal(Refusal.REVISION_COMPACTED)
+          .setError("revision " + revision + " is already compacted: the compacted revision is " + compacted
+              + "; compact at a revision in " + (compacted + 1) + ".." + current)
+          .build();
+    }
+    if (revision > current) {
+      return result.setCompactedRevision(compacted).setRefusal(Refusal.FUTURE_REVISION)
+          .setError("revision " + revision + " is in the future: the current revision is " + current
+              + "; compact at a revision in " + (compacted + 1) + ".." + current)
+          .build();
+    }
+    store.compact(revision);
+    return result.setCompactedRevision(revision).build();
   }
 
   /**
@@ -115,7 +141,7 @@ final class CommandApplier {
    */
   private void commit(WriteTxn txn) {
     txn.end();
-    txn.events().forEach(hub::publish);
+    hub.publish(txn.events());
   }
 
   private static CommandResult result(long revision, KeyValue prev, long deleted) {

@@ -16,6 +16,7 @@ final class CommandValidation {
       case PUT -> command.getPut().getKey().isEmpty() ? "put needs a non-empty key" : null;
       case DELETE -> command.getDelete().getKey().isEmpty() ? "delete needs a non-empty key" : null;
       case READ_BARRIER -> command.hasRequestId() ? "a read barrier carries no request id" : null;
+      case COMPACT -> command.getCompact().getRevision() < 1 ? "compact needs a revision of at least 1" : null;
       case BATCH -> command.hasRequestId() ? "a batch carries no request id (its commands do)" : null;
       case OP_NOT_SET -> "command has no operation";
     };

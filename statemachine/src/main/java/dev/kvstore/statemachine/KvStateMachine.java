@@ -49,12 +49,7 @@ public final class KvStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
 
   private final SnapshotStorage storage = new SnapshotStorage();
-  /**
-   * No history retained beyond what snapshots being written hold: nothing reads a past revision yet
-   * (reads and watches are served at the current revision and from the WatchHub's history), so the
-   * store costs what a single-version map did.
-   */
-  private final MvccStore store = new MvccStore(0);
+  private final MvccStore store;
   private final AppliedRequests applied = new AppliedRequests();
   private final SnapshotWriter snapshots;
   private final AppliedIndex appliedIndex = new AppliedIndex();
@@ -68,22 +63,33 @@ public final class KvStateMachine extends BaseStateMachine {
   /** Writes, or log entries, between automatic snapshots unless told otherwise: what etcd's {@code --snapshot-count} defaults to. */
   public static final long DEFAULT_SNAPSHOT_THRESHOLD = 100_000;
 
-  public KvStateMachine(WatchHub hub) {
-    this(hub, StateMachineObserver.NONE, DEFAULT_SNAPSHOT_THRESHOLD);
+  /**
+   * @param store the replicated data, kept from the revision the leader last compacted at (construct
+   *              it with {@link MvccStore#RETAIN_UNTIL_COMPACTED}: compaction is a replicated command)
+   * @param hub   the watches of this node, replaying from {@code store}
+   * @throws IllegalArgumentException when {@code hub} replays from another store
+   */
+  public KvStateMachine(MvccStore store, WatchHub hub) {
+    this(store, hub, StateMachineObserver.NONE, DEFAULT_SNAPSHOT_THRESHOLD);
   }
 
   /**
-   * As {@link #KvStateMachine(WatchHub)}, telling {@code observer} of every snapshot taken or
+   * As {@link #KvStateMachine(MvccStore, WatchHub)}, telling {@code observer} of every snapshot taken or
    * loaded, with a snapshot due every {@code snapshotThreshold} writes (store revisions) or log
    * entries, whichever come first. Ratis asks for snapshots only after its own threshold of
    * entries: set it to at most this (see {@link #takeSnapshot()}).
    */
-  public KvStateMachine(WatchHub hub, StateMachineObserver observer, long snapshotThreshold) {
-    this(hub, observer, SnapshotWriter.THREAD_PER_WRITE, snapshotThreshold);
+  public KvStateMachine(MvccStore store, WatchHub hub, StateMachineObserver observer, long snapshotThreshold) {
+    this(store, hub, observer, SnapshotWriter.THREAD_PER_WRITE, snapshotThreshold);
   }
 
   /** @param snapshotWrites runs the writes of snapshots in the background (tests run them when they choose) */
-  KvStateMachine(WatchHub hub, StateMachineObserver observer, Executor snapshotWrites, long snapshotThreshold) {
+  KvStateMachine(MvccStore store, WatchHub hub, StateMachineObserver observer, Executor snapshotWrites,
+      long snapshotThreshold) {
+    if (hub.history() != store) {
+      throw new IllegalArgumentException("the watch hub must replay from the state machine's store");
+    }
+    this.store = store;
     this.hub = hub;
     this.observer = observer;
     this.applier = new CommandApplier(store, applied, hub);
@@ -134,8 +140,9 @@ public final class KvStateMachine extends BaseStateMachine {
   public void reinitialize() throws IOException {
     loadLatestSnapshot();
     hub.reset(store.revision(), WatchCancellation.Reason.RESET, "this node caught up by installing a snapshot"
-        + " at revision " + store.revision() + " and has no history before it; watch again from the revision"
-        + " after your last event (another node may still have it)");
+        + " at revision " + store.revision() + " whose history starts at revision " + (store.compactedRevision() + 1)
+        + ", after revisions this watch had yet to receive; watch again from the revision after your last event"
+        + " (another node may still have it)");
     if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
       getLifeCycle().transition(LifeCycle.State.RUNNING);

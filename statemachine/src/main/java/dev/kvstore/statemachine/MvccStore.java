@@ -84,8 +84,15 @@ public final class MvccStore implements ReadView, KvReadView {
   private Txn openTxn;
 
   /**
+   * Keeps every revision until {@link #compact} is called: for a replicated store, whose leader
+   * decides compactions and sends them through the log.
+   */
+  public static final long RETAIN_UNTIL_COMPACTED = Long.MAX_VALUE;
+
+  /**
    * @param retainedRevisions revisions before the current one that stay readable; 0 keeps only the
-   *                          current revision (and what open views hold)
+   *                          current revision (and what open views hold);
+   *                          {@link #RETAIN_UNTIL_COMPACTED} all until compacted
    * @throws IllegalArgumentException when negative
    */
   public MvccStore(long retainedRevisions) {
@@ -631,9 +638,9 @@ public final class MvccStore implements ReadView, KvReadView {
         // The volatile write that makes every version of this transaction visible at once.
         currentRevision = revision;
       }
-      long due = currentRevision - retainedRevisions;
-      if (due - compactedRevision >= compactionStep) {
-        compact(due);
+      // Written so that nothing overflows with RETAIN_UNTIL_COMPACTED: current - compacted >= 0.
+      if (currentRevision - compactedRevision - retainedRevisions >= compactionStep) {
+        compact(currentRevision - retainedRevisions);
       } else if (passLeft > 0 || droppedUpTo < compactedRevision) {
         // A pass to finish, or a hold that kept the last compaction back may have ended since.
         dropUnneededVersions();

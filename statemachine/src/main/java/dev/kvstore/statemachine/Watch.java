@@ -1,21 +1,33 @@
 package dev.kvstore.statemachine;
 
 import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One registered watch: replays retained events from its start revision, then queues live ones.
+ * One registered watch: replays past changes from the store's history, then delivers live ones.
  *
  * <p>The apply thread only appends to a bounded queue and calls the ready signal, so a slow or
  * vanished consumer can never hold up apply or other watches: when the queue is full the watch is
- * cancelled with {@link WatchCancellation.Reason#OVERFLOW}. One consumer thread at a time calls
- * {@link #poll()}; after the queue is drained, {@link #cancellation()} says whether the watch ended.
+ * cancelled with {@link WatchCancellation.Reason#OVERFLOW}. Revisions the watch must read from the
+ * store instead (those before it was registered, and those a snapshot installed on this node skipped
+ * over) are queued as one {@link Gap} each and read by the consumer in chunks of
+ * {@link #REPLAY_CHUNK_REVISIONS}, as etcd's unsynced watchers read the backend. One consumer thread
+ * at a time calls {@link #poll()}; after the queue is drained, {@link #cancellation()} says whether
+ * the watch ended.
  */
 public final class Watch implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Watch.class);
+  /** Revisions read from the store at a time while replaying: bounds the events held per watch. */
+  public static final int REPLAY_CHUNK_REVISIONS = 64;
+
+  /** Revisions [from, to] to read from the store's history. */
+  record Gap(long from, long to) {}
 
   private final WatchHub hub;
   private final WatchFilter filter;
@@ -24,27 +36,32 @@ public final class Watch implements AutoCloseable {
   private final int capacity;
   private final Runnable onReady;
 
-  // Consumer-confined replay cursor over the hub's history: [replaySeq, replayEndSeq).
-  private long replaySeq;
-  private final long replayEndSeq;
+  // Consumer-confined: the gap being replayed ([gapNext, gapEnd]) and the chunk read from it.
+  private long gapNext = 1;
+  private long gapEnd;
+  private Iterator<Event> replayed = Collections.emptyIterator();
   private long lastPolledRevision;
 
-  // Shared with the apply thread; guarded by this.
-  private final ArrayDeque<Event> live = new ArrayDeque<>();
+  // Shared with the apply thread; guarded by this. Holds Events and Gaps in revision order.
+  private final ArrayDeque<Object> queue = new ArrayDeque<>();
   private WatchCancellation cancellation;
 
-  Watch(WatchHub hub, WatchFilter filter, long createdRevision, long minRevision, int capacity,
-      long replaySeq, long replayEndSeq, Runnable onReady) {
+  /**
+   * @param replay the revisions before registration to read from the store first, or null
+   */
+  Watch(WatchHub hub, WatchFilter filter, long createdRevision, long minRevision, int capacity, Gap replay,
+      Runnable onReady) {
     this.hub = hub;
     this.filter = filter;
     this.createdRevision = createdRevision;
     this.minRevision = minRevision;
     this.capacity = capacity;
-    this.replaySeq = replaySeq;
-    this.replayEndSeq = replayEndSeq;
     this.onReady = onReady;
+    if (replay != null) {
+      queue.add(replay);
+    }
     // A replaying watch starts just before its start revision; a live one after the registration.
-    this.lastPolledRevision = replaySeq < replayEndSeq ? minRevision - 1 : Math.max(createdRevision, minRevision - 1);
+    this.lastPolledRevision = replay != null ? minRevision - 1 : Math.max(createdRevision, minRevision - 1);
   }
 
   public WatchFilter filter() {
@@ -63,40 +80,63 @@ public final class Watch implements AutoCloseable {
 
   /** The next event in revision order, or null when none is available right now. */
   public Event poll() {
-    while (replaySeq < replayEndSeq) {
-      Event e = hub.historyAt(replaySeq);
-      if (e == null) {
-        hub.unregister(this);
-        cancel(new WatchCancellation(WatchCancellation.Reason.COMPACTED, "the watch replayed too slowly: revision "
-            + (lastPolledRevision + 1) + " left this node's history before it was sent; the oldest revision"
-            + " that can be replayed is " + hub.oldestReplayableRevision()));
-        replaySeq = replayEndSeq;
-        synchronized (this) {
-          live.clear();
+    while (true) {
+      while (replayed.hasNext()) {
+        Event e = replayed.next();
+        if (e.revision() >= minRevision && filter.matches(e.key())) {
+          lastPolledRevision = e.revision();
+          return e;
         }
-        break;
       }
-      replaySeq++;
-      if (e.revision() >= minRevision && filter.matches(e.key())) {
+      if (gapNext <= gapEnd) {
+        if (!readChunk()) {
+          return null;
+        }
+        continue;
+      }
+      Object next;
+      synchronized (this) {
+        next = queue.poll();
+      }
+      if (next == null) {
+        return null;
+      }
+      if (next instanceof Gap gap) {
+        gapNext = gap.from();
+        gapEnd = gap.to();
+      } else {
+        Event e = (Event) next;
         lastPolledRevision = e.revision();
         return e;
       }
     }
-    Event e;
-    synchronized (this) {
-      e = live.poll();
+  }
+
+  /** Reads the next chunk of the gap from the store; false when the store no longer has it (the watch ends). */
+  private boolean readChunk() {
+    long to = Math.min(gapEnd, gapNext + REPLAY_CHUNK_REVISIONS - 1);
+    try {
+      List<Event> events = hub.history().changes(gapNext, to);
+      gapNext = to + 1;
+      replayed = events.iterator();
+      return true;
+    } catch (RevisionUnavailableException e) {
+      hub.unregister(this);
+      cancel(new WatchCancellation(WatchCancellation.Reason.COMPACTED, "the watch replayed too slowly: revision "
+          + gapNext + " was compacted on this node before it was sent; the oldest revision that can be replayed is "
+          + hub.oldestReplayableRevision()));
+      gapNext = gapEnd + 1;
+      synchronized (this) {
+        queue.clear();
+      }
+      return false;
     }
-    if (e != null) {
-      lastPolledRevision = e.revision();
-    }
-    return e;
   }
 
   /** Why the watch ended, once it has; events queued before the end are still returned by poll. */
   public synchronized Optional<WatchCancellation> cancellation() {
     return Optional.ofNullable(cancellation);
   }
-
 
   /** Stops the watch and unregisters it; idempotent. */
   @Override
@@ -105,15 +145,30 @@ public final class Watch implements AutoCloseable {
     cancel(new WatchCancellation(WatchCancellation.Reason.CLOSED, "the watch was closed"));
   }
 
-  /** Called by the hub (apply thread) with a matching event; false when the queue is full. */
+  /**
+   * Called by the hub (apply thread) with a matching event; false when the queue is full. Events at
+   * or before the registration are left out: the watch reads those from the store.
+   */
   synchronized boolean offer(Event e) {
-    if (cancellation != null || e.revision() < minRevision) {
+    if (cancellation != null || e.revision() <= createdRevision || e.revision() < minRevision) {
       return true;
     }
-    if (live.size() >= capacity) {
+    return enqueue(e);
+  }
+
+  /** Called by the hub (apply thread) with revisions to read from the store; false when the queue is full. */
+  synchronized boolean offer(Gap gap) {
+    if (cancellation != null || gap.to() < minRevision) {
+      return true;
+    }
+    return enqueue(gap);
+  }
+
+  private boolean enqueue(Object item) {
+    if (queue.size() >= capacity) {
       return false;
     }
-    live.add(e);
+    queue.add(item);
     return true;
   }
 

@@ -1,11 +1,15 @@
 package dev.kvstore.statemachine;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Fans committed events out to watches and keeps recent history so that a watch can start from a
- * past revision (to resume without a gap after a reconnect).
+ * Fans committed events out to watches; a watch that starts from a past revision replays it from
+ * the store's history ({@link ReadView#changes}), so any node can resume any watch from any revision
+ * it has not compacted, as etcd's watchable store does.
  *
  * <p>{@link #publish} runs on the apply thread, after the change is applied. It never blocks on a
  * consumer: it appends to each matching watch's bounded queue and signals it. Finding the matching
@@ -14,32 +18,31 @@ import java.util.List;
  */
 public final class WatchHub {
 
+  private final ReadView history;
   private final int watchQueueCapacity;
   private final StateMachineObserver observer;
   private final Object lock = new Object();
   // All guarded by lock.
-  private final EventHistory history;
   private final WatchIndex watches = new WatchIndex();
   private long publishedRevision;
 
   /**
-   * @param historyEvents      events kept for replay (count bound)
-   * @param historyBytes       events kept for replay (approximate byte bound)
+   * @param history            the store, whose retained revisions watches replay
    * @param watchQueueCapacity live events one watch may have waiting before it is cancelled
    */
-  public WatchHub(int historyEvents, long historyBytes, int watchQueueCapacity) {
-    this(historyEvents, historyBytes, watchQueueCapacity, StateMachineObserver.NONE);
+  public WatchHub(ReadView history, int watchQueueCapacity) {
+    this(history, watchQueueCapacity, StateMachineObserver.NONE);
   }
 
   /**
-   * As {@link #WatchHub(int, long, int)}, telling {@code observer} of every watch that ends (see
+   * As {@link #WatchHub(ReadView, int)}, telling {@code observer} of every watch that ends (see
    * {@link StateMachineObserver#watchEnded}).
    */
-  public WatchHub(int historyEvents, long historyBytes, int watchQueueCapacity, StateMachineObserver observer) {
+  public WatchHub(ReadView history, int watchQueueCapacity, StateMachineObserver observer) {
     if (watchQueueCapacity <= 0) {
       throw new IllegalArgumentException("watchQueueCapacity must be positive");
     }
-    this.history = new EventHistory(historyEvents, historyBytes);
+    this.history = history;
     this.watchQueueCapacity = watchQueueCapacity;
     this.observer = observer;
   }
@@ -49,10 +52,11 @@ public final class WatchHub {
    *
    * @param filter        which keys to follow
    * @param startRevision 0 for changes after now; otherwise the first revision to deliver, replayed
-   *                      from history when it is in the past
+   *                      from the store's history when it is in the past
    * @param onReady       called (possibly on the apply thread, so it must not block) whenever the
    *                      watch may have something new for {@link Watch#poll()}
-   * @throws RevisionCompactedException when {@code startRevision} is older than the retained history
+   * @throws RevisionCompactedException when {@code startRevision} is compacted: it must be above the
+   *     store's compacted revision
    */
   public Watch watch(WatchFilter filter, long startRevision, Runnable onReady) throws RevisionCompactedException {
     if (startRevision < 0) {
@@ -61,18 +65,19 @@ public final class WatchHub {
     Watch w;
     synchronized (lock) {
       long created = publishedRevision;
-      long replayFrom = history.nextSeq();
       long minRevision = created + 1;
+      Watch.Gap replay = null;
       if (startRevision > 0) {
         minRevision = startRevision;
         if (startRevision <= created) {
-          if (startRevision < history.oldestReplayableRevision()) {
-            throw new RevisionCompactedException(startRevision, history.oldestReplayableRevision());
+          long oldest = oldestReplayableRevision();
+          if (startRevision < oldest) {
+            throw new RevisionCompactedException(startRevision, oldest);
           }
-          replayFrom = history.seqOf(startRevision);
+          replay = new Watch.Gap(startRevision, created);
         }
       }
-      w = new Watch(this, filter, created, minRevision, watchQueueCapacity, replayFrom, history.nextSeq(), onReady);
+      w = new Watch(this, filter, created, minRevision, watchQueueCapacity, replay, onReady);
       watches.add(w);
     }
     if (startRevision > 0 && startRevision <= w.createdRevision()) {
@@ -81,23 +86,39 @@ public final class WatchHub {
     return w;
   }
 
-  /** Delivers one applied change. Called by the apply thread in revision order. */
-  void publish(Event event) {
-    List<Watch> ready = new ArrayList<>();
+  /**
+   * Delivers the changes of one applied revision, in the order they were made. Called by the apply
+   * thread in revision order, after the store shows them.
+   */
+  void publish(List<Event> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    Set<Watch> ready = new LinkedHashSet<>();
     List<Watch> overflowed = new ArrayList<>();
     synchronized (lock) {
-      history.add(event);
-      publishedRevision = event.revision();
-      for (Watch w : watches.matching(event.key())) {
-        if (w.offer(event)) {
-          ready.add(w);
-        } else {
-          watches.remove(w);
-          overflowed.add(w);
+      publishedRevision = events.get(events.size() - 1).revision();
+      for (Event event : events) {
+        for (Watch w : watches.matching(event.key())) {
+          if (w.offer(event)) {
+            ready.add(w);
+          } else {
+            watches.remove(w);
+            overflowed.add(w);
+          }
         }
       }
     }
-    // Signals run outside the lock: they schedule work elsewhere and must not hold up publishing.
+    signalAndCancel(ready, overflowed);
+  }
+
+  /** As {@link #publish(List)} for a revision with one change. */
+  void publish(Event event) {
+    publish(List.of(event));
+  }
+
+  // Signals run outside the lock: they schedule work elsewhere and must not hold up publishing.
+  private void signalAndCancel(Collection<Watch> ready, List<Watch> overflowed) {
     ready.forEach(Watch::signal);
     for (Watch w : overflowed) {
       w.cancel(new WatchCancellation(WatchCancellation.Reason.OVERFLOW,
@@ -106,20 +127,37 @@ public final class WatchHub {
   }
 
   /**
-   * Ends every watch and restarts history at {@code revision}: the node's state was replaced (a
-   * snapshot was installed), so events in between were never seen here.
+   * The node's state was replaced (a snapshot was loaded) and is now at {@code revision}. Watches
+   * go on: each reads the revisions it skipped from the store's history, which the snapshot carries.
+   * When that history does not reach back far enough, or the state moved back (which a Raft log
+   * never asks for), every watch ends with {@code reason} and {@code message}.
    */
   void reset(long revision, WatchCancellation.Reason reason, String message) {
-    List<Watch> ended;
+    List<Watch> ended = List.of();
+    Set<Watch> ready = new LinkedHashSet<>();
+    List<Watch> overflowed = new ArrayList<>();
     synchronized (lock) {
-      ended = watches.removeAll();
-      history.reset(revision);
+      long before = publishedRevision;
       publishedRevision = revision;
+      if (revision < before || (revision > before && before + 1 < oldestReplayableRevision())) {
+        ended = watches.removeAll();
+      } else if (revision > before) {
+        Watch.Gap skipped = new Watch.Gap(before + 1, revision);
+        for (Watch w : watches.all()) {
+          if (w.offer(skipped)) {
+            ready.add(w);
+          } else {
+            overflowed.add(w);
+          }
+        }
+        overflowed.forEach(watches::remove);
+      }
     }
     endAll(ended, new WatchCancellation(reason, message));
+    signalAndCancel(ready, overflowed);
   }
 
-  /** Ends every watch, for shutdown. History is kept. */
+  /** Ends every watch, for shutdown. */
   public void cancelAll(WatchCancellation.Reason reason, String message) {
     List<Watch> ended;
     synchronized (lock) {
@@ -145,11 +183,9 @@ public final class WatchHub {
     }
   }
 
-  /** The retained event at {@code seq}, or null when history has already dropped it. */
-  Event historyAt(long seq) {
-    synchronized (lock) {
-      return seq < history.firstSeq() ? null : history.at(seq);
-    }
+  /** The store whose history watches replay. */
+  ReadView history() {
+    return history;
   }
 
   /** Number of registered watches (ended ones are not counted). */
@@ -173,11 +209,9 @@ public final class WatchHub {
     }
   }
 
-  /** The oldest revision a new watch can start from. */
+  /** The oldest revision a new watch can start from: the one after the store's compacted revision. */
   public long oldestReplayableRevision() {
-    synchronized (lock) {
-      return history.oldestReplayableRevision();
-    }
+    return history.compactedRevision() + 1;
   }
 
 }

@@ -84,11 +84,17 @@ final class WatchIndex {
     return matches;
   }
 
-  /** Removes every watch and returns them. */
-  List<Watch> removeAll() {
+  /** Every registered watch. */
+  List<Watch> all() {
     List<Watch> all = new ArrayList<>(size);
     byKey.values().forEach(all::addAll);
     byPrefix.values().forEach(all::addAll);
+    return all;
+  }
+
+  /** Removes every watch and returns them. */
+  List<Watch> removeAll() {
+    List<Watch> all = all();
     byKey.clear();
     byPrefix.clear();
     prefixLengths.clear();

@@ -22,7 +22,7 @@ class CommandApplierTest {
 
   private final MvccStore store = new MvccStore(0);
   private final AppliedRequests applied = new AppliedRequests();
-  private final WatchHub hub = new WatchHub(1000, 1 << 20, 100);
+  private final WatchHub hub = new WatchHub(store, 100);
   private final CommandApplier applier = new CommandApplier(store, applied, hub);
 
   @Test
@@ -70,6 +70,36 @@ class CommandApplierTest {
     assertThat(watch.poll().revision()).isEqualTo(2);
     assertThat(watch.poll().revision()).isEqualTo(3);
     assertThat(watch.poll()).isNull();
+  }
+
+  @Test
+  void compactionIsAppliedOnceAndRefusedOutsideTheAvailableRevisions() {
+    MvccStore kept = new MvccStore(MvccStore.RETAIN_UNTIL_COMPACTED);
+    CommandApplier keeping = new CommandApplier(kept, new AppliedRequests(), new WatchHub(kept, 10));
+    for (int i = 1; i <= 5; i++) {
+      keeping.apply(put("k", "v" + i));
+    }
+
+    CommandResult compacted = keeping.apply(compact(3));
+    assertThat(compacted.getError()).isEmpty();
+    assertThat(compacted.getCompactedRevision()).isEqualTo(3);
+    assertThat(compacted.getRevision()).as("compaction takes no revision").isEqualTo(5);
+    assertThat(kept.compactedRevision()).isEqualTo(3);
+
+    CommandResult again = keeping.apply(compact(3));
+    assertThat(again.getRefusal()).isEqualTo(Refusal.REVISION_COMPACTED);
+    assertThat(again.getError()).contains("revision 3 is already compacted").contains("4..5");
+    CommandResult future = keeping.apply(compact(6));
+    assertThat(future.getRefusal()).isEqualTo(Refusal.FUTURE_REVISION);
+    assertThat(future.getError()).contains("the current revision is 5");
+    assertThat(keeping.apply(compact(0)).getRefusal()).isEqualTo(Refusal.MALFORMED);
+    assertThat(kept.compactedRevision()).isEqualTo(3);
+  }
+
+  private static Command compact(long revision) {
+    return Command.newBuilder()
+        .setCompact(dev.kvstore.statemachine.proto.CompactOp.newBuilder().setRevision(revision))
+        .build();
   }
 
   @Test

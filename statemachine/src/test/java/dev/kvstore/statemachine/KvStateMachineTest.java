@@ -92,7 +92,8 @@ class KvStateMachineTest {
         .build();
     storage.initialize();
     storages.add(storage);
-    KvStateMachine sm = new KvStateMachine(new WatchHub(100, 1 << 20, 10), observer, snapshotWrites, snapshotThreshold);
+    MvccStore store = new MvccStore(MvccStore.RETAIN_UNTIL_COMPACTED);
+    KvStateMachine sm = new KvStateMachine(store, new WatchHub(store, 10), observer, snapshotWrites, snapshotThreshold);
     sm.initialize(serverNamed("n1", new RaftProperties()), RaftGroupId.randomId(), storage);
     return sm;
   }

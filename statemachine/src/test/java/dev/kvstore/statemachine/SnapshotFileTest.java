@@ -30,7 +30,7 @@ class SnapshotFileTest {
 
   private final MvccStore store = new MvccStore(0);
   private final AppliedRequests applied = new AppliedRequests();
-  private final CommandApplier applier = new CommandApplier(store, applied, new WatchHub(10, 1 << 20, 10));
+  private final CommandApplier applier = new CommandApplier(store, applied, new WatchHub(store, 10));
 
   /** Writes the store as it is now (nothing changes it meanwhile). */
   private MD5Hash write(File file) throws IOException {
@@ -74,7 +74,7 @@ class SnapshotFileTest {
     loadedStore.reset(content.versions(), content.revision());
     AppliedRequests loadedApplied = new AppliedRequests();
     loadedApplied.reset(content.dedup());
-    CommandApplier loaded = new CommandApplier(loadedStore, loadedApplied, new WatchHub(10, 1 << 20, 10));
+    CommandApplier loaded = new CommandApplier(loadedStore, loadedApplied, new WatchHub(loadedStore, 10));
 
     assertThat(loaded.apply(withId(put("k", "v"), "client", 1)).getDuplicate()).isTrue();
     assertThat(loaded.apply(withId(put("k2", "v"), "client", 1)).getRefusal()).isEqualTo(Refusal.REQUEST_ID_REUSED);

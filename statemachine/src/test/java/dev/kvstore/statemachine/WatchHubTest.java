@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class WatchHubTest {
 
-  private final MvccStore store = new MvccStore(0);
-  private WatchHub hub = new WatchHub(100, 1 << 20, 8);
+  private final MvccStore store = new MvccStore(MvccStore.RETAIN_UNTIL_COMPACTED);
+  private WatchHub hub = new WatchHub(store, 8);
 
   private Event put(String key, String value) {
     Event e = StoreWrites.put(store, key, ByteString.copyFromUtf8(value));
@@ -95,25 +95,46 @@ class WatchHubTest {
   }
 
   @Test
-  void startRevisionOlderThanHistoryIsRefusedWithTheOldestAvailable() {
-    hub = new WatchHub(3, 1 << 20, 8);
+  void startRevisionAtOrBelowTheCompactedOneIsRefusedWithTheOldestAvailable() throws Exception {
     for (int i = 1; i <= 5; i++) {
       put("k", "v" + i);
     }
+    store.compact(2);
     assertThatThrownBy(() -> watch(WatchFilter.exact("k"), 2))
         .isInstanceOfSatisfying(RevisionCompactedException.class, e -> {
           assertThat(e.oldestAvailableRevision()).isEqualTo(3);
           assertThat(e.getMessage()).contains("revision 2").contains("3");
         });
+    assertThat(describe(drain(watch(WatchFilter.exact("k"), 3)))).containsExactly("PUT k=v3@3", "PUT k=v4@4",
+        "PUT k=v5@5");
   }
 
   @Test
-  void historyIsAlsoBoundedByBytes() {
-    hub = new WatchHub(1000, 4096, 8);
-    for (int i = 1; i <= 10; i++) {
-      put("k", "x".repeat(1000));
+  void replayReadsTheStoreInChunksAndKeepsEachRevisionsChangesTogether() throws Exception {
+    int revisions = Watch.REPLAY_CHUNK_REVISIONS * 3 + 5;
+    for (int i = 1; i <= revisions; i++) {
+      WriteTxn txn = store.write();
+      txn.put("a" + i, ByteString.copyFromUtf8("x"));
+      txn.put("b" + i, ByteString.copyFromUtf8("y"));
+      txn.end();
+      hub.publish(txn.events());
     }
-    assertThat(hub.oldestReplayableRevision()).isGreaterThan(5);
+    List<Event> replayed = drain(watch(WatchFilter.prefix(""), 1));
+    assertThat(replayed).hasSize(2 * revisions);
+    for (int i = 0; i < replayed.size(); i++) {
+      assertThat(replayed.get(i).revision()).isEqualTo(i / 2 + 1L);
+      assertThat(replayed.get(i).key()).isEqualTo((i % 2 == 0 ? "a" : "b") + (i / 2 + 1));
+    }
+  }
+
+  @Test
+  void replayCarriesThePreviousEntryOfEachChange() throws Exception {
+    put("k", "1");
+    put("k", "2");
+    delete("k");
+    List<Event> replayed = drain(watch(WatchFilter.exact("k"), 1));
+    assertThat(replayed).extracting(e -> e.prevKv() == null ? null : e.prevKv().value().toStringUtf8())
+        .containsExactly(null, "1", "2");
   }
 
   @Test
@@ -140,7 +161,7 @@ class WatchHubTest {
   @Test
   void observerIsToldOnceOfEveryWatchThatEndsWithItsReason() throws Exception {
     List<WatchCancellation.Reason> ended = new ArrayList<>();
-    hub = new WatchHub(100, 1 << 20, 1, new StateMachineObserver() {
+    hub = new WatchHub(store, 1, new StateMachineObserver() {
       @Override
       public void watchEnded(WatchCancellation.Reason reason) {
         ended.add(reason);
@@ -240,7 +261,7 @@ class WatchHubTest {
   }
 
   @Test
-  void cancelAllAndResetLeaveNoKeyOrPrefixBehind() throws Exception {
+  void cancelAllAndAResetWithoutHistoryLeaveNoKeyOrPrefixBehind() throws Exception {
     watch(WatchFilter.exact("k"), 0);
     watch(WatchFilter.prefix("p"), 0);
     hub.cancelAll(WatchCancellation.Reason.SHUTDOWN, "stopping");
@@ -248,6 +269,7 @@ class WatchHubTest {
     assertThat(hub.watchedPrefixes()).isZero();
 
     watch(WatchFilter.prefix("q"), 0);
+    store.reset(List.of(), 10);
     hub.reset(10, WatchCancellation.Reason.RESET, "snapshot installed");
     assertThat(hub.activeWatches()).isZero();
     assertThat(hub.watchedPrefixes()).isZero();
@@ -263,10 +285,37 @@ class WatchHubTest {
   }
 
   @Test
-  void resetEndsEveryWatchAndRestartsHistory() throws Exception {
+  void aSnapshotWithTheSkippedHistoryLetsWatchesGoOnWithoutAGap() throws Exception {
+    put("k", "1");
+    AtomicInteger signals = new AtomicInteger();
+    Watch w = hub.watch(WatchFilter.prefix(""), 0, signals::incrementAndGet);
+    put("k", "2");
+    // What a leader's snapshot holds: the history this node missed, revisions 3-5, and the earlier ones.
+    MvccStore leader = new MvccStore(MvccStore.RETAIN_UNTIL_COMPACTED);
+    for (String value : List.of("1", "2", "3", "4")) {
+      StoreWrites.put(leader, "k", ByteString.copyFromUtf8(value));
+    }
+    StoreWrites.put(leader, "other", ByteString.copyFromUtf8("x"));
+    List<KeyValue> versions = new ArrayList<>();
+    try (MvccStore.RevisionView view = leader.openView()) {
+      view.versions().forEachRemaining(versions::add);
+    }
+    store.reset(versions, 5, 1);
+    hub.reset(5, WatchCancellation.Reason.RESET, "snapshot installed");
+    put("k", "5");
+
+    assertThat(w.cancellation()).isEmpty();
+    assertThat(signals.get()).isGreaterThanOrEqualTo(2);
+    assertThat(describe(drain(w))).containsExactly("PUT k=2@2", "PUT k=3@3", "PUT k=4@4", "PUT other=x@5",
+        "PUT k=5@6");
+  }
+
+  @Test
+  void aSnapshotWithoutTheSkippedHistoryEndsEveryWatch() throws Exception {
     put("k", "1");
     AtomicInteger signals = new AtomicInteger();
     Watch w = hub.watch(WatchFilter.exact("k"), 0, signals::incrementAndGet);
+    store.reset(List.of(), 50);
     hub.reset(50, WatchCancellation.Reason.RESET, "snapshot installed");
     assertThat(signals).hasValue(1);
     assertThat(w.cancellation()).get().extracting(WatchCancellation::message).isEqualTo("snapshot installed");
@@ -276,25 +325,24 @@ class WatchHubTest {
   }
 
   @Test
-  void replayThatIsOvertakenByHistoryEndsAsCompacted() throws Exception {
-    hub = new WatchHub(4, 1 << 20, 100);
-    for (int i = 1; i <= 4; i++) {
+  void replayThatIsOvertakenByCompactionEndsAsCompacted() throws Exception {
+    for (int i = 1; i <= Watch.REPLAY_CHUNK_REVISIONS + 10; i++) {
       put("k", "v" + i);
     }
     Watch w = watch(WatchFilter.exact("k"), 1);
     assertThat(w.poll().revision()).isEqualTo(1);
-    for (int i = 5; i <= 10; i++) {
-      put("k", "v" + i);
-    }
-    assertThat(drain(w)).isEmpty();
+    store.compact(Watch.REPLAY_CHUNK_REVISIONS + 5);
+    assertThat(drain(w)).hasSize(Watch.REPLAY_CHUNK_REVISIONS - 1);
     assertThat(w.cancellation()).get().extracting(WatchCancellation::reason)
         .isEqualTo(WatchCancellation.Reason.COMPACTED);
-    assertThat(w.cancellation().orElseThrow().message()).contains("revision 2");
+    assertThat(w.cancellation().orElseThrow().message())
+        .contains("revision " + (Watch.REPLAY_CHUNK_REVISIONS + 1))
+        .contains("oldest revision that can be replayed is " + (Watch.REPLAY_CHUNK_REVISIONS + 6));
   }
 
   @Test
   void concurrentPublishAndPollDeliverEveryEventOnceInOrder() throws Exception {
-    hub = new WatchHub(10_000, 1 << 24, 100_000);
+    hub = new WatchHub(store, 100_000);
     Watch w = watch(WatchFilter.prefix(""), 0);
     Thread publisher = new Thread(() -> {
       for (int i = 0; i < 50_000; i++) {

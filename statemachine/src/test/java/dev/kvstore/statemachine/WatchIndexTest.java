@@ -9,12 +9,12 @@ import org.junit.jupiter.api.Test;
 
 class WatchIndexTest {
 
-  private final WatchHub hub = new WatchHub(10, 1 << 20, 10);
+  private final WatchHub hub = new WatchHub(new MvccStore(0), 10);
   private final WatchIndex index = new WatchIndex();
 
   /** A watch the index can hold; only its filter matters here. */
   private Watch watch(WatchFilter filter) {
-    return new Watch(hub, filter, 0, 1, 10, 0, 0, () -> { });
+    return new Watch(hub, filter, 0, 1, 10, null, () -> { });
   }
 
   private Watch added(WatchFilter filter) {

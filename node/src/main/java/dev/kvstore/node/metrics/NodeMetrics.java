@@ -1,6 +1,6 @@
 package dev.kvstore.node.metrics;
 
-import dev.kvstore.statemachine.KvReadView;
+import dev.kvstore.statemachine.MvccStore;
 import dev.kvstore.statemachine.StateMachineObserver;
 import dev.kvstore.statemachine.WatchHub;
 import io.grpc.Metadata;
@@ -124,7 +124,7 @@ public final class NodeMetrics implements AutoCloseable {
   }
 
   /** Registers the gauges that read the state machine (see {@link StateMachineMetrics#gaugeState}). */
-  public void gaugeState(KvReadView store, WatchHub hub) {
+  public void gaugeState(MvccStore store, WatchHub hub) {
     stateMachine.gaugeState(store, hub);
   }
 

@@ -1,6 +1,6 @@
 package dev.kvstore.node.metrics;
 
-import dev.kvstore.statemachine.KvReadView;
+import dev.kvstore.statemachine.MvccStore;
 import dev.kvstore.statemachine.StateMachineObserver;
 import dev.kvstore.statemachine.WatchCancellation;
 import dev.kvstore.statemachine.WatchHub;
@@ -49,7 +49,7 @@ final class StateMachineMetrics implements StateMachineObserver {
   }
 
   /** Registers the gauges that read the state machine's store and watch hub at each scrape. */
-  void gaugeState(KvReadView store, WatchHub hub) {
+  void gaugeState(MvccStore store, WatchHub hub) {
     Gauge.builder("kvstore.watchers.active", hub::activeWatches)
         .description("Watches registered on this node")
         .register(registry);
@@ -58,6 +58,9 @@ final class StateMachineMetrics implements StateMachineObserver {
         .register(registry);
     Gauge.builder("kvstore.store.revision", store::revision)
         .description("Store revision (writes applied so far), as applied on this node")
+        .register(registry);
+    Gauge.builder("kvstore.store.compacted.revision", store::compactedRevision)
+        .description("Oldest revision still readable and watchable from (the compacted one; watches start after it)")
         .register(registry);
   }
 
