@@ -38,6 +38,7 @@ final class Subcommands {
       new Subcommand("delete", DeleteCommand::new),
       new Subcommand("all", AllCommand::new),
       new Subcommand("watch", WatchCommand::new),
+      new Subcommand("compact", CompactCommand::new),
       new Subcommand("populate", PopulateCommand::new),
       new Subcommand("bench", BenchCommand::new,
           List.of(new Subcommand("watch-latency", WatchLatencyCommand::new))),

@@ -1,6 +1,7 @@
 package dev.kvstore.client;
 
 import com.google.protobuf.ByteString;
+import dev.kvstore.api.CompactResponse;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllResponse;
 import dev.kvstore.api.GetResponse;
@@ -83,6 +84,11 @@ public final class KvAsyncClient {
   public CompletableFuture<DeleteResponse> delete(String key, boolean prevKv) {
     Objects.requireNonNull(key, "key");
     return calls.caller().callAsync(() -> calls.delete(key, prevKv));
+  }
+
+  /** As {@link KvClient#compact(long)}. */
+  public CompletableFuture<CompactResponse> compact(long revision) {
+    return calls.caller().callAsync(() -> calls.compact(revision));
   }
 
   /**

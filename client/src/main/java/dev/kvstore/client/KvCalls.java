@@ -1,6 +1,8 @@
 package dev.kvstore.client;
 
 import com.google.protobuf.ByteString;
+import dev.kvstore.api.CompactRequest;
+import dev.kvstore.api.CompactResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -64,6 +66,16 @@ final class KvCalls {
         .build();
     checkBeforeSending("Get", () -> RequestLimits.check(request));
     return caller.start(rotation, ValueOnceMethods.GET, request, CallKind.READ, GetResponse::getHeader);
+  }
+
+  /** @throws KvClientException INVALID_ARGUMENT for a revision below 1; IllegalStateException when closed */
+  FailoverCall<CompactRequest, CompactResponse> compact(long revision) {
+    CompactRequest request = CompactRequest.newBuilder()
+        .setRevision(revision)
+        .setRequestId(requestIds.next())
+        .build();
+    checkBeforeSending("Compact", () -> RequestLimits.check(request));
+    return caller.start(rotation, KvStoreGrpc.getCompactMethod(), request, CallKind.WRITE, CompactResponse::getHeader);
   }
 
   /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */

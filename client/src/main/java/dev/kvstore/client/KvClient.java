@@ -1,6 +1,7 @@
 package dev.kvstore.client;
 
 import com.google.protobuf.ByteString;
+import dev.kvstore.api.CompactResponse;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
 import dev.kvstore.api.GetAllResponse;
@@ -180,6 +181,18 @@ public final class KvClient implements AutoCloseable {
   /** Deletes {@code key}; with {@code prevKv}, the response carries the deleted entry. */
   public DeleteResponse delete(String key, boolean prevKv) {
     return caller.call(() -> calls.delete(key, prevKv));
+  }
+
+  /**
+   * Discards the history before {@code revision} on every member (etcd's compaction): reads at and
+   * watches from older revisions then fail with OUT_OF_RANGE. Takes no revision of its own.
+   *
+   * @return the response, whose {@code compact_revision} is the oldest readable revision now
+   * @throws KvClientException OUT_OF_RANGE when {@code revision} is already compacted or above the
+   *     current revision (the message gives the range allowed); INVALID_ARGUMENT below 1
+   */
+  public CompactResponse compact(long revision) {
+    return caller.call(() -> calls.compact(revision));
   }
 
   /**

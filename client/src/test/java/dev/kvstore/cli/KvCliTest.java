@@ -235,6 +235,24 @@ class KvCliTest {
   }
 
   @Test
+  void compactReportsTheCompactedRevisionAndRefusesOneOutOfRange() {
+    put("a", "1");
+    put("a", "2");
+    put("a", "3");
+
+    CliRun plain = kvstore("compact", "2");
+    CliRun again = kvstore("compact", "2");
+    JsonObject json = json(kvstore("compact", "3", "-o", "json"));
+
+    assertThat(plain.exitCode()).isZero();
+    assertThat(plain.out()).isEqualTo("compacted at revision 2\n");
+    assertThat(again.exitCode()).isEqualTo(1);
+    assertThat(again.stderr()).contains("OUT_OF_RANGE").contains("3..3");
+    assertThat(json.get("compact_revision").getAsLong()).isEqualTo(3);
+    assertThat(kvstore("compact", "0").exitCode()).isEqualTo(2);
+  }
+
+  @Test
   void allListsEntriesInKeyOrder() {
     put("b", "2");
     put("a", "1");

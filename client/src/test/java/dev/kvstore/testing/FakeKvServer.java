@@ -1,6 +1,8 @@
 package dev.kvstore.testing;
 
 import com.google.protobuf.Message;
+import dev.kvstore.api.CompactRequest;
+import dev.kvstore.api.CompactResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -345,6 +347,22 @@ public final class FakeKvServer implements AutoCloseable {
         }
       });
       reply(observer, response.build());
+    }
+
+    @Override
+    public void compact(CompactRequest request, StreamObserver<CompactResponse> observer) {
+      if (!admit("Compact", request, observer)) {
+        return;
+      }
+      // The bounds a node checks when it applies a compaction.
+      long revision = request.getRevision();
+      if (revision <= store.compactedThrough() || revision > store.revision()) {
+        observer.onError(Status.OUT_OF_RANGE.withDescription("revision " + revision + " is outside "
+            + (store.compactedThrough() + 1) + ".." + store.revision()).asRuntimeException());
+        return;
+      }
+      store.compact(revision);
+      reply(observer, CompactResponse.newBuilder().setHeader(header()).setCompactRevision(revision).build());
     }
 
     @Override
