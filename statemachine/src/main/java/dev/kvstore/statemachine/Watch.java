@@ -1,6 +1,8 @@
 package dev.kvstore.statemachine;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -13,7 +15,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The apply thread only appends to a bounded queue and calls the ready signal, so a slow or
  * vanished consumer can never hold up apply or other watches: when the queue is full the watch is
- * cancelled with {@link WatchCancellation.Reason#OVERFLOW}. Revisions the watch must read from the
+ * cancelled with {@link WatchCancellation.Reason#OVERFLOW}. The queue holds revisions (the changes
+ * of a transaction are one entry), so its capacity counts revisions. Revisions the watch must read from the
  * store instead (those before it was registered, and those a snapshot installed on this node skipped
  * over) are queued as one {@link Gap} each and read by the consumer in chunks of
  * {@link #REPLAY_CHUNK_REVISIONS}, as etcd's unsynced watchers read the backend. One consumer thread
@@ -36,13 +39,16 @@ public final class Watch implements AutoCloseable {
   private final int capacity;
   private final Runnable onReady;
 
-  // Consumer-confined: the gap being replayed ([gapNext, gapEnd]) and the chunk read from it.
+  // Consumer-confined: the gap being replayed ([gapNext, gapEnd]), the chunk read from it (or the
+  // changes of one revision taken from the queue), and an event read ahead by pollRevision.
   private long gapNext = 1;
   private long gapEnd;
   private Iterator<Event> replayed = Collections.emptyIterator();
+  private Event lookahead;
   private long lastPolledRevision;
 
-  // Shared with the apply thread; guarded by this. Holds Events and Gaps in revision order.
+  // Shared with the apply thread; guarded by this. Holds, in revision order, an Event (a revision
+  // with one change), an Event[] (a revision with several) or a Gap.
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
   private WatchCancellation cancellation;
 
@@ -80,11 +86,54 @@ public final class Watch implements AutoCloseable {
 
   /** The next event in revision order, or null when none is available right now. */
   public Event poll() {
+    Event e = lookahead != null ? lookahead : next();
+    lookahead = null;
+    if (e != null) {
+      lastPolledRevision = e.revision();
+    }
+    return e;
+  }
+
+  /**
+   * Every change of the next revision, in the order they were made, or an empty list when none is
+   * available right now: the changes of one revision (a transaction) are never split over two calls.
+   */
+  public List<Event> pollRevision() {
+    Event first = poll();
+    if (first == null) {
+      return List.of();
+    }
+    List<Event> changes = new ArrayList<>();
+    changes.add(first);
+    // A revision's changes are queued, and replayed, together: when the first is here, all are.
+    for (Event e; (e = next()) != null; ) {
+      if (e.revision() != first.revision()) {
+        lookahead = e;
+        break;
+      }
+      changes.add(e);
+    }
+    return changes;
+  }
+
+  /**
+   * Whether everything this watch was given has been polled. Consumer thread only; the hub reads
+   * it with its own lock held to tell a caught-up watch's progress ({@link WatchHub#progress}).
+   */
+  boolean caughtUp() {
+    if (lookahead != null || replayed.hasNext() || gapNext <= gapEnd) {
+      return false;
+    }
+    synchronized (this) {
+      return queue.isEmpty();
+    }
+  }
+
+  private Event next() {
     while (true) {
       while (replayed.hasNext()) {
         Event e = replayed.next();
         if (e.revision() >= minRevision && filter.matches(e.key())) {
-          lastPolledRevision = e.revision();
           return e;
         }
       }
@@ -104,10 +153,10 @@ public final class Watch implements AutoCloseable {
       if (next instanceof Gap gap) {
         gapNext = gap.from();
         gapEnd = gap.to();
+      } else if (next instanceof Event[] changes) {
+        replayed = Arrays.asList(changes).iterator();
       } else {
-        Event e = (Event) next;
-        lastPolledRevision = e.revision();
-        return e;
+        return (Event) next;
       }
     }
   }
@@ -154,6 +203,18 @@ public final class Watch implements AutoCloseable {
       return true;
     }
     return enqueue(e);
+  }
+
+  /**
+   * Called by the hub (apply thread) with the matching changes of one revision, as one queue entry;
+   * false when the queue is full.
+   */
+  synchronized boolean offer(List<Event> changes) {
+    long revision = changes.get(0).revision();
+    if (cancellation != null || revision <= createdRevision || revision < minRevision) {
+      return true;
+    }
+    return enqueue(changes.size() == 1 ? changes.get(0) : changes.toArray(new Event[0]));
   }
 
   /** Called by the hub (apply thread) with revisions to read from the store; false when the queue is full. */

@@ -3,29 +3,39 @@ package dev.kvstore.statemachine;
 import java.util.Objects;
 
 /**
- * Which keys a watch follows: one exact key, or every key that starts with a prefix.
+ * Which keys a watch follows: one key, every key with a prefix, or an interval of keys.
  *
- * @param key    the key, or the prefix when {@code prefix} is true (empty prefix = every key)
- * @param prefix whether {@code key} is a prefix
+ * @param range the keys (see {@link KeyRange})
  */
-public record WatchFilter(String key, boolean prefix) {
+public record WatchFilter(KeyRange range) {
 
   public WatchFilter {
-    Objects.requireNonNull(key, "key");
-    if (!prefix && key.isEmpty()) {
-      throw new IllegalArgumentException("an exact-key watch needs a non-empty key");
-    }
+    Objects.requireNonNull(range, "range");
+  }
+
+  /** The original watch's two shapes: {@code key} exactly, or every key starting with it when {@code prefix}. */
+  public WatchFilter(String key, boolean prefix) {
+    this(prefix ? KeyRange.prefix(key) : KeyRange.key(key));
   }
 
   public static WatchFilter exact(String key) {
-    return new WatchFilter(key, false);
+    return new WatchFilter(KeyRange.key(key));
   }
 
   public static WatchFilter prefix(String prefix) {
-    return new WatchFilter(prefix, true);
+    return new WatchFilter(KeyRange.prefix(prefix));
+  }
+
+  /** The key, the prefix, or the first key of the interval. */
+  public String key() {
+    return range.start();
+  }
+
+  public boolean prefix() {
+    return range.kind() == KeyRange.Kind.PREFIX;
   }
 
   public boolean matches(String candidate) {
-    return prefix ? candidate.startsWith(key) : candidate.equals(key);
+    return range.contains(candidate);
   }
 }

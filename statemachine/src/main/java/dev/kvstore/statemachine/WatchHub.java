@@ -2,8 +2,10 @@ package dev.kvstore.statemachine;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -98,18 +100,44 @@ public final class WatchHub {
     List<Watch> overflowed = new ArrayList<>();
     synchronized (lock) {
       publishedRevision = events.get(events.size() - 1).revision();
-      for (Event event : events) {
-        for (Watch w : watches.matching(event.key())) {
-          if (w.offer(event)) {
-            ready.add(w);
-          } else {
-            watches.remove(w);
-            overflowed.add(w);
+      if (events.size() == 1) {
+        for (Watch w : watches.matching(events.get(0).key())) {
+          offer(w, w.offer(events.get(0)), ready, overflowed);
+        }
+      } else {
+        // Each watch gets the changes of the revision it matches as one queue entry: a consumer
+        // never sees part of a transaction.
+        Map<Watch, List<Event>> matched = new LinkedHashMap<>();
+        for (Event event : events) {
+          for (Watch w : watches.matching(event.key())) {
+            matched.computeIfAbsent(w, x -> new ArrayList<>()).add(event);
           }
         }
+        matched.forEach((w, changes) -> offer(w, w.offer(changes), ready, overflowed));
       }
     }
     signalAndCancel(ready, overflowed);
+  }
+
+  private void offer(Watch w, boolean taken, Set<Watch> ready, List<Watch> overflowed) {
+    if (taken) {
+      ready.add(w);
+    } else {
+      watches.remove(w);
+      overflowed.add(w);
+    }
+  }
+
+  /**
+   * The revision up to which {@code w} has been given every change it covers, when it has polled
+   * everything it was given (then nothing it covers happened between its last event and that
+   * revision: what a progress notification tells, as etcd's); -1 while it has not. Called on the
+   * watch's consumer thread.
+   */
+  public long progress(Watch w) {
+    synchronized (lock) {
+      return w.caughtUp() ? publishedRevision : -1;
+    }
   }
 
   /** As {@link #publish(List)} for a revision with one change. */

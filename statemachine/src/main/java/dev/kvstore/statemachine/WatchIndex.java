@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * key is looked up once per length (at most its own length) rather than compared with every
  * prefix. As etcd's {@code watcherGroup} (server/storage/mvcc/watcher_group.go) keeps single-key
  * watchers in a map and range watchers apart (there in an interval tree; a prefix is the range
- * that the by-length lookup covers without one).
+ * that the by-length lookup covers without one). Interval watches, rarer, are kept in a list that
+ * every event checks: O(interval watches) per event.
  *
  * <p>An index entry lives only while a watch uses it: removing the last watch of a key, a prefix
  * or a prefix length removes that entry, so watch-and-cancel cycles leave nothing behind. Watches
@@ -28,10 +29,17 @@ final class WatchIndex {
   private final Map<String, Set<Watch>> byPrefix = new HashMap<>();
   /** Length of a registered prefix (in chars) -> how many distinct prefixes have it. */
   private final TreeMap<Integer, Integer> prefixLengths = new TreeMap<>();
+  private final Set<Watch> intervals = new LinkedHashSet<>();
   private int size;
 
   void add(Watch w) {
     WatchFilter filter = w.filter();
+    if (filter.range().kind() == KeyRange.Kind.INTERVAL) {
+      if (intervals.add(w)) {
+        size++;
+      }
+      return;
+    }
     Map<String, Set<Watch>> map = filter.prefix() ? byPrefix : byKey;
     Set<Watch> watches = map.get(filter.key());
     if (watches == null) {
@@ -49,6 +57,13 @@ final class WatchIndex {
   /** Removes {@code w}; false when it was not registered (removed before, or never added). */
   boolean remove(Watch w) {
     WatchFilter filter = w.filter();
+    if (filter.range().kind() == KeyRange.Kind.INTERVAL) {
+      if (!intervals.remove(w)) {
+        return false;
+      }
+      size--;
+      return true;
+    }
     Map<String, Set<Watch>> map = filter.prefix() ? byPrefix : byKey;
     Set<Watch> watches = map.get(filter.key());
     if (watches == null || !watches.remove(w)) {
@@ -66,7 +81,7 @@ final class WatchIndex {
 
   /**
    * The watches whose filter matches {@code key}: its exact watches first, then the watches of
-   * each registered prefix of it, shortest prefix first; each watch once.
+   * each registered prefix of it, shortest prefix first, then the interval watches; each watch once.
    */
   List<Watch> matching(String key) {
     List<Watch> matches = new ArrayList<>();
@@ -81,6 +96,11 @@ final class WatchIndex {
         matches.addAll(watches);
       }
     }
+    for (Watch w : intervals) {
+      if (w.filter().matches(key)) {
+        matches.add(w);
+      }
+    }
     return matches;
   }
 
@@ -89,6 +109,7 @@ final class WatchIndex {
     List<Watch> all = new ArrayList<>(size);
     byKey.values().forEach(all::addAll);
     byPrefix.values().forEach(all::addAll);
+    all.addAll(intervals);
     return all;
   }
 
@@ -98,6 +119,7 @@ final class WatchIndex {
     byKey.clear();
     byPrefix.clear();
     prefixLengths.clear();
+    intervals.clear();
     size = 0;
     return all;
   }

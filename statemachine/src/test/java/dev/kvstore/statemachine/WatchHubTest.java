@@ -42,6 +42,69 @@ class WatchHubTest {
     return hub.watch(filter, start, () -> { });
   }
 
+  private void commit(WriteTxn txn) {
+    txn.end();
+    hub.publish(txn.events());
+  }
+
+  @Test
+  void theChangesOfOneRevisionArriveTogetherAndCountAsOneQueuedEntry() throws Exception {
+    hub = new WatchHub(store, 2);
+    Watch w = watch(WatchFilter.prefix("t/"), 0);
+    for (int r = 0; r < 2; r++) {
+      WriteTxn txn = store.write();
+      for (int i = 0; i < 5; i++) {
+        txn.put("t/" + i, ByteString.copyFromUtf8("v" + r));
+      }
+      txn.put("other", ByteString.copyFromUtf8("x" + r));
+      commit(txn);
+    }
+    assertThat(w.cancellation()).as("two revisions fit a queue of two").isEmpty();
+    List<Event> first = w.pollRevision();
+    assertThat(first).hasSize(5).allSatisfy(e -> assertThat(e.revision()).isEqualTo(1));
+    assertThat(w.lastPolledRevision()).isEqualTo(1);
+    assertThat(w.pollRevision()).extracting(Event::key).containsExactly("t/0", "t/1", "t/2", "t/3", "t/4");
+    assertThat(w.pollRevision()).isEmpty();
+  }
+
+  @Test
+  void aReplayedTransactionIsNotSplitEither() throws Exception {
+    WriteTxn txn = store.write();
+    txn.put("a", ByteString.copyFromUtf8("1"));
+    txn.put("b", ByteString.copyFromUtf8("1"));
+    commit(txn);
+    put("c", "1");
+    Watch w = watch(WatchFilter.prefix(""), 1);
+    assertThat(w.pollRevision()).extracting(Event::key).containsExactly("a", "b");
+    assertThat(w.pollRevision()).extracting(Event::key).containsExactly("c");
+  }
+
+  @Test
+  void anIntervalWatchSeesTheKeysOfItsInterval() throws Exception {
+    Watch w = watch(new WatchFilter(KeyRange.interval("b", "d")), 0);
+    Watch open = watch(new WatchFilter(KeyRange.interval("c", null)), 0);
+    for (String key : List.of("a", "b", "bz", "c", "d", "zz")) {
+      put(key, "1");
+    }
+    assertThat(drain(w)).extracting(Event::key).containsExactly("b", "bz", "c");
+    assertThat(drain(open)).extracting(Event::key).containsExactly("c", "d", "zz");
+    w.close();
+    open.close();
+    assertThat(hub.activeWatches()).isZero();
+  }
+
+  @Test
+  void progressIsTheLatestRevisionOnceAWatchHasPolledEverything() throws Exception {
+    Watch w = watch(WatchFilter.exact("k"), 0);
+    put("k", "1");
+    put("other", "x");
+    assertThat(hub.progress(w)).as("an event waits").isEqualTo(-1);
+    drain(w);
+    assertThat(hub.progress(w)).isEqualTo(2);
+    put("other", "y");
+    assertThat(hub.progress(w)).as("nothing for it at revision 3").isEqualTo(3);
+  }
+
   @Test
   void exactWatchSeesOnlyItsKeyInRevisionOrder() throws Exception {
     Watch w = watch(WatchFilter.exact("k"), 0);
