@@ -186,6 +186,8 @@ public final class KvNode implements AutoCloseable {
         // Every service behind the guard: malformed requests never reach them (see ServiceGuard).
         .addService(guard.wrap(new KvStoreService(requests, new RequestBudget(config.requestTimeout()), hub, headers,
             watchSenders)))
+        .addService(guard.wrap(new WatchService(hub, headers, watchSenders, scheduler,
+            config.watch().progressInterval())))
         .addService(guard.wrap(new MaintenanceService(group, member, admin, headers, blockingCalls,
             onDemandSnapshots(admin))))
         .addService(guard.wrap(health.getHealthService()))

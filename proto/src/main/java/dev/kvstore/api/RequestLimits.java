@@ -102,6 +102,25 @@ public final class RequestLimits {
     }
   }
 
+  /** Most watches one stream of the {@code Watch} service holds at a time. */
+  public static final int MAX_WATCHES_PER_STREAM = 1_000;
+
+  /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
+  public static void check(WatchCreateRequest r) {
+    checkKeyRange(r.getKey(), r.getRangeEnd(), r.getPrefix());
+    if (r.getStartRevision() < 0) {
+      throw invalid("start_revision is " + r.getStartRevision() + "; use 0 (from now) or a revision >= 1");
+    }
+    if (r.getWatchId() < 0) {
+      throw invalid("watch_id is " + r.getWatchId() + "; use 0 (the server picks one) or an id >= 1");
+    }
+    for (int filter : r.getFiltersValueList()) {
+      if (filter != WatchFilterType.NOPUT_VALUE && filter != WatchFilterType.NODELETE_VALUE) {
+        throw invalid("filter " + filter + " is unknown; use NOPUT (0) or NODELETE (1)");
+      }
+    }
+  }
+
   /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
   public static void check(CompactRequest r) {
     if (r.getRevision() < 1) {

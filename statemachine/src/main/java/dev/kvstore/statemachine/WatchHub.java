@@ -132,11 +132,11 @@ public final class WatchHub {
    * The revision up to which {@code w} has been given every change it covers, when it has polled
    * everything it was given (then nothing it covers happened between its last event and that
    * revision: what a progress notification tells, as etcd's); -1 while it has not. Called on the
-   * watch's consumer thread.
+   * watch's consumer thread. For null, the latest revision published.
    */
   public long progress(Watch w) {
     synchronized (lock) {
-      return w.caughtUp() ? publishedRevision : -1;
+      return w == null || w.caughtUp() ? publishedRevision : -1;
     }
   }
 
