@@ -12,6 +12,7 @@ import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.SnapshotResponse;
 import dev.kvstore.api.StatusResponse;
+import dev.kvstore.api.WatchCreateRequest;
 import dev.kvstore.api.WatchRequest;
 import io.grpc.ConnectivityState;
 import java.time.Duration;
@@ -70,7 +71,7 @@ public final class KvClient implements AutoCloseable {
   private final KvAsyncClient async;
   private final Duration attemptTimeout;
   private final Duration connectTimeout;
-  private final Set<ResumingWatch> watches = ConcurrentHashMap.newKeySet();
+  private final Set<ResumingWatch<?, ?>> watches = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   KvClient(
@@ -313,8 +314,9 @@ public final class KvClient implements AutoCloseable {
   public WatchSubscription watch(WatchOptions options, WatchListener listener) {
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(listener, "listener");
-    if (closed) {
-      throw new IllegalStateException("KvClient is closed");
+    if (!options.originalWatchSuffices()) {
+      throw new IllegalArgumentException("the original watch takes a key or a prefix and a start revision only;"
+          + " for intervals, previous values, filters or progress use watch(WatchOptions, RevisionListener)");
     }
     WatchRequest first = WatchRequest.newBuilder()
         .setKey(options.key())
@@ -322,9 +324,34 @@ public final class KvClient implements AutoCloseable {
         .setStartRevision(options.startRevision())
         .build();
     KvCalls.checkBeforeSending("Watch", () -> RequestLimits.check(first));
-    ResumingWatch watch =
-        new ResumingWatch(options, listener, channels, rotation, attemptTimeout, connectTimeout, caller.callbacks(),
-            caller.timer(), watches::remove);
+    return start(new OriginalWatchProtocol(options, listener), options.startRevision());
+  }
+
+  /**
+   * Starts watching through the Watch service: keys, a prefix or an interval, with previous values,
+   * PUT or DELETE filters and progress as {@code options} say; the changes of each revision (a
+   * transaction) go to {@code listener} in one call, in order, on the client's callback executor.
+   * Broken streams are resumed on another node from the revision after the last one delivered (or
+   * the last progress), without gaps or repeats; a watch the node drops for falling behind is
+   * resumed too. It fails for good ({@link RevisionListener#onError}) when its start revision is
+   * compacted on every node, or on a request the node refuses.
+   *
+   * @throws KvClientException INVALID_ARGUMENT for options that break a limit (see {@link RequestLimits})
+   */
+  public WatchSubscription watch(WatchOptions options, RevisionListener listener) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(listener, "listener");
+    WatchCreateRequest first = WatchServiceProtocol.createRequest(options, options.startRevision()).getCreateRequest();
+    KvCalls.checkBeforeSending("Watch", () -> RequestLimits.check(first));
+    return start(new WatchServiceProtocol(options, listener), options.startRevision());
+  }
+
+  private WatchSubscription start(WatchProtocol<?, ?> protocol, long startRevision) {
+    if (closed) {
+      throw new IllegalStateException("KvClient is closed");
+    }
+    ResumingWatch<?, ?> watch = new ResumingWatch<>(protocol, startRevision, channels, rotation, attemptTimeout,
+        connectTimeout, caller.callbacks(), caller.timer(), watches::remove);
     watches.add(watch);
     watch.start();
     return watch;

@@ -1,7 +1,5 @@
 package dev.kvstore.client;
 
-import dev.kvstore.api.WatchRequest;
-import dev.kvstore.api.WatchResponse;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
@@ -32,8 +30,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All of its state lives on one thread, which also calls the listener; gRPC callbacks are
  * handed over to that thread, so no locking is needed and the listener sees events in order.
+ *
+ * @param <Q> request message of the watch RPC ({@link WatchProtocol})
+ * @param <R> response message
  */
-final class ResumingWatch implements WatchSubscription {
+final class ResumingWatch<Q, R> implements WatchSubscription {
 
   private static final Logger log = LoggerFactory.getLogger(ResumingWatch.class);
 
@@ -44,13 +45,12 @@ final class ResumingWatch implements WatchSubscription {
       Status.Code.DEADLINE_EXCEEDED,
       Status.Code.RESOURCE_EXHAUSTED); // the server dropped us for falling behind
 
-  private final WatchOptions options;
-  private final WatchListener listener;
+  private final WatchProtocol<Q, R> protocol;
   private final EndpointChannels channels;
   private final EndpointRotation rotation;
   private final Duration attemptTimeout;
   private final Duration connectTimeout;
-  private final Consumer<ResumingWatch> onFinished;
+  private final Consumer<ResumingWatch<?, ?>> onFinished;
   /** Runs this watch's work and its listener, one task at a time, on the client's callback threads. */
   private final SerializingExecutor worker;
   /**
@@ -69,7 +69,7 @@ final class ResumingWatch implements WatchSubscription {
 
   // Confined to the worker (one task at a time).
   private final Backoff backoff;
-  private ClientCall<WatchRequest, WatchResponse> call;
+  private ClientCall<Q, R> call;
   private int generation;
   private int position;
   private boolean streamCreated;
@@ -86,17 +86,16 @@ final class ResumingWatch implements WatchSubscription {
    *                  tasks only hand work to {@code callbacks}
    */
   ResumingWatch(
-      WatchOptions options,
-      WatchListener listener,
+      WatchProtocol<Q, R> protocol,
+      long startRevision,
       EndpointChannels channels,
       EndpointRotation rotation,
       Duration attemptTimeout,
       Duration connectTimeout,
       Executor callbacks,
       ScheduledExecutorService timer,
-      Consumer<ResumingWatch> onFinished) {
-    this.options = options;
-    this.listener = listener;
+      Consumer<ResumingWatch<?, ?>> onFinished) {
+    this.protocol = protocol;
     this.channels = channels;
     this.rotation = rotation;
     this.attemptTimeout = attemptTimeout;
@@ -104,7 +103,7 @@ final class ResumingWatch implements WatchSubscription {
     this.onFinished = onFinished;
     this.backoff = new Backoff(rotation.size());
     this.position = rotation.preferred();
-    this.floor = options.startRevision() > 0 ? options.startRevision() - 1 : -1;
+    this.floor = startRevision > 0 ? startRevision - 1 : -1;
     this.worker = new SerializingExecutor(callbacks);
     this.callbacks = callbacks;
     this.timer = timer;
@@ -172,21 +171,17 @@ final class ResumingWatch implements WatchSubscription {
       onClose(callGeneration, endpoint, Status.UNAVAILABLE.withDescription(why));
       return;
     }
-    WatchRequest request = WatchRequest.newBuilder()
-        .setKey(options.key())
-        .setPrefix(options.prefix())
-        .setStartRevision(floor >= 0 ? floor + 1 : 0)
-        .setOmitValue(true)
-        .build();
-    ClientCall<WatchRequest, WatchResponse> newCall;
+    long from = floor >= 0 ? floor + 1 : 0;
+    Q request = protocol.start(from);
+    ClientCall<Q, R> newCall;
     try {
-      newCall = channels.channelFor(endpoint).newCall(ValueOnceMethods.WATCH, CallOptions.DEFAULT.withExecutor(callbacks));
+      newCall = channels.channelFor(endpoint).newCall(protocol.method(), CallOptions.DEFAULT.withExecutor(callbacks));
     } catch (IllegalStateException e) {
       fail(new KvClientException(Status.Code.CANCELLED, "watch stopped: " + e.getMessage(), false, e));
       return;
     }
     call = newCall;
-    log.debug("watch {} connecting to {} from revision {}", options.key(), endpoint, request.getStartRevision());
+    log.debug("watch {} connecting to {} from revision {}", protocol.describe(), endpoint, from);
     newCall.start(new StreamListener(callGeneration, endpoint), new Metadata());
     newCall.sendMessage(request);
     newCall.halfClose();
@@ -200,24 +195,38 @@ final class ResumingWatch implements WatchSubscription {
     });
   }
 
-  private void onResponse(int callGeneration, WatchResponse response) {
+  private void onResponse(int callGeneration, Endpoint endpoint, R response) {
     if (finished || callGeneration != generation) {
       return;
     }
-    if (response.getCreated()) {
-      onCreated(response);
-    } else if (floor >= 0 && response.getRevision() <= floor) {
-      log.debug("watch {} dropped already delivered revision {}", options.key(), response.getRevision());
-    } else {
-      floor = response.getRevision();
-      deliver(response);
+    WatchProtocol.Answer answer = protocol.read(response);
+    if (answer instanceof WatchProtocol.Created created) {
+      onCreated(created);
+    } else if (answer instanceof WatchProtocol.Changes changes) {
+      if (floor >= 0 && changes.revision() <= floor) {
+        log.debug("watch {} dropped already delivered revision {}", protocol.describe(), changes.revision());
+      } else {
+        floor = changes.revision();
+        deliver(changes);
+      }
+    } else if (answer instanceof WatchProtocol.Progress progress) {
+      if (streamCreated && progress.revision() > floor) {
+        floor = progress.revision();
+        protocol.progress(progress.revision());
+      }
+    } else if (answer instanceof WatchProtocol.Ended ended) {
+      // The node ended the watch but may keep the stream: leave it (later callbacks of this call
+      // are ignored), and go on as if it had closed.
+      cancelCall("the node ended the watch");
+      onClose(++generation, endpoint, ended.status());
+      return;
     }
     if (!finished && call != null) {
       call.request(1);
     }
   }
 
-  private void onCreated(WatchResponse response) {
+  private void onCreated(WatchProtocol.Created response) {
     if (streamCreated) {
       return;
     }
@@ -227,21 +236,21 @@ final class ResumingWatch implements WatchSubscription {
     backoff.reset();
     outOfRangeAnswers = 0;
     if (createdRevision < 0) {
-      createdRevision = response.getHeader().getRevision();
+      createdRevision = response.revision();
       if (floor < 0) {
         floor = createdRevision;
       }
       settled.countDown();
     } else {
-      log.info("watch {} resumed on {} from revision {}", options.key(), rotation.at(position), floor + 1);
+      log.info("watch {} resumed on {} from revision {}", protocol.describe(), rotation.at(position), floor + 1);
     }
   }
 
-  private void deliver(WatchResponse event) {
+  private void deliver(WatchProtocol.Changes changes) {
     try {
-      listener.onEvent(event);
+      protocol.deliver(changes);
     } catch (RuntimeException e) {
-      log.warn("watch listener for {} failed on revision {}", options.key(), event.getRevision(), e);
+      log.warn("watch listener for {} failed on revision {}", protocol.describe(), changes.revision(), e);
     }
   }
 
@@ -263,14 +272,14 @@ final class ResumingWatch implements WatchSubscription {
     // but another node may: only when every endpoint says so is the history gone.
     boolean historyElsewhere = code == Status.Code.OUT_OF_RANGE && ++outOfRangeAnswers < rotation.size();
     if (!RESUMABLE.contains(code) && !historyElsewhere) {
-      fail(new KvClientException(code, "watch on '" + options.key() + "' failed: " + what, false,
+      fail(new KvClientException(code, "watch on '" + protocol.describe() + "' failed: " + what, false,
           status.asRuntimeException()));
       return;
     }
     position = rotation.failed(position);
     Duration pause = backoff.afterFailure();
     log.info("watch {} stream ended: {}; reconnecting to {} in {}",
-        options.key(), what, rotation.at(position), DurationText.of(pause));
+        protocol.describe(), what, rotation.at(position), DurationText.of(pause));
     runOnWorkerAfter(pause, this::connect);
   }
 
@@ -278,9 +287,9 @@ final class ResumingWatch implements WatchSubscription {
     finished = true;
     cancelCall("watch failed");
     try {
-      listener.onError(error);
+      protocol.fail(error);
     } catch (RuntimeException e) {
-      log.warn("watch listener for {} failed in onError", options.key(), e);
+      log.warn("watch listener for {} failed in onError", protocol.describe(), e);
     }
     stopWorker();
   }
@@ -306,7 +315,7 @@ final class ResumingWatch implements WatchSubscription {
     } catch (RejectedExecutionException e) {
       if (!finished) {
         // Not shut down by us: the caller's callback executor refused (it was shut down first).
-        log.warn("watch {} stopped: the client's callback executor refused its work", options.key());
+        log.warn("watch {} stopped: the client's callback executor refused its work", protocol.describe());
         finished = true;
         cancelCall("callback executor refused");
         stopWorker();
@@ -344,9 +353,9 @@ final class ResumingWatch implements WatchSubscription {
       try {
         task.run();
       } catch (RuntimeException | Error e) {
-        log.error("watch {} stopped by an unexpected error", options.key(), e);
+        log.error("watch {} stopped by an unexpected error", protocol.describe(), e);
         if (!finished) {
-          fail(new KvClientException(Status.Code.INTERNAL, "watch on '" + options.key()
+          fail(new KvClientException(Status.Code.INTERNAL, "watch on '" + protocol.describe()
               + "' stopped by an unexpected error: " + e, false, e));
         }
       }
@@ -354,7 +363,7 @@ final class ResumingWatch implements WatchSubscription {
   }
 
   /** Hands each gRPC callback of one call over to the worker thread, tagged with its call. */
-  private final class StreamListener extends ClientCall.Listener<WatchResponse> {
+  private final class StreamListener extends ClientCall.Listener<R> {
     private final int callGeneration;
     private final Endpoint endpoint;
 
@@ -364,8 +373,8 @@ final class ResumingWatch implements WatchSubscription {
     }
 
     @Override
-    public void onMessage(WatchResponse message) {
-      runOnWorker(() -> onResponse(callGeneration, message));
+    public void onMessage(R message) {
+      runOnWorker(() -> onResponse(callGeneration, endpoint, message));
     }
 
     @Override
