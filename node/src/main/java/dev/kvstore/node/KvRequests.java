@@ -8,6 +8,8 @@ import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RangeRequest;
+import dev.kvstore.api.RangeResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -46,4 +48,11 @@ interface KvRequests {
 
   /** Reads one page of a prefix, in key order, with the consistency and {@code wait} of {@link #get}. */
   CompletableFuture<GetAllResponse> getAll(GetAllRequest request, Duration wait);
+
+  /**
+   * Reads one page of a key, a prefix or an interval (see {@link RangePages}), with the consistency
+   * and {@code wait} of {@link #get}. OUT_OF_RANGE for a revision that is compacted or in the
+   * future.
+   */
+  CompletableFuture<RangeResponse> range(RangeRequest request, Duration wait);
 }
