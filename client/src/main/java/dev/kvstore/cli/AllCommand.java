@@ -83,23 +83,13 @@ final class AllCommand implements Callable<Integer> {
     GetAllOptions options = GetAllOptions.forPrefix(prefix).withStartAfter(startAfter).withLimit(limit)
         .withConsistency(consistency.toProto());
     Iterator<GetAllResponse> pages = context.client().getAllPages(options);
-    new EntryListing(context).print(new Iterator<>() {
-      private long listedBefore;
-
-      @Override
-      public boolean hasNext() {
-        return pages.hasNext();
-      }
-
-      @Override
-      public EntryListing.Page next() {
-        GetAllResponse page = pages.next();
-        // A page's count is of the entries from its own first one on: add those listed before it.
-        EntryListing.Page listed = new EntryListing.Page(page.getKvsList(), listedBefore + page.getCount(),
-            page.getMore(), page.getHeader().getRevision());
-        listedBefore += page.getKvsCount();
-        return listed;
-      }
+    long[] listedBefore = {0};
+    new EntryListing(context).print(pages, page -> {
+      // A page's count is of the entries from its own first one on: add those listed before it.
+      EntryListing.Page listed = new EntryListing.Page(page.getKvsList(), listedBefore[0] + page.getCount(),
+          page.getMore(), page.getHeader().getRevision());
+      listedBefore[0] += page.getKvsCount();
+      return listed;
     }, false);
     return ExitCodes.OK;
   }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Prints entries that arrive page by page ({@code all}, {@code range}) as they arrive, in constant
@@ -31,8 +32,22 @@ final class EntryListing {
     this.context = context;
   }
 
-  /** Prints every page; with {@code keysOnly}, plain lines hold only the key. */
-  void print(Iterator<Page> pages, boolean keysOnly) {
+  /**
+   * Prints every page of {@code responses}, each seen as {@code asPage} says (called once per page,
+   * in order); with {@code keysOnly}, plain lines hold only the key.
+   */
+  <T> void print(Iterator<T> responses, Function<T, Page> asPage, boolean keysOnly) {
+    Iterator<Page> pages = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return responses.hasNext();
+      }
+
+      @Override
+      public Page next() {
+        return asPage.apply(responses.next());
+      }
+    };
     if (context.format() == OutputFormat.JSON) {
       printJson(pages);
     } else {

@@ -131,19 +131,8 @@ final class RangeCommand implements Callable<Integer> {
       }
       return ExitCodes.OK;
     }
-    new EntryListing(context).print(new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return pages.hasNext();
-      }
-
-      @Override
-      public EntryListing.Page next() {
-        RangeResponse page = pages.next();
-        return new EntryListing.Page(page.getKvsList(), page.getCount(), page.getMore(),
-            page.getHeader().getRevision());
-      }
-    }, keysOnly);
+    new EntryListing(context).print(pages, page -> new EntryListing.Page(page.getKvsList(), page.getCount(),
+        page.getMore(), page.getHeader().getRevision()), keysOnly);
     return ExitCodes.OK;
   }
 
