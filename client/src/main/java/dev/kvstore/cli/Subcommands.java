@@ -37,6 +37,7 @@ final class Subcommands {
       new Subcommand("get", GetCommand::new),
       new Subcommand("delete", DeleteCommand::new),
       new Subcommand("all", AllCommand::new),
+      new Subcommand("range", RangeCommand::new),
       new Subcommand("watch", WatchCommand::new),
       new Subcommand("compact", CompactCommand::new),
       new Subcommand("populate", PopulateCommand::new),

@@ -10,6 +10,8 @@ import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RangeRequest;
+import dev.kvstore.api.RangeResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -55,4 +57,11 @@ interface KvRequests {
    * or above the current one.
    */
   CompletableFuture<CompactResponse> compact(CompactRequest request, Duration wait);
+
+  /**
+   * Reads one page of a key, a prefix or an interval (see {@link RangePages}), with the consistency
+   * and {@code wait} of {@link #get}. OUT_OF_RANGE for a revision that is compacted or in the
+   * future.
+   */
+  CompletableFuture<RangeResponse> range(RangeRequest request, Duration wait);
 }

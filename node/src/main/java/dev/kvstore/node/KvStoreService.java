@@ -11,6 +11,8 @@ import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RangeRequest;
+import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
@@ -85,6 +87,13 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   public void watch(WatchRequest request, StreamObserver<WatchResponse> out) {
     if (accepted(() -> RequestLimits.check(request), out)) {
       new WatchStream((ServerCallStreamObserver<WatchResponse>) out, request, hub, headers, watchExecutor).start();
+    }
+  }
+
+  @Override
+  public void range(RangeRequest request, StreamObserver<RangeResponse> out) {
+    if (accepted(() -> RequestLimits.check(request), out)) {
+      answer(requests::range, request, out);
     }
   }
 

@@ -32,7 +32,7 @@ class CompactionTest {
   static final SharedCluster SHARED = new SharedCluster(c -> c.withCompaction(AutoCompaction.revisions(RETAINED)));
 
   private static ReadView store(String id) {
-    return (ReadView) SHARED.cluster().node(id).stateMachine().readView();
+    return SHARED.cluster().node(id).stateMachine().mvccView();
   }
 
   private static long compactedEverywhere() {

@@ -132,6 +132,35 @@ public final class RequestLimits {
   }
 
   /**
+   * As etcd's Range checks: the key range ({@link #checkKeyRange}), a limit of 0 (the maximum) to
+   * {@link #MAX_RANGE_LIMIT}, a revision of 0 (the current one) or more, known sort and consistency
+   * values, and a page token that came from a Range response for the same range and order
+   * ({@link RangePageToken#of}).
+   *
+   * @throws StatusRuntimeException INVALID_ARGUMENT naming the field and what is allowed
+   */
+  public static void check(RangeRequest r) {
+    checkKeyRange(r.getKey(), r.getRangeEnd(), r.getPrefix());
+    if (r.getLimit() < 0 || r.getLimit() > MAX_RANGE_LIMIT) {
+      throw invalid("limit is " + r.getLimit() + "; use 1.." + MAX_RANGE_LIMIT + ", or 0 for the maximum");
+    }
+    if (r.getRevision() < 0) {
+      throw invalid("revision is " + r.getRevision() + "; use 0 (the current revision) or a revision >= 1");
+    }
+    if (SortOrder.forNumber(r.getSortOrderValue()) == null) {
+      throw invalid("sort_order " + r.getSortOrderValue() + " is unknown; use NONE (0), ASCEND (1) or DESCEND (2)");
+    }
+    if (SortTarget.forNumber(r.getSortTargetValue()) == null) {
+      throw invalid("sort_target " + r.getSortTargetValue() + " is unknown; use KEY (0), VERSION (1), CREATE (2),"
+          + " MOD (3) or VALUE (4)");
+    }
+    checkConsistency(r.getConsistencyValue());
+    if (!r.getPageToken().isEmpty()) {
+      RangePageToken.of(r);
+    }
+  }
+
+  /**
    * Checks the keys a request covers, given as the proto's key / range_end / prefix triple: exactly
    * {@code key} (range_end empty), every key starting with {@code key} (prefix), every key from
    * {@code key} on (range_end "\0"), or the interval [key, range_end), which must not be empty.
