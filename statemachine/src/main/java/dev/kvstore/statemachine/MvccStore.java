@@ -595,6 +595,10 @@ public final class MvccStore implements ReadView, KvReadView {
         }
         KeyValue prev = versionAt(e.getValue(), revision - 1);
         if (changed.contains(key)) {
+          if (versionAt(e.getValue(), revision) == null) {
+            // Deleted by an earlier delete of this transaction: already gone.
+            continue;
+          }
           throw new IllegalArgumentException("key \"" + key + "\" is changed twice in revision " + revision);
         }
         if (prev == null) {
@@ -609,6 +613,43 @@ public final class MvccStore implements ReadView, KvReadView {
       }
       events.addAll(deleted);
       return deleted;
+    }
+
+    @Override
+    public Iterator<KeyValue> read(KeyRange range) {
+      requireOpen();
+      Iterator<Map.Entry<String, Object>> all = keys.tailMap(range.start(), true).entrySet().iterator();
+      return new Iterator<>() {
+        private KeyValue next;
+        private boolean done;
+
+        @Override
+        public boolean hasNext() {
+          while (next == null && !done) {
+            if (!all.hasNext()) {
+              done = true;
+              break;
+            }
+            Map.Entry<String, Object> e = all.next();
+            if (range.pastEnd(e.getKey())) {
+              done = true;
+            } else {
+              next = versionAt(e.getValue(), revision);
+            }
+          }
+          return next != null;
+        }
+
+        @Override
+        public KeyValue next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          KeyValue kv = next;
+          next = null;
+          return kv;
+        }
+      };
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.kvstore.statemachine;
 
 import com.google.protobuf.ByteString;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -29,12 +30,21 @@ public interface WriteTxn {
   }
 
   /**
-   * Deletes every key of {@code range} that exists.
+   * Deletes every key of {@code range} that exists. A key an earlier delete of this transaction
+   * removed no longer exists and is skipped, so delete ranges may overlap (as in etcd's
+   * transactions).
    *
    * @return one DELETE event per deleted key, in key order; empty when none existed
-   * @throws IllegalArgumentException when the range holds a key this transaction already changed
+   * @throws IllegalArgumentException when the range holds a key this transaction put
    */
   List<Event> delete(KeyRange range);
+
+  /**
+   * The entries of {@code range} as this transaction sees them, in key order: the store before it
+   * with its own changes so far (read-your-own-writes, as a read inside an etcd transaction).
+   * Lazily; the iterator must be used up or dropped before the next change.
+   */
+  Iterator<KeyValue> read(KeyRange range);
 
   /** The events so far, in the order the changes were made. */
   List<Event> events();
