@@ -102,6 +102,31 @@ public record KeyRange(Kind kind, String start, String end) {
   }
 
   /**
+   * The first key after the range in key order, or null when no key sorts after it (an interval
+   * without end, the prefix "" or a prefix of only U+10FFFF): for a prefix, the prefix with its
+   * last code point below U+10FFFF raised by one and what follows it dropped, as etcd's
+   * {@code GetPrefixRangeEnd} does with bytes.
+   */
+  String upperBound() {
+    return switch (kind) {
+      case KEY -> start + '\0';
+      case INTERVAL -> end;
+      case PREFIX -> {
+        int i = start.length();
+        while (i > 0) {
+          int last = start.codePointBefore(i);
+          i -= Character.charCount(last);
+          if (last < Character.MAX_CODE_POINT) {
+            // U+D7FF + 1 is a lone surrogate, which KeyOrder still places between U+D7FF and U+E000.
+            yield start.substring(0, i) + Character.toString(last + 1);
+          }
+        }
+        yield null;
+      }
+    };
+  }
+
+  /**
    * Whether {@code key}, at or after {@link #start()} in key order, lies beyond the range: a walk in
    * key order from the start stops at the first such key.
    */

@@ -12,7 +12,9 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Predicate;
 
 /**
  * The multi-version key-value store: every change keeps its revision, and every key can be read as
@@ -135,6 +137,32 @@ public final class MvccStore implements ReadView, KvReadView {
     } finally {
       holds.remove(hold);
     }
+  }
+
+  @Override
+  public long scan(KeyRange range, long revision, boolean descending, Predicate<KeyValue> visitor)
+      throws RevisionUnavailableException {
+    Hold hold = hold(revision);
+    try {
+      for (Map.Entry<String, Object> e : keysOf(hold.map, range, descending).entrySet()) {
+        KeyValue kv = versionAt(e.getValue(), hold.revision);
+        if (kv != null && !visitor.test(kv)) {
+          break;
+        }
+      }
+      return hold.revision;
+    } finally {
+      holds.remove(hold);
+    }
+  }
+
+  /** The part of {@code keys} that {@code range} covers, in the order asked for. */
+  private static Map<String, Object> keysOf(ConcurrentSkipListMap<String, Object> keys, KeyRange range,
+      boolean descending) {
+    String end = range.upperBound();
+    ConcurrentNavigableMap<String, Object> part =
+        end == null ? keys.tailMap(range.start(), true) : keys.subMap(range.start(), true, end, false);
+    return descending ? part.descendingMap() : part;
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.kvstore.statemachine;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Reads of the multi-version store at any retained revision, as etcd's mvcc {@code ReadView}: from
@@ -41,6 +42,19 @@ public interface ReadView {
    * @throws IllegalArgumentException   when {@code limit} is negative
    */
   RangeResult range(KeyRange range, long revision, int limit, long maxBytes) throws RevisionUnavailableException;
+
+  /**
+   * Calls {@code visitor} with each entry of {@code range} as it was at {@code revision}, in key
+   * order ({@link KeyOrder}) or, when {@code descending}, in reverse, until it returns false or the
+   * range ends: the walk {@link RangeQuery} pages, sorts and counts with, holding nothing but the
+   * entry at hand (the store keeps {@code revision} readable until the walk returns).
+   *
+   * @return the revision read: {@code revision}, or the current one for 0
+   * @throws RevisionCompactedException when {@code revision} is below {@link #compactedRevision()}
+   * @throws FutureRevisionException    when {@code revision} is above {@link #currentRevision()}
+   */
+  long scan(KeyRange range, long revision, boolean descending, Predicate<KeyValue> visitor)
+      throws RevisionUnavailableException;
 
   /**
    * The changes of revisions {@code fromRevision} through {@code toRevision}, in revision order and

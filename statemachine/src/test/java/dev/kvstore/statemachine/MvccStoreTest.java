@@ -410,4 +410,48 @@ class MvccStoreTest {
     assertThat(KeyRange.interval("a", "b").contains("b")).isFalse();
     assertThat(KeyRange.prefix("").contains("anything")).isTrue();
   }
+  private List<String> scanned(KeyRange range, long revision, boolean descending) throws RevisionUnavailableException {
+    List<String> keys = new ArrayList<>();
+    store.scan(range, revision, descending, kv -> keys.add(kv.key()));
+    return keys;
+  }
+
+  @Test
+  void scanWalksARangeInEitherDirectionAtARevision() throws Exception {
+    for (String key : List.of("a", "b", "b/1", "b/2", "b\uffff", "c")) {
+      put(key, "1");
+    }
+    long before = put("b/0", "1");
+    delete(KeyRange.key("b/1"));
+
+    assertThat(scanned(KeyRange.prefix("b/"), 0, false)).containsExactly("b/0", "b/2");
+    assertThat(scanned(KeyRange.prefix("b/"), 0, true)).containsExactly("b/2", "b/0");
+    assertThat(scanned(KeyRange.prefix("b/"), before, true)).containsExactly("b/2", "b/1", "b/0");
+    assertThat(scanned(KeyRange.prefix("b"), 0, true)).containsExactly("b\uffff", "b/2", "b/0", "b");
+    assertThat(scanned(KeyRange.interval("a", "b/2"), 0, true)).containsExactly("b/0", "b", "a");
+    assertThat(scanned(KeyRange.interval("b/2", null), 0, true)).containsExactly("c", "b\uffff", "b/2");
+    assertThat(scanned(KeyRange.key("b"), 0, true)).containsExactly("b");
+    assertThat(scanned(KeyRange.all(), 0, true)).containsExactly("c", "b\uffff", "b/2", "b/0", "b", "a");
+
+    List<String> first = new ArrayList<>();
+    store.scan(KeyRange.all(), 0, true, kv -> first.add(kv.key()) && first.size() < 2);
+    assertThat(first).as("the visitor stops the walk").containsExactly("c", "b\uffff");
+  }
+
+  @Test
+  void aDescendingPrefixScanFindsItsEndWhateverTheLastCodePoint() throws Exception {
+    // A prefix's end raises its last code point: U+D7FF (whose successor is a surrogate), U+FFFF
+    // (below the supplementary planes), and U+10FFFF (which cannot be raised, so the one before is).
+    String max = new String(Character.toChars(Character.MAX_CODE_POINT));
+    String supplementary = new String(Character.toChars(0x10000));
+    List<String> keys = List.of("p\ud7ff", "p\ud7ffz", "p\ue000", "p\uffff", "p\uffffz", "p" + supplementary,
+        "p" + max, "p" + max + "z", "q");
+    for (String key : keys) {
+      put(key, "1");
+    }
+    assertThat(scanned(KeyRange.prefix("p\ud7ff"), 0, true)).containsExactly("p\ud7ffz", "p\ud7ff");
+    assertThat(scanned(KeyRange.prefix("p\uffff"), 0, true)).containsExactly("p\uffffz", "p\uffff");
+    assertThat(scanned(KeyRange.prefix("p" + max), 0, true)).containsExactly("p" + max + "z", "p" + max);
+    assertThat(scanned(KeyRange.prefix("p"), 0, false)).containsExactlyElementsOf(keys.subList(0, 8));
+  }
 }
