@@ -644,40 +644,9 @@ public final class MvccStore implements ReadView, KvReadView {
     }
 
     @Override
-    public Iterator<KeyValue> read(KeyRange range) {
+    public ReadView view() {
       requireOpen();
-      Iterator<Map.Entry<String, Object>> all = keys.tailMap(range.start(), true).entrySet().iterator();
-      return new Iterator<>() {
-        private KeyValue next;
-        private boolean done;
-
-        @Override
-        public boolean hasNext() {
-          while (next == null && !done) {
-            if (!all.hasNext()) {
-              done = true;
-              break;
-            }
-            Map.Entry<String, Object> e = all.next();
-            if (range.pastEnd(e.getKey())) {
-              done = true;
-            } else {
-              next = versionAt(e.getValue(), revision);
-            }
-          }
-          return next != null;
-        }
-
-        @Override
-        public KeyValue next() {
-          if (!hasNext()) {
-            throw new NoSuchElementException();
-          }
-          KeyValue kv = next;
-          next = null;
-          return kv;
-        }
-      };
+      return new TxnView();
     }
 
     @Override
@@ -708,6 +677,61 @@ public final class MvccStore implements ReadView, KvReadView {
         dropUnneededVersions();
       }
       return currentRevision;
+    }
+
+    /**
+     * The store at this transaction's revision with its changes so far, read on the apply thread
+     * while the transaction is open: no hold is needed, as nothing else writes or compacts then.
+     */
+    private final class TxnView implements ReadView {
+
+      @Override
+      public long currentRevision() {
+        return revision;
+      }
+
+      @Override
+      public long compactedRevision() {
+        return compactedRevision;
+      }
+
+      @Override
+      public Optional<KeyValue> get(String key, long at) {
+        ownRevision(at);
+        return Optional.ofNullable(versionAt(keys.get(key), revision));
+      }
+
+      @Override
+      public RangeResult range(KeyRange range, long at, int limit, long maxBytes) {
+        ownRevision(at);
+        return walk(keys, range, range.start(), true, revision, limit == 0 ? Integer.MAX_VALUE : limit, maxBytes);
+      }
+
+      @Override
+      public long scan(KeyRange range, long at, boolean descending, Predicate<KeyValue> visitor) {
+        ownRevision(at);
+        for (Map.Entry<String, Object> e : keysOf(keys, range, descending).entrySet()) {
+          KeyValue kv = versionAt(e.getValue(), revision);
+          if (kv != null && !visitor.test(kv)) {
+            break;
+          }
+        }
+        return revision;
+      }
+
+      @Override
+      public List<Event> changes(long fromRevision, long toRevision) {
+        throw new UnsupportedOperationException("a transaction's view has no history; read changes from the store");
+      }
+
+      /** Checks that {@code at} asks for this transaction's revision: 0 or its own. */
+      private void ownRevision(long at) {
+        requireOpen();
+        if (at != 0 && at != revision) {
+          throw new IllegalArgumentException("a transaction's view reads its own revision " + revision + ", not "
+              + at);
+        }
+      }
     }
 
     private void claim(String key) {

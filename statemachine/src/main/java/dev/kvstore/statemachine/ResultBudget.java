@@ -45,9 +45,9 @@ final class ResultBudget {
     return takeBytes(kv.encodedSize());
   }
 
-  /** As {@link #take(KeyValue)}, for an entry sent without its value. */
-  boolean takeKeyOnly(KeyValue kv) {
-    return takeBytes(kv.encodedSize() - kv.value().size());
+  /** Bytes left. */
+  long left() {
+    return left;
   }
 
   private boolean takeBytes(long bytes) {

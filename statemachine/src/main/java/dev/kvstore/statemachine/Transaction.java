@@ -13,8 +13,8 @@ import dev.kvstore.statemachine.proto.TxnOp;
 import dev.kvstore.statemachine.proto.TxnOpResult;
 import dev.kvstore.statemachine.proto.TxnRequestOp;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Applies one transaction (etcd's {@code Txn}) inside one {@link WriteTxn}: evaluates every compare
@@ -77,16 +77,17 @@ final class Transaction {
    * with an absent key is false).
    */
   private static boolean holds(TxnCompare compare, WriteTxn txn) {
-    Iterator<KeyValue> kvs = txn.read(KeyRange.of(compare.getKey(), compare.getRangeEnd(), compare.getPrefix()));
-    if (!kvs.hasNext()) {
+    boolean[] any = {false};
+    boolean[] all = {true};
+    scan(txn, KeyRange.of(compare.getKey(), compare.getRangeEnd(), compare.getPrefix()), kv -> {
+      any[0] = true;
+      all[0] = holdsFor(compare, kv);
+      return all[0];
+    });
+    if (!any[0]) {
       return compare.getTarget() != TxnCompare.Target.VALUE && holdsFor(compare, null);
     }
-    while (kvs.hasNext()) {
-      if (!holdsFor(compare, kvs.next())) {
-        return false;
-      }
-    }
-    return true;
+    return all[0];
   }
 
   private static boolean holdsFor(TxnCompare compare, KeyValue kv) {
@@ -118,27 +119,50 @@ final class Transaction {
   }
 
   /**
-   * Reads a range as the transaction sees it: every entry is counted (as etcd's count), those up to
-   * the limit and the budget are returned, without values when keys-only, none when count-only.
+   * Reads a range as the transaction sees it ({@link RangeQuery}: order, limit, keys-only,
+   * count-only), then keeps of its entries those that fit the budget, in order; {@code more} when
+   * any did not.
    */
   private static RangeOpResult range(RangeOp op, WriteTxn txn, ResultBudget budget) {
-    RangeOpResult.Builder result = RangeOpResult.newBuilder();
-    long limit = op.getLimit() == 0 ? Long.MAX_VALUE : op.getLimit();
-    boolean full = op.getCountOnly();
-    long count = 0;
-    for (Iterator<KeyValue> kvs = txn.read(KeyRange.of(op.getKey(), op.getRangeEnd(), op.getPrefix()));
-        kvs.hasNext(); ) {
-      KeyValue kv = kvs.next();
-      count++;
-      if (full) {
-        continue;
-      }
-      if (result.getKvsCount() >= limit || !(op.getKeysOnly() ? budget.takeKeyOnly(kv) : budget.take(kv))) {
-        full = true;
-        continue;
-      }
-      result.addKvs(op.getKeysOnly() ? kv.toStored().toBuilder().clearValue().build() : kv.toStored());
+    RangeQuery query = RangeQuery.of(KeyRange.of(op.getKey(), op.getRangeEnd(), op.getPrefix()))
+        .limited((int) op.getLimit(), Math.max(1, budget.left()))
+        .sorted(sortTarget(op.getSortTarget()),
+            op.getDescending() ? RangeQuery.Order.DESCEND : RangeQuery.Order.ASCEND)
+        .showing(op.getKeysOnly(), op.getCountOnly());
+    RangeResult read;
+    try {
+      read = query.run(txn.view());
+    } catch (RevisionUnavailableException e) {
+      throw new IllegalStateException("a transaction's view reads its own revision, which is always available", e);
     }
-    return result.setCount(count).setMore(!op.getCountOnly() && count > result.getKvsCount()).build();
+    RangeOpResult.Builder result = RangeOpResult.newBuilder().setCount(read.count());
+    boolean cut = false;
+    for (KeyValue kv : read.kvs()) {
+      if (!budget.take(kv)) {
+        cut = true;
+        break;
+      }
+      result.addKvs(kv.toStored());
+    }
+    return result.setMore(read.more() || cut).build();
+  }
+
+  private static RangeQuery.SortTarget sortTarget(RangeOp.SortTarget target) {
+    return switch (target) {
+      case KEY -> RangeQuery.SortTarget.KEY;
+      case VERSION -> RangeQuery.SortTarget.VERSION;
+      case CREATE -> RangeQuery.SortTarget.CREATE;
+      case MOD -> RangeQuery.SortTarget.MOD;
+      case VALUE -> RangeQuery.SortTarget.VALUE;
+      case UNRECOGNIZED -> throw new IllegalStateException("validated before");
+    };
+  }
+
+  private static void scan(WriteTxn txn, KeyRange range, Predicate<KeyValue> visitor) {
+    try {
+      txn.view().scan(range, 0, false, visitor);
+    } catch (RevisionUnavailableException e) {
+      throw new IllegalStateException("a transaction's view reads its own revision, which is always available", e);
+    }
   }
 }

@@ -97,8 +97,11 @@ final class TxnRules {
           if (problem != null) {
             return where + problem;
           }
-          if (range.getLimit() < 0) {
-            return where + "a range limit must not be negative";
+          if (range.getLimit() < 0 || range.getLimit() > Integer.MAX_VALUE) {
+            return where + "a range limit must be 0 (none) or positive, at most " + Integer.MAX_VALUE;
+          }
+          if (range.getSortTarget() == RangeOp.SortTarget.UNRECOGNIZED) {
+            return where + "unknown sort target";
           }
         }
         case OP_NOT_SET -> {

@@ -1,7 +1,6 @@
 package dev.kvstore.statemachine;
 
 import com.google.protobuf.ByteString;
-import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -40,11 +39,13 @@ public interface WriteTxn {
   List<Event> delete(KeyRange range);
 
   /**
-   * The entries of {@code range} as this transaction sees them, in key order: the store before it
-   * with its own changes so far (read-your-own-writes, as a read inside an etcd transaction).
-   * Lazily; the iterator must be used up or dropped before the next change.
+   * The store as this transaction sees it: the store before it with its own changes so far
+   * (read-your-own-writes, as a read inside an etcd transaction), at {@link #revision()} (which
+   * reads at 0 mean too; other revisions are refused with IllegalArgumentException, and it has no
+   * {@link ReadView#changes}). Apply thread, while the transaction is open; a read must be done
+   * before the next change.
    */
-  Iterator<KeyValue> read(KeyRange range);
+  ReadView view();
 
   /** The events so far, in the order the changes were made. */
   List<Event> events();

@@ -131,6 +131,23 @@ class TransactionTest {
   }
 
   @Test
+  void aRangeInsideATransactionIsSortedAsAsked() {
+    applier.apply(put("p/a", "1"));
+    applier.apply(put("p/b", "1"));
+
+    CommandResult r = applier.apply(txn(List.of(), List.of(
+        putOp("p/a", "2"),
+        rangeOp(rangePrefix("p/").toBuilder().setDescending(true).build()),
+        rangeOp(rangePrefix("p/").toBuilder().setSortTarget(RangeOp.SortTarget.MOD).setLimit(1).build())),
+        List.of()));
+
+    assertThat(r.getResponses(1).getRange().getKvsList()).extracting(StoredKeyValue::getKey)
+        .containsExactly("p/b", "p/a");
+    assertThat(r.getResponses(2).getRange().getKvsList()).extracting(StoredKeyValue::getKey).containsExactly("p/b");
+    assertThat(r.getResponses(2).getRange().getMore()).isTrue();
+  }
+
+  @Test
   void overlappingDeletesDeleteEachKeyOnce() {
     applier.apply(put("p/a", "1"));
     applier.apply(put("p/b", "1"));
