@@ -1,5 +1,7 @@
 package dev.kvstore.node;
 
+import dev.kvstore.api.DeleteRangeRequest;
+import dev.kvstore.api.DeleteRangeResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -8,6 +10,8 @@ import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.TxnRequest;
+import dev.kvstore.api.TxnResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -46,4 +50,17 @@ interface KvRequests {
 
   /** Reads one page of a prefix, in key order, with the consistency and {@code wait} of {@link #get}. */
   CompletableFuture<GetAllResponse> getAll(GetAllRequest request, Duration wait);
+
+  /**
+   * Deletes every key of a range at one revision, with the guarantees and {@code wait} of
+   * {@link #put}. Previous key-values, when asked for, come in key order up to the response budget
+   * (3 MiB); {@code deleted} counts every deleted key.
+   */
+  CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request, Duration wait);
+
+  /**
+   * Applies a transaction (compares, then one branch) at one revision, with the guarantees and
+   * {@code wait} of {@link #put}. A key written twice in one branch fails with INVALID_ARGUMENT.
+   */
+  CompletableFuture<TxnResponse> txn(TxnRequest request, Duration wait);
 }

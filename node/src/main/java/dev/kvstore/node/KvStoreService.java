@@ -1,5 +1,7 @@
 package dev.kvstore.node;
 
+import dev.kvstore.api.DeleteRangeRequest;
+import dev.kvstore.api.DeleteRangeResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -10,6 +12,8 @@ import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
 import dev.kvstore.api.RequestLimits;
+import dev.kvstore.api.TxnRequest;
+import dev.kvstore.api.TxnResponse;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import dev.kvstore.statemachine.WatchHub;
@@ -76,6 +80,20 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   public void watch(WatchRequest request, StreamObserver<WatchResponse> out) {
     if (accepted(() -> RequestLimits.check(request), out)) {
       new WatchStream((ServerCallStreamObserver<WatchResponse>) out, request, hub, headers, watchExecutor).start();
+    }
+  }
+
+  @Override
+  public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> out) {
+    if (accepted(() -> RequestLimits.check(request), out)) {
+      answer(requests::deleteRange, request, out);
+    }
+  }
+
+  @Override
+  public void txn(TxnRequest request, StreamObserver<TxnResponse> out) {
+    if (accepted(() -> RequestLimits.check(request), out)) {
+      answer(requests::txn, request, out);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.kvstore.node;
 
+import dev.kvstore.api.DeleteRangeRequest;
+import dev.kvstore.api.DeleteRangeResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -11,6 +13,8 @@ import dev.kvstore.api.PutResponse;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.RequestId;
 import dev.kvstore.api.RequestLimits;
+import dev.kvstore.api.TxnRequest;
+import dev.kvstore.api.TxnResponse;
 import dev.kvstore.api.WriteOutcome;
 import dev.kvstore.statemachine.KvReadView;
 import dev.kvstore.statemachine.RangeResult;
@@ -127,6 +131,25 @@ final class RaftKv implements KvRequests {
       range.kvs().forEach(kv -> response.addKvs(ApiMapping.toApi(kv)));
       return response.build();
     });
+  }
+
+  @Override
+  public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request, Duration wait) {
+    Command.Builder command = Command.newBuilder().setDelete(TxnMapping.toCommand(request));
+    if (request.hasRequestId()) {
+      command.setRequestId(toCommandId(request.getRequestId()));
+    }
+    return write(command.build(), wait,
+        result -> TxnMapping.toDeleteRangeResponse(result, headers.at(result.getRevision())));
+  }
+
+  @Override
+  public CompletableFuture<TxnResponse> txn(TxnRequest request, Duration wait) {
+    Command.Builder command = Command.newBuilder().setTxn(TxnMapping.toCommand(request));
+    if (request.hasRequestId()) {
+      command.setRequestId(toCommandId(request.getRequestId()));
+    }
+    return write(command.build(), wait, result -> TxnMapping.toResponse(result, headers.at(result.getRevision())));
   }
 
   private <T> CompletableFuture<T> write(Command command, Duration wait, Function<CommandResult, T> respond) {
