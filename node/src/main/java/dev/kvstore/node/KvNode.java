@@ -144,7 +144,8 @@ public final class KvNode implements AutoCloseable {
 
     ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
     RaftFailures failures = new RaftFailures(member);
-    KvRequests requests = new RaftKv(stateMachine.readView(), writes, reads, commits, failures, headers, responses);
+    KvRequests requests = new RaftKv(stateMachine.readView(), writes, reads, commits, failures, headers, responses,
+        new RangePages(stateMachine.mvccView(), headers));
     HealthStatusManager health = new HealthStatusManager();
     NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
     // Four election timeouts (3 s by default): a live follower answers every heartbeat (Ratis sends

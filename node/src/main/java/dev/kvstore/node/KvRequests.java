@@ -10,6 +10,8 @@ import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RangeRequest;
+import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.TxnRequest;
 import dev.kvstore.api.TxnResponse;
 import java.time.Duration;
@@ -63,4 +65,11 @@ interface KvRequests {
    * {@code wait} of {@link #put}. A key written twice in one branch fails with INVALID_ARGUMENT.
    */
   CompletableFuture<TxnResponse> txn(TxnRequest request, Duration wait);
+
+  /**
+   * Reads one page of a key, a prefix or an interval (see {@link RangePages}), with the consistency
+   * and {@code wait} of {@link #get}. OUT_OF_RANGE for a revision that is compacted or in the
+   * future.
+   */
+  CompletableFuture<RangeResponse> range(RangeRequest request, Duration wait);
 }

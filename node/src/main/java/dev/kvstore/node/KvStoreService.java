@@ -11,6 +11,8 @@ import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RangeRequest;
+import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.TxnRequest;
 import dev.kvstore.api.TxnResponse;
@@ -94,6 +96,13 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   public void txn(TxnRequest request, StreamObserver<TxnResponse> out) {
     if (accepted(() -> RequestLimits.check(request), out)) {
       answer(requests::txn, request, out);
+    }
+  }
+
+  @Override
+  public void range(RangeRequest request, StreamObserver<RangeResponse> out) {
+    if (accepted(() -> RequestLimits.check(request), out)) {
+      answer(requests::range, request, out);
     }
   }
 

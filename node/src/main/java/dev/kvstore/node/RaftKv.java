@@ -10,6 +10,8 @@ import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RangeRequest;
+import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.RequestId;
 import dev.kvstore.api.RequestLimits;
@@ -48,14 +50,16 @@ final class RaftKv implements KvRequests {
   private final RaftFailures failures;
   private final ResponseHeaders headers;
   private final Executor responses;
+  private final RangePages ranges;
 
   /**
    * @param responses where answers are built when they must not be built where a wait ended:
    *                  applied-index waits of writes complete on the apply thread, which must not
    *                  build responses, and pages of ranges are too large to build on Ratis threads
+   * @param ranges    reads the pages of Range requests
    */
   RaftKv(KvReadView view, CommandSubmitter writes, ReadBarrier reads, CommitNudge commits, RaftFailures failures,
-      ResponseHeaders headers, Executor responses) {
+      ResponseHeaders headers, Executor responses, RangePages ranges) {
     this.view = view;
     this.writes = writes;
     this.reads = reads;
@@ -63,6 +67,7 @@ final class RaftKv implements KvRequests {
     this.failures = failures;
     this.headers = headers;
     this.responses = responses;
+    this.ranges = ranges;
   }
 
   @Override
@@ -150,6 +155,11 @@ final class RaftKv implements KvRequests {
       command.setRequestId(toCommandId(request.getRequestId()));
     }
     return write(command.build(), wait, result -> TxnMapping.toResponse(result, headers.at(result.getRevision())));
+  }
+
+  @Override
+  public CompletableFuture<RangeResponse> range(RangeRequest request, Duration wait) {
+    return read(request.getConsistency(), wait, false, () -> ranges.page(request));
   }
 
   private <T> CompletableFuture<T> write(Command command, Duration wait, Function<CommandResult, T> respond) {

@@ -193,10 +193,6 @@ public final class RequestLimits {
   }
 
   private static void checkRangeInTxn(RangeRequest r) {
-    checkKeyRange(r.getKey(), r.getRangeEnd(), r.getPrefix());
-    if (r.getLimit() < 0 || r.getLimit() > MAX_RANGE_LIMIT) {
-      throw invalid("limit is " + r.getLimit() + "; use 1.." + MAX_RANGE_LIMIT + ", or 0 for the maximum");
-    }
     if (r.getRevision() != 0) {
       throw invalid("a range in a transaction reads the transaction's own state: revision must be 0 (read older"
           + " revisions with Range)");
@@ -205,13 +201,7 @@ public final class RequestLimits {
       throw invalid("a range in a transaction has no pages: page_token must be empty (read the rest with Range at"
           + " the transaction's revision)");
     }
-    if (SortOrder.forNumber(r.getSortOrderValue()) == null) {
-      throw invalid("sort_order " + r.getSortOrderValue() + " is unknown; use NONE (0), ASCEND (1) or DESCEND (2)");
-    }
-    if (SortTarget.forNumber(r.getSortTargetValue()) == null) {
-      throw invalid("sort_target " + r.getSortTargetValue() + " is unknown; use KEY (0), VERSION (1), CREATE (2),"
-          + " MOD (3) or VALUE (4)");
-    }
+    check(r);
   }
 
   private static void noOwnRequestId(boolean set) {
@@ -226,6 +216,35 @@ public final class RequestLimits {
       check.run();
     } catch (StatusRuntimeException e) {
       throw invalid(where + ": " + e.getStatus().getDescription());
+    }
+  }
+
+  /**
+   * As etcd's Range checks: the key range ({@link #checkKeyRange}), a limit of 0 (the maximum) to
+   * {@link #MAX_RANGE_LIMIT}, a revision of 0 (the current one) or more, known sort and consistency
+   * values, and a page token that came from a Range response for the same range and order
+   * ({@link RangePageToken#of}).
+   *
+   * @throws StatusRuntimeException INVALID_ARGUMENT naming the field and what is allowed
+   */
+  public static void check(RangeRequest r) {
+    checkKeyRange(r.getKey(), r.getRangeEnd(), r.getPrefix());
+    if (r.getLimit() < 0 || r.getLimit() > MAX_RANGE_LIMIT) {
+      throw invalid("limit is " + r.getLimit() + "; use 1.." + MAX_RANGE_LIMIT + ", or 0 for the maximum");
+    }
+    if (r.getRevision() < 0) {
+      throw invalid("revision is " + r.getRevision() + "; use 0 (the current revision) or a revision >= 1");
+    }
+    if (SortOrder.forNumber(r.getSortOrderValue()) == null) {
+      throw invalid("sort_order " + r.getSortOrderValue() + " is unknown; use NONE (0), ASCEND (1) or DESCEND (2)");
+    }
+    if (SortTarget.forNumber(r.getSortTargetValue()) == null) {
+      throw invalid("sort_target " + r.getSortTargetValue() + " is unknown; use KEY (0), VERSION (1), CREATE (2),"
+          + " MOD (3) or VALUE (4)");
+    }
+    checkConsistency(r.getConsistencyValue());
+    if (!r.getPageToken().isEmpty()) {
+      RangePageToken.of(r);
     }
   }
 

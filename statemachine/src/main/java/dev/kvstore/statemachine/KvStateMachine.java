@@ -96,6 +96,11 @@ public final class KvStateMachine extends BaseStateMachine {
     return store;
   }
 
+  /** The data as applied on this node so far, readable at past revisions as far as they are retained. */
+  public ReadView mvccView() {
+    return store;
+  }
+
   public WatchHub watchHub() {
     return hub;
   }
