@@ -5,6 +5,7 @@ import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllResponse;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.StatusResponse;
 import java.util.Objects;
@@ -93,6 +94,21 @@ public final class KvAsyncClient {
   public CompletableFuture<GetAllResponse> getAll(GetAllOptions options) {
     Objects.requireNonNull(options, "options");
     return calls.caller().callAsync(() -> calls.getAll(options.pageRequest(options.startAfter(), options.limit())));
+  }
+
+  /**
+   * One page of a range read, as {@link KvClient#range(RangeOptions, String)}: the first page for
+   * an empty {@code pageToken}, else the page after the one whose {@code next_page_token} it is.
+   */
+  public CompletableFuture<RangeResponse> range(RangeOptions options, String pageToken) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(pageToken, "pageToken");
+    return calls.caller().callAsync(() -> calls.range(options.pageRequest(pageToken, options.limit())));
+  }
+
+  /** The first page of a range read, as {@link KvClient#range(RangeOptions)}. */
+  public CompletableFuture<RangeResponse> range(RangeOptions options) {
+    return range(options, "");
   }
 
   /** Members, leader and progress of the cluster, as seen by the first node that answers. */

@@ -11,6 +11,8 @@ import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.MaintenanceGrpc;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RangeRequest;
+import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.SnapshotRequest;
@@ -81,6 +83,12 @@ final class KvCalls {
   FailoverCall<GetAllRequest, GetAllResponse> getAll(GetAllRequest request) {
     checkBeforeSending("GetAll", () -> RequestLimits.check(request));
     return caller.start(rotation, KvStoreGrpc.getGetAllMethod(), request, CallKind.READ, GetAllResponse::getHeader);
+  }
+
+  /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */
+  FailoverCall<RangeRequest, RangeResponse> range(RangeRequest request) {
+    checkBeforeSending("Range", () -> RequestLimits.check(request));
+    return caller.start(rotation, KvStoreGrpc.getRangeMethod(), request, CallKind.READ, RangeResponse::getHeader);
   }
 
   /** @throws IllegalStateException when the client is closed */

@@ -7,6 +7,8 @@ import dev.kvstore.api.GetAllResponse;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.KeyValue;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RangeRequest;
+import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.SnapshotResponse;
@@ -266,6 +268,68 @@ public final class KvClient implements AutoCloseable {
 
   private GetAllResponse getAllPage(GetAllRequest request) {
     return caller.call(() -> calls.getAll(request));
+  }
+
+  /**
+   * The first page of a range read (see {@link #range(RangeOptions, String)}).
+   *
+   * @throws KvClientException as {@link #range(RangeOptions, String)}
+   */
+  public RangeResponse range(RangeOptions options) {
+    return range(options, "");
+  }
+
+  /**
+   * One page of a range read, in one call (with failover like any read): the entries of
+   * {@code options} in its order, at most its limit and what one page holds
+   * ({@value RangeOptions#MAX_PAGE_ENTRIES} entries or about 3 MiB). {@code count} is the number of
+   * entries in the whole range at the revision read. When {@code more} is true, pass
+   * {@code next_page_token} as {@code pageToken} with the same options for the next page, which is
+   * at the same revision ({@code header.revision}) as this one. {@link #rangePages} does that.
+   *
+   * @param pageToken "" for the first page, else the previous page's {@code next_page_token}
+   * @throws KvClientException if no node answered in time, or the server refused the request:
+   *     INVALID_ARGUMENT (also before sending, for a request over a documented limit or a token of
+   *     another read), OUT_OF_RANGE for a revision in the future or compacted
+   */
+  public RangeResponse range(RangeOptions options, String pageToken) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(pageToken, "pageToken");
+    return rangePage(options.pageRequest(pageToken, options.limit()));
+  }
+
+  /**
+   * Every page of a range read, fetched lazily: each {@link Iterator#hasNext} that needs a page
+   * makes one call (with failover and the client's request timeout, like any read) with the
+   * previous page's token. All pages are at the revision of the first one, so together they are
+   * one consistent cut of the store: every entry of the range at that revision exactly once, in
+   * order, whatever is written meanwhile. It ends after the page whose {@code more} is false, or
+   * once the options' limit is reached. Only one page is held in memory; nothing is held on the
+   * server between pages, so there is nothing to close. Not thread-safe.
+   *
+   * <p>The pages need the first page's revision to stay readable until the last: a read that
+   * outlives the server's history retention fails with OUT_OF_RANGE (start it over). A failed page
+   * call throws {@link KvClientException} from {@code hasNext} or {@code next}.
+   */
+  public Iterator<RangeResponse> rangePages(RangeOptions options) {
+    Objects.requireNonNull(options, "options");
+    return new RangePages(options, this::rangePage);
+  }
+
+  /**
+   * Every entry of a range read, in its order, fetched lazily page by page as the stream is
+   * consumed (see {@link #rangePages}): at most one page is held in memory, and a
+   * short-circuiting stream stops fetching. Sequential; a failed page call throws
+   * {@link KvClientException} from the terminal operation. There is nothing to close.
+   */
+  public Stream<KeyValue> rangeStream(RangeOptions options) {
+    Spliterator<RangeResponse> pages = Spliterators.spliteratorUnknownSize(
+        rangePages(options), Spliterator.ORDERED | Spliterator.NONNULL);
+    return StreamSupport.stream(pages, false).flatMap(page -> page.getKvsList().stream());
+  }
+
+  private RangeResponse rangePage(RangeRequest request) {
+    return caller.call(() -> calls.range(request));
   }
 
   /** Members, leader and progress of the cluster, as seen by the first node that answers. */

@@ -1,5 +1,6 @@
 package dev.kvstore.testing;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
@@ -14,6 +15,12 @@ import dev.kvstore.api.MemberRole;
 import dev.kvstore.api.MemberStatus;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RangePageToken;
+import dev.kvstore.api.RangeRequest;
+import dev.kvstore.api.RangeResponse;
+import dev.kvstore.api.RequestLimits;
+import dev.kvstore.api.SortOrder;
+import dev.kvstore.api.KeyValue;
 import dev.kvstore.api.ResponseHeader;
 import dev.kvstore.api.SnapshotRequest;
 import dev.kvstore.api.SnapshotResponse;
@@ -37,6 +44,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -389,6 +397,66 @@ public final class FakeKvServer implements AutoCloseable {
           .setCount(page.count())
           .setHeader(header().toBuilder().setRevision(page.revision()))
           .build());
+    }
+
+    /**
+     * A Range as a node answers it, on a store without history: only the current revision can be
+     * read (a past one is OUT_OF_RANGE, as if compacted), and every page of a read must come before
+     * the next write. Pages by {@link #MAX_PAGE_ENTRIES} and {@link #MAX_PAGE_BYTES}.
+     */
+    @Override
+    public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
+      if (!admit("Range", request, observer)) {
+        return;
+      }
+      RangePageToken token;
+      try {
+        RequestLimits.check(request);
+        token = request.getPageToken().isEmpty() ? null : RangePageToken.of(request);
+      } catch (StatusRuntimeException e) {
+        observer.onError(e);
+        return;
+      }
+      FakeStore.Page range = store.inRange(request.getKey(), request.getRangeEnd(), request.getPrefix());
+      long at = token != null ? token.revision() : request.getRevision();
+      if (at != 0 && at != range.revision()) {
+        observer.onError(Status.OUT_OF_RANGE.withDescription("revision " + at + " is not the current one, "
+            + range.revision() + ", the only one the fake keeps").asException(withHints(null)));
+        return;
+      }
+      Comparator<KeyValue> order = switch (request.getSortTarget()) {
+        case VERSION -> Comparator.comparingLong(KeyValue::getVersion);
+        case CREATE -> Comparator.comparingLong(KeyValue::getCreateRevision);
+        case MOD -> Comparator.comparingLong(KeyValue::getModRevision);
+        case VALUE -> Comparator.comparing(KeyValue::getValue, ByteString.unsignedLexicographicalComparator());
+        default -> (a, b) -> 0;
+      };
+      order = order.thenComparing(KeyValue::getKey, FakeStore.KEY_ORDER);
+      List<KeyValue> sorted = new ArrayList<>(range.kvs());
+      sorted.sort(request.getSortOrder() == SortOrder.DESCEND ? order.reversed() : order);
+      RangeResponse.Builder response = RangeResponse.newBuilder()
+          .setCount(sorted.size())
+          .setHeader(header().toBuilder().setRevision(range.revision()));
+      if (!request.getCountOnly()) {
+        int from = token == null ? 0
+            : 1 + sorted.stream().map(KeyValue::getKey).toList().indexOf(token.lastKey());
+        int limit = request.getLimit() == 0 ? MAX_PAGE_ENTRIES : (int) request.getLimit();
+        long bytes = 0;
+        int next = from;
+        for (; next < sorted.size() && next - from < limit; next++) {
+          KeyValue kv = request.getKeysOnly() ? sorted.get(next).toBuilder().clearValue().build() : sorted.get(next);
+          if (next > from && bytes + FakeStore.approximateSize(kv) > MAX_PAGE_BYTES) {
+            break;
+          }
+          bytes += FakeStore.approximateSize(kv);
+          response.addKvs(kv);
+        }
+        if (next < sorted.size()) {
+          response.setMore(true).setNextPageToken(RangePageToken.after(request, range.revision(),
+              sorted.get(next - 1).getKey()).encode());
+        }
+      }
+      reply(observer, response.build());
     }
 
     @Override

@@ -159,6 +159,18 @@ public final class FakeStore {
     return new Page(page, count, count > page.size(), revision);
   }
 
+  /**
+   * The entries of a request's key / range_end / prefix triple (as {@code RequestLimits.checkKeyRange}
+   * accepts it), in key order, with the revision they are at.
+   */
+  public synchronized Page inRange(String key, String rangeEnd, boolean prefix) {
+    List<KeyValue> kvs = prefix ? withPrefix(key)
+        : rangeEnd.isEmpty() ? get(key).stream().toList()
+        : rangeEnd.equals("\0") ? List.copyOf(data.tailMap(key, true).values())
+        : List.copyOf(data.subMap(key, true, rangeEnd, false).values());
+    return new Page(kvs, kvs.size(), false, revision);
+  }
+
   /** The size a node charges an entry against a page's byte budget (its {@code KeyValue.approximateSize}). */
   public static long approximateSize(KeyValue kv) {
     return 64L + 2L * kv.getKey().length() + kv.getValue().size();
