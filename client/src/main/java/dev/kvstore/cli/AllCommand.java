@@ -1,11 +1,7 @@
 package dev.kvstore.cli;
 
-import com.google.gson.stream.JsonWriter;
 import dev.kvstore.api.GetAllResponse;
-import dev.kvstore.api.KeyValue;
 import dev.kvstore.client.GetAllOptions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -56,6 +52,12 @@ final class AllCommand implements Callable<Integer> {
   private String prefix = "";
 
   @Option(
+      names = "--start-after",
+      paramLabel = "K",
+      description = "Only keys after K (to go on after the last key of an earlier listing).")
+  private String startAfter = "";
+
+  @Option(
       names = "--limit",
       paramLabel = "N",
       description = "At most N entries in total (default: 0, every matching entry).")
@@ -78,81 +80,17 @@ final class AllCommand implements Callable<Integer> {
     if (limit < 0) {
       throw new ParameterException(spec.commandLine(), "--limit must be at least 0 (0: every entry), got " + limit);
     }
-    GetAllOptions options = GetAllOptions.forPrefix(prefix).withLimit(limit).withConsistency(consistency.toProto());
+    GetAllOptions options = GetAllOptions.forPrefix(prefix).withStartAfter(startAfter).withLimit(limit)
+        .withConsistency(consistency.toProto());
     Iterator<GetAllResponse> pages = context.client().getAllPages(options);
-    if (context.format() == OutputFormat.JSON) {
-      printJson(pages);
-    } else {
-      printPlain(pages);
-    }
+    long[] listedBefore = {0};
+    new EntryListing(context).print(pages, page -> {
+      // A page's count is of the entries from its own first one on: add those listed before it.
+      EntryListing.Page listed = new EntryListing.Page(page.getKvsList(), listedBefore[0] + page.getCount(),
+          page.getMore(), page.getHeader().getRevision());
+      listedBefore[0] += page.getKvsCount();
+      return listed;
+    }, false);
     return ExitCodes.OK;
-  }
-
-  private void printPlain(Iterator<GetAllResponse> pages) {
-    Listed listed = new Listed();
-    while (pages.hasNext()) {
-      GetAllResponse page = listed.add(pages.next());
-      for (KeyValue kv : page.getKvsList()) {
-        context.printer().lineWithValue(kv.getKey() + "\t", kv.getValue(), "");
-      }
-    }
-    if (listed.more()) {
-      // On stderr so that the listing itself stays one entry per line.
-      context.err().printf("(%d of %d entries shown: --limit reached; --limit 0 lists them all)%n",
-          listed.entries(), listed.count());
-    }
-  }
-
-  private void printJson(Iterator<GetAllResponse> pages) {
-    Printer printer = context.printer();
-    JsonWriter json = printer.jsonWriter();
-    try {
-      json.beginObject().name("kvs").beginArray();
-      Listed listed = new Listed();
-      while (pages.hasNext()) {
-        for (KeyValue kv : listed.add(pages.next()).getKvsList()) {
-          printer.json(json, JsonView.keyValue(kv));
-        }
-        json.flush();
-      }
-      json.endArray()
-          .name("count").value(listed.count())
-          .name("more").value(listed.more())
-          .name("revision").value(listed.revision())
-          .endObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    printer.endJson(json);
-  }
-
-  /** What the pages so far add up to: entries listed, and the last page's view of the rest. */
-  private static final class Listed {
-    private long entries;
-    private GetAllResponse last;
-
-    GetAllResponse add(GetAllResponse page) {
-      entries += page.getKvsCount();
-      last = page;
-      return page;
-    }
-
-    long entries() {
-      return entries;
-    }
-
-    /** True when the listing stopped (at the limit) before the last matching entry. */
-    boolean more() {
-      return last.getMore();
-    }
-
-    /** Entries listed, plus those the last page saw after it. */
-    long count() {
-      return entries + last.getCount() - last.getKvsCount();
-    }
-
-    long revision() {
-      return last.getHeader().getRevision();
-    }
   }
 }

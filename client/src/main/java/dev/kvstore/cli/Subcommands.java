@@ -39,6 +39,7 @@ final class Subcommands {
       new Subcommand("txn", TxnCommand::new),
       new Subcommand("cas", CasCommand::new),
       new Subcommand("all", AllCommand::new),
+      new Subcommand("range", RangeCommand::new),
       new Subcommand("watch", WatchCommand::new),
       new Subcommand("populate", PopulateCommand::new),
       new Subcommand("bench", BenchCommand::new,

@@ -3,8 +3,6 @@ package dev.kvstore.client;
 import dev.kvstore.api.GetAllRequest;
 import dev.kvstore.api.GetAllResponse;
 import io.grpc.Status;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.function.Function;
 
 /**
@@ -14,14 +12,12 @@ import java.util.function.Function;
  * The first page is always returned, even when it is empty, so its count and revision are known.
  * Not thread-safe.
  */
-final class GetAllPages implements Iterator<GetAllResponse> {
+final class GetAllPages extends LazyPages<GetAllResponse> {
 
   private final GetAllOptions options;
   private final Function<GetAllRequest, GetAllResponse> fetchPage;
   private String cursor;
   private long wanted;
-  private GetAllResponse fetched;
-  private boolean finished;
 
   /**
    * @param options what to list; its limit is the total
@@ -34,40 +30,12 @@ final class GetAllPages implements Iterator<GetAllResponse> {
     this.wanted = options.limit() == 0 ? Long.MAX_VALUE : options.limit();
   }
 
-  /**
-   * Whether another page follows; fetches it if it has not been fetched yet.
-   *
-   * @throws KvClientException if that page's call fails (after failover, as any read)
-   */
   @Override
-  public boolean hasNext() {
-    if (fetched == null && !finished) {
-      fetched = fetch();
-    }
-    return fetched != null;
-  }
-
-  /**
-   * The next page.
-   *
-   * @throws KvClientException if that page's call fails
-   * @throws NoSuchElementException after the last page
-   */
-  @Override
-  public GetAllResponse next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException("the listing has ended");
-    }
-    GetAllResponse page = fetched;
-    fetched = null;
-    return page;
-  }
-
-  private GetAllResponse fetch() {
+  GetAllResponse fetch() {
     GetAllResponse page = fetchPage.apply(options.pageRequest(cursor, wanted));
     wanted -= page.getKvsCount();
     if (!page.getMore() || wanted <= 0) {
-      finished = true;
+      finish();
     } else if (page.getKvsCount() == 0) {
       // Asking again would get the same answer forever; a server that keeps its contract never
       // sends this (a page always holds at least one entry when more follow).

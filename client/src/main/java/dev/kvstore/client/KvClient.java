@@ -240,8 +240,7 @@ public final class KvClient implements AutoCloseable {
    * node's local state. Each page is one store revision on its own, but the pages together are not
    * one snapshot: a key written or deleted during the listing may or may not appear, and each page
    * may reflect a later revision than the one before. Keys still come in strictly increasing order
-   * and no key appears twice. (Listing at one fixed revision needs a multi-version store, planned
-   * for a later version.)
+   * and no key appears twice. ({@link #rangePages} lists at one fixed revision.)
    *
    * <p>A failed page call throws {@link KvClientException} from {@code hasNext} or {@code next}; a
    * listing never ends early without saying so.

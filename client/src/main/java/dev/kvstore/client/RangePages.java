@@ -3,8 +3,6 @@ package dev.kvstore.client;
 import dev.kvstore.api.RangeRequest;
 import dev.kvstore.api.RangeResponse;
 import io.grpc.Status;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.function.Function;
 
 /**
@@ -14,14 +12,12 @@ import java.util.function.Function;
  * limit is reached. Holds at most one page. The first page is always returned, even when it is
  * empty, so its count and revision are known. Not thread-safe.
  */
-final class RangePages implements Iterator<RangeResponse> {
+final class RangePages extends LazyPages<RangeResponse> {
 
   private final RangeOptions options;
   private final Function<RangeRequest, RangeResponse> fetchPage;
   private String token = "";
   private long wanted;
-  private RangeResponse fetched;
-  private boolean finished;
 
   /**
    * @param options what to read; its limit is the total
@@ -33,41 +29,12 @@ final class RangePages implements Iterator<RangeResponse> {
     this.wanted = options.limit() == 0 ? Long.MAX_VALUE : options.limit();
   }
 
-  /**
-   * Whether another page follows; fetches it if it has not been fetched yet.
-   *
-   * @throws KvClientException if that page's call fails (after failover, as any read); OUT_OF_RANGE
-   *     when the revision of the read was compacted meanwhile (start the read over)
-   */
   @Override
-  public boolean hasNext() {
-    if (fetched == null && !finished) {
-      fetched = fetch();
-    }
-    return fetched != null;
-  }
-
-  /**
-   * The next page.
-   *
-   * @throws KvClientException if that page's call fails
-   * @throws NoSuchElementException after the last page
-   */
-  @Override
-  public RangeResponse next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException("the range has ended");
-    }
-    RangeResponse page = fetched;
-    fetched = null;
-    return page;
-  }
-
-  private RangeResponse fetch() {
+  RangeResponse fetch() {
     RangeResponse page = fetchPage.apply(options.pageRequest(token, wanted));
     wanted -= page.getKvsCount();
     if (!page.getMore() || wanted <= 0) {
-      finished = true;
+      finish();
     } else if (page.getNextPageToken().isEmpty()) {
       // Asking again would get the same answer forever; a server that keeps its contract always
       // sends a token with more = true.

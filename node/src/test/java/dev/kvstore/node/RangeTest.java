@@ -15,6 +15,8 @@ import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.SortOrder;
 import dev.kvstore.api.SortTarget;
+import dev.kvstore.client.KvClient;
+import dev.kvstore.client.RangeOptions;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -164,6 +166,12 @@ class RangeTest {
     }
     assertThat(descending).hasSize(count).first().isEqualTo(written.get(count - 1));
     assertThat(descending).isSortedAccordingTo((a, b) -> b.compareTo(a));
+
+    try (KvClient client = KvClient.builder().endpoints(SHARED.cluster().endpoints())
+        .requestTimeout(Duration.ofSeconds(60)).build()) {
+      assertThat(client.rangeStream(RangeOptions.prefix("big/")).map(KeyValue::getKey).toList())
+          .as("the Java client's pages").containsExactlyElementsOf(written);
+    }
   }
 
   @Test
