@@ -175,4 +175,16 @@ class TxnCommandTest {
     assertThat(both.exitCode()).isEqualTo(2);
     assertThat(store.revision()).isEqualTo(7);
   }
+
+  @Test
+  void helpDescribesTheFormatsAndExitCodes() {
+    CliRun txn = CliRun.of("txn", "--help");
+    CliRun cas = CliRun.of("cas", "--help");
+    CliRun delete = CliRun.of("delete", "--help");
+
+    assertThat(txn.exitCode()).isZero();
+    assertThat(txn.out()).contains("mod(\"lock\") = \"0\"").contains("(SUCCESS or");
+    assertThat(cas.out()).contains("--mod-revision").contains("5 when the");
+    assertThat(delete.out()).contains("--prefix").contains("RANGE_END").contains("'\\0'");
+  }
 }
