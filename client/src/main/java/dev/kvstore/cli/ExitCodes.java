@@ -8,7 +8,7 @@ import java.util.Set;
 /**
  * The CLI's exit codes. 0 ok; 1 any other error; 2 usage error (bad arguments, or a request the
  * server rejected as INVALID_ARGUMENT); 3 key not found; 4 cluster unavailable (UNAVAILABLE,
- * DEADLINE_EXCEEDED: no endpoint answered in time).
+ * DEADLINE_EXCEEDED: no endpoint answered in time); 5 compare failed ({@code cas} lost: nothing written).
  */
 final class ExitCodes {
 
@@ -17,6 +17,7 @@ final class ExitCodes {
   static final int USAGE = 2;
   static final int NOT_FOUND = 3;
   static final int UNAVAILABLE = 4;
+  static final int COMPARE_FAILED = 5;
 
   // Failure reasons of a benchmark that mean "the cluster did not answer", as UNAVAILABLE does.
   private static final Set<String> NO_ANSWER_REASONS = Set.of("UNAVAILABLE", "DEADLINE_EXCEEDED", FailureReason.NO_ANSWER);

@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
       "2:Usage error: bad arguments, or a request the server rejected as invalid.",
       "3:Key not found.",
       "4:Cluster unavailable: no endpoint answered in time.",
+      "5:Compare failed: a cas found another value (nothing written).",
     },
     footerHeading = "%nEnvironment:%n",
     footer = "  KVSTORE_ENDPOINTS   endpoints to use when --endpoints is not given")

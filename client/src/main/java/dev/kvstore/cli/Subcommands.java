@@ -36,6 +36,8 @@ final class Subcommands {
       new Subcommand("put", PutCommand::new),
       new Subcommand("get", GetCommand::new),
       new Subcommand("delete", DeleteCommand::new),
+      new Subcommand("txn", TxnCommand::new),
+      new Subcommand("cas", CasCommand::new),
       new Subcommand("all", AllCommand::new),
       new Subcommand("range", RangeCommand::new),
       new Subcommand("watch", WatchCommand::new),

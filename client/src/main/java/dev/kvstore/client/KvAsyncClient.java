@@ -2,6 +2,8 @@ package dev.kvstore.client;
 
 import com.google.protobuf.ByteString;
 import dev.kvstore.api.CompactResponse;
+import dev.kvstore.api.DeleteRangeRequest;
+import dev.kvstore.api.DeleteRangeResponse;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllResponse;
 import dev.kvstore.api.GetResponse;
@@ -9,6 +11,7 @@ import dev.kvstore.api.PutResponse;
 import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.StatusResponse;
+import dev.kvstore.api.TxnResponse;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -115,6 +118,28 @@ public final class KvAsyncClient {
   /** The first page of a range read, as {@link KvClient#range(RangeOptions)}. */
   public CompletableFuture<RangeResponse> range(RangeOptions options) {
     return range(options, "");
+  }
+
+  /** Runs a transaction, as {@link KvClient#txn}. */
+  public CompletableFuture<TxnResponse> txn(Txn txn) {
+    Objects.requireNonNull(txn, "txn");
+    return calls.caller().callAsync(() -> calls.txn(txn));
+  }
+
+  /** A compare-and-swap on the value, as {@link KvClient#cas}. */
+  public CompletableFuture<CasResult> cas(String key, ByteString expected, ByteString value) {
+    return txn(KvCalls.cas(key, KvClient.casExpectation(key, expected), value)).thenApply(CasResult::of);
+  }
+
+  /** A compare-and-swap on the mod revision, as {@link KvClient#casModRevision}. */
+  public CompletableFuture<CasResult> casModRevision(String key, long modRevision, ByteString value) {
+    return txn(KvCalls.cas(key, Cmp.modRevision(key).equal(modRevision), value)).thenApply(CasResult::of);
+  }
+
+  /** Deletes the keys {@code request} names at one revision, as {@link KvClient#deleteRange(DeleteRangeRequest)}. */
+  public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+    Objects.requireNonNull(request, "request");
+    return calls.caller().callAsync(() -> calls.deleteRange(request));
   }
 
   /** Members, leader and progress of the cluster, as seen by the first node that answers. */

@@ -3,6 +3,9 @@ package dev.kvstore.client;
 import com.google.protobuf.ByteString;
 import dev.kvstore.api.CompactRequest;
 import dev.kvstore.api.CompactResponse;
+import dev.kvstore.api.Compare;
+import dev.kvstore.api.DeleteRangeRequest;
+import dev.kvstore.api.DeleteRangeResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -21,6 +24,8 @@ import dev.kvstore.api.SnapshotRequest;
 import dev.kvstore.api.SnapshotResponse;
 import dev.kvstore.api.StatusRequest;
 import dev.kvstore.api.StatusResponse;
+import dev.kvstore.api.TxnRequest;
+import dev.kvstore.api.TxnResponse;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
 import java.util.Objects;
@@ -101,6 +106,37 @@ final class KvCalls {
   FailoverCall<RangeRequest, RangeResponse> range(RangeRequest request) {
     checkBeforeSending("Range", () -> RequestLimits.check(request));
     return caller.start(rotation, KvStoreGrpc.getRangeMethod(), request, CallKind.READ, RangeResponse::getHeader);
+  }
+
+  /**
+   * A transaction, with the next request id (a write: sent to the leader first, applied once).
+   *
+   * @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed
+   */
+  FailoverCall<TxnRequest, TxnResponse> txn(Txn txn) {
+    TxnRequest request = txn.request().toBuilder().setRequestId(requestIds.next()).build();
+    checkBeforeSending("Txn", () -> RequestLimits.check(request));
+    return caller.start(rotation, KvStoreGrpc.getTxnMethod(), request, CallKind.WRITE, TxnResponse::getHeader);
+  }
+
+  /**
+   * The transaction of a compare-and-swap: put {@code value} if {@code expectation} holds, else
+   * read the key (what {@link CasResult#of} reads).
+   */
+  static Txn cas(String key, Compare expectation, ByteString value) {
+    return Txn.when(expectation).then(Op.put(key, value, false)).orElse(Op.get(key));
+  }
+
+  /**
+   * A DeleteRange of {@code request}'s keys, with the next request id.
+   *
+   * @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed
+   */
+  FailoverCall<DeleteRangeRequest, DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+    DeleteRangeRequest withId = request.toBuilder().setRequestId(requestIds.next()).build();
+    checkBeforeSending("DeleteRange", () -> RequestLimits.check(withId));
+    return caller.start(rotation, KvStoreGrpc.getDeleteRangeMethod(), withId, CallKind.WRITE,
+        DeleteRangeResponse::getHeader);
   }
 
   /** @throws IllegalStateException when the client is closed */

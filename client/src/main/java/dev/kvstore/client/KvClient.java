@@ -2,6 +2,9 @@ package dev.kvstore.client;
 
 import com.google.protobuf.ByteString;
 import dev.kvstore.api.CompactResponse;
+import dev.kvstore.api.Compare;
+import dev.kvstore.api.DeleteRangeRequest;
+import dev.kvstore.api.DeleteRangeResponse;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
 import dev.kvstore.api.GetAllResponse;
@@ -15,6 +18,7 @@ import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.SnapshotResponse;
 import dev.kvstore.api.StatusResponse;
 import dev.kvstore.api.WatchCreateRequest;
+import dev.kvstore.api.TxnResponse;
 import dev.kvstore.api.WatchRequest;
 import io.grpc.ConnectivityState;
 import java.time.Duration;
@@ -343,6 +347,77 @@ public final class KvClient implements AutoCloseable {
 
   private RangeResponse rangePage(RangeRequest request) {
     return caller.call(() -> calls.range(request));
+  }
+
+  /**
+   * Runs a transaction: its {@code then} operations when every comparison holds, else its
+   * {@code orElse} ones, atomically and with all writes at one revision ({@code header.revision};
+   * none when nothing changed). {@code succeeded} says which branch ran; {@code responses} holds one
+   * response per operation of that branch. A retry after a failover is applied once (the call
+   * carries a request id).
+   *
+   * @throws KvClientException INVALID_ARGUMENT (before sending, for a request over a documented
+   *     limit; from the server, for a key written twice in one branch), or when no node answered in
+   *     time ({@code outcomeUnknown()} when it may have been applied)
+   */
+  public TxnResponse txn(Txn txn) {
+    Objects.requireNonNull(txn, "txn");
+    return caller.call(() -> calls.txn(txn));
+  }
+
+  /**
+   * Sets {@code key} to {@code value} only if its value is {@code expected} (null: only if it does
+   * not exist), atomically: of concurrent swaps from the same expectation exactly one wins.
+   *
+   * @throws KvClientException as {@link #txn}
+   */
+  public CasResult cas(String key, ByteString expected, ByteString value) {
+    return CasResult.of(txn(KvCalls.cas(key, casExpectation(key, expected), value)));
+  }
+
+  /**
+   * Sets {@code key} to {@code value} only if its last write was at {@code modRevision} (0: only if
+   * it does not exist), atomically.
+   *
+   * @throws KvClientException as {@link #txn}
+   */
+  public CasResult casModRevision(String key, long modRevision, ByteString value) {
+    return CasResult.of(txn(KvCalls.cas(key, Cmp.modRevision(key).equal(modRevision), value)));
+  }
+
+  /** The comparison of a {@link #cas}: the value is {@code expected}, or the key is absent for null. */
+  static Compare casExpectation(String key, ByteString expected) {
+    return expected == null ? Cmp.version(key).equal(0) : Cmp.value(key).equal(expected);
+  }
+
+  /**
+   * Deletes every key that starts with {@code prefix} ("" = every key) at one revision.
+   * {@code deleted} counts them; with {@code prevKv}, {@code prev_kvs} holds the deleted entries in
+   * key order, as many as fit about 3 MiB (read older ones at {@code header.revision - 1} when more
+   * were deleted than returned).
+   *
+   * @throws KvClientException as {@link #delete(String)}
+   */
+  public DeleteRangeResponse deletePrefix(String prefix, boolean prevKv) {
+    Objects.requireNonNull(prefix, "prefix");
+    return deleteRange(DeleteRangeRequest.newBuilder().setKey(prefix).setPrefix(true).setPrevKv(prevKv).build());
+  }
+
+  /**
+   * Deletes the keys in [{@code key}, {@code rangeEnd}) at one revision ({@code rangeEnd}
+   * {@link dev.kvstore.api.RequestLimits#ALL_FROM_KEY}: every key from {@code key} on), as
+   * {@link #deletePrefix}.
+   */
+  public DeleteRangeResponse deleteRange(String key, String rangeEnd, boolean prevKv) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(rangeEnd, "rangeEnd");
+    return deleteRange(DeleteRangeRequest.newBuilder().setKey(key).setRangeEnd(rangeEnd).setPrevKv(prevKv).build());
+  }
+
+  /** Deletes what {@code request} names (its request id is the client's), as {@link #deletePrefix}. */
+  public DeleteRangeResponse deleteRange(DeleteRangeRequest request) {
+    Objects.requireNonNull(request, "request");
+    return caller.call(() -> calls.deleteRange(request));
   }
 
   /** Members, leader and progress of the cluster, as seen by the first node that answers. */

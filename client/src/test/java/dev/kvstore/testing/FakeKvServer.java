@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.kvstore.api.CompactRequest;
 import dev.kvstore.api.CompactResponse;
+import dev.kvstore.api.DeleteRangeRequest;
+import dev.kvstore.api.DeleteRangeResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -28,6 +30,8 @@ import dev.kvstore.api.SnapshotRequest;
 import dev.kvstore.api.SnapshotResponse;
 import dev.kvstore.api.StatusRequest;
 import dev.kvstore.api.StatusResponse;
+import dev.kvstore.api.TxnRequest;
+import dev.kvstore.api.TxnResponse;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import io.grpc.Server;
@@ -475,6 +479,36 @@ public final class FakeKvServer implements AutoCloseable {
         }
       }
       reply(observer, response.build());
+    }
+
+    @Override
+    public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
+      if (!admit("Txn", request, observer)) {
+        return;
+      }
+      try {
+        RequestLimits.check(request);
+        TxnResponse response = store.txn(request);
+        reply(observer, response.toBuilder()
+            .setHeader(header().toBuilder().setRevision(response.getHeader().getRevision())).build());
+      } catch (StatusRuntimeException e) {
+        observer.onError(e);
+      }
+    }
+
+    @Override
+    public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
+      if (!admit("DeleteRange", request, observer)) {
+        return;
+      }
+      try {
+        RequestLimits.check(request);
+        DeleteRangeResponse response = store.deleteRange(request);
+        reply(observer, response.toBuilder()
+            .setHeader(header().toBuilder().setRevision(response.getHeader().getRevision())).build());
+      } catch (StatusRuntimeException e) {
+        observer.onError(e);
+      }
     }
 
     @Override

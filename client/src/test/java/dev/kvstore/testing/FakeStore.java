@@ -2,11 +2,22 @@ package dev.kvstore.testing;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import dev.kvstore.api.Compare;
+import dev.kvstore.api.DeleteRangeRequest;
+import dev.kvstore.api.DeleteRangeResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.EventType;
 import dev.kvstore.api.KeyValue;
 import dev.kvstore.api.PutRequest;
+import dev.kvstore.api.PutResponse;
+import dev.kvstore.api.RangeRequest;
+import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.RequestId;
+import dev.kvstore.api.RequestOp;
+import dev.kvstore.api.ResponseHeader;
+import dev.kvstore.api.ResponseOp;
+import dev.kvstore.api.TxnRequest;
+import dev.kvstore.api.TxnResponse;
 import dev.kvstore.api.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -32,7 +43,7 @@ public final class FakeStore {
   public record WriteResult(long revision, Optional<KeyValue> previous) {}
 
   /** A remembered request: the command applied under its id (compared as a node compares digests) and its result. */
-  private record Applied(Message command, WriteResult result) {}
+  private record Applied(Message command, Object result) {}
 
   /** One page of a range read, as the node's {@code MvccStore.range} returns it. */
   public record Page(List<KeyValue> kvs, long count, boolean more, long revision) {}
@@ -207,6 +218,11 @@ public final class FakeStore {
 
   /** The result of the earlier apply of {@code command} under {@code id}, or null when there is none. */
   private WriteResult earlierResult(RequestId id, Message command) {
+    return (WriteResult) earlier(id, command);
+  }
+
+  /** As {@link #earlierResult}, for any kind of result. */
+  private Object earlier(RequestId id, Message command) {
     Applied earlier = id == null ? null : applied.get(id);
     if (earlier == null) {
       return null;
@@ -215,13 +231,130 @@ public final class FakeStore {
       throw Status.FAILED_PRECONDITION
           .withDescription("request id (client " + HexFormat.of().formatHex(id.getClientId().toByteArray())
               + ", sequence " + id.getSequence() + ") was already used for a different write at revision "
-              + earlier.result().revision() + "; use a new sequence number")
+              + revisionOf(earlier.result()) + "; use a new sequence number")
           .asRuntimeException();
     }
     return earlier.result();
   }
 
-  private void remember(RequestId id, Message command, WriteResult result) {
+  private static long revisionOf(Object result) {
+    return result instanceof WriteResult w ? w.revision() : result instanceof TxnResponse t
+        ? t.getHeader().getRevision() : ((DeleteRangeResponse) result).getHeader().getRevision();
+  }
+
+  /**
+   * A transaction as a node applies it: compares on the current entries (a range compares every
+   * key; an empty one as an absent key), then one branch with all its writes at one revision, ranges
+   * seeing the writes before them. Request ids as {@link #put(String, ByteString, RequestId, Message)}.
+   * No op limit, duplicate-key check or response budget: the node's rules are tested there.
+   */
+  public synchronized TxnResponse txn(TxnRequest request) {
+    RequestId id = request.hasRequestId() ? request.getRequestId() : null;
+    TxnRequest command = request.toBuilder().clearRequestId().build();
+    Object earlier = earlier(id, command);
+    if (earlier != null) {
+      return (TxnResponse) earlier;
+    }
+    boolean succeeded = request.getCompareList().stream().allMatch(this::holds);
+    long at = revision + 1;
+    List<WatchResponse> events = new ArrayList<>();
+    TxnResponse.Builder response = TxnResponse.newBuilder().setSucceeded(succeeded);
+    for (RequestOp op : succeeded ? request.getSuccessList() : request.getFailureList()) {
+      switch (op.getRequestCase()) {
+        case REQUEST_PUT -> {
+          PutRequest put = op.getRequestPut();
+          KeyValue previous = data.get(put.getKey());
+          KeyValue next = KeyValue.newBuilder().setKey(put.getKey()).setValue(put.getValue()).setModRevision(at)
+              .setCreateRevision(previous == null ? at : previous.getCreateRevision())
+              .setVersion(previous == null ? 1 : previous.getVersion() + 1).build();
+          data.put(put.getKey(), next);
+          events.add(WatchResponse.newBuilder().setType(EventType.PUT).setKey(put.getKey()).setValue(put.getValue())
+              .setRevision(at).setKv(next).build());
+          PutResponse.Builder r = PutResponse.newBuilder().setSuccess(true);
+          if (put.getPrevKv() && previous != null) {
+            r.setPrevKv(previous);
+          }
+          response.addResponses(ResponseOp.newBuilder().setResponsePut(r));
+        }
+        case REQUEST_DELETE_RANGE -> response.addResponses(ResponseOp.newBuilder()
+            .setResponseDeleteRange(deleteAt(op.getRequestDeleteRange(), at, events)));
+        case REQUEST_RANGE -> {
+          RangeRequest range = op.getRequestRange();
+          List<KeyValue> kvs = inRange(range.getKey(), range.getRangeEnd(), range.getPrefix()).kvs();
+          response.addResponses(ResponseOp.newBuilder().setResponseRange(RangeResponse.newBuilder()
+              .addAllKvs(range.getCountOnly() ? List.of() : kvs).setCount(kvs.size())));
+        }
+        case REQUEST_NOT_SET -> throw Status.INVALID_ARGUMENT.withDescription("no operation").asRuntimeException();
+      }
+    }
+    if (!events.isEmpty()) {
+      revision = at;
+    }
+    TxnResponse result = response.setHeader(ResponseHeader.newBuilder().setRevision(revision)).build();
+    remember(id, command, result);
+    events.forEach(this::emit);
+    return result;
+  }
+
+  /** A DeleteRange at one revision, request ids handled as by {@link #txn}. */
+  public synchronized DeleteRangeResponse deleteRange(DeleteRangeRequest request) {
+    RequestId id = request.hasRequestId() ? request.getRequestId() : null;
+    DeleteRangeRequest command = request.toBuilder().clearRequestId().build();
+    Object earlier = earlier(id, command);
+    if (earlier != null) {
+      return (DeleteRangeResponse) earlier;
+    }
+    List<WatchResponse> events = new ArrayList<>();
+    DeleteRangeResponse result = deleteAt(command, revision + 1, events);
+    if (!events.isEmpty()) {
+      revision++;
+    }
+    result = result.toBuilder().setHeader(ResponseHeader.newBuilder().setRevision(revision)).build();
+    remember(id, command, result);
+    events.forEach(this::emit);
+    return result;
+  }
+
+  private DeleteRangeResponse deleteAt(DeleteRangeRequest request, long at, List<WatchResponse> events) {
+    DeleteRangeResponse.Builder response = DeleteRangeResponse.newBuilder();
+    for (KeyValue kv : inRange(request.getKey(), request.getRangeEnd(), request.getPrefix()).kvs()) {
+      data.remove(kv.getKey());
+      events.add(WatchResponse.newBuilder().setType(EventType.DELETE).setKey(kv.getKey()).setRevision(at)
+          .setKv(KeyValue.newBuilder().setKey(kv.getKey()).setModRevision(at)).build());
+      if (request.getPrevKv()) {
+        response.addPrevKvs(kv);
+      }
+    }
+    return response.setDeleted(events.size()).build();
+  }
+
+  private boolean holds(Compare c) {
+    List<KeyValue> kvs = inRange(c.getKey(), c.getRangeEnd(), c.getPrefix()).kvs();
+    if (kvs.isEmpty()) {
+      return c.getTarget() != Compare.CompareTarget.VALUE && holds(c, KeyValue.getDefaultInstance());
+    }
+    return kvs.stream().allMatch(kv -> holds(c, kv));
+  }
+
+  private static boolean holds(Compare c, KeyValue kv) {
+    int order = switch (c.getTarget()) {
+      case VERSION -> Long.compare(kv.getVersion(), c.getVersion());
+      case CREATE -> Long.compare(kv.getCreateRevision(), c.getCreateRevision());
+      case MOD -> Long.compare(kv.getModRevision(), c.getModRevision());
+      case LEASE -> Long.compare(kv.getLease(), c.getLease());
+      case VALUE -> ByteString.unsignedLexicographicalComparator().compare(kv.getValue(), c.getValue());
+      case UNRECOGNIZED -> throw Status.INVALID_ARGUMENT.withDescription("unknown target").asRuntimeException();
+    };
+    return switch (c.getResult()) {
+      case EQUAL -> order == 0;
+      case NOT_EQUAL -> order != 0;
+      case GREATER -> order > 0;
+      case LESS -> order < 0;
+      case UNRECOGNIZED -> throw Status.INVALID_ARGUMENT.withDescription("unknown result").asRuntimeException();
+    };
+  }
+
+  private void remember(RequestId id, Message command, Object result) {
     if (id != null && id.getSequence() > 0) {
       applied.put(id, new Applied(command, result));
     }

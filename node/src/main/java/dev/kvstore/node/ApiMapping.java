@@ -3,7 +3,6 @@ package dev.kvstore.node;
 import com.google.protobuf.ByteString;
 import dev.kvstore.api.EventType;
 import dev.kvstore.api.KeyValue;
-import dev.kvstore.api.RequestLimits;
 import dev.kvstore.statemachine.Event;
 import dev.kvstore.statemachine.KeyRange;
 import dev.kvstore.statemachine.proto.StoredKeyValue;
@@ -24,13 +23,7 @@ final class ApiMapping {
    * {@link dev.kvstore.api.RequestLimits#checkKeyRange} has accepted it.
    */
   static KeyRange keyRange(String key, String rangeEnd, boolean prefix) {
-    if (prefix) {
-      return KeyRange.prefix(key);
-    }
-    if (rangeEnd.isEmpty()) {
-      return KeyRange.key(key);
-    }
-    return KeyRange.interval(key, rangeEnd.equals(RequestLimits.ALL_FROM_KEY) ? null : rangeEnd);
+    return KeyRange.of(key, rangeEnd, prefix);
   }
 
   static KeyValue toApi(dev.kvstore.statemachine.KeyValue kv) {

@@ -2,6 +2,8 @@ package dev.kvstore.node;
 
 import dev.kvstore.api.CompactRequest;
 import dev.kvstore.api.CompactResponse;
+import dev.kvstore.api.DeleteRangeRequest;
+import dev.kvstore.api.DeleteRangeResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -12,6 +14,8 @@ import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.PutResponse;
 import dev.kvstore.api.RangeRequest;
 import dev.kvstore.api.RangeResponse;
+import dev.kvstore.api.TxnRequest;
+import dev.kvstore.api.TxnResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -57,6 +61,19 @@ interface KvRequests {
    * or above the current one.
    */
   CompletableFuture<CompactResponse> compact(CompactRequest request, Duration wait);
+
+  /**
+   * Deletes every key of a range at one revision, with the guarantees and {@code wait} of
+   * {@link #put}. Previous key-values, when asked for, come in key order up to the response budget
+   * (3 MiB); {@code deleted} counts every deleted key.
+   */
+  CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request, Duration wait);
+
+  /**
+   * Applies a transaction (compares, then one branch) at one revision, with the guarantees and
+   * {@code wait} of {@link #put}. A key written twice in one branch fails with INVALID_ARGUMENT.
+   */
+  CompletableFuture<TxnResponse> txn(TxnRequest request, Duration wait);
 
   /**
    * Reads one page of a key, a prefix or an interval (see {@link RangePages}), with the consistency

@@ -2,6 +2,8 @@ package dev.kvstore.node;
 
 import dev.kvstore.api.CompactRequest;
 import dev.kvstore.api.CompactResponse;
+import dev.kvstore.api.DeleteRangeRequest;
+import dev.kvstore.api.DeleteRangeResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -14,6 +16,8 @@ import dev.kvstore.api.PutResponse;
 import dev.kvstore.api.RangeRequest;
 import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.RequestLimits;
+import dev.kvstore.api.TxnRequest;
+import dev.kvstore.api.TxnResponse;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import dev.kvstore.statemachine.WatchHub;
@@ -87,6 +91,20 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   public void watch(WatchRequest request, StreamObserver<WatchResponse> out) {
     if (accepted(() -> RequestLimits.check(request), out)) {
       new WatchStream((ServerCallStreamObserver<WatchResponse>) out, request, hub, headers, watchExecutor).start();
+    }
+  }
+
+  @Override
+  public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> out) {
+    if (accepted(() -> RequestLimits.check(request), out)) {
+      answer(requests::deleteRange, request, out);
+    }
+  }
+
+  @Override
+  public void txn(TxnRequest request, StreamObserver<TxnResponse> out) {
+    if (accepted(() -> RequestLimits.check(request), out)) {
+      answer(requests::txn, request, out);
     }
   }
 

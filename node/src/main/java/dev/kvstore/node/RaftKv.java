@@ -2,6 +2,8 @@ package dev.kvstore.node;
 
 import dev.kvstore.api.CompactRequest;
 import dev.kvstore.api.CompactResponse;
+import dev.kvstore.api.DeleteRangeRequest;
+import dev.kvstore.api.DeleteRangeResponse;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.DeleteResponse;
 import dev.kvstore.api.GetAllRequest;
@@ -15,6 +17,8 @@ import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.RequestId;
 import dev.kvstore.api.RequestLimits;
+import dev.kvstore.api.TxnRequest;
+import dev.kvstore.api.TxnResponse;
 import dev.kvstore.api.WriteOutcome;
 import dev.kvstore.statemachine.KvReadView;
 import dev.kvstore.statemachine.RangeResult;
@@ -148,6 +152,25 @@ final class RaftKv implements KvRequests {
         .setHeader(headers.at(result.getRevision()))
         .setCompactRevision(result.getCompactedRevision())
         .build());
+  }
+
+  @Override
+  public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request, Duration wait) {
+    Command.Builder command = Command.newBuilder().setDelete(TxnMapping.toCommand(request));
+    if (request.hasRequestId()) {
+      command.setRequestId(toCommandId(request.getRequestId()));
+    }
+    return write(command.build(), wait,
+        result -> TxnMapping.toDeleteRangeResponse(result, headers.at(result.getRevision())));
+  }
+
+  @Override
+  public CompletableFuture<TxnResponse> txn(TxnRequest request, Duration wait) {
+    Command.Builder command = Command.newBuilder().setTxn(TxnMapping.toCommand(request));
+    if (request.hasRequestId()) {
+      command.setRequestId(toCommandId(request.getRequestId()));
+    }
+    return write(command.build(), wait, result -> TxnMapping.toResponse(result, headers.at(result.getRevision())));
   }
 
   @Override

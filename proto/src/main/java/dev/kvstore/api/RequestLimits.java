@@ -25,6 +25,11 @@ public final class RequestLimits {
    * keeps every response below the 4 MiB that gRPC clients accept by default.
    */
   public static final long MAX_RANGE_BYTES = 3L << 20;
+  /**
+   * Most compares of one Txn, and most ops in each of its branches: etcd's default
+   * {@code --max-txn-ops}.
+   */
+  public static final int MAX_TXN_OPS = 128;
   /** Shortest and longest {@code request_id.client_id}, in bytes. */
   public static final int MIN_CLIENT_ID_BYTES = 8;
   public static final int MAX_CLIENT_ID_BYTES = 64;
@@ -128,6 +133,118 @@ public final class RequestLimits {
     }
     if (r.hasRequestId()) {
       checkRequestId(r.getRequestId());
+    }
+  }
+
+  /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
+  public static void check(DeleteRangeRequest r) {
+    checkKeyRange(r.getKey(), r.getRangeEnd(), r.getPrefix());
+    if (r.hasRequestId()) {
+      checkRequestId(r.getRequestId());
+    }
+  }
+
+  /**
+   * Checks a transaction: at most {@link #MAX_TXN_OPS} compares and ops per branch; each compare's
+   * key range, known result and target, and a value (target_union) of the kind its target names;
+   * each op as its own request would be checked, without a request id of its own (the
+   * transaction's covers it) and, for a range, at the transaction's own revision (revision 0) and
+   * without a page token; and the whole request within {@link #MAX_REQUEST_BYTES}. A key written
+   * twice in one branch is refused by the node, which knows the key order.
+   *
+   * @throws StatusRuntimeException INVALID_ARGUMENT naming the compare or op and what is allowed
+   */
+  public static void check(TxnRequest r) {
+    if (r.getCompareCount() > MAX_TXN_OPS) {
+      throw invalid("the transaction has " + r.getCompareCount() + " compares; the maximum is " + MAX_TXN_OPS);
+    }
+    for (int i = 0; i < r.getCompareCount(); i++) {
+      Compare c = r.getCompare(i);
+      in("compare " + i, () -> checkCompare(c));
+    }
+    checkOps(r.getSuccessList(), "success");
+    checkOps(r.getFailureList(), "failure");
+    if (r.hasRequestId()) {
+      checkRequestId(r.getRequestId());
+    }
+    if (r.getSerializedSize() > MAX_REQUEST_BYTES) {
+      throw invalid(oversizeRequest(TxnRequest.getDescriptor().getFullName(), r.getSerializedSize()));
+    }
+  }
+
+  private static void checkCompare(Compare c) {
+    checkKeyRange(c.getKey(), c.getRangeEnd(), c.getPrefix());
+    if (Compare.CompareResult.forNumber(c.getResultValue()) == null) {
+      throw invalid("result " + c.getResultValue() + " is unknown; use EQUAL (0), GREATER (1), LESS (2) or"
+          + " NOT_EQUAL (3)");
+    }
+    Compare.TargetUnionCase expected = switch (c.getTargetValue()) {
+      case Compare.CompareTarget.VERSION_VALUE -> Compare.TargetUnionCase.VERSION;
+      case Compare.CompareTarget.CREATE_VALUE -> Compare.TargetUnionCase.CREATE_REVISION;
+      case Compare.CompareTarget.MOD_VALUE -> Compare.TargetUnionCase.MOD_REVISION;
+      case Compare.CompareTarget.VALUE_VALUE -> Compare.TargetUnionCase.VALUE;
+      case Compare.CompareTarget.LEASE_VALUE -> Compare.TargetUnionCase.LEASE;
+      default -> throw invalid("target " + c.getTargetValue() + " is unknown; use VERSION (0), CREATE (1), MOD (2),"
+          + " VALUE (3) or LEASE (4)");
+    };
+    if (c.getTargetUnionCase() != expected) {
+      throw invalid("target " + c.getTarget() + " compares with the field " + expected.name().toLowerCase()
+          + ", which must be set (even to 0 or empty); "
+          + (c.getTargetUnionCase() == Compare.TargetUnionCase.TARGETUNION_NOT_SET
+              ? "none is" : c.getTargetUnionCase().name().toLowerCase() + " is set instead"));
+    }
+    checkValueSize(c.getValue().size());
+  }
+
+  private static void checkOps(java.util.List<RequestOp> ops, String branch) {
+    if (ops.size() > MAX_TXN_OPS) {
+      throw invalid("the transaction has " + ops.size() + " " + branch + " ops; the maximum is " + MAX_TXN_OPS);
+    }
+    for (int i = 0; i < ops.size(); i++) {
+      RequestOp op = ops.get(i);
+      in(branch + " op " + i, () -> checkOp(op));
+    }
+  }
+
+  private static void checkOp(RequestOp op) {
+    switch (op.getRequestCase()) {
+      case REQUEST_PUT -> {
+        check(op.getRequestPut());
+        noOwnRequestId(op.getRequestPut().hasRequestId());
+      }
+      case REQUEST_DELETE_RANGE -> {
+        check(op.getRequestDeleteRange());
+        noOwnRequestId(op.getRequestDeleteRange().hasRequestId());
+      }
+      case REQUEST_RANGE -> checkRangeInTxn(op.getRequestRange());
+      case REQUEST_NOT_SET -> throw invalid("no operation: set request_put, request_delete_range or request_range");
+    }
+  }
+
+  private static void checkRangeInTxn(RangeRequest r) {
+    if (r.getRevision() != 0) {
+      throw invalid("a range in a transaction reads the transaction's own state: revision must be 0 (read older"
+          + " revisions with Range)");
+    }
+    if (!r.getPageToken().isEmpty()) {
+      throw invalid("a range in a transaction has no pages: page_token must be empty (read the rest with Range at"
+          + " the transaction's revision)");
+    }
+    check(r);
+  }
+
+  private static void noOwnRequestId(boolean set) {
+    if (set) {
+      throw invalid("an op has no request_id of its own: set the transaction's");
+    }
+  }
+
+  /** Runs {@code check}, its INVALID_ARGUMENT description prefixed with {@code where}. */
+  private static void in(String where, Runnable check) {
+    try {
+      check.run();
+    } catch (StatusRuntimeException e) {
+      throw invalid(where + ": " + e.getStatus().getDescription());
     }
   }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.kvstore.statemachine.proto.ClientRequestId;
 import dev.kvstore.statemachine.proto.CommandResult;
 import dev.kvstore.statemachine.proto.DedupRecord;
+import dev.kvstore.statemachine.proto.TxnOpResult;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,8 +19,10 @@ import java.util.Optional;
  * apply order, with fixed bounds, so every replica holds the same entries; snapshots carry them.
  * A retry that arrives after its entry was evicted (more than {@link #MAX_ENTRIES} writes or
  * {@link #MAX_BYTES} of results later) would apply again; clients retry within seconds. Results are
- * kept without the previous key-value (which can be a 1 MiB value), so large values do not shrink
- * the window: a retry gets the revision and deleted count, not {@code prev_kv}.
+ * kept without the key-values they carry ({@link #slim}: previous key-values, which can be a 1 MiB
+ * value, and the entries a transaction's ranges read), so large values do not shrink the window: a
+ * retry gets the revision, deleted counts and a transaction's outcome, not {@code prev_kv} or the
+ * entries read.
  *
  * <p>Each entry also keeps the {@link CommandDigest} of the command applied under its id, so that
  * only the same command counts as a retry; another command reusing the id is refused (see
@@ -77,7 +80,7 @@ final class AppliedRequests {
 
   /** Remembers the result of the command with {@code commandDigest} applied under {@code id}, evicting the oldest beyond the bounds. */
   void remember(ClientRequestId id, ByteString commandDigest, CommandResult result) {
-    CommandResult slim = result.hasPrev() ? result.toBuilder().clearPrev().build() : result;
+    CommandResult slim = slim(result);
     Remembered fresh = new Remembered(Id.of(id), new Entry(slim, commandDigest));
     Remembered old = byId.put(fresh.id(), fresh);
     if (old == null) {
@@ -96,6 +99,26 @@ final class AppliedRequests {
       byId.remove(eldest.id());
       bytes -= sizeOf(eldest.entry());
     }
+  }
+
+  /**
+   * The result without the key-values it carries (previous key-values, entries of a transaction's
+   * ranges), which can be megabytes: a retry gets the revision, counts and outcome, not them.
+   */
+  static CommandResult slim(CommandResult result) {
+    if (!result.hasPrev() && result.getPrevKvsCount() == 0 && result.getResponsesCount() == 0) {
+      return result;
+    }
+    CommandResult.Builder slim = result.toBuilder().clearPrev().clearPrevKvs();
+    for (TxnOpResult.Builder op : slim.getResponsesBuilderList()) {
+      switch (op.getResultCase()) {
+        case PUT -> op.getPutBuilder().clearPrev();
+        case DELETE -> op.getDeleteBuilder().clearPrevKvs();
+        case RANGE -> op.getRangeBuilder().clearKvs();
+        case RESULT_NOT_SET -> { }
+      }
+    }
+    return slim.build();
   }
 
   int size() {

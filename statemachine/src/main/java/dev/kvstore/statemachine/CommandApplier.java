@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import dev.kvstore.statemachine.proto.ClientRequestId;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.DeleteOp;
+import dev.kvstore.statemachine.proto.DeleteOpResult;
 import dev.kvstore.statemachine.proto.Refusal;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,6 +29,8 @@ final class CommandApplier {
   private final MvccStore store;
   private final AppliedRequests applied;
   private final WatchHub hub;
+  /** What the results of the log entry being applied may still carry (see {@link ResultBudget#ENTRY_BYTES}). */
+  private ResultBudget entryBudget = new ResultBudget(ResultBudget.ENTRY_BYTES);
 
   CommandApplier(MvccStore store, AppliedRequests applied, WatchHub hub) {
     this.store = store;
@@ -34,7 +38,13 @@ final class CommandApplier {
     this.hub = hub;
   }
 
+  /** Applies the command of one log entry. */
   CommandResult apply(Command command) {
+    entryBudget = new ResultBudget(ResultBudget.ENTRY_BYTES);
+    return applyCommand(command);
+  }
+
+  private CommandResult applyCommand(Command command) {
     if (command.getOpCase() == Command.OpCase.BATCH && !command.hasRequestId()) {
       return applyBatch(command.getBatch().getCommandsList());
     }
@@ -64,7 +74,7 @@ final class CommandApplier {
     for (Command command : commands) {
       results.addBatch(command.getOpCase() == Command.OpCase.BATCH
           ? CommandResult.newBuilder().setRevision(store.revision()).setError("a batch cannot hold a batch").build()
-          : apply(command));
+          : applyCommand(command));
     }
     return results.setRevision(store.revision()).build();
   }
@@ -97,6 +107,16 @@ final class CommandApplier {
         yield result(e.revision(), command.getPut().getPrevKv() ? e.prevKv() : null, 0);
       }
       case DELETE -> {
+        if (isRange(command.getDelete())) {
+          WriteTxn txn = store.write();
+          DeleteOpResult deleted = Transaction.delete(command.getDelete(), txn, commandBudget());
+          commit(txn);
+          yield CommandResult.newBuilder()
+              .setRevision(store.revision())
+              .setDeleted(deleted.getDeleted())
+              .addAllPrevKvs(deleted.getPrevKvsList())
+              .build();
+        }
         WriteTxn txn = store.write();
         Optional<Event> e = txn.delete(KeyRange.key(command.getDelete().getKey())).stream().findFirst();
         commit(txn);
@@ -104,10 +124,25 @@ final class CommandApplier {
         yield result(store.revision(), prev, e.isPresent() ? 1 : 0);
       }
       case COMPACT -> compact(command.getCompact().getRevision());
+      case TXN -> {
+        WriteTxn txn = store.write();
+        CommandResult.Builder result = Transaction.run(command.getTxn(), txn, commandBudget());
+        commit(txn);
+        yield result.setRevision(store.revision()).build();
+      }
       // A read barrier changes nothing: no revision, no event, nothing to remember.
       case READ_BARRIER -> result(store.revision(), null, 0);
       case BATCH, OP_NOT_SET -> throw new IllegalStateException("validated above");
     };
+  }
+
+  private static boolean isRange(DeleteOp delete) {
+    return delete.getPrefix() || !delete.getRangeEnd().isEmpty();
+  }
+
+  /** The budget of one command's key-values: at most {@link ResultBudget#COMMAND_BYTES} of what the entry has left. */
+  private ResultBudget commandBudget() {
+    return entryBudget.part(ResultBudget.COMMAND_BYTES);
   }
 
   /**

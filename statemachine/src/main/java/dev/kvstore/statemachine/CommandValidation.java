@@ -14,7 +14,8 @@ final class CommandValidation {
   static String problem(Command command) {
     return switch (command.getOpCase()) {
       case PUT -> command.getPut().getKey().isEmpty() ? "put needs a non-empty key" : null;
-      case DELETE -> command.getDelete().getKey().isEmpty() ? "delete needs a non-empty key" : null;
+      case DELETE -> TxnRules.deleteProblem(command.getDelete());
+      case TXN -> TxnRules.problem(command.getTxn());
       case READ_BARRIER -> command.hasRequestId() ? "a read barrier carries no request id" : null;
       case COMPACT -> command.getCompact().getRevision() < 1 ? "compact needs a revision of at least 1" : null;
       case BATCH -> command.hasRequestId() ? "a batch carries no request id (its commands do)" : null;

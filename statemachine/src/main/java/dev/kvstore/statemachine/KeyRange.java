@@ -16,6 +16,9 @@ public record KeyRange(Kind kind, String start, String end) {
   /** The shape of a {@link KeyRange}. */
   public enum Kind { KEY, PREFIX, INTERVAL }
 
+  /** The range end that means "every key from the start on", as in etcd. */
+  public static final String ALL_FROM_KEY = "\0";
+
   /**
    * @throws IllegalArgumentException when the shape's rules are broken: a key must not be empty, only
    *     an interval has an end, and an interval's end must sort after its start
@@ -60,6 +63,28 @@ public record KeyRange(Kind kind, String start, String end) {
   /** The keys in [start, end); with {@code end} null, every key from {@code start} on. */
   public static KeyRange interval(String start, String end) {
     return new KeyRange(Kind.INTERVAL, start, end);
+  }
+
+  /**
+   * The range of etcd's {@code key} / {@code range_end} pair plus kvstore's {@code prefix} flag, as
+   * the client API and the internal commands carry it: exactly {@code key} when {@code rangeEnd} is
+   * empty, every key starting with {@code key} for a prefix, every key from {@code key} on for a
+   * {@code rangeEnd} of "\0", else the interval [key, rangeEnd).
+   *
+   * @throws IllegalArgumentException when the triple is not one of these (see the constructor), or
+   *     names both a prefix and a range end
+   */
+  public static KeyRange of(String key, String rangeEnd, boolean prefix) {
+    if (prefix) {
+      if (!rangeEnd.isEmpty()) {
+        throw new IllegalArgumentException("a prefix has no range end; give a prefix or an interval");
+      }
+      return prefix(key);
+    }
+    if (rangeEnd.isEmpty()) {
+      return key(key);
+    }
+    return interval(key, rangeEnd.equals(ALL_FROM_KEY) ? null : rangeEnd);
   }
 
   /** Every key. */

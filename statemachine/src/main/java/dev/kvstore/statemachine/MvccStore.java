@@ -630,6 +630,10 @@ public final class MvccStore implements ReadView, KvReadView {
         }
         KeyValue prev = versionAt(e.getValue(), revision - 1);
         if (changed.contains(key)) {
+          if (versionAt(e.getValue(), revision) == null) {
+            // Deleted by an earlier delete of this transaction: already gone.
+            continue;
+          }
           throw new IllegalArgumentException("key \"" + key + "\" is changed twice in revision " + revision);
         }
         if (prev == null) {
@@ -644,6 +648,12 @@ public final class MvccStore implements ReadView, KvReadView {
       }
       events.addAll(deleted);
       return deleted;
+    }
+
+    @Override
+    public ReadView view() {
+      requireOpen();
+      return new TxnView();
     }
 
     @Override
@@ -674,6 +684,61 @@ public final class MvccStore implements ReadView, KvReadView {
         dropUnneededVersions();
       }
       return currentRevision;
+    }
+
+    /**
+     * The store at this transaction's revision with its changes so far, read on the apply thread
+     * while the transaction is open: no hold is needed, as nothing else writes or compacts then.
+     */
+    private final class TxnView implements ReadView {
+
+      @Override
+      public long currentRevision() {
+        return revision;
+      }
+
+      @Override
+      public long compactedRevision() {
+        return compactedRevision;
+      }
+
+      @Override
+      public Optional<KeyValue> get(String key, long at) {
+        ownRevision(at);
+        return Optional.ofNullable(versionAt(keys.get(key), revision));
+      }
+
+      @Override
+      public RangeResult range(KeyRange range, long at, int limit, long maxBytes) {
+        ownRevision(at);
+        return walk(keys, range, range.start(), true, revision, limit == 0 ? Integer.MAX_VALUE : limit, maxBytes);
+      }
+
+      @Override
+      public long scan(KeyRange range, long at, boolean descending, Predicate<KeyValue> visitor) {
+        ownRevision(at);
+        for (Map.Entry<String, Object> e : keysOf(keys, range, descending).entrySet()) {
+          KeyValue kv = versionAt(e.getValue(), revision);
+          if (kv != null && !visitor.test(kv)) {
+            break;
+          }
+        }
+        return revision;
+      }
+
+      @Override
+      public List<Event> changes(long fromRevision, long toRevision) {
+        throw new UnsupportedOperationException("a transaction's view has no history; read changes from the store");
+      }
+
+      /** Checks that {@code at} asks for this transaction's revision: 0 or its own. */
+      private void ownRevision(long at) {
+        requireOpen();
+        if (at != 0 && at != revision) {
+          throw new IllegalArgumentException("a transaction's view reads its own revision " + revision + ", not "
+              + at);
+        }
+      }
     }
 
     private void claim(String key) {

@@ -29,12 +29,23 @@ public interface WriteTxn {
   }
 
   /**
-   * Deletes every key of {@code range} that exists.
+   * Deletes every key of {@code range} that exists. A key an earlier delete of this transaction
+   * removed no longer exists and is skipped, so delete ranges may overlap (as in etcd's
+   * transactions).
    *
    * @return one DELETE event per deleted key, in key order; empty when none existed
-   * @throws IllegalArgumentException when the range holds a key this transaction already changed
+   * @throws IllegalArgumentException when the range holds a key this transaction put
    */
   List<Event> delete(KeyRange range);
+
+  /**
+   * The store as this transaction sees it: the store before it with its own changes so far
+   * (read-your-own-writes, as a read inside an etcd transaction), at {@link #revision()} (which
+   * reads at 0 mean too; other revisions are refused with IllegalArgumentException, and it has no
+   * {@link ReadView#changes}). Apply thread, while the transaction is open; a read must be done
+   * before the next change.
+   */
+  ReadView view();
 
   /** The events so far, in the order the changes were made. */
   List<Event> events();
