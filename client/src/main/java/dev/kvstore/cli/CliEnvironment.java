@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * What the CLI takes from its process: standard streams, environment variables, and whether a
- * person is at a terminal. Tests pass their own.
+ * person is at a terminal. Tests and programs that embed the CLI pass their own (with
+ * {@link KvCli#commandLine(CliEnvironment, String[])}).
  *
  * @param in standard input (values for {@code put KEY -})
  * @param out standard output: results only
@@ -14,11 +15,11 @@ import java.util.Map;
  * @param env environment variables ({@code KVSTORE_ENDPOINTS})
  * @param interactive true when a terminal is attached, so progress can redraw in place
  */
-record CliEnvironment(
+public record CliEnvironment(
     InputStream in, PrintStream out, PrintStream err, Map<String, String> env, boolean interactive) {
 
   /** The real process's streams and environment. */
-  static CliEnvironment system() {
+  public static CliEnvironment system() {
     return new CliEnvironment(System.in, System.out, System.err, System.getenv(), System.console() != null);
   }
 }

@@ -118,9 +118,11 @@ public final class KvCli implements Callable<Integer>, CommandContext {
 
   /**
    * A ready-to-execute command line bound to {@code environment}, with the subcommands that
-   * {@code args} needs (see {@link Subcommands}); null args: every subcommand.
+   * {@code args} needs (see {@link Subcommands}); null args: every subcommand. For programs and
+   * tests that run the CLI in their own process: {@code commandLine(env, args).execute(args)}
+   * returns the exit code.
    */
-  static CommandLine commandLine(CliEnvironment environment, String[] args) {
+  public static CommandLine commandLine(CliEnvironment environment, String[] args) {
     KvCli cli = new KvCli(environment);
     CommandLine commandLine = new CommandLine(cli);
     if (args == null) {
