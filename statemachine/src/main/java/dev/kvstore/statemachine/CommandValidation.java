@@ -16,6 +16,10 @@ final class CommandValidation {
       case PUT -> command.getPut().getKey().isEmpty() ? "put needs a non-empty key" : null;
       case DELETE -> command.getDelete().getKey().isEmpty() ? "delete needs a non-empty key" : null;
       case READ_BARRIER -> command.hasRequestId() ? "a read barrier carries no request id" : null;
+      case LEASE_GRANT -> command.getLeaseGrant().getId() <= 0 || command.getLeaseGrant().getTtl() <= 0
+          ? "a lease grant needs a positive id and a positive TTL" : null;
+      case LEASE_REVOKE -> command.getLeaseRevoke().getId() <= 0 ? "a lease revoke needs a positive id" : null;
+      case LEASE_EXPIRE -> command.getLeaseExpire().getIdsCount() == 0 ? "a lease expiry needs lease ids" : null;
       case BATCH -> command.hasRequestId() ? "a batch carries no request id (its commands do)" : null;
       case OP_NOT_SET -> "command has no operation";
     };
