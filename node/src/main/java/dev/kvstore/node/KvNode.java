@@ -9,6 +9,7 @@ import dev.kvstore.statemachine.KvStateMachine;
 import dev.kvstore.statemachine.WatchCancellation;
 import dev.kvstore.statemachine.WatchHub;
 import dev.kvstore.statemachine.proto.Command;
+import dev.kvstore.statemachine.proto.LeaseExpireOp;
 import dev.kvstore.statemachine.proto.ReadBarrierOp;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -63,6 +64,8 @@ public final class KvNode implements AutoCloseable {
   static final int MAX_INBOUND_METADATA_BYTES = 64 << 10;
   /** At most one log line per kind of refused request per this long: clients cannot flood the log. */
   private static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
+  /** How often the leader looks for leases that ran out of time: a lease ends at most this late. */
+  private static final Duration LEASE_CHECK_INTERVAL = Duration.ofMillis(250);
 
   private final NodeConfig config;
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -134,17 +137,27 @@ public final class KvNode implements AutoCloseable {
     queryRpc.addRaftPeers(group.getPeers());
     PeerConnections queryConnections = new PeerConnections(queryRpc, blockingCalls);
     track(queryConnections);
-    ReadIndexRound readIndex = new ReadIndexRound(member, new PeerQueryClient(queryConnections, group.getGroupId()),
+    PeerQueryClient peerQueries = new PeerQueryClient(queryConnections, group.getGroupId());
+    ReadIndexRound readIndex = new ReadIndexRound(member, peerQueries,
         timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex), config.raft().electionTimeout(),
         (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS));
     ReadBarrier reads = new ReadBarrier(readIndex, commits::applied, responses);
-    stateMachine.answerPeerQueries(new PeerQueries(member, reads, config.raft().electionTimeout()));
+    LeaseExpiry leaseExpiry = new LeaseExpiry(member, stateMachine.leases()::grantedTtl, stateMachine.leases()::all,
+        (ids, term) -> writes.submit(
+        Command.newBuilder().setLeaseExpire(LeaseExpireOp.newBuilder().addAllIds(ids).setTerm(term)).build(),
+        config.requestTimeout()).thenApply(Applied::result), System::nanoTime);
+    stateMachine.leases().listen(leaseExpiry);
+    track(leaseExpiry.start(scheduler, LEASE_CHECK_INTERVAL));
+    PeerQueries peerAnswers = new PeerQueries(member, reads, config.raft().electionTimeout(), leaseExpiry);
+    stateMachine.answerPeerQueries(peerAnswers);
     metrics.gaugeRaft(member, new RaftMetrics.Queues(writes::proposalsInFlight, writes::commandsQueued,
         reads::roundsInFlight, reads::readsQueued));
 
     ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
     RaftFailures failures = new RaftFailures(member);
-    KvRequests requests = new RaftKv(stateMachine.readView(), writes, reads, commits, failures, headers, responses);
+    RaftKv requests = new RaftKv(stateMachine.readView(), writes, reads, commits, failures, headers, responses);
+    LeaseRequests leaseRequests = new RaftLeases(requests, stateMachine.leases(), peerAnswers, peerQueries, member,
+        headers, responses, minLeaseTtlSeconds(config.raft().electionTimeout()));
     HealthStatusManager health = new HealthStatusManager();
     NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
     // Four election timeouts (3 s by default): a live follower answers every heartbeat (Ratis sends
@@ -178,6 +191,8 @@ public final class KvNode implements AutoCloseable {
         // Every service behind the guard: malformed requests never reach them (see ServiceGuard).
         .addService(guard.wrap(new KvStoreService(requests, new RequestBudget(config.requestTimeout()), hub, headers,
             watchSenders)))
+        .addService(guard.wrap(new LeaseService(leaseRequests, new RequestBudget(config.requestTimeout()),
+            config.requestTimeout())))
         .addService(guard.wrap(new MaintenanceService(group, member, admin, headers, blockingCalls,
             onDemandSnapshots(admin))))
         .addService(guard.wrap(health.getHealthService()))
@@ -197,6 +212,16 @@ public final class KvNode implements AutoCloseable {
     // instead of a whole election timeout.
     track(() -> handOffLeadership(admin));
     LOG.info("{}: serving clients on {}:{}", config.nodeId(), config.bindAddress(), config.clientPort());
+  }
+
+  /**
+   * The shortest lease TTL granted, in seconds: one and a half maximum election timeouts (which is
+   * 1.5 times the configured minimum) rounded up, as etcd's {@code minTTL}, so that a keep-alive
+   * every third of a TTL has room for a retry; 2 s with the default 750 ms.
+   */
+  static long minLeaseTtlSeconds(Duration electionTimeout) {
+    long maxElectionMs = electionTimeout.toMillis() * 3 / 2;
+    return Math.max(1, (maxElectionMs * 3 / 2 + 999) / 1000);
   }
 
   /** Snapshots asked for through {@code Maintenance.Snapshot}, triggered through Ratis's snapshot API on this node. */

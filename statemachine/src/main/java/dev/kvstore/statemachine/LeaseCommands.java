@@ -31,7 +31,7 @@ final class LeaseCommands {
     if (!leases.grant(op.getId(), op.getTtl())) {
       return CommandResult.newBuilder()
           .setRevision(store.revision())
-          .setError("lease " + op.getId() + " already exists")
+          .setError("lease " + op.getId() + " (hex " + Long.toHexString(op.getId()) + ") already exists")
           .setRefusal(Refusal.LEASE_EXISTS)
           .build();
     }
@@ -88,7 +88,7 @@ final class LeaseCommands {
   static CommandResult notFound(long lease, long revision) {
     return CommandResult.newBuilder()
         .setRevision(revision)
-        .setError("lease " + lease + " not found")
+        .setError("lease " + lease + " (hex " + Long.toHexString(lease) + ") not found")
         .setRefusal(Refusal.LEASE_NOT_FOUND)
         .build();
   }

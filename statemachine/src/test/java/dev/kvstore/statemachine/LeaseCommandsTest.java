@@ -80,7 +80,7 @@ class LeaseCommandsTest {
   void aPutWithAnUnknownLeaseIsRefusedAndChangesNothing() {
     CommandResult refused = apply(put("k", "v", 42));
     assertThat(refused.getRefusal()).isEqualTo(Refusal.LEASE_NOT_FOUND);
-    assertThat(refused.getError()).contains("lease 42").contains("not found");
+    assertThat(refused.getError()).contains("lease 42 (hex 2a) not found");
     assertThat(store.get("k")).isEmpty();
     assertThat(store.revision()).isZero();
   }
