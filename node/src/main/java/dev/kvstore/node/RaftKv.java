@@ -223,7 +223,7 @@ final class RaftKv implements KvRequests {
     }
   }
 
-  private static ClientRequestId toCommandId(RequestId id) {
+  static ClientRequestId toCommandId(RequestId id) {
     return ClientRequestId.newBuilder().setClientId(id.getClientId()).setSequence(id.getSequence()).build();
   }
 }

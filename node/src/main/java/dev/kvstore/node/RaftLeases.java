@@ -12,6 +12,7 @@ import dev.kvstore.api.LeaseStatus;
 import dev.kvstore.api.LeaseTimeToLiveRequest;
 import dev.kvstore.api.LeaseTimeToLiveResponse;
 import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.api.RequestId;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.statemachine.Leases;
 import dev.kvstore.statemachine.proto.Command;
@@ -74,10 +75,15 @@ final class RaftLeases implements LeaseRequests {
   }
 
   private CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest request, Duration wait, int attempts) {
-    long id = request.getId() != 0 ? request.getId() : ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    long id = request.getId() != 0 ? request.getId()
+        : request.hasRequestId() && attempts == GRANT_ATTEMPTS ? idFor(request.getRequestId())
+        : ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     long ttl = Math.max(request.getTtl(), minTtlSeconds);
-    Command command = Command.newBuilder().setLeaseGrant(LeaseGrantOp.newBuilder().setId(id).setTtl(ttl)).build();
-    CompletableFuture<LeaseGrantResponse> granted = kv.write(command, wait, result -> LeaseGrantResponse.newBuilder()
+    Command.Builder command = Command.newBuilder().setLeaseGrant(LeaseGrantOp.newBuilder().setId(id).setTtl(ttl));
+    if (request.hasRequestId()) {
+      command.setRequestId(RaftKv.toCommandId(request.getRequestId()));
+    }
+    CompletableFuture<LeaseGrantResponse> granted = kv.write(command.build(), wait, result -> LeaseGrantResponse.newBuilder()
         .setHeader(headers.at(result.getRevision()))
         .setId(result.getLeaseId())
         .setTtl(result.getLeaseTtl())
@@ -85,17 +91,39 @@ final class RaftLeases implements LeaseRequests {
     if (request.getId() != 0 || attempts <= 1) {
       return granted;
     }
-    // The id this node picked is taken: pick another (FAILED_PRECONDITION means nothing else here,
-    // the command's request id being this node's own).
+    // The id this node picked is taken: pick another. FAILED_PRECONDITION means nothing else here:
+    // a request id reused for another command is refused with it too, but the first attempt's id
+    // is the request id's own, and a refused attempt is not remembered under the request id.
     return granted.exceptionallyCompose(error ->
         RaftFailures.statusOf(error).getStatus().getCode() == Status.Code.FAILED_PRECONDITION
             ? grant(request, wait, attempts - 1) : CompletableFuture.failedFuture(error));
   }
 
+  /**
+   * The lease id of a grant with id 0 and a request id: derived from the request id, so that a
+   * client's retry of the grant, on this node or another, is the same command and gets the first
+   * answer instead of a second lease (a random id per attempt would make every retry a new grant).
+   */
+  static long idFor(RequestId requestId) {
+    long h = 1125899906842597L;
+    for (byte b : requestId.getClientId().toByteArray()) {
+      h = 31 * h + b;
+    }
+    h = h * 0x9E3779B97F4A7C15L + requestId.getSequence();
+    h ^= h >>> 31;
+    h *= 0xBF58476D1CE4E5B9L;
+    h ^= h >>> 29;
+    long id = h & Long.MAX_VALUE;
+    return id == 0 ? 1 : id;
+  }
+
   @Override
   public CompletableFuture<LeaseRevokeResponse> revoke(LeaseRevokeRequest request, Duration wait) {
-    Command command = Command.newBuilder().setLeaseRevoke(LeaseRevokeOp.newBuilder().setId(request.getId())).build();
-    return kv.write(command, wait,
+    Command.Builder command = Command.newBuilder().setLeaseRevoke(LeaseRevokeOp.newBuilder().setId(request.getId()));
+    if (request.hasRequestId()) {
+      command.setRequestId(RaftKv.toCommandId(request.getRequestId()));
+    }
+    return kv.write(command.build(), wait,
         result -> LeaseRevokeResponse.newBuilder().setHeader(headers.at(result.getRevision())).build());
   }
 

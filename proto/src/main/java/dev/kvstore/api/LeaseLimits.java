@@ -32,10 +32,16 @@ public final class LeaseLimits {
     if (r.getId() < 0) {
       throw invalid("lease id is " + r.getId() + "; use 0 to have the server pick one, or a positive id");
     }
+    if (r.hasRequestId()) {
+      RequestLimits.checkRequestId(r.getRequestId());
+    }
   }
 
   public static void check(LeaseRevokeRequest r) {
     checkId(r.getId());
+    if (r.hasRequestId()) {
+      RequestLimits.checkRequestId(r.getRequestId());
+    }
   }
 
   public static void check(LeaseTimeToLiveRequest r) {
