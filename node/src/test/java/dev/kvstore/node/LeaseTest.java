@@ -21,6 +21,7 @@ import dev.kvstore.api.LeaseTimeToLiveRequest;
 import dev.kvstore.api.LeaseTimeToLiveResponse;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.api.RequestId;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import io.grpc.Context;
@@ -252,6 +253,24 @@ class LeaseTest {
         .isEqualTo(-1);
     assertThat(cluster.kv(leader).get(GetRequest.newBuilder().setKey("r/d")
         .setConsistency(ReadConsistency.LINEARIZABLE).build()).getFound()).isFalse();
+  }
+
+  @Test
+  void aRetriedGrantWithARequestIdIsTheSameLeaseOnAnyNodeAndUnknownLeasesKeepAliveToZero() throws Exception {
+    cluster = TestCluster.start(3, dir);
+    String leader = cluster.awaitLeader();
+    String follower = cluster.otherThan(leader);
+    LeaseGrantRequest grant = LeaseGrantRequest.newBuilder().setTtl(60).setRequestId(RequestId.newBuilder()
+        .setClientId(ByteString.copyFromUtf8("lease-test-client")).setSequence(1)).build();
+
+    long first = lease(follower).leaseGrant(grant).getId();
+    long retried = lease(leader).leaseGrant(grant).getId();
+
+    assertThat(retried).isEqualTo(first);
+    assertThat(lease(leader).leaseLeases(LeaseLeasesRequest.getDefaultInstance()).getLeasesList()).hasSize(1);
+    KeepAlives keepAlives = new KeepAlives(LeaseGrpc.newStub(cluster.channel(follower)));
+    assertThat(keepAlives.renew(first).getTtl()).isEqualTo(60);
+    assertThat(keepAlives.renew(first + 1).getTtl()).isZero();
   }
 
   private static void assertStatus(Runnable call, Status.Code code, String message) {
