@@ -12,7 +12,6 @@ import dev.kvstore.api.LeaseRevokeRequest;
 import dev.kvstore.api.LeaseRevokeResponse;
 import dev.kvstore.api.LeaseTimeToLiveRequest;
 import dev.kvstore.api.LeaseTimeToLiveResponse;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -72,23 +71,10 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   /** Must run on the thread that received the call: the caller's deadline is read from its context. */
   private <Q, A> void answer(BiFunction<Q, Duration, CompletableFuture<A>> layer, Q request, StreamObserver<A> out) {
-    layer.apply(request, budget.forCurrentCall()).whenComplete((response, error) -> {
-      if (error != null) {
-        out.onError(RaftFailures.statusOf(error));
-      } else {
-        out.onNext(response);
-        out.onCompleted();
-      }
-    });
+    UnaryAnswers.answer(layer, request, budget.forCurrentCall(), out);
   }
 
   private static boolean accepted(Runnable check, StreamObserver<?> out) {
-    try {
-      check.run();
-      return true;
-    } catch (StatusRuntimeException e) {
-      out.onError(e);
-      return false;
-    }
+    return UnaryAnswers.accepted(check, out);
   }
 }
