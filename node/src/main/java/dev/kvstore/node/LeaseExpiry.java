@@ -126,10 +126,12 @@ final class LeaseExpiry implements Leases.Listener, AutoCloseable {
 
   /** Checks leadership and proposes the expiry of leases whose deadline has passed; run it a few times a second. */
   void tick() {
+    boolean ready = member.isLeaderReady();
+    long currentTerm = member.term();
     List<Long> due;
     long decidedIn;
     synchronized (this) {
-      if (!leading() || proposing) {
+      if (!leading(ready, currentTerm) || proposing) {
         return;
       }
       due = takeDue(clock.getAsLong());
@@ -155,8 +157,16 @@ final class LeaseExpiry implements Leases.Listener, AutoCloseable {
    * @return the granted TTL in seconds; empty when the lease does not exist or is being expired
    * @throws NotLeaderException when this node is not the ready leader
    */
-  synchronized OptionalLong renew(long id) {
-    requireLeading();
+  OptionalLong renew(long id) {
+    boolean ready = member.isLeaderReady();
+    long currentTerm = member.term();
+    synchronized (this) {
+      requireLeading(ready, currentTerm);
+      return renewLeading(id);
+    }
+  }
+
+  private OptionalLong renewLeading(long id) {
     OptionalLong ttl = grantedTtl.apply(id);
     if (ttl.isEmpty() || expiring.contains(id)) {
       return OptionalLong.empty();
@@ -171,8 +181,16 @@ final class LeaseExpiry implements Leases.Listener, AutoCloseable {
    * @return empty when the lease does not exist or is being expired
    * @throws NotLeaderException when this node is not the ready leader
    */
-  synchronized OptionalLong remaining(long id) {
-    requireLeading();
+  OptionalLong remaining(long id) {
+    boolean ready = member.isLeaderReady();
+    long currentTerm = member.term();
+    synchronized (this) {
+      requireLeading(ready, currentTerm);
+      return remainingLeading(id);
+    }
+  }
+
+  private OptionalLong remainingLeading(long id) {
     OptionalLong ttl = grantedTtl.apply(id);
     if (ttl.isEmpty() || expiring.contains(id)) {
       return OptionalLong.empty();
@@ -210,17 +228,19 @@ final class LeaseExpiry implements Leases.Listener, AutoCloseable {
     }
   }
 
-  private void requireLeading() {
-    if (!leading()) {
+  private void requireLeading(boolean ready, long currentTerm) {
+    if (!leading(ready, currentTerm)) {
       throw new NotLeaderException("node " + member.id() + " is not the leader (term " + member.term()
           + "); lease deadlines are kept by the leader" + member.leaderId().map(l -> " (" + l + ")").orElse(""));
     }
   }
 
-  /** Whether this node is the ready leader; starts or drops the deadlines when that changed. Holds the lock. */
-  private boolean leading() {
-    boolean ready = member.isLeaderReady();
-    long now = member.term();
+  /**
+   * Whether this node is the ready leader, as Ratis said just before the lock was taken (asked
+   * outside it, so that this lock is never held while calling into Ratis); starts or drops the
+   * deadlines when that changed. Holds the lock.
+   */
+  private boolean leading(boolean ready, long now) {
     if (!ready) {
       if (term != -1) {
         LOG.info("{}: no longer the leader of term {}; dropping {} lease deadlines", member.id(), term,

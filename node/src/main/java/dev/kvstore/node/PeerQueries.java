@@ -65,7 +65,8 @@ final class PeerQueries implements Function<PeerQuery, CompletableFuture<PeerQue
       OptionalLong ttl = leaseExpiry().renew(id);
       renewed = PeerQueryResult.newBuilder().setTerm(member.term()).setLeaseFound(ttl.isPresent())
           .setLeaseTtl(ttl.orElse(0)).build();
-    } catch (IllegalStateException e) {
+    } catch (RuntimeException e) {
+      // Not the leader, or the Raft server is stopping.
       return CompletableFuture.failedFuture(e);
     }
     return reads.await(readIndexTimeout).thenApply(index -> renewed);
@@ -77,7 +78,7 @@ final class PeerQueries implements Function<PeerQuery, CompletableFuture<PeerQue
       OptionalLong left = leaseExpiry().remaining(id);
       return CompletableFuture.completedFuture(PeerQueryResult.newBuilder().setTerm(member.term())
           .setLeaseFound(left.isPresent()).setLeaseTtl(left.orElse(-1)).build());
-    } catch (IllegalStateException e) {
+    } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
