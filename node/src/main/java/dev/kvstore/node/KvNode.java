@@ -142,10 +142,11 @@ public final class KvNode implements AutoCloseable {
         timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex), config.raft().electionTimeout(),
         (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS));
     ReadBarrier reads = new ReadBarrier(readIndex, commits::applied, responses);
-    LeaseExpiry leaseExpiry = new LeaseExpiry(member, stateMachine.leases()::grantedTtl, stateMachine.leases()::all,
-        (ids, term) -> writes.submit(
+    LeaseExpiry.Proposer expiries = (ids, term) -> writes.submit(
         Command.newBuilder().setLeaseExpire(LeaseExpireOp.newBuilder().addAllIds(ids).setTerm(term)).build(),
-        config.requestTimeout()).thenApply(Applied::result), System::nanoTime);
+        config.requestTimeout()).thenApply(Applied::result);
+    LeaseExpiry leaseExpiry = new LeaseExpiry(member, stateMachine.leases()::grantedTtl, stateMachine.leases()::all,
+        expiries, System::nanoTime);
     stateMachine.leases().listen(leaseExpiry);
     track(leaseExpiry.start(scheduler, LEASE_CHECK_INTERVAL));
     PeerQueries peerAnswers = new PeerQueries(member, reads, config.raft().electionTimeout(), leaseExpiry);
