@@ -41,8 +41,11 @@ public final class LeaseAsyncClient {
     return calls.caller().callAsync(() -> calls.timeToLive(id, keys));
   }
 
-  /** Every lease's id; see {@link LeaseClient#list()}. */
-  public CompletableFuture<LeaseLeasesResponse> list() {
-    return calls.caller().callAsync(calls::leases);
+  /**
+   * One page of lease ids by ascending id, those above {@code afterId} (0: from the first);
+   * {@code more} says whether others follow. {@link LeaseClient#list()} reads them all.
+   */
+  public CompletableFuture<LeaseLeasesResponse> list(long afterId) {
+    return calls.caller().callAsync(() -> calls.leases(afterId));
   }
 }

@@ -62,8 +62,8 @@ final class LeaseCalls {
   }
 
   /** @throws IllegalStateException when the client is closed */
-  FailoverCall<LeaseLeasesRequest, LeaseLeasesResponse> leases() {
-    return caller.start(rotation, LeaseGrpc.getLeaseLeasesMethod(), LeaseLeasesRequest.getDefaultInstance(),
-        CallKind.READ, LeaseLeasesResponse::getHeader);
+  FailoverCall<LeaseLeasesRequest, LeaseLeasesResponse> leases(long afterId) {
+    return caller.start(rotation, LeaseGrpc.getLeaseLeasesMethod(), LeaseLeasesRequest.newBuilder().setAfterId(afterId)
+        .build(), CallKind.READ, LeaseLeasesResponse::getHeader);
   }
 }

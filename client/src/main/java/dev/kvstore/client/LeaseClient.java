@@ -74,9 +74,23 @@ public final class LeaseClient {
     return calls.caller().call(() -> calls.timeToLive(id, keys));
   }
 
-  /** Every lease's id. */
+  /**
+   * Every lease's id, by ascending id: the pages the node answers (at most 100,000 ids each) put
+   * together, each page read linearizably (a lease granted or revoked meanwhile may or may not be
+   * in it); the header is the last page's.
+   */
   public LeaseLeasesResponse list() {
-    return calls.caller().call(calls::leases);
+    LeaseLeasesResponse.Builder all = LeaseLeasesResponse.newBuilder();
+    long after = 0;
+    while (true) {
+      long from = after;
+      LeaseLeasesResponse page = calls.caller().call(() -> calls.leases(from));
+      all.addAllLeases(page.getLeasesList()).setHeader(page.getHeader());
+      if (!page.getMore() || page.getLeasesCount() == 0) {
+        return all.build();
+      }
+      after = page.getLeases(page.getLeasesCount() - 1).getId();
+    }
   }
 
   /**

@@ -60,7 +60,9 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseLeases(LeaseLeasesRequest request, StreamObserver<LeaseLeasesResponse> out) {
-    answer(requests::leases, request, out);
+    if (accepted(() -> LeaseLimits.check(request), out)) {
+      answer(requests::leases, request, out);
+    }
   }
 
   @Override

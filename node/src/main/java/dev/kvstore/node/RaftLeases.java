@@ -6,6 +6,7 @@ import dev.kvstore.api.LeaseKeepAliveRequest;
 import dev.kvstore.api.LeaseKeepAliveResponse;
 import dev.kvstore.api.LeaseLeasesRequest;
 import dev.kvstore.api.LeaseLeasesResponse;
+import dev.kvstore.api.LeaseLimits;
 import dev.kvstore.api.LeaseRevokeRequest;
 import dev.kvstore.api.LeaseRevokeResponse;
 import dev.kvstore.api.LeaseStatus;
@@ -179,8 +180,18 @@ final class RaftLeases implements LeaseRequests {
   @Override
   public CompletableFuture<LeaseLeasesResponse> leases(LeaseLeasesRequest request, Duration wait) {
     return kv.read(ReadConsistency.LINEARIZABLE, wait, false, () -> {
+      int limit = request.getLimit() == 0 ? LeaseLimits.MAX_LEASES_PER_PAGE : (int) request.getLimit();
       LeaseLeasesResponse.Builder response = LeaseLeasesResponse.newBuilder();
-      table.all().forEach(l -> response.addLeases(LeaseStatus.newBuilder().setId(l.id())));
+      for (Leases.Lease lease : table.all()) {
+        if (lease.id() <= request.getAfterId()) {
+          continue;
+        }
+        if (response.getLeasesCount() == limit) {
+          response.setMore(true);
+          break;
+        }
+        response.addLeases(LeaseStatus.newBuilder().setId(lease.id()));
+      }
       return response.setHeader(headers.current()).build();
     });
   }

@@ -14,6 +14,7 @@ import dev.kvstore.api.LeaseGrpc;
 import dev.kvstore.api.LeaseKeepAliveRequest;
 import dev.kvstore.api.LeaseKeepAliveResponse;
 import dev.kvstore.api.LeaseLeasesRequest;
+import dev.kvstore.api.LeaseLeasesResponse;
 import dev.kvstore.api.LeaseLimits;
 import dev.kvstore.api.LeaseRevokeRequest;
 import dev.kvstore.api.LeaseStatus;
@@ -228,6 +229,16 @@ class LeaseTest {
     assertThat(ttl.getKeysList()).containsExactly("r/a", "r/b");
     assertThat(lease(leader).leaseLeases(LeaseLeasesRequest.getDefaultInstance()).getLeasesList())
         .extracting(LeaseStatus::getId).contains(granted.getId(), mine);
+    LeaseLeasesResponse firstPage = lease(leader).leaseLeases(LeaseLeasesRequest.newBuilder().setLimit(1).build());
+    assertThat(firstPage.getLeasesList()).hasSize(1);
+    assertThat(firstPage.getMore()).isTrue();
+    LeaseLeasesResponse rest = lease(leader).leaseLeases(LeaseLeasesRequest.newBuilder()
+        .setAfterId(firstPage.getLeases(0).getId()).build());
+    assertThat(rest.getMore()).isFalse();
+    assertThat(rest.getLeasesList()).extracting(LeaseStatus::getId).allSatisfy(id ->
+        assertThat(id).isGreaterThan(firstPage.getLeases(0).getId()));
+    assertStatus(() -> lease(leader).leaseLeases(LeaseLeasesRequest.newBuilder().setLimit(-1).build()),
+        Status.Code.INVALID_ARGUMENT, "limit is -1");
 
     long revision = lease(follower).leaseRevoke(LeaseRevokeRequest.newBuilder().setId(mine).build())
         .getHeader().getRevision();

@@ -48,6 +48,17 @@ public final class LeaseLimits {
     checkId(r.getId());
   }
 
+  /** Most lease ids one {@code LeaseLeases} response carries (about 1 MiB of them). */
+  public static final int MAX_LEASES_PER_PAGE = 100_000;
+
+  /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
+  public static void check(LeaseLeasesRequest r) {
+    if (r.getLimit() < 0 || r.getLimit() > MAX_LEASES_PER_PAGE) {
+      throw invalid("limit is " + r.getLimit() + "; use 1.." + MAX_LEASES_PER_PAGE + ", or 0 for the maximum");
+    }
+  }
+
+  /** @throws StatusRuntimeException INVALID_ARGUMENT naming the limit the request breaks */
   public static void check(LeaseKeepAliveRequest r) {
     checkId(r.getId());
   }
