@@ -34,7 +34,7 @@ final class OriginalWatchProtocol implements WatchProtocol<WatchRequest, WatchRe
   public Answer read(WatchResponse response) {
     return response.getCreated()
         ? new Created(response.getHeader().getRevision())
-        : new Changes(response.getRevision(), response);
+        : new Changes(response.getRevision(), response.getRevisionContinues() ? response.getKey() : null, response);
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -76,8 +77,16 @@ final class ResumingWatch<Q, R> implements WatchSubscription {
   private boolean createTimedOut;
   private int outOfRangeAnswers;
   private ScheduledFuture<?> createTimer;
-  /** Highest revision delivered, or below which nothing is wanted; -1 while unknown. */
+  /** Highest revision delivered whole, or below which nothing is wanted; -1 while unknown. */
   private long floor;
+  /**
+   * A revision above {@link #floor} of which some changes were delivered, and their keys: the
+   * original watch sends one change per response, marking all but a revision's last as continuing.
+   * A revision changes a key at most once, so when a stream breaks in the middle of a revision, the
+   * watch resumes from it and the changes sent again are told apart by key.
+   */
+  private long partialRevision = -1;
+  private final Set<String> partialKeys = new HashSet<>();
 
   /**
    * @param callbacks where this watch's work and its listener run, one task at a time (the
@@ -171,7 +180,7 @@ final class ResumingWatch<Q, R> implements WatchSubscription {
       onClose(callGeneration, endpoint, Status.UNAVAILABLE.withDescription(why));
       return;
     }
-    long from = floor >= 0 ? floor + 1 : 0;
+    long from = partialRevision > floor ? partialRevision : floor >= 0 ? floor + 1 : 0;
     Q request = protocol.start(from);
     ClientCall<Q, R> newCall;
     try {
@@ -203,16 +212,19 @@ final class ResumingWatch<Q, R> implements WatchSubscription {
     if (answer instanceof WatchProtocol.Created created) {
       onCreated(created);
     } else if (answer instanceof WatchProtocol.Changes changes) {
-      if (floor >= 0 && changes.revision() <= floor) {
+      if (delivered(changes)) {
         log.debug("watch {} dropped already delivered revision {}", protocol.describe(), changes.revision());
       } else {
-        floor = changes.revision();
         deliver(changes);
       }
     } else if (answer instanceof WatchProtocol.Progress progress) {
-      if (streamCreated && progress.revision() > floor) {
-        floor = progress.revision();
-        protocol.progress(progress.revision());
+      if (streamCreated) {
+        if (progress.revision() > floor) {
+          floor = progress.revision();
+          partialKeys.clear();
+        }
+        // Told even when it does not move: an idle watcher learns that its stream is alive.
+        protocol.progress(Math.max(floor, progress.revision()));
       }
     } else if (answer instanceof WatchProtocol.Ended ended) {
       // The node ended the watch but may keep the stream: leave it (later callbacks of this call
@@ -224,6 +236,36 @@ final class ResumingWatch<Q, R> implements WatchSubscription {
     if (!finished && call != null) {
       call.request(1);
     }
+  }
+
+  /**
+   * Whether {@code changes} were delivered before (a resumed stream sends some again), and if not,
+   * notes them as delivered.
+   */
+  private boolean delivered(WatchProtocol.Changes changes) {
+    long revision = changes.revision();
+    if (floor >= 0 && revision <= floor) {
+      return true;
+    }
+    if (changes.key() == null) {
+      // The last (or only) change of its revision: that revision is now delivered whole. Changes of
+      // it delivered before a break came again marked as continuing and were told apart by key.
+      floor = revision;
+      partialKeys.clear();
+      return false;
+    }
+    if (revision == partialRevision) {
+      return !partialKeys.add(changes.key());
+    }
+    if (revision < partialRevision) {
+      return true;
+    }
+    // A later revision: the one before it is complete.
+    floor = Math.max(floor, partialRevision);
+    partialRevision = revision;
+    partialKeys.clear();
+    partialKeys.add(changes.key());
+    return false;
   }
 
   private void onCreated(WatchProtocol.Created response) {

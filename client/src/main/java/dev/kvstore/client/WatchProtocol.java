@@ -40,8 +40,12 @@ interface WatchProtocol<Q, R> {
   /** The watch is registered, after {@code revision}. */
   record Created(long revision) implements Answer {}
 
-  /** The changes of one revision; {@code payload} is the protocol's own. */
-  record Changes(long revision, Object payload) implements Answer {}
+  /**
+   * Changes of one revision; {@code payload} is the protocol's own. {@code key} is null when they
+   * are all of the revision's changes the watch covers; otherwise they are the one change of that
+   * key, and others of the revision may come in other answers.
+   */
+  record Changes(long revision, String key, Object payload) implements Answer {}
 
   /** Nothing watched changed up to {@code revision}. */
   record Progress(long revision) implements Answer {}

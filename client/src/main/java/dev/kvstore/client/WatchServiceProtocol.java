@@ -59,11 +59,12 @@ final class WatchServiceProtocol implements WatchProtocol<WatchStreamRequest, Wa
 
   @Override
   public Answer read(WatchStreamResponse response) {
-    if (response.getCreated()) {
-      return new Created(response.getHeader().getRevision());
-    }
+    // First: a refused create is answered created and canceled at once.
     if (response.getCanceled()) {
       return new Ended(statusOf(response.getCancelReason()));
+    }
+    if (response.getCreated()) {
+      return new Created(response.getHeader().getRevision());
     }
     if (response.getEventsCount() == 0) {
       return new Progress(response.getHeader().getRevision());
@@ -74,7 +75,7 @@ final class WatchServiceProtocol implements WatchProtocol<WatchStreamRequest, Wa
     }
     List<WatchEvent> events = List.copyOf(fragments);
     fragments.clear();
-    return new Changes(response.getHeader().getRevision(), events);
+    return new Changes(response.getHeader().getRevision(), null, events);
   }
 
   /** A cancel reason reads "CODE: sentence"; the code says whether the watch can go on elsewhere. */

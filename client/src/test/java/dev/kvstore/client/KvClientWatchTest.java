@@ -172,6 +172,30 @@ class KvClientWatchTest {
   }
 
   @Test
+  void everyChangeOfARevisionIsDeliveredAndABreakInsideOneResumesFromItWithoutRepeats() throws Exception {
+    FakeKvServer only = node("n1");
+    KvClient client = client(only.endpoint());
+    watch(client, WatchOptions.forPrefix("t/"));
+    only.sendToWatchers(event("t/a", 5).toBuilder().setRevisionContinues(true).build());
+    only.sendToWatchers(event("t/b", 5).toBuilder().setRevisionContinues(true).build());
+    await().atMost(WAIT).until(() -> listener.events.size() == 2);
+
+    only.breakWatches(Status.UNAVAILABLE);
+    await().atMost(WAIT).until(() -> only.<WatchRequest>requests("Watch").size() == 2);
+    assertThat(only.<WatchRequest>requests("Watch").get(1).getStartRevision()).as("from the revision begun")
+        .isEqualTo(5);
+    await().atMost(WAIT).until(() -> only.openWatches() == 1);
+    only.sendToWatchers(event("t/a", 5).toBuilder().setRevisionContinues(true).build());
+    only.sendToWatchers(event("t/b", 5).toBuilder().setRevisionContinues(true).build());
+    only.sendToWatchers(event("t/c", 5));
+    only.sendToWatchers(event("t/d", 6));
+    await().atMost(WAIT).until(() -> listener.events.size() >= 4);
+
+    assertThat(listener.events).extracting(WatchResponse::getKey).containsExactly("t/a", "t/b", "t/c", "t/d");
+    assertThat(listener.errors).isEmpty();
+  }
+
+  @Test
   void changesMadeWhileDisconnectedAreReplayedFromTheNextRevision() throws Exception {
     FakeKvServer only = node("n1");
     KvClient client = client(only.endpoint());

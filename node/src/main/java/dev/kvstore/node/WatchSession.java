@@ -45,10 +45,13 @@ import org.slf4j.LoggerFactory;
  * when the node ends watches for a reason of its own (shutdown, no leader, a snapshot without the
  * history they need), the stream ends with UNAVAILABLE so that the client resumes elsewhere.
  *
- * <p>Bad requests are answered on the stream, never by ending it: a create that breaks a limit, an
- * id in use, one watch too many, or a cancel of an unknown id get a {@code canceled} response whose
- * {@code cancel_reason} says what is wrong. Only a request with no operation at all ends the stream
- * (INVALID_ARGUMENT): the client is not speaking this protocol.
+ * <p>Bad requests are answered on the stream, never by ending it: a create that breaks a limit, names
+ * an id in use, is one watch too many, or starts at a compacted revision is answered
+ * {@code created} and {@code canceled} at once with watch id -1 (as etcd, and never the id of a live
+ * watch); a cancel of an unknown or negative id gets a {@code canceled} response with that id. Each
+ * {@code cancel_reason} starts with the status it stands for and says what is wrong. Only a request
+ * with no operation at all ends the stream (INVALID_ARGUMENT): the client is not speaking this
+ * protocol.
  *
  * <p>Everything runs in {@link #drain()}, which at most one executor thread runs at a time:
  * requests are queued by the transport and handled there, then events are sent while the transport
@@ -214,35 +217,39 @@ final class WatchSession implements StreamObserver<WatchStreamRequest> {
   }
 
   private void create(WatchCreateRequest request) {
-    long id = request.getWatchId() != 0 ? request.getWatchId() : freeId();
     try {
       RequestLimits.check(request);
     } catch (StatusRuntimeException e) {
-      refuse(id, e.getStatus().getCode() + ": " + e.getStatus().getDescription(), 0);
+      refuseCreate(e.getStatus().getCode() + ": " + e.getStatus().getDescription(), 0);
       return;
     }
-    if (watches.containsKey(id)) {
-      refuse(id, "INVALID_ARGUMENT: watch id " + id + " is already in use on this stream; use another, or 0 for"
-          + " one picked by the server", 0);
+    if (watches.containsKey(request.getWatchId())) {
+      refuseCreate("INVALID_ARGUMENT: watch id " + request.getWatchId() + " is already in use on this stream; use"
+          + " another, or 0 for one picked by the server", 0);
       return;
     }
     if (watches.size() >= RequestLimits.MAX_WATCHES_PER_STREAM) {
-      refuse(id, "RESOURCE_EXHAUSTED: a stream holds at most " + RequestLimits.MAX_WATCHES_PER_STREAM
+      refuseCreate("RESOURCE_EXHAUSTED: a stream holds at most " + RequestLimits.MAX_WATCHES_PER_STREAM
           + " watches; cancel one or open another stream", 0);
       return;
     }
+    long id = request.getWatchId() != 0 ? request.getWatchId() : freeId();
     WatchFilter filter = new WatchFilter(ApiMapping.keyRange(request.getKey(), request.getRangeEnd(),
         request.getPrefix()));
     Watch watch;
     try {
       watch = hub.watch(filter, request.getStartRevision(), this::signal);
     } catch (RevisionCompactedException e) {
-      refuse(id, "OUT_OF_RANGE: " + e.getMessage(), e.oldestAvailableRevision() - 1);
+      refuseCreate("OUT_OF_RANGE: " + e.getMessage(), e.oldestAvailableRevision() - 1);
       return;
     }
     watches.put(id, new Entry(id, watch, request));
+    // The revision the watch starts after: changes up to it that it covers are not to come (a
+    // replaying watch sends those from its start revision first).
+    long startsAfter = request.getStartRevision() > 0
+        ? Math.min(watch.createdRevision(), request.getStartRevision() - 1) : watch.createdRevision();
     call.onNext(WatchStreamResponse.newBuilder()
-        .setHeader(headers.at(watch.createdRevision()))
+        .setHeader(headers.at(startsAfter))
         .setWatchId(id)
         .setCreated(true)
         .build());
@@ -257,17 +264,24 @@ final class WatchSession implements StreamObserver<WatchStreamRequest> {
   }
 
   private void cancel(WatchCancelRequest request) {
+    if (request.getWatchId() < 0) {
+      call.onNext(canceled(request.getWatchId(), "INVALID_ARGUMENT: watch ids are positive; got "
+          + request.getWatchId(), 0));
+      return;
+    }
     Entry entry = watches.remove(request.getWatchId());
     if (entry == null) {
-      refuse(request.getWatchId(), "NOT_FOUND: no watch with id " + request.getWatchId() + " on this stream", 0);
+      call.onNext(canceled(request.getWatchId(), "NOT_FOUND: no watch with id " + request.getWatchId()
+          + " on this stream", 0));
       return;
     }
     entry.watch.close();
     call.onNext(canceled(entry.id, "canceled by the client", 0));
   }
 
-  private void refuse(long id, String reason, long compactRevision) {
-    call.onNext(canceled(id, reason, compactRevision));
+  /** Answers a create that made no watch: created and canceled at once, with watch id -1. */
+  private void refuseCreate(String reason, long compactRevision) {
+    call.onNext(canceled(-1, reason, compactRevision).toBuilder().setCreated(true).build());
   }
 
   private WatchStreamResponse canceled(long id, String reason, long compactRevision) {

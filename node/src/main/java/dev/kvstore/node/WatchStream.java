@@ -10,6 +10,7 @@ import dev.kvstore.statemachine.WatchFilter;
 import dev.kvstore.statemachine.WatchHub;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -36,6 +37,9 @@ final class WatchStream {
   private final AtomicInteger pendingSignals = new AtomicInteger();
   private volatile Watch watch;
   private boolean finished;
+  // Drain-confined: the revision being sent, one change per response, and how far.
+  private List<Event> revision = List.of();
+  private int sentOfRevision;
 
   WatchStream(ServerCallStreamObserver<WatchResponse> call, WatchRequest request, WatchHub hub,
       ResponseHeaders headers, Executor executor) {
@@ -137,20 +141,25 @@ final class WatchStream {
       if (sent == BATCH) {
         return false;
       }
-      Event e = watch.poll();
-      if (e == null) {
-        // poll itself may have ended the watch (its replay fell behind the history)
-        watch.cancellation().ifPresent(this::end);
-        break;
+      if (sentOfRevision == revision.size()) {
+        revision = watch.pollRevision();
+        sentOfRevision = 0;
+        if (revision.isEmpty()) {
+          // polling itself may have ended the watch (its replay fell behind the history)
+          watch.cancellation().ifPresent(this::end);
+          break;
+        }
       }
-      call.onNext(toResponse(e));
+      Event e = revision.get(sentOfRevision++);
+      call.onNext(toResponse(e, sentOfRevision < revision.size()));
       sent++;
     }
     return true;
   }
 
-  private WatchResponse toResponse(Event e) {
+  private WatchResponse toResponse(Event e, boolean revisionContinues) {
     WatchResponse.Builder response = WatchResponse.newBuilder()
+        .setRevisionContinues(revisionContinues)
         .setMessage(ApiMapping.describe(e))
         .setType(ApiMapping.toApi(e.type()))
         .setKey(e.key())

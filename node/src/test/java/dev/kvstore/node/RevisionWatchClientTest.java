@@ -7,7 +7,11 @@ import dev.kvstore.api.EventType;
 import dev.kvstore.api.WatchEvent;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.client.KvClientException;
+import dev.kvstore.api.WatchResponse;
+import dev.kvstore.client.Op;
 import dev.kvstore.client.RevisionListener;
+import dev.kvstore.client.Txn;
+import dev.kvstore.client.WatchListener;
 import dev.kvstore.client.WatchOptions;
 import dev.kvstore.client.WatchSubscription;
 import java.nio.file.Path;
@@ -81,6 +85,25 @@ class RevisionWatchClientTest {
           assertThat(e.getPrevKv().getValue().toStringUtf8()).isEqualTo("v");
         });
         assertThat(recorder.error.get()).isNull();
+      }
+    }
+  }
+
+  @Test
+  void theOriginalWatchDeliversEveryChangeOfATransaction() throws Exception {
+    cluster = TestCluster.start(3, dir);
+    cluster.awaitLeader();
+    try (KvClient client = KvClient.builder().endpoints(cluster.endpoints()).build()) {
+      List<WatchResponse> seen = new CopyOnWriteArrayList<>();
+      try (WatchSubscription watch = client.watch(WatchOptions.forPrefix("tx/"),
+          WatchListener.of(seen::add, error -> { }))) {
+        assertThat(watch.awaitCreated(Duration.ofSeconds(10))).isTrue();
+        long revision = client.txn(Txn.when().then(Op.put("tx/a", "1"), Op.put("tx/b", "2"), Op.put("tx/c", "3")))
+            .getHeader().getRevision();
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 3);
+        assertThat(seen).extracting(WatchResponse::getKey).containsExactly("tx/a", "tx/b", "tx/c");
+        assertThat(seen).extracting(WatchResponse::getRevision).containsOnly(revision);
+        assertThat(seen).extracting(WatchResponse::getRevisionContinues).containsExactly(true, true, false);
       }
     }
   }

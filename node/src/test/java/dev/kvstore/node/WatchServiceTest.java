@@ -52,8 +52,8 @@ class WatchServiceTest {
     long created(WatchCreateRequest.Builder create) {
       int before = responses.size();
       create(create);
-      WatchStreamResponse answer = await(r -> responses.indexOf(r) >= before && (r.getCreated() || r.getCanceled()));
-      assertThat(answer.getCreated()).as("created: %s", answer).isTrue();
+      WatchStreamResponse answer = await(r -> responses.indexOf(r) >= before && r.getCreated());
+      assertThat(answer.getCanceled()).as("refused: %s", answer).isFalse();
       return answer.getWatchId();
     }
 
@@ -140,6 +140,8 @@ class WatchServiceTest {
     SHARED.cluster().kv("n1").put(put("replay-ms", "2"));
     try (Stream stream = new Stream("n3")) {
       long id = stream.created(create("replay-ms").setStartRevision(first));
+      assertThat(stream.responses.get(0).getHeader().getRevision()).as("the revision it starts after")
+          .isEqualTo(first - 1);
       await().atMost(Duration.ofSeconds(10)).until(() -> stream.events(id).size() == 2);
       assertThat(stream.events(id)).extracting(e -> e.getKv().getValue().toStringUtf8()).containsExactly("1", "2");
 
@@ -148,8 +150,8 @@ class WatchServiceTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> SHARED.cluster().node("n3").stateMachine().watchHub()
           .oldestReplayableRevision() > current);
       stream.create(create("replay-ms").setStartRevision(first).setWatchId(77));
-      WatchStreamResponse refused = stream.await(r -> r.getWatchId() == 77);
-      assertThat(refused.getCanceled()).isTrue();
+      WatchStreamResponse refused = stream.await(r -> r.getCreated() && r.getCanceled());
+      assertThat(refused.getWatchId()).isEqualTo(-1);
       assertThat(refused.getCompactRevision()).isEqualTo(current);
       assertThat(refused.getCancelReason()).startsWith("OUT_OF_RANGE").contains(Long.toString(current + 1));
       // the stream and its other watch go on
@@ -163,11 +165,15 @@ class WatchServiceTest {
     try (Stream stream = new Stream("n1")) {
       long id = stream.created(create("bad").setWatchId(5));
       stream.create(create("other").setWatchId(5));
-      assertThat(stream.await(r -> r.getWatchId() == 5 && r.getCanceled()).getCancelReason())
-          .contains("already in use");
+      WatchStreamResponse inUse = stream.await(r -> r.getCanceled() && r.getCancelReason().contains("already in use"));
+      assertThat(inUse.getWatchId()).as("never the id of the live watch").isEqualTo(-1);
+      assertThat(inUse.getCreated()).isTrue();
       stream.create(create("b").setRangeEnd("a").setWatchId(6));
-      assertThat(stream.await(r -> r.getWatchId() == 6).getCancelReason()).startsWith("INVALID_ARGUMENT")
-          .contains("range_end must sort after key");
+      assertThat(stream.await(r -> r.getCanceled() && r.getCancelReason().contains("range_end")).getCancelReason())
+          .startsWith("INVALID_ARGUMENT").contains("range_end must sort after key");
+      stream.requests.onNext(WatchStreamRequest.newBuilder()
+          .setCancelRequest(WatchCancelRequest.newBuilder().setWatchId(-2)).build());
+      assertThat(stream.await(r -> r.getWatchId() == -2).getCancelReason()).startsWith("INVALID_ARGUMENT");
       stream.requests.onNext(WatchStreamRequest.newBuilder()
           .setCancelRequest(WatchCancelRequest.newBuilder().setWatchId(404)).build());
       assertThat(stream.await(r -> r.getWatchId() == 404).getCancelReason()).contains("no watch with id 404");
@@ -193,10 +199,10 @@ class WatchServiceTest {
         stream.create(create("many/" + i));
       }
       stream.create(create("one-too-many").setWatchId(1_000_000));
-      WatchStreamResponse refused = stream.await(r -> r.getWatchId() == 1_000_000);
-      assertThat(refused.getCanceled()).isTrue();
+      WatchStreamResponse refused = stream.await(WatchStreamResponse::getCanceled);
+      assertThat(refused.getWatchId()).isEqualTo(-1);
       assertThat(refused.getCancelReason()).startsWith("RESOURCE_EXHAUSTED").contains("1000");
-      assertThat(stream.responses.stream().filter(WatchStreamResponse::getCreated).count())
+      assertThat(stream.responses.stream().filter(r -> r.getCreated() && !r.getCanceled()).count())
           .isEqualTo(RequestLimits.MAX_WATCHES_PER_STREAM);
     }
   }
