@@ -37,6 +37,9 @@ final class CasCommand implements Callable<Integer> {
   @Option(names = "--value", required = true, paramLabel = "NEW", description = "The value to write.")
   private String value;
 
+  @picocli.CommandLine.Spec
+  private picocli.CommandLine.Model.CommandSpec spec;
+
   private final CommandContext context;
 
   CasCommand(CommandContext context) {
@@ -55,6 +58,10 @@ final class CasCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (expectation.modRevision != null && expectation.modRevision < 0) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--mod-revision must be 0 (KEY must not"
+          + " exist) or a revision >= 1, got " + expectation.modRevision);
+    }
     ByteString next = ByteString.copyFromUtf8(value);
     CasResult result = expectation.value != null
         ? context.client().cas(key, ByteString.copyFromUtf8(expectation.value), next)

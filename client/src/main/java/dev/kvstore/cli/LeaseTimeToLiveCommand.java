@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code kvstore lease timetolive ID [--keys]}: prints, as etcdctl, {@code lease <id> granted with
- * TTL(<n>s), remaining(<m>s)[, attached keys([k1 k2])]}, or {@code lease <id> already expired}
+ * TTL(<n>s), remaining(<m>s)[, attached keys([k1 k2])]}, or {@code lease <id> not found (expired, revoked or never granted)}
  * (exit 3).
  */
 @Command(name = "timetolive", description = "Shows the time a lease has left, and with --keys its keys.")
@@ -49,7 +49,7 @@ final class LeaseTimeToLiveCommand implements Callable<Integer> {
       }
       context.printer().json(json);
     } else if (!exists) {
-      context.printer().line("lease " + LeaseIdConverter.text(id) + " already expired");
+      context.printer().line("lease " + LeaseIdConverter.text(id) + " not found (expired, revoked or never granted)");
     } else {
       String line = "lease " + LeaseIdConverter.text(id) + " granted with TTL(" + ttl.getGrantedTtl() + "s), remaining("
           + ttl.getTtl() + "s)";

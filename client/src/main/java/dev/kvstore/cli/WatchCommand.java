@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import dev.kvstore.api.KeyValue;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.WatchEvent;
+import dev.kvstore.api.WatchResponse;
 import dev.kvstore.client.KvClientException;
 import dev.kvstore.client.RevisionListener;
 import dev.kvstore.client.WatchListener;
@@ -89,8 +90,22 @@ final class WatchCommand implements Callable<Integer> {
     };
     // The original watch where it suffices (every kvstore server has it); the Watch service otherwise.
     WatchSubscription subscription = options.equals(new WatchOptions(key, prefix, startRevision))
-        ? context.client().watch(options, WatchListener.of(
-            e -> print(e.getType(), e.getKey(), e.getValue(), e.getRevision(), null), onError))
+        ? context.client().watch(options, new WatchListener() {
+          @Override
+          public void onEvent(WatchResponse e) {
+            print(e.getType(), e.getKey(), e.getValue(), e.getRevision(), null);
+          }
+
+          @Override
+          public void onInterrupted(String why) {
+            interrupted(why);
+          }
+
+          @Override
+          public void onError(KvClientException error) {
+            onError.accept(error);
+          }
+        })
         : context.client().watch(options, new RevisionListener() {
           @Override
           public void onRevision(long revision, List<WatchEvent> events) {
@@ -102,6 +117,11 @@ final class WatchCommand implements Callable<Integer> {
           @Override
           public void onProgress(long revision) {
             printProgress(revision);
+          }
+
+          @Override
+          public void onInterrupted(String why) {
+            interrupted(why);
           }
 
           @Override
@@ -173,6 +193,11 @@ final class WatchCommand implements Callable<Integer> {
       shown = shown.concat(ByteString.copyFromUtf8(", was ")).concat(prev.getValue());
     }
     printer.lineWithValue(type.name() + " " + eventKey + " ", shown, ")");
+  }
+
+  /** On stderr, so that a watcher whose node went away knows (results stay on stdout). */
+  private void interrupted(String why) {
+    context.err().println("watch interrupted: " + why);
   }
 
   private void printProgress(long revision) {

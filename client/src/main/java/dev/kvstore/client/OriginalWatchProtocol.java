@@ -48,6 +48,11 @@ final class OriginalWatchProtocol implements WatchProtocol<WatchRequest, WatchRe
   }
 
   @Override
+  public void interrupted(String why) {
+    listener.onInterrupted(why);
+  }
+
+  @Override
   public void fail(KvClientException error) {
     listener.onError(error);
   }

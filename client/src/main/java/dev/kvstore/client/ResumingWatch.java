@@ -322,6 +322,14 @@ final class ResumingWatch<Q, R> implements WatchSubscription {
     Duration pause = backoff.afterFailure();
     log.info("watch {} stream ended: {}; reconnecting to {} in {}",
         protocol.describe(), what, rotation.at(position), DurationText.of(pause));
+    // Only a watch that was established is interrupted; one still being set up has its own timeout.
+    if (createdRevision >= 0) {
+      try {
+        protocol.interrupted(what + "; resuming on " + rotation.at(position) + " in " + DurationText.of(pause));
+      } catch (RuntimeException e) {
+        log.warn("watch listener for {} failed in onInterrupted", protocol.describe(), e);
+      }
+    }
     runOnWorkerAfter(pause, this::connect);
   }
 

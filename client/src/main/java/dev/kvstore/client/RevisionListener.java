@@ -20,6 +20,9 @@ public interface RevisionListener {
    */
   default void onProgress(long revision) {}
 
+  /** As {@link WatchListener#onInterrupted}. */
+  default void onInterrupted(String why) {}
+
   /** The watch ended for good (for example its start revision was compacted); no call follows. */
   void onError(KvClientException error);
 }

@@ -14,6 +14,13 @@ public interface WatchListener {
   /** A change (never the {@code created} response, never a revision delivered before). */
   void onEvent(WatchResponse event);
 
+  /**
+   * The stream of an established watch broke ({@code why} says how and on which node) and the watch
+   * is being resumed, on the next node, without gap or repeat; called once per attempt, before the
+   * wait to reconnect.
+   */
+  default void onInterrupted(String why) {}
+
   /** The watch ended for good (for example its start revision was compacted); no call follows. */
   void onError(KvClientException error);
 

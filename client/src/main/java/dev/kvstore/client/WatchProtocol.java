@@ -28,6 +28,9 @@ interface WatchProtocol<Q, R> {
   /** Tells the caller that nothing it watches changed up to {@code revision}. */
   void progress(long revision);
 
+  /** Tells the caller that the stream broke and the watch is being resumed ({@code why}: what happened, where). */
+  void interrupted(String why);
+
   /** Tells the caller that the watch ended for good. */
   void fail(KvClientException error);
 

@@ -104,6 +104,11 @@ final class WatchServiceProtocol implements WatchProtocol<WatchStreamRequest, Wa
   }
 
   @Override
+  public void interrupted(String why) {
+    listener.onInterrupted(why);
+  }
+
+  @Override
   public void fail(KvClientException error) {
     listener.onError(error);
   }

@@ -49,7 +49,7 @@ class LeaseCommandTest {
     assertThat(kvstore("lease", "revoke", id).out()).isEqualTo("lease " + id + " revoked\n");
 
     CliRun gone = kvstore("lease", "timetolive", id);
-    assertThat(gone.out()).isEqualTo("lease " + id + " already expired\n");
+    assertThat(gone.out()).isEqualTo("lease " + id + " not found (expired, revoked or never granted)\n");
     assertThat(gone.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
     assertThat(kvstore("lease", "revoke", id).exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
     assertThat(kvstore("lease", "keep-alive", id).exitCode()).as("lost at once").isEqualTo(ExitCodes.NOT_FOUND);

@@ -104,6 +104,8 @@ class WatchCommandTest {
 
     await().atMost(WAIT).until(() -> out().lines().count() == 2);
     assertThat(out()).isEqualTo("PUT k 1 (revision 1)\nPUT k 2 (revision 2)\n");
+    assertThat(err.toString(StandardCharsets.UTF_8)).as("the break is told on stderr")
+        .startsWith("watch interrupted: " + server.endpoint() + " UNAVAILABLE (node restarting); resuming on");
     assertThat(exitCode).isNotDone();
   }
 

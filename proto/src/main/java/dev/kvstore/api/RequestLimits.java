@@ -66,6 +66,9 @@ public final class RequestLimits {
   public static void check(PutRequest r) {
     checkKey(r.getKey(), "key");
     checkValueSize(r.getValue().size());
+    if (r.getLease() < 0) {
+      throw invalid("lease is " + r.getLease() + "; lease ids are positive (0: no lease)");
+    }
     if (r.hasRequestId()) {
       checkRequestId(r.getRequestId());
     }

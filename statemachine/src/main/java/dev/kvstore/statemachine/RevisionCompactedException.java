@@ -1,8 +1,9 @@
 package dev.kvstore.statemachine;
 
 /**
- * A read or a watch asked for a revision whose history this node no longer retains: compacted away
- * (etcd's {@code ErrCompacted}), or, for a watch, dropped from the bounded event history.
+ * A read or a watch asked for a revision that was compacted away (etcd's {@code ErrCompacted}): on
+ * every member, since compaction is a replicated command, or on this node alone when it loaded a
+ * snapshot whose history starts later.
  */
 public final class RevisionCompactedException extends RevisionUnavailableException {
 
@@ -11,8 +12,8 @@ public final class RevisionCompactedException extends RevisionUnavailableExcepti
   private final long oldestAvailableRevision;
 
   public RevisionCompactedException(long requestedRevision, long oldestAvailableRevision) {
-    super("revision " + requestedRevision + " is no longer retained on this node; the oldest revision"
-        + " that can be replayed is " + oldestAvailableRevision);
+    super("revision " + requestedRevision + " is compacted; the oldest revision that can be read or watched from"
+        + " is " + oldestAvailableRevision);
     this.oldestAvailableRevision = oldestAvailableRevision;
   }
 
