@@ -45,6 +45,10 @@ final class PutCommand implements Callable<Integer> {
   @Option(names = "--prev-kv", description = "Also report the previous entry (json output).")
   private boolean prevKv;
 
+  @Option(names = "--lease", paramLabel = "ID", converter = LeaseIdConverter.class,
+      description = "Attach the key to this lease (hex id, from 'lease grant'): it is deleted when the lease ends.")
+  private long lease;
+
   private final CommandContext context;
 
   PutCommand(CommandContext context) {
@@ -53,7 +57,7 @@ final class PutCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    PutResponse response = context.client().put(key, readValue(), prevKv);
+    PutResponse response = context.client().put(key, readValue(), prevKv, lease);
     if (context.format() == OutputFormat.JSON) {
       JsonObject json = new JsonObject();
       json.addProperty("revision", response.getHeader().getRevision());

@@ -45,6 +45,12 @@ final class Subcommands {
       new Subcommand("populate", PopulateCommand::new),
       new Subcommand("bench", BenchCommand::new,
           List.of(new Subcommand("watch-latency", WatchLatencyCommand::new))),
+      new Subcommand("lease", LeaseCommand::new, List.of(
+          new Subcommand("grant", LeaseGrantCommand::new),
+          new Subcommand("revoke", LeaseRevokeCommand::new),
+          new Subcommand("keep-alive", LeaseKeepAliveCommand::new),
+          new Subcommand("timetolive", LeaseTimeToLiveCommand::new),
+          new Subcommand("list", LeaseListCommand::new))),
       new Subcommand("status", StatusCommand::new),
       new Subcommand("snapshot", SnapshotCommand::new),
       new Subcommand(COMPLETION, context -> new AutoComplete.GenerateCompletion()));

@@ -67,6 +67,16 @@ public final class KvAsyncClient {
     return calls.caller().callAsync(() -> calls.put(key, value, prevKv));
   }
 
+  /**
+   * Sets {@code key} to {@code value} attached to {@code lease} (0: to none); see
+   * {@link KvClient#put(String, ByteString, boolean, long)}.
+   */
+  public CompletableFuture<PutResponse> put(String key, ByteString value, boolean prevKv, long lease) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    return calls.caller().callAsync(() -> calls.put(key, value, prevKv, lease));
+  }
+
   /** Reads {@code key} linearizably; {@code found} tells whether it exists. */
   public CompletableFuture<GetResponse> get(String key) {
     return get(key, ReadConsistency.LINEARIZABLE);

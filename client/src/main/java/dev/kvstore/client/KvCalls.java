@@ -54,11 +54,17 @@ final class KvCalls {
 
   /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */
   FailoverCall<PutRequest, PutResponse> put(String key, ByteString value, boolean prevKv) {
+    return put(key, value, prevKv, 0);
+  }
+
+  /** A put attached to {@code lease} (0: none); as {@link #put(String, ByteString, boolean)}. */
+  FailoverCall<PutRequest, PutResponse> put(String key, ByteString value, boolean prevKv, long lease) {
     PutRequest request = PutRequest.newBuilder()
         .setKey(Objects.requireNonNull(key, "key"))
         .setValue(Objects.requireNonNull(value, "value"))
         .setPrevKv(prevKv)
         .setRequestId(requestIds.next())
+        .setLease(lease)
         .build();
     checkBeforeSending("Put", () -> RequestLimits.check(request));
     return caller.start(rotation, KvStoreGrpc.getPutMethod(), request, CallKind.WRITE, PutResponse::getHeader);

@@ -75,6 +75,7 @@ public final class KvClient implements AutoCloseable {
   private final FailoverCaller caller;
   private final KvCalls calls;
   private final KvAsyncClient async;
+  private final LeaseClient lease;
   private final Duration attemptTimeout;
   private final Duration connectTimeout;
   private final Set<ResumingWatch<?, ?>> watches = ConcurrentHashMap.newKeySet();
@@ -92,6 +93,7 @@ public final class KvClient implements AutoCloseable {
     this.caller = caller;
     this.calls = new KvCalls(rotation, caller, requestIds);
     this.async = new KvAsyncClient(calls);
+    this.lease = new LeaseClient(new LeaseCalls(rotation, caller, requestIds), channels, rotation, attemptTimeout);
     this.attemptTimeout = attemptTimeout;
     this.connectTimeout = connectTimeout;
   }
@@ -108,6 +110,11 @@ public final class KvClient implements AutoCloseable {
    */
   public KvAsyncClient async() {
     return async;
+  }
+
+  /** Leases: grant, revoke, time-to-live, list and automatic keep-alive, on this client's connections. */
+  public LeaseClient lease() {
+    return lease;
   }
 
   /** The endpoints this client uses, as {@code host:port}, in rotation order. */
@@ -168,6 +175,14 @@ public final class KvClient implements AutoCloseable {
   /** Sets {@code key} to {@code value}; with {@code prevKv}, the response carries the previous entry. */
   public PutResponse put(String key, ByteString value, boolean prevKv) {
     return caller.call(() -> calls.put(key, value, prevKv));
+  }
+
+  /**
+   * Sets {@code key} to {@code value} attached to lease {@code lease} (0: to none), so that it is
+   * deleted when the lease ends; NOT_FOUND when the lease does not exist.
+   */
+  public PutResponse put(String key, ByteString value, boolean prevKv, long lease) {
+    return caller.call(() -> calls.put(key, value, prevKv, lease));
   }
 
   /** Reads {@code key} linearizably; {@code found} tells whether it exists. */
@@ -503,6 +518,7 @@ public final class KvClient implements AutoCloseable {
   public void close() {
     closed = true;
     new ArrayList<>(watches).forEach(ResumingWatch::close);
+    lease.close();
     caller.discovery().close();
     channels.close();
     caller.close();

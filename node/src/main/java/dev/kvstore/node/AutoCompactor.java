@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * Followers only sample. A new leader starts its periodic samples afresh, so a leader change
  * delays periodic compaction by up to one retention period; it never compacts early.
  *
- * <p>Compactions come in steps of an eighth of the revisions kept (at least one), so that a busy
- * store does not put a compaction into the log at every check. One proposal at a time; a failed one
+ * <p>In revision mode compactions come in steps of an eighth of the revisions kept (at least one),
+ * so that a busy store does not put a compaction into the log at every check; in periodic mode the
+ * target moves once per sample, a thousandth of the period (at least a second). One proposal at a time; a failed one
  * (leadership lost, a compaction that raced another) is simply tried again at the next check.
  */
 final class AutoCompactor implements AutoCloseable {
@@ -89,7 +90,7 @@ final class AutoCompactor implements AutoCloseable {
     }
     long target = target(current, now);
     long compacted = store.compactedRevision();
-    if (proposing || target <= compacted || target - compacted < step(current)) {
+    if (proposing || target <= compacted || target - compacted < step()) {
       return;
     }
     proposing = true;
@@ -125,9 +126,12 @@ final class AutoCompactor implements AutoCloseable {
     return target;
   }
 
-  private long step(long current) {
-    long kept = rule.mode() == AutoCompaction.Mode.REVISION ? rule.retainedRevisions() : current - store.compactedRevision();
-    return Math.max(1, Math.min(kept / 8, 100_000));
+  /**
+   * Revisions a compaction must move at least: an eighth of what revision mode keeps; any in
+   * periodic mode, whose targets move only once per sample (a thousandth of the period) anyway.
+   */
+  private long step() {
+    return rule.mode() == AutoCompaction.Mode.REVISION ? Math.max(1, Math.min(rule.retainedRevisions() / 8, 100_000)) : 1;
   }
 
   @Override

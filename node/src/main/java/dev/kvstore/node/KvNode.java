@@ -10,6 +10,7 @@ import dev.kvstore.statemachine.MvccStore;
 import dev.kvstore.statemachine.WatchCancellation;
 import dev.kvstore.statemachine.WatchHub;
 import dev.kvstore.statemachine.proto.Command;
+import dev.kvstore.statemachine.proto.LeaseExpireOp;
 import dev.kvstore.statemachine.proto.ReadBarrierOp;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -66,6 +67,8 @@ public final class KvNode implements AutoCloseable {
   private static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
   /** How often the leader checks whether history is due for compaction: cheap, two volatile reads. */
   private static final Duration AUTO_COMPACTION_CHECKS = Duration.ofSeconds(1);
+  /** How often the leader looks for leases that ran out of time: a lease ends at most this late. */
+  private static final Duration LEASE_CHECK_INTERVAL = Duration.ofMillis(250);
 
   private final NodeConfig config;
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -138,11 +141,20 @@ public final class KvNode implements AutoCloseable {
     queryRpc.addRaftPeers(group.getPeers());
     PeerConnections queryConnections = new PeerConnections(queryRpc, blockingCalls);
     track(queryConnections);
-    ReadIndexRound readIndex = new ReadIndexRound(member, new PeerQueryClient(queryConnections, group.getGroupId()),
+    PeerQueryClient peerQueries = new PeerQueryClient(queryConnections, group.getGroupId());
+    ReadIndexRound readIndex = new ReadIndexRound(member, peerQueries,
         timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex), config.raft().electionTimeout(),
         (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS));
     ReadBarrier reads = new ReadBarrier(readIndex, commits::applied, responses);
-    stateMachine.answerPeerQueries(new PeerQueries(member, reads, config.raft().electionTimeout()));
+    LeaseExpiry.Proposer expiries = (ids, term) -> writes.submit(
+        Command.newBuilder().setLeaseExpire(LeaseExpireOp.newBuilder().addAllIds(ids).setTerm(term)).build(),
+        config.requestTimeout()).thenApply(Applied::result);
+    LeaseExpiry leaseExpiry = new LeaseExpiry(member, stateMachine.leases()::grantedTtl, stateMachine.leases()::all,
+        expiries, System::nanoTime);
+    stateMachine.leases().listen(leaseExpiry);
+    track(leaseExpiry.start(scheduler, LEASE_CHECK_INTERVAL));
+    PeerQueries peerAnswers = new PeerQueries(member, reads, config.raft().electionTimeout(), leaseExpiry);
+    stateMachine.answerPeerQueries(peerAnswers);
     metrics.gaugeRaft(member, new RaftMetrics.Queues(writes::proposalsInFlight, writes::commandsQueued,
         reads::roundsInFlight, reads::readsQueued));
 
@@ -152,8 +164,10 @@ public final class KvNode implements AutoCloseable {
 
     ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
     RaftFailures failures = new RaftFailures(member);
-    KvRequests requests = new RaftKv(stateMachine.readView(), writes, reads, commits, failures, headers, responses,
+    RaftKv requests = new RaftKv(stateMachine.readView(), writes, reads, commits, failures, headers, responses,
         new RangePages(store, headers));
+    LeaseRequests leaseRequests = new RaftLeases(requests, stateMachine.leases(), peerAnswers, peerQueries, member,
+        headers, responses, minLeaseTtlSeconds(config.raft().electionTimeout()));
     HealthStatusManager health = new HealthStatusManager();
     NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
     // Four election timeouts (3 s by default): a live follower answers every heartbeat (Ratis sends
@@ -189,6 +203,8 @@ public final class KvNode implements AutoCloseable {
             watchSenders)))
         .addService(guard.wrap(new WatchService(hub, headers, watchSenders, scheduler,
             config.watch().progressInterval())))
+        .addService(guard.wrap(new LeaseService(leaseRequests, new RequestBudget(config.requestTimeout()),
+            config.requestTimeout())))
         .addService(guard.wrap(new MaintenanceService(group, member, admin, headers, blockingCalls,
             onDemandSnapshots(admin))))
         .addService(guard.wrap(health.getHealthService()))
@@ -208,6 +224,16 @@ public final class KvNode implements AutoCloseable {
     // instead of a whole election timeout.
     track(() -> handOffLeadership(admin));
     LOG.info("{}: serving clients on {}:{}", config.nodeId(), config.bindAddress(), config.clientPort());
+  }
+
+  /**
+   * The shortest lease TTL granted, in seconds: one and a half maximum election timeouts (which is
+   * 1.5 times the configured minimum) rounded up, as etcd's {@code minTTL}, so that a keep-alive
+   * every third of a TTL has room for a retry; 2 s with the default 750 ms.
+   */
+  static long minLeaseTtlSeconds(Duration electionTimeout) {
+    long maxElectionMs = electionTimeout.toMillis() * 3 / 2;
+    return Math.max(1, (maxElectionMs * 3 / 2 + 999) / 1000);
   }
 
   /** Snapshots asked for through {@code Maintenance.Snapshot}, triggered through Ratis's snapshot API on this node. */

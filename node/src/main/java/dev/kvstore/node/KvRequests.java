@@ -35,7 +35,7 @@ interface KvRequests {
 
   /**
    * Puts once the leader has applied the write and this node has applied it too (so a read here
-   * sees it).
+   * sees it). A put naming a lease that does not exist fails with NOT_FOUND and changes nothing.
    *
    * @param wait the longest the request may wait for a leader, a quorum and the apply
    */

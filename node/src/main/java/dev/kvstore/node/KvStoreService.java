@@ -21,7 +21,6 @@ import dev.kvstore.api.TxnResponse;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import dev.kvstore.statemachine.WatchHub;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -117,24 +116,11 @@ final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
 
   /** Must run on the thread that received the call: the caller's deadline is read from its context. */
   private <Q, A> void answer(BiFunction<Q, Duration, CompletableFuture<A>> layer, Q request, StreamObserver<A> out) {
-    layer.apply(request, budget.forCurrentCall()).whenComplete((response, error) -> {
-      if (error != null) {
-        out.onError(RaftFailures.statusOf(error));
-      } else {
-        out.onNext(response);
-        out.onCompleted();
-      }
-    });
+    UnaryAnswers.answer(layer, request, budget.forCurrentCall(), out);
   }
 
   /** Runs a request check; a rejected request gets its INVALID_ARGUMENT status and no further work. */
   private static boolean accepted(Runnable check, StreamObserver<?> out) {
-    try {
-      check.run();
-      return true;
-    } catch (StatusRuntimeException e) {
-      out.onError(e);
-      return false;
-    }
+    return UnaryAnswers.accepted(check, out);
   }
 }

@@ -3,6 +3,7 @@ package dev.kvstore.node;
 import dev.kvstore.statemachine.proto.PeerQuery;
 import dev.kvstore.statemachine.proto.PeerQueryResult;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -18,12 +19,19 @@ final class PeerQueries implements Function<PeerQuery, CompletableFuture<PeerQue
   private final Leadership member;
   private final ReadBarrier reads;
   private final Duration readIndexTimeout;
+  private final LeaseExpiry leases;
 
   /** @param readIndexTimeout how long a read-index question may wait for its round (the asker's own limit) */
   PeerQueries(Leadership member, ReadBarrier reads, Duration readIndexTimeout) {
+    this(member, reads, readIndexTimeout, null);
+  }
+
+  /** @param leases the leader's lease deadlines, which lease questions are answered from */
+  PeerQueries(Leadership member, ReadBarrier reads, Duration readIndexTimeout, LeaseExpiry leases) {
     this.member = member;
     this.reads = reads;
     this.readIndexTimeout = readIndexTimeout;
+    this.leases = leases;
   }
 
   @Override
@@ -31,6 +39,8 @@ final class PeerQueries implements Function<PeerQuery, CompletableFuture<PeerQue
     return switch (question.getKindCase()) {
       case CURRENT_TERM -> CompletableFuture.completedFuture(PeerQueryResult.newBuilder().setTerm(member.term()).build());
       case READ_INDEX -> readIndex();
+      case LEASE_KEEP_ALIVE -> keepAlive(question.getLeaseKeepAlive().getId());
+      case LEASE_TIME_TO_LIVE -> timeToLive(question.getLeaseTimeToLive().getId());
       case KIND_NOT_SET -> CompletableFuture.failedFuture(new IllegalArgumentException("a peer query of an unknown kind"));
     };
   }
@@ -42,5 +52,41 @@ final class PeerQueries implements Function<PeerQuery, CompletableFuture<PeerQue
     }
     return reads.await(readIndexTimeout)
         .thenApply(index -> PeerQueryResult.newBuilder().setTerm(term).setReadIndex(index).build());
+  }
+
+  /**
+   * Renews a lease here, at the leader, and answers once this node confirmed its leadership after
+   * the renewal (a read-index round): a leader elected later counts the lease's fresh TTL from
+   * after this answer, so the TTL it reports holds whatever happens to this node.
+   */
+  CompletableFuture<PeerQueryResult> keepAlive(long id) {
+    PeerQueryResult renewed;
+    try {
+      OptionalLong ttl = leaseExpiry().renew(id);
+      renewed = PeerQueryResult.newBuilder().setTerm(member.term()).setLeaseFound(ttl.isPresent())
+          .setLeaseTtl(ttl.orElse(0)).build();
+    } catch (RuntimeException e) {
+      // Not the leader, or the Raft server is stopping.
+      return CompletableFuture.failedFuture(e);
+    }
+    return reads.await(readIndexTimeout).thenApply(index -> renewed);
+  }
+
+  /** The seconds a lease has left, from this leader's deadlines. */
+  CompletableFuture<PeerQueryResult> timeToLive(long id) {
+    try {
+      OptionalLong left = leaseExpiry().remaining(id);
+      return CompletableFuture.completedFuture(PeerQueryResult.newBuilder().setTerm(member.term())
+          .setLeaseFound(left.isPresent()).setLeaseTtl(left.orElse(-1)).build());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private LeaseExpiry leaseExpiry() {
+    if (leases == null) {
+      throw new IllegalStateException(member.id() + " keeps no lease deadlines");
+    }
+    return leases;
   }
 }

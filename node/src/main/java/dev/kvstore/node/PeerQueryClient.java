@@ -2,6 +2,8 @@ package dev.kvstore.node;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kvstore.statemachine.proto.CurrentTermQuery;
+import dev.kvstore.statemachine.proto.LeaseKeepAliveQuery;
+import dev.kvstore.statemachine.proto.LeaseTimeToLiveQuery;
 import dev.kvstore.statemachine.proto.PeerQuery;
 import dev.kvstore.statemachine.proto.PeerQueryResult;
 import dev.kvstore.statemachine.proto.ReadIndexQuery;
@@ -59,6 +61,22 @@ final class PeerQueryClient implements ReadIndexRound.Peers {
   @Override
   public CompletableFuture<Long> readIndex(RaftPeerId leader, Duration timeout) {
     return ask(leader, READ_INDEX, timeout).thenApply(PeerQueryResult::getReadIndex);
+  }
+
+  /**
+   * Has {@code leader} renew lease {@code id}: completes once it renewed it and confirmed its
+   * leadership afterwards (lease_found, lease_ttl); fails when it does not lead, after
+   * {@code timeout}, or with why it could not answer.
+   */
+  CompletableFuture<PeerQueryResult> leaseKeepAlive(RaftPeerId leader, long id, Duration timeout) {
+    return ask(leader, encoded(PeerQuery.newBuilder().setLeaseKeepAlive(LeaseKeepAliveQuery.newBuilder().setId(id))
+        .build()), timeout);
+  }
+
+  /** Asks {@code leader} how long lease {@code id} has left (lease_found, lease_ttl), as {@link #leaseKeepAlive}. */
+  CompletableFuture<PeerQueryResult> leaseTimeToLive(RaftPeerId leader, long id, Duration timeout) {
+    return ask(leader, encoded(PeerQuery.newBuilder()
+        .setLeaseTimeToLive(LeaseTimeToLiveQuery.newBuilder().setId(id)).build()), timeout);
   }
 
   private static Message encoded(PeerQuery question) {

@@ -78,7 +78,8 @@ final class RaftKv implements KvRequests {
     Command.Builder command = Command.newBuilder().setPut(PutOp.newBuilder()
         .setKey(request.getKey())
         .setValue(request.getValue())
-        .setPrevKv(request.getPrevKv()));
+        .setPrevKv(request.getPrevKv())
+        .setLease(request.getLease()));
     if (request.hasRequestId()) {
       command.setRequestId(toCommandId(request.getRequestId()));
     }
@@ -178,7 +179,11 @@ final class RaftKv implements KvRequests {
     return read(request.getConsistency(), wait, false, () -> ranges.page(request));
   }
 
-  private <T> CompletableFuture<T> write(Command command, Duration wait, Function<CommandResult, T> respond) {
+  /**
+   * Submits {@code command}, fails with the status of a refusal, and answers with {@code respond}
+   * once this node applied it too (or the wait ran out). For the sibling request layers ({@link RaftLeases}).
+   */
+  <T> CompletableFuture<T> write(Command command, Duration wait, Function<CommandResult, T> respond) {
     long deadline = System.nanoTime() + wait.toNanos();
     CompletableFuture<T> answer = new CompletableFuture<>();
     writes.submit(command, wait).whenComplete((applied, error) -> {
@@ -211,13 +216,16 @@ final class RaftKv implements KvRequests {
    * INVALID_ARGUMENT; a request id already applied for a different command is FAILED_PRECONDITION
    * (retrying cannot help: the id stays taken). A compaction at a revision already compacted or not
    * yet reached is OUT_OF_RANGE. A refusal kind this version does not know (from a
-   * newer leader during an upgrade) is FAILED_PRECONDITION too, with the leader's message.
+   * newer leader during an upgrade) is FAILED_PRECONDITION too, with the leader's message. An
+   * unknown lease is NOT_FOUND and a lease id already granted FAILED_PRECONDITION, as in etcd.
    */
   private static StatusRuntimeException refused(CommandResult result) {
     Status status = switch (result.getRefusal()) {
       case MALFORMED -> Status.INVALID_ARGUMENT;
       case REQUEST_ID_REUSED, UNRECOGNIZED -> Status.FAILED_PRECONDITION;
       case REVISION_COMPACTED, FUTURE_REVISION -> Status.OUT_OF_RANGE;
+      case LEASE_NOT_FOUND -> Status.NOT_FOUND;
+      case LEASE_EXISTS -> Status.FAILED_PRECONDITION;
     };
     return status.withDescription(result.getError()).asRuntimeException();
   }
@@ -228,7 +236,7 @@ final class RaftKv implements KvRequests {
    *              thread hop less per read; a page of a range goes to {@code responses}, so that
    *              building it holds up no Ratis thread
    */
-  private <T> CompletableFuture<T> read(ReadConsistency consistency, Duration wait, boolean small, Supplier<T> respond) {
+  <T> CompletableFuture<T> read(ReadConsistency consistency, Duration wait, boolean small, Supplier<T> respond) {
     CompletableFuture<T> answer = new CompletableFuture<>();
     if (consistency == ReadConsistency.SERIALIZABLE) {
       build(answer, respond, false);
@@ -266,7 +274,7 @@ final class RaftKv implements KvRequests {
     }
   }
 
-  private static ClientRequestId toCommandId(RequestId id) {
+  static ClientRequestId toCommandId(RequestId id) {
     return ClientRequestId.newBuilder().setClientId(id.getClientId()).setSequence(id.getSequence()).build();
   }
 }

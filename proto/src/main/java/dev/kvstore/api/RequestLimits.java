@@ -379,7 +379,8 @@ public final class RequestLimits {
     }
   }
 
-  private static void checkRequestId(RequestId id) {
+  /** A request id's client id of {@link #MIN_CLIENT_ID_BYTES}..{@link #MAX_CLIENT_ID_BYTES} bytes and sequence >= 1. */
+  public static void checkRequestId(RequestId id) {
     int size = id.getClientId().size();
     if (size < MIN_CLIENT_ID_BYTES || size > MAX_CLIENT_ID_BYTES || id.getSequence() == 0) {
       throw invalid("request_id needs a client_id of " + MIN_CLIENT_ID_BYTES + "-" + MAX_CLIENT_ID_BYTES

@@ -31,11 +31,30 @@ final class CommandApplier {
   private final WatchHub hub;
   /** What the results of the log entry being applied may still carry (see {@link ResultBudget#ENTRY_BYTES}). */
   private ResultBudget entryBudget = new ResultBudget(ResultBudget.ENTRY_BYTES);
+  private final Leases leases;
+  private final LeaseCommands leaseCommands;
+  /** The Raft term of the log entry being applied (see {@link #apply(Command, long)}). */
+  private long entryTerm;
 
   CommandApplier(MvccStore store, AppliedRequests applied, WatchHub hub) {
+    this(store, applied, hub, new Leases());
+  }
+
+  CommandApplier(MvccStore store, AppliedRequests applied, WatchHub hub, Leases leases) {
     this.store = store;
     this.applied = applied;
     this.hub = hub;
+    this.leases = leases;
+    this.leaseCommands = new LeaseCommands(store, leases, this::commit);
+  }
+
+  /**
+   * Applies the command of a log entry of Raft term {@code term}: a lease expiry is applied only in
+   * the term it was decided in (see {@link LeaseCommands#expire}); every replica sees the same term.
+   */
+  CommandResult apply(Command command, long term) {
+    entryTerm = term;
+    return apply(command);
   }
 
   /** Applies the command of one log entry. */
@@ -101,8 +120,12 @@ final class CommandApplier {
     }
     return switch (command.getOpCase()) {
       case PUT -> {
+        long lease = command.getPut().getLease();
+        if (lease != 0 && !leases.exists(lease)) {
+          yield LeaseCommands.notFound(lease, store.revision());
+        }
         WriteTxn txn = store.write();
-        Event e = txn.put(command.getPut().getKey(), command.getPut().getValue());
+        Event e = txn.put(command.getPut().getKey(), command.getPut().getValue(), lease);
         commit(txn);
         yield result(e.revision(), command.getPut().getPrevKv() ? e.prevKv() : null, 0);
       }
@@ -126,12 +149,15 @@ final class CommandApplier {
       case COMPACT -> compact(command.getCompact().getRevision());
       case TXN -> {
         WriteTxn txn = store.write();
-        CommandResult.Builder result = Transaction.run(command.getTxn(), txn, commandBudget());
+        CommandResult.Builder result = Transaction.run(command.getTxn(), txn, commandBudget(), leases::exists);
         commit(txn);
         yield result.setRevision(store.revision()).build();
       }
       // A read barrier changes nothing: no revision, no event, nothing to remember.
       case READ_BARRIER -> result(store.revision(), null, 0);
+      case LEASE_GRANT -> leaseCommands.grant(command.getLeaseGrant());
+      case LEASE_REVOKE -> leaseCommands.revoke(command.getLeaseRevoke());
+      case LEASE_EXPIRE -> leaseCommands.expire(command.getLeaseExpire(), entryTerm);
       case BATCH, OP_NOT_SET -> throw new IllegalStateException("validated above");
     };
   }
@@ -172,10 +198,11 @@ final class CommandApplier {
 
   /**
    * Ends a write transaction and hands its events on: every change of the store goes through here,
-   * so whatever must follow each change (watches now) is done in one place.
+   * so whatever must follow each change (lease attachments, watches) is done in one place.
    */
   private void commit(WriteTxn txn) {
     txn.end();
+    txn.events().forEach(leases::follow);
     hub.publish(txn.events());
   }
 

@@ -18,6 +18,10 @@ final class CommandValidation {
       case TXN -> TxnRules.problem(command.getTxn());
       case READ_BARRIER -> command.hasRequestId() ? "a read barrier carries no request id" : null;
       case COMPACT -> command.getCompact().getRevision() < 1 ? "compact needs a revision of at least 1" : null;
+      case LEASE_GRANT -> command.getLeaseGrant().getId() <= 0 || command.getLeaseGrant().getTtl() <= 0
+          ? "a lease grant needs a positive id and a positive TTL" : null;
+      case LEASE_REVOKE -> command.getLeaseRevoke().getId() <= 0 ? "a lease revoke needs a positive id" : null;
+      case LEASE_EXPIRE -> command.getLeaseExpire().getIdsCount() == 0 ? "a lease expiry needs lease ids" : null;
       case BATCH -> command.hasRequestId() ? "a batch carries no request id (its commands do)" : null;
       case OP_NOT_SET -> "command has no operation";
     };

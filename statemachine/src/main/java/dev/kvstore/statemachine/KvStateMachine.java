@@ -51,6 +51,7 @@ public final class KvStateMachine extends BaseStateMachine {
   private final SnapshotStorage storage = new SnapshotStorage();
   private final MvccStore store;
   private final AppliedRequests applied = new AppliedRequests();
+  private final Leases leases = new Leases();
   private final SnapshotWriter snapshots;
   private final AppliedIndex appliedIndex = new AppliedIndex();
   private final WatchHub hub;
@@ -92,8 +93,8 @@ public final class KvStateMachine extends BaseStateMachine {
     this.store = store;
     this.hub = hub;
     this.observer = observer;
-    this.applier = new CommandApplier(store, applied, hub);
-    this.snapshots = new SnapshotWriter(store, applied, storage, this::getId, snapshotWrites, observer,
+    this.applier = new CommandApplier(store, applied, hub, leases);
+    this.snapshots = new SnapshotWriter(store, applied, leases, storage, this::getId, snapshotWrites, observer,
         snapshotThreshold);
   }
 
@@ -105,6 +106,11 @@ public final class KvStateMachine extends BaseStateMachine {
   /** The data as applied on this node so far, readable at past revisions as far as they are retained. */
   public ReadView mvccView() {
     return store;
+  }
+
+  /** The replicated lease table as applied on this node so far. */
+  public Leases leases() {
+    return leases;
   }
 
   public WatchHub watchHub() {
@@ -168,15 +174,16 @@ public final class KvStateMachine extends BaseStateMachine {
     SnapshotFile.Content content = SnapshotFile.read(file, snapshot.getFile().getFileDigest());
     store.reset(content.versions(), content.revision(), content.compactedRevision());
     applied.reset(content.dedup());
+    leases.reset(content.leases(), content.versions());
     setLastAppliedTermIndex(snapshot.getTermIndex());
     appliedIndex.advance(snapshot.getIndex());
     snapshots.loaded(snapshot.getIndex(), content.revision());
     long nanos = System.nanoTime() - started;
     observer.snapshotLoaded(file.length(), nanos);
     LOG.info("{}: loaded snapshot {} (term {}, index {}): {} keys at revision {}, history from revision {}"
-        + " ({} versions), {} bytes in {} ms", getId(), file.getName(), snapshot.getTerm(), snapshot.getIndex(),
-        content.keyCount(), content.revision(), content.compactedRevision(), content.versions().size(),
-        file.length(), nanos / 1_000_000);
+        + " ({} versions), {} leases, {} bytes in {} ms", getId(), file.getName(), snapshot.getTerm(),
+        snapshot.getIndex(), content.keyCount(), content.revision(), content.compactedRevision(),
+        content.versions().size(), content.leases().size(), file.length(), nanos / 1_000_000);
   }
 
   /**
@@ -250,7 +257,7 @@ public final class KvStateMachine extends BaseStateMachine {
     LogEntryProto entry = trx.getLogEntry();
     CommandResult result;
     try {
-      result = applier.apply(commandOf(trx, entry));
+      result = applier.apply(commandOf(trx, entry), entry.getTerm());
     } catch (InvalidProtocolBufferException e) {
       // Every replica sees the same bytes, so skipping the entry keeps them identical.
       LOG.error("{}: skipping unreadable log entry at term {} index {}: {}", getId(), entry.getTerm(),

@@ -7,6 +7,7 @@ import com.google.protobuf.Parser;
 import dev.kvstore.statemachine.proto.DedupRecord;
 import dev.kvstore.statemachine.proto.SnapshotHeader;
 import dev.kvstore.statemachine.proto.StoredKeyValue;
+import dev.kvstore.statemachine.proto.StoredLease;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,8 +27,9 @@ import org.apache.ratis.util.MD5FileUtil;
 /**
  * The on-disk snapshot layout: a header, then every retained version of every key in key order
  * (within a key in revision order, deletions included) ended by a record with an empty key, then the
- * remembered request results, each a length-delimited protobuf message (as {@code writeDelimitedTo}
- * writes it). Format 1, written before the store kept history, has one record per live key and no
+ * remembered request results, then the leases (format 3), each a length-delimited protobuf message
+ * (as {@code writeDelimitedTo} writes it). A lease's keys are not listed: they are the live keys
+ * that name it. Format 2 is format 3 without leases (written before they existed); format 1, written before the store kept history, has one record per live key and no
  * end record; it is still read. Written to a temporary file, forced to disk and renamed, so a crash never leaves a partial
  * snapshot under the final name.
  *
@@ -41,7 +43,9 @@ import org.apache.ratis.util.MD5FileUtil;
  */
 final class SnapshotFile {
 
-  static final int FORMAT_VERSION = 2;
+  static final int FORMAT_VERSION = 3;
+  /** The format before leases: history, no leases. */
+  static final int FORMAT_NO_LEASES = 2;
   /** The format before the multi-version store: the live key-values only. */
   static final int FORMAT_LIVE_ONLY = 1;
   private static final int BUFFER_BYTES = 256 << 10;
@@ -59,7 +63,7 @@ final class SnapshotFile {
    * @param keyCount          keys that exist at {@code revision}
    */
   record Content(long revision, long compactedRevision, List<KeyValue> versions, long keyCount,
-      List<DedupRecord> dedup) {}
+      List<DedupRecord> dedup, List<StoredLease> leases) {}
 
   private SnapshotFile() {}
 
@@ -72,19 +76,22 @@ final class SnapshotFile {
    * @throws IllegalStateException when the view is closed while it is written (nothing is left either)
    */
   static MD5Hash write(File file, MvccStore.RevisionView view, List<DedupRecord> dedup) throws IOException {
-    return write(file, view, dedup, CpuPacing.NONE);
+    return write(file, view, dedup, List.of(), CpuPacing.NONE);
   }
 
-  /** As {@link #write(File, MvccStore.RevisionView, List)}, ticking {@code pacing} as it goes. */
-  static MD5Hash write(File file, MvccStore.RevisionView view, List<DedupRecord> dedup, CpuPacing pacing)
-      throws IOException {
+  /**
+   * As {@link #write(File, MvccStore.RevisionView, List)} with the lease table as of the view's
+   * revision, ticking {@code pacing} as it goes.
+   */
+  static MD5Hash write(File file, MvccStore.RevisionView view, List<DedupRecord> dedup, List<StoredLease> leases,
+      CpuPacing pacing) throws IOException {
     MessageDigest md5 = MD5FileUtil.newMD5();
     AtomicFileOutputStream atomic = new AtomicFileOutputStream(file);
     CodedOutputStream out = CodedOutputStream.newInstance(new DigestOutputStream(atomic, md5), BUFFER_BYTES);
     // Forcing through a second channel flushes the file's pages whichever descriptor wrote them.
     try (FileChannel sync = FileChannel.open(AtomicFileOutputStream.getTemporaryFile(file).toPath(),
         StandardOpenOption.WRITE)) {
-      writeRecords(out, view, dedup, pacing, sync, file);
+      writeRecords(out, view, dedup, leases, pacing, sync, file);
     } catch (IOException | RuntimeException e) {
       // Closing would rename the partial file to the final name: abort deletes it instead.
       atomic.abort();
@@ -96,13 +103,14 @@ final class SnapshotFile {
   }
 
   private static void writeRecords(CodedOutputStream out, MvccStore.RevisionView view, List<DedupRecord> dedup,
-      CpuPacing pacing, FileChannel sync, File file) throws IOException {
+      List<StoredLease> leases, CpuPacing pacing, FileChannel sync, File file) throws IOException {
     long bytes = writeDelimited(SnapshotHeader.newBuilder()
         .setFormatVersion(FORMAT_VERSION)
         .setRevision(view.revision())
         .setKeyCount(view.size())
         .setDedupCount(dedup.size())
         .setCompactedRevision(view.compactedRevision())
+        .setLeaseCount(leases.size())
         .build(), out);
     long synced = 0;
     long written = 0;
@@ -134,6 +142,9 @@ final class SnapshotFile {
     for (DedupRecord r : dedup) {
       writeDelimited(r, out);
     }
+    for (StoredLease l : leases) {
+      writeDelimited(l, out);
+    }
     out.flush();
   }
 
@@ -161,9 +172,9 @@ final class SnapshotFile {
       }
       SnapshotHeader header = readDelimited(in, SnapshotHeader.parser(), file, "header", 0);
       int format = header.getFormatVersion();
-      if (format != FORMAT_VERSION && format != FORMAT_LIVE_ONLY) {
+      if (format < FORMAT_LIVE_ONLY || format > FORMAT_VERSION) {
         throw new IOException("snapshot " + file + " has format version " + format + "; this build reads versions "
-            + FORMAT_LIVE_ONLY + " and " + FORMAT_VERSION);
+            + FORMAT_LIVE_ONLY + " to " + FORMAT_VERSION);
       }
       List<KeyValue> versions = new ArrayList<>((int) Math.min(header.getKeyCount(), 1 << 24));
       if (format == FORMAT_LIVE_ONLY) {
@@ -183,6 +194,10 @@ final class SnapshotFile {
       for (long i = 0; i < header.getDedupCount(); i++) {
         dedup.add(readDelimited(in, DedupRecord.parser(), file, "request record", i));
       }
+      List<StoredLease> leases = new ArrayList<>((int) Math.min(header.getLeaseCount(), 1 << 20));
+      for (long i = 0; i < header.getLeaseCount(); i++) {
+        leases.add(readDelimited(in, StoredLease.parser(), file, "lease", i));
+      }
       if (!in.isAtEnd()) {
         throw new IOException("snapshot " + file + " has data after its last record");
       }
@@ -192,7 +207,7 @@ final class SnapshotFile {
             + expectedMd5 + ": the file is corrupt");
       }
       long compacted = format == FORMAT_LIVE_ONLY ? header.getRevision() : header.getCompactedRevision();
-      return new Content(header.getRevision(), compacted, versions, header.getKeyCount(), dedup);
+      return new Content(header.getRevision(), compacted, versions, header.getKeyCount(), dedup, leases);
     }
   }
 

@@ -1,7 +1,9 @@
 package dev.kvstore.statemachine;
 
+import dev.kvstore.statemachine.proto.StoredLease;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -87,6 +89,7 @@ final class SnapshotWriter {
 
   private final MvccStore store;
   private final AppliedRequests applied;
+  private final Leases leases;
   private final SnapshotStorage storage;
   private final Supplier<Object> name;
   private final Executor background;
@@ -109,11 +112,18 @@ final class SnapshotWriter {
    */
   SnapshotWriter(MvccStore store, AppliedRequests applied, SnapshotStorage storage, Supplier<Object> name,
       Executor background, StateMachineObserver observer, long threshold) {
+    this(store, applied, new Leases(), storage, name, background, observer, threshold);
+  }
+
+  /** @param leases the lease table, copied with the view on the apply thread (one record per lease) */
+  SnapshotWriter(MvccStore store, AppliedRequests applied, Leases leases, SnapshotStorage storage,
+      Supplier<Object> name, Executor background, StateMachineObserver observer, long threshold) {
     if (threshold < 1) {
       throw new IllegalArgumentException("snapshot threshold must be at least 1, got " + threshold);
     }
     this.store = store;
     this.applied = applied;
+    this.leases = leases;
     this.storage = storage;
     this.name = name;
     this.background = background;
@@ -189,11 +199,12 @@ final class SnapshotWriter {
     long started = System.nanoTime();
     MvccStore.RevisionView view = store.openView();
     AppliedRequests.Copy dedup = applied.copy();
+    List<StoredLease> leaseRecords = leases.records();
     long pauseMicros = (System.nanoTime() - started) / 1000;
     CompletableFuture<Written> written = new CompletableFuture<>();
     Runnable task = () -> {
       try {
-        Written w = write(at, view, dedup, CpuPacing.ofCurrentThread(BACKGROUND_CPU_SHARE));
+        Written w = write(at, view, dedup, leaseRecords, CpuPacing.ofCurrentThread(BACKGROUND_CPU_SHARE));
         LOG.info("{}: took snapshot in the background at {}; applies paused {} us to start it; {} revisions"
             + " applied meanwhile", name.get(), w.summary(), pauseMicros, store.currentRevision() - view.revision());
         written.complete(w);
@@ -220,7 +231,7 @@ final class SnapshotWriter {
     }
     long latest = storage.latestIndex();
     if (at.getIndex() > latest) {
-      Written w = write(at, store.openView(), applied.copy(), CpuPacing.NONE);
+      Written w = write(at, store.openView(), applied.copy(), leases.records(), CpuPacing.NONE);
       LOG.info("{}: took snapshot at {}", name.get(), w.summary());
       latest = w.info().getIndex();
       latestRevision = w.view().revision();
@@ -228,11 +239,12 @@ final class SnapshotWriter {
     return report(latest);
   }
 
-  private Written write(TermIndex at, MvccStore.RevisionView view, AppliedRequests.Copy dedup, CpuPacing pacing)
-      throws IOException {
+  private Written write(TermIndex at, MvccStore.RevisionView view, AppliedRequests.Copy dedup,
+      List<StoredLease> leaseRecords, CpuPacing pacing) throws IOException {
     long started = System.nanoTime();
     try (view) {
-      SingleFileSnapshotInfo info = storage.write(at, file -> SnapshotFile.write(file, view, dedup.records(), pacing));
+      SingleFileSnapshotInfo info = storage.write(at,
+          file -> SnapshotFile.write(file, view, dedup.records(), leaseRecords, pacing));
       long bytes = info.getFile().getPath().toFile().length();
       long nanos = System.nanoTime() - started;
       observer.snapshotTaken(bytes, nanos);

@@ -14,6 +14,7 @@ import dev.kvstore.statemachine.proto.TxnOpResult;
 import dev.kvstore.statemachine.proto.TxnRequestOp;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 
 /**
@@ -32,8 +33,15 @@ final class Transaction {
 
   private Transaction() {}
 
-  /** The result of {@code op}, its revision left for the caller to set once the write transaction ended. */
-  static CommandResult.Builder run(TxnOp op, WriteTxn txn, ResultBudget budget) {
+  /**
+   * The result of {@code op}, its revision left for the caller to set once the write transaction
+   * ended. A put of the branch that runs naming a lease that does not exist refuses the whole
+   * transaction (LEASE_NOT_FOUND) before anything is written, as etcd does: a write transaction
+   * cannot be taken back.
+   *
+   * @param leaseExists whether a lease id exists now
+   */
+  static CommandResult.Builder run(TxnOp op, WriteTxn txn, ResultBudget budget, LongPredicate leaseExists) {
     boolean succeeded = true;
     for (TxnCompare compare : op.getComparesList()) {
       if (!holds(compare, txn)) {
@@ -41,8 +49,15 @@ final class Transaction {
         break;
       }
     }
+    List<TxnRequestOp> branch = succeeded ? op.getSuccessList() : op.getFailureList();
+    for (TxnRequestOp request : branch) {
+      long lease = request.getPut().getLease();
+      if (request.getOpCase() == TxnRequestOp.OpCase.PUT && lease != 0 && !leaseExists.test(lease)) {
+        return LeaseCommands.notFound(lease, txn.revision() - 1).toBuilder();
+      }
+    }
     CommandResult.Builder result = CommandResult.newBuilder().setSucceeded(succeeded);
-    for (TxnRequestOp request : succeeded ? op.getSuccessList() : op.getFailureList()) {
+    for (TxnRequestOp request : branch) {
       result.addResponses(switch (request.getOpCase()) {
         case PUT -> TxnOpResult.newBuilder().setPut(put(request.getPut(), txn, budget)).build();
         case DELETE -> TxnOpResult.newBuilder().setDelete(delete(request.getDelete(), txn, budget)).build();

@@ -155,6 +155,26 @@ class KvStateMachineTest {
   }
 
   @Test
+  void aSnapshotRestoresTheLeasesAndTheirKeysAfterRestart() throws Exception {
+    KvStateMachine sm = open();
+    apply(sm, LeaseCommandsTest.grant(7, 30));
+    apply(sm, LeaseCommandsTest.grant(8, 60));
+    apply(sm, LeaseCommandsTest.put("a", "1", 7));
+    apply(sm, LeaseCommandsTest.put("b", "1", 7));
+    snapshotOnDemand(sm);
+    sm.close();
+
+    KvStateMachine restarted = open();
+    assertThat(restarted.leases().all()).containsExactly(new Leases.Lease(7, 30), new Leases.Lease(8, 60));
+    assertThat(restarted.leases().keys(7)).containsExactly("a", "b");
+    // a revoke after the restart deletes the keys the snapshot attached, at one revision
+    apply(restarted, LeaseCommandsTest.revoke(7));
+    assertThat(restarted.readView().get("a")).isEmpty();
+    assertThat(restarted.readView().get("b")).isEmpty();
+    assertThat(restarted.readView().revision()).isEqualTo(3);
+  }
+
+  @Test
   void reinitializeAfterPauseLoadsTheNewestSnapshotAndEndsWatches() throws Exception {
     KvStateMachine sm = open();
     apply(sm, put("k", "1"));

@@ -118,7 +118,7 @@ class SnapshotFileTest {
 
     // record by record with writeDelimitedTo, as format 1 was, plus the end of the versions
     java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
-    SnapshotHeader.newBuilder().setFormatVersion(2).setRevision(2).setKeyCount(2).setDedupCount(1)
+    SnapshotHeader.newBuilder().setFormatVersion(SnapshotFile.FORMAT_VERSION).setRevision(2).setKeyCount(2).setDedupCount(1)
         .setCompactedRevision(2).build()
         .writeDelimitedTo(expected);
     for (KeyValue kv : store.range("", 10).kvs()) {
