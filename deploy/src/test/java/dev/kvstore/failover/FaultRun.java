@@ -58,11 +58,12 @@ final class FaultRun implements AutoCloseable {
       List<String> watchErrors, StoreOutcomes store) {
 
     String summary() {
-      return String.format("| %s | %d | %d | %d | %d | %s | %s | %s | %d | %d | %d | %d | %s | %d | %s |", scenario,
-          operations, ok, failed, unknown, unavailableMs == null ? "-" : unavailableMs + " ms",
+      return String.format("| %s | %d | %d | %d | %d | %s | %s | %s | %d | %d | %d | %d | %s | %d | %s | %d/%d/%d | %d |",
+          scenario, operations, ok, failed, unknown, unavailableMs == null ? "-" : unavailableMs + " ms",
           rejoinMs == null ? "-" : rejoinMs + " ms", linearizability.verdict(), lostWrites.size(),
           watchViolations.size(), store.calls(), store.revisions(), store.violations(), store.transfers(),
-          store.watchGuarantees());
+          store.watchGuarantees(), store.lockAcquisitions(), store.protectedWrites(), store.fencedOff(),
+          store.exclusionBreaches().size());
     }
   }
 
@@ -76,9 +77,14 @@ final class FaultRun implements AutoCloseable {
    * @param bankViolations    breaches of the transfer workload's invariant
    * @param watchGuarantees   what the watchers that lived through the fault broke
    * @param watchErrors       watches of the Watch service that ended for good
+   * @param lockAcquisitions  tenures of the lock workload
+   * @param protectedWrites   acknowledged protected writes of lock holders
+   * @param fencedOff         protected writes the fence turned away (the holder had lost the lock)
+   * @param exclusionBreaches breaches of the lock's mutual exclusion
    */
   record StoreOutcomes(int calls, long revisions, Violations<StoreGuarantee> violations, long transfers,
-      List<String> bankViolations, Violations<WatchGuarantee> watchGuarantees, List<String> watchErrors) {
+      List<String> bankViolations, Violations<WatchGuarantee> watchGuarantees, List<String> watchErrors,
+      long lockAcquisitions, long protectedWrites, long fencedOff, List<String> exclusionBreaches) {
   }
 
   private final String scenario;
@@ -89,6 +95,7 @@ final class FaultRun implements AutoCloseable {
   private final Workload workload;
   private final long seed;
   private TransferWorkload transfers;
+  private LockWorkload locks;
   private RevisionWatchers revisionWatchers;
   private long startRevision;
   private final KvClient observer;
@@ -122,8 +129,10 @@ final class FaultRun implements AutoCloseable {
     revisionWatchers.awaitCreated(Duration.ofSeconds(30));
     transfers = new TransferWorkload(scope(), cluster.endpoints(), cluster.endpoints(), 2, calls, startRevision, seed);
     transfers.open(Duration.ofSeconds(60));
+    locks = new LockWorkload(scope(), cluster.endpoints(), 3, calls, seed);
     workload.start();
     transfers.start();
+    locks.start();
     awaitOkWritesSince(Long.MIN_VALUE, 20, Duration.ofSeconds(60));
     return this;
   }
@@ -221,6 +230,7 @@ final class FaultRun implements AutoCloseable {
     finished = true;
     workload.stopClients();
     transfers.stop();
+    locks.stop();
     Map<String, String> finalValues = new LinkedHashMap<>();
     for (String key : workload.keys()) {
       // the cluster has healed; retry until a read succeeds rather than record a missing value
@@ -248,10 +258,12 @@ final class FaultRun implements AutoCloseable {
     writeReport(history, out);
     LOG.info("{}: {} operations ({} ok, {} failed, {} unknown); unavailable after the fault for {} ms;"
         + " linearizability {}; lost writes {}; watch violations {}; whole store: {} calls, {} revisions,"
-        + " violations {}, {} transfers, bank violations {}, watch guarantees broken {}", scenario, out.operations(),
+        + " violations {}, {} transfers, bank violations {}, watch guarantees broken {}; lock: {} tenures, {}"
+        + " protected writes, {} fenced off, mutual exclusion breaches {}", scenario, out.operations(),
         out.ok(), out.failed(), out.unknown(), out.unavailableMs(), linearizable.verdict(), lost.size(), watch.size(),
         store.calls(), store.revisions(), store.violations(), store.transfers(), store.bankViolations().size(),
-        store.watchGuarantees());
+        store.watchGuarantees(), store.lockAcquisitions(), store.protectedWrites(), store.fencedOff(),
+        store.exclusionBreaches().size());
     return out;
   }
 
@@ -270,9 +282,11 @@ final class FaultRun implements AutoCloseable {
     Set<Long> acknowledged = new HashSet<>(result.writers().entrySet().stream()
         .filter(w -> w.getValue().outcome() == Outcome.OK).map(Map.Entry::getKey).toList());
     Violations<WatchGuarantee> watchGuarantees = WatchGuaranteeCheck.check(history, "", startRevision, endRevision,
-        acknowledged, revisionWatchers.deliveries());
+        acknowledged, result.opOrder(), revisionWatchers.deliveries());
     return new StoreOutcomes(ops.size(), endRevision - startRevision + 1, result.violations(), transfers.transfers(),
-        transfers.invariantViolations(result.timeline()), watchGuarantees, revisionWatchers.errors());
+        transfers.invariantViolations(result.timeline()), watchGuarantees, revisionWatchers.errors(),
+        locks.acquisitions(), locks.protectedWrites(), locks.fencedOff(),
+        locks.mutualExclusionViolations(result.timeline()));
   }
 
   private static long count(List<Operation> ops, Outcome outcome) {
@@ -307,6 +321,7 @@ final class FaultRun implements AutoCloseable {
         lines.add("watch guarantees: " + out.store().watchGuarantees());
         lines.addAll(out.store().watchGuarantees().lines());
         lines.add("revision watch errors: " + out.store().watchErrors());
+        lines.add("mutual exclusion: " + out.store().exclusionBreaches());
       } else {
         lines.add("did not finish; last client errors:");
         lines.addAll(workload.recentErrors());
@@ -334,6 +349,9 @@ final class FaultRun implements AutoCloseable {
     workload.close();
     if (transfers != null) {
       transfers.close();
+    }
+    if (locks != null) {
+      locks.close();
     }
     if (revisionWatchers != null) {
       revisionWatchers.close();

@@ -82,6 +82,20 @@ class ConsistentStoreHistoriesTest {
   }
 
   @Test
+  void aRetriedTransactionGetsItsOutcomeWithoutTheEntriesRead() {
+    // docs/api.md: a retry of an applied request gets counts and outcome, not the entries read
+    StoreRunBuilder run = new StoreRunBuilder()
+        .revision(10, put(A, "100", 10, 1, 10), put(B, "100", 10, 1, 10))
+        .ok(1, Txn.when().then(Op.put(A, "100"), Op.put(B, "100")).request(), 0, 1, putAnswer(10, 2))
+        .ok(2, transfer(A, 9, "80", B, 9, "120"), 3, 6, answer(10, false,
+            dev.kvstore.api.ResponseOp.newBuilder().setResponseRange(dev.kvstore.api.RangeResponse.newBuilder()
+                .setCount(1)).build(),
+            dev.kvstore.api.ResponseOp.newBuilder().setResponseRange(dev.kvstore.api.RangeResponse.newBuilder()
+                .setCount(1)).build()));
+    assertConsistent(run, 10);
+  }
+
+  @Test
   void concurrentWritesMayTakeEffectInEitherOrder() {
     StoreRunBuilder run = new StoreRunBuilder()
         .revision(10, put(A, "late-sent", 10, 1, 10))

@@ -83,6 +83,24 @@ class InconsistentStoreHistoriesTest {
   }
 
   @Test
+  void aTransactionsChangesRecordedInAnotherOrderThanItsOps() {
+    StoreRunBuilder run = twoAccounts()
+        .revision(11, put(B, "110", 10, 2, 11), put(A, "90", 10, 2, 11))
+        .ok(1, transfer(A, 10, "90", B, 10, "110"), 2, 5, putAnswer(11, 2));
+    Violations<StoreGuarantee> violations = run.check(10).violations();
+    assertThat(violations.count(StoreGuarantee.CHANGES_IN_OP_ORDER)).as("%s", violations.lines()).isPositive();
+    assertThat(violations.count(StoreGuarantee.WRITES_APPLIED_AS_ACKNOWLEDGED)).as("%s", violations.lines()).isZero();
+  }
+
+  @Test
+  void aRangeAnswerWithEntriesTheStoreDidNotHold() {
+    StoreRunBuilder run = twoAccounts()
+        .ok(2, transfer(A, 9, "80", B, 9, "120"), 3, 6, answer(10, false,
+            rangeResponse(kv(A, "100", 10, 10, 1)), rangeResponse(kv(B, "999", 10, 10, 1))));
+    assertBreaks(run, StoreGuarantee.READS_SEE_THEIR_REVISION);
+  }
+
+  @Test
   void anElseBranchAnsweredWhileTheComparesHeld() {
     StoreRunBuilder run = twoAccounts()
         .ok(2, transfer(A, 10, "80", B, 10, "120"), 3, 6, answer(10, false,

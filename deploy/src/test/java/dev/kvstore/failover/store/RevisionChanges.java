@@ -23,6 +23,14 @@ public record RevisionChanges(long revision, List<WatchEvent> events) {
     return events.stream().map(RevisionChanges::comparable).toList();
   }
 
+  /**
+   * The same events sorted by key: what the changes of one revision are regardless of their order
+   * (a revision changes a key at most once).
+   */
+  static List<WatchEvent> inKeyOrder(List<WatchEvent> events) {
+    return events.stream().sorted(java.util.Comparator.comparing(e -> e.getKv().getKey(), KeySpan.KEY_ORDER)).toList();
+  }
+
   static WatchEvent comparable(WatchEvent e) {
     if (e.getType() == dev.kvstore.api.EventType.DELETE) {
       return WatchEvent.newBuilder().setType(e.getType())

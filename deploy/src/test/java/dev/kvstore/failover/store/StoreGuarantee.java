@@ -20,6 +20,11 @@ public enum StoreGuarantee {
    */
   WRITES_APPLIED_AS_ACKNOWLEDGED,
   /**
+   * The changes of a transaction are recorded in the order of its ops (docs/api.md: "watchers get
+   * all the events of that revision together, in op order"), on every node that replays them.
+   */
+  CHANGES_IN_OP_ORDER,
+  /**
    * An acknowledged read (Get, Range, a transaction that changed nothing) answered exactly what the
    * store held at the revision it reports.
    */

@@ -39,15 +39,17 @@ public final class StoreHistoryCheck {
    * @param timeline   the state of the run's keys at every revision, for checks of a workload's own
    *                   invariants
    * @param writers    the call that made each revision of the run's keys, where one was found
+   * @param opOrder    for each of those revisions, its changes in the order of the writer's ops
    */
   public record Result(Violations<StoreGuarantee> violations, StoreTimeline timeline,
-      Map<Long, StoreOperation> writers) {
+      Map<Long, StoreOperation> writers, Map<Long, List<WatchEvent>> opOrder) {
   }
 
   private final StoreTimeline timeline;
   private final List<StoreOperation> operations;
   private final Violations<StoreGuarantee> violations = new Violations<>(StoreGuarantee.class);
   private final Map<Long, StoreOperation> writers = new TreeMap<>();
+  private final Map<Long, List<WatchEvent>> opOrder = new TreeMap<>();
   private final long origin;
   /** Acknowledged calls on the current state by completion time, with the running maximum revision. */
   private final StoreOperation[] byCompletion;
@@ -84,7 +86,8 @@ public final class StoreHistoryCheck {
     check.checkAcknowledged();
     check.checkRealTimeOrder();
     check.explainOtherRevisions();
-    return new Result(check.violations, check.timeline, Collections.unmodifiableMap(check.writers));
+    return new Result(check.violations, check.timeline, Collections.unmodifiableMap(check.writers),
+        Collections.unmodifiableMap(check.opOrder));
   }
 
   private void checkAcknowledged() {
@@ -126,12 +129,27 @@ public final class StoreHistoryCheck {
     }
     TxnModel.Execution run = TxnModel.run(op.request(), before, revision);
     String mismatch = mismatch(op, run);
-    if (mismatch == null && !run.events().equals(changes.comparable())) {
+    if (mismatch == null && !sameChanges(run.events(), changes)) {
       mismatch = "the model's changes " + new RevisionChanges(revision, run.events()) + " but the history has "
           + changes;
     }
     if (mismatch != null) {
       violations.add(StoreGuarantee.WRITES_APPLIED_AS_ACKNOWLEDGED, describe(op) + ": " + mismatch);
+      return;
+    }
+    recordOpOrder(op, run, changes);
+  }
+
+  /** The same changes, in any order (a revision changes a key at most once). */
+  private static boolean sameChanges(List<WatchEvent> made, RevisionChanges changes) {
+    return RevisionChanges.inKeyOrder(made).equals(RevisionChanges.inKeyOrder(changes.comparable()));
+  }
+
+  private void recordOpOrder(StoreOperation op, TxnModel.Execution run, RevisionChanges changes) {
+    opOrder.put(changes.revision(), run.events());
+    if (!run.events().equals(changes.comparable())) {
+      violations.add(StoreGuarantee.CHANGES_IN_OP_ORDER, describe(op) + ": made " + new RevisionChanges(
+          changes.revision(), run.events()) + " but the history has them as " + changes);
     }
   }
 
@@ -160,7 +178,7 @@ public final class StoreHistoryCheck {
           + (op.response().getSucceeded() ? "then" : "else") + " branch";
     }
     List<ResponseOp> answered = op.response().getResponsesList().stream().map(TxnModel::comparable).toList();
-    if (!answered.equals(run.responses())) {
+    if (!answered.equals(run.responses()) && !answered.equals(TxnModel.asRetryAnswer(run.responses()))) {
       return "answered " + text(answered) + " where the model answers " + text(run.responses());
     }
     return null;
@@ -219,6 +237,7 @@ public final class StoreHistoryCheck {
         used.add(chosen.id());
         usedAt.put(chosen.id(), revision);
         writers.put(revision, chosen);
+        recordOpOrder(chosen, TxnModel.run(chosen.request(), before, revision), changes);
         continue;
       }
       StoreOperation tooEarly = matching.stream().filter(op -> !used.contains(op.id())).findFirst().orElse(null);
@@ -263,7 +282,7 @@ public final class StoreHistoryCheck {
 
   private static boolean makes(StoreOperation op, NavigableMap<String, KeyValue> before, RevisionChanges changes) {
     TxnModel.Execution run = TxnModel.run(op.request(), before, changes.revision());
-    return run.changed() && run.events().equals(changes.comparable());
+    return run.changed() && sameChanges(run.events(), changes);
   }
 
   /**

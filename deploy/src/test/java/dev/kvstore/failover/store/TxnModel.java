@@ -153,6 +153,21 @@ final class TxnModel {
     return response.setMore(shown < matching.size()).build();
   }
 
+  /**
+   * The answers as a retry of an applied request gets them (docs/api.md, "Retries"): counts and
+   * outcome kept, the entries ranges read and the previous key-values left out.
+   */
+  static List<ResponseOp> asRetryAnswer(List<ResponseOp> responses) {
+    return responses.stream().map(r -> switch (r.getResponseCase()) {
+      case RESPONSE_PUT -> ResponseOp.newBuilder().setResponsePut(r.getResponsePut().toBuilder().clearPrevKv()).build();
+      case RESPONSE_DELETE_RANGE -> ResponseOp.newBuilder().setResponseDeleteRange(r.getResponseDeleteRange()
+          .toBuilder().clearPrevKvs()).build();
+      case RESPONSE_RANGE -> ResponseOp.newBuilder().setResponseRange(r.getResponseRange().toBuilder().clearKvs())
+          .build();
+      case RESPONSE_NOT_SET -> r;
+    }).toList();
+  }
+
   /** An answer reduced to what the model predicts: no headers, page tokens or success flags. */
   static ResponseOp comparable(ResponseOp response) {
     return switch (response.getResponseCase()) {

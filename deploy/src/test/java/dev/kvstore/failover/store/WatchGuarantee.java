@@ -11,6 +11,8 @@ public enum WatchGuarantee {
    * exactly the store's changes at that revision: never split, never mixed with another revision.
    */
   ATOMIC_PER_REVISION,
+  /** The changes of a transaction arrive in the order of its ops, whichever node delivers them. */
+  IN_OP_ORDER,
   /**
    * No revision the watch covers is skipped between two deliveries: across broken streams, node
    * failures and leader changes, the watch resumes exactly after the last revision it delivered.

@@ -17,12 +17,14 @@ public final class WatchGuaranteeCheck {
 
   private final NavigableMap<Long, List<WatchEvent>> expected = new TreeMap<>();
   private final Set<Long> acknowledged;
+  private final Map<Long, List<WatchEvent>> opOrder;
+  private final String prefix;
   private final long startRevision;
   private final long endRevision;
   private final Violations<WatchGuarantee> violations = new Violations<>(WatchGuarantee.class);
 
   private WatchGuaranteeCheck(List<RevisionChanges> history, String prefix, long startRevision, long endRevision,
-      Set<Long> acknowledged) {
+      Set<Long> acknowledged, Map<Long, List<WatchEvent>> opOrder) {
     for (RevisionChanges changes : history) {
       List<WatchEvent> covered = changes.comparable().stream()
           .filter(e -> e.getKv().getKey().startsWith(prefix)).toList();
@@ -31,6 +33,8 @@ public final class WatchGuaranteeCheck {
       }
     }
     this.acknowledged = acknowledged;
+    this.opOrder = opOrder;
+    this.prefix = prefix;
     this.startRevision = startRevision;
     this.endRevision = endRevision;
   }
@@ -43,11 +47,16 @@ public final class WatchGuaranteeCheck {
    * @param startRevision the revision every watcher started at
    * @param endRevision   every watcher must have delivered the revisions it covers up to this one
    * @param acknowledged  the revisions of acknowledged writes under {@code prefix}
+   * @param opOrder       the changes of revisions whose writer is known, in the order of its ops
+   *                      ({@link StoreHistoryCheck.Result#opOrder()}); the history's own order may
+   *                      differ when the node that replayed it loaded a snapshot
    * @param deliveries    for each watcher (by any name), its deliveries in the order received
    */
   public static Violations<WatchGuarantee> check(List<RevisionChanges> history, String prefix, long startRevision,
-      long endRevision, Set<Long> acknowledged, Map<String, List<RevisionChanges>> deliveries) {
-    WatchGuaranteeCheck check = new WatchGuaranteeCheck(history, prefix, startRevision, endRevision, acknowledged);
+      long endRevision, Set<Long> acknowledged, Map<Long, List<WatchEvent>> opOrder,
+      Map<String, List<RevisionChanges>> deliveries) {
+    WatchGuaranteeCheck check = new WatchGuaranteeCheck(history, prefix, startRevision, endRevision, acknowledged,
+        opOrder);
     new TreeMap<>(deliveries).forEach(check::checkWatcher);
     return check.violations;
   }
@@ -72,9 +81,19 @@ public final class WatchGuaranteeCheck {
         previous = revision;
       }
       List<WatchEvent> store = expected.get(revision);
-      if (revision <= endRevision && !delivery.comparable().equals(store)) {
+      List<WatchEvent> got = delivery.comparable();
+      if (revision > endRevision) {
+        continue;
+      }
+      if (store == null || !RevisionChanges.inKeyOrder(got).equals(RevisionChanges.inKeyOrder(store))) {
         violations.add(WatchGuarantee.ATOMIC_PER_REVISION, where + ": the store's changes at r" + revision + " are "
             + (store == null ? "none under the watched keys" : new RevisionChanges(revision, store)));
+        continue;
+      }
+      List<WatchEvent> made = opOrder.get(revision);
+      if (made != null && !got.equals(made.stream().filter(e -> e.getKv().getKey().startsWith(prefix)).toList())) {
+        violations.add(WatchGuarantee.IN_OP_ORDER, where + ": made in the order " + new RevisionChanges(revision,
+            made));
       }
     }
     var tail = expected.tailMap(previous, false).keySet();

@@ -23,7 +23,8 @@ class WatchGuaranteeCheckTest {
   private static final List<RevisionChanges> HISTORY = List.of(R10, R11, R12);
 
   private static Violations<WatchGuarantee> check(List<RevisionChanges> received) {
-    return WatchGuaranteeCheck.check(HISTORY, "", 10, 12, Set.of(10L, 11L), Map.of("w", received));
+    return WatchGuaranteeCheck.check(HISTORY, "", 10, 12, Set.of(10L, 11L), Map.of(11L, R11.comparable()),
+        Map.of("w", received));
   }
 
   private static void assertBreaks(List<RevisionChanges> received, WatchGuarantee guarantee) {
@@ -39,7 +40,8 @@ class WatchGuaranteeCheckTest {
   @Test
   void aWatcherOfAPrefixSeesOnlyItsKeysOfEachRevision() {
     List<RevisionChanges> onlyB = List.of(new RevisionChanges(11, List.of(put(B, "1", 11, 1, 11))));
-    assertThat(WatchGuaranteeCheck.check(HISTORY, B, 10, 12, Set.of(11L), Map.of("w", onlyB)).lines()).isEmpty();
+    assertThat(WatchGuaranteeCheck.check(HISTORY, B, 10, 12, Set.of(11L), Map.of(11L, R11.comparable()),
+        Map.of("w", onlyB)).lines()).isEmpty();
   }
 
   @Test
@@ -57,6 +59,14 @@ class WatchGuaranteeCheckTest {
     List<RevisionChanges> split = List.of(R10, new RevisionChanges(11, List.of(R11.events().get(0))),
         new RevisionChanges(11, List.of(R11.events().get(1))), R12);
     assertBreaks(split, WatchGuarantee.ATOMIC_PER_REVISION);
+  }
+
+  @Test
+  void aTransactionsChangesInAnotherOrderThanItsOps() {
+    RevisionChanges reversed = new RevisionChanges(11, List.of(R11.events().get(1), R11.events().get(0)));
+    Violations<WatchGuarantee> violations = check(List.of(R10, reversed, R12));
+    assertThat(violations.count(WatchGuarantee.IN_OP_ORDER)).as("%s", violations.lines()).isPositive();
+    assertThat(violations.count(WatchGuarantee.ATOMIC_PER_REVISION)).as("%s", violations.lines()).isZero();
   }
 
   @Test
