@@ -15,15 +15,11 @@ import dev.kvstore.client.Txn;
 import dev.kvstore.failover.store.MutualExclusionCheck;
 import dev.kvstore.failover.store.StoreTimeline;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Clients taking one lock with a lease while faults happen, as etcd's concurrency recipes do: grant
@@ -37,7 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LockWorkload implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(LockWorkload.class);
   /** Process numbers of this workload's clients start here, apart from the other workloads'. */
   private static final int FIRST_PROCESS = 200;
   private static final Duration TTL = Duration.ofSeconds(3);
@@ -47,14 +42,13 @@ final class LockWorkload implements AutoCloseable {
   private final String lockKey;
   private final String dataKey;
   private final RecordedStoreCalls calls;
-  private final long seed;
-  private final List<KvClient> clients = new ArrayList<>();
-  private final List<Thread> threads = new ArrayList<>();
-  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final ClientLoops loops;
   private final AtomicLong acquisitions = new AtomicLong();
   private final AtomicLong protectedWrites = new AtomicLong();
   private final AtomicLong fencedOff = new AtomicLong();
-  private final CountDownLatch stopped;
+  /** Per client (each touched by its own thread only): its random source and tenure count. */
+  private final Random[] randoms;
+  private final long[] tenures;
 
   /**
    * @param runPrefix the run's key prefix; the lock is {@code runPrefix + "lock/owner"}, the
@@ -66,41 +60,25 @@ final class LockWorkload implements AutoCloseable {
     this.lockKey = runPrefix + "lock/owner";
     this.dataKey = runPrefix + "lock/data";
     this.calls = calls;
-    this.seed = seed;
-    for (int i = 0; i < holders; i++) {
-      clients.add(KvClient.builder().endpoints(endpoints)
-          .requestTimeout(Duration.ofSeconds(5)).attemptTimeout(Duration.ofMillis(1500)).build());
-    }
-    stopped = new CountDownLatch(holders);
+    this.loops = new ClientLoops("lock-" + lockKey, ClientLoops.failoverAndPinned(endpoints, List.of(), holders));
+    randoms = new Random[holders];
+    Arrays.setAll(randoms, i -> new Random(seed * 41 + i));
+    tenures = new long[holders];
   }
 
   void start() {
-    for (int i = 0; i < clients.size(); i++) {
-      int index = i;
-      Thread t = new Thread(() -> loop(index), "lock-" + lockKey + index);
-      t.start();
-      threads.add(t);
-    }
+    loops.start(this::step);
   }
 
-  private void loop(int index) {
-    KvClient client = clients.get(index);
+  private void step(int index, KvClient client) {
     int process = FIRST_PROCESS + index;
-    Random random = new Random(seed * 41 + index);
-    long tenure = 0;
+    String holder = "p" + process + "-" + (++tenures[index]);
     try {
-      while (running.get()) {
-        String holder = "p" + process + "-" + (++tenure);
-        try {
-          holdOnce(client, process, holder, random);
-        } catch (KvClientException e) {
-          // recorded where it was a store call; the next tenure starts from a new lease
-        }
-        pause(50 + random.nextInt(100));
-      }
-    } finally {
-      stopped.countDown();
+      holdOnce(client, process, holder, randoms[index]);
+    } catch (KvClientException e) {
+      // recorded where it was a store call; the next tenure starts from a new lease
     }
+    loops.pause(50 + randoms[index].nextInt(100));
   }
 
   /** One tenure: lease, acquire, a few protected writes, release (or stall until fenced off), revoke. */
@@ -124,22 +102,22 @@ final class LockWorkload implements AutoCloseable {
         // the holder hangs: its lease runs out and the fence must turn its late writes away
         keepAlive.close();
         long deadline = System.nanoTime() + STALLED_HOLDER_LIMIT.toNanos();
-        for (long n = 1; running.get() && System.nanoTime() < deadline; n++) {
+        for (long n = 1; loops.running() && System.nanoTime() < deadline; n++) {
           if (!writeProtected(client, process, holder, token, n)) {
             fencedOff.incrementAndGet();
             return;
           }
-          pause(300);
+          loops.pause(300);
         }
         return;
       }
       int writes = 2 + random.nextInt(4);
-      for (long n = 1; n <= writes && running.get() && !lost.get(); n++) {
+      for (long n = 1; n <= writes && loops.running() && !lost.get(); n++) {
         if (!writeProtected(client, process, holder, token, n)) {
           fencedOff.incrementAndGet();
           return;
         }
-        pause(30 + random.nextInt(60));
+        loops.pause(30 + random.nextInt(60));
       }
       Txn release = Txn.when(Cmp.createRevision(lockKey).equal(token)).then(Op.delete(lockKey));
       calls.call(process, release.request(), () -> client.txn(release), r -> r);
@@ -182,21 +160,9 @@ final class LockWorkload implements AutoCloseable {
     return r.getSucceeded();
   }
 
-  private void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      running.set(false);
-    }
-  }
-
   /** Stops the clients, letting tenures in flight end (a stalled holder within its limit). */
   void stop() throws InterruptedException {
-    running.set(false);
-    if (!stopped.await(30, TimeUnit.SECONDS)) {
-      LOG.warn("lock threads still running after 30s");
-    }
+    loops.stop();
   }
 
   long acquisitions() {
@@ -219,14 +185,6 @@ final class LockWorkload implements AutoCloseable {
 
   @Override
   public void close() {
-    running.set(false);
-    for (Thread t : threads) {
-      try {
-        t.join(30_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    clients.forEach(KvClient::close);
+    loops.close();
   }
 }

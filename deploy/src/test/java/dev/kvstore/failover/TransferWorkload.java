@@ -17,15 +17,11 @@ import dev.kvstore.failover.store.StoreTimeline;
 import dev.kvstore.failover.store.TxnForm;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Clients moving units between accounts with multi-key compare-and-swap transactions while faults
@@ -38,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 final class TransferWorkload implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(TransferWorkload.class);
   static final int ACCOUNTS = 4;
   static final long OPENING_BALANCE = 100;
   /** Process numbers of this workload's clients start here, apart from the other workloads'. */
@@ -49,12 +44,13 @@ final class TransferWorkload implements AutoCloseable {
   private final String scratch;
   private final RecordedStoreCalls calls;
   private final long startRevision;
-  private final long seed;
-  private final List<KvClient> clients = new ArrayList<>();
-  private final List<Thread> threads = new ArrayList<>();
-  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final List<KvClient> clients;
+  private final ClientLoops loops;
   private final AtomicLong transfers = new AtomicLong();
-  private final CountDownLatch stopped;
+  /** Per client (each touched by its own thread only): its random source, call count, latest revision seen. */
+  private final Random[] randoms;
+  private final long[] sequences;
+  private final long[] lastRevisions;
 
   /**
    * @param runPrefix       the run's key prefix; accounts go under {@code runPrefix + "bank/"}
@@ -69,16 +65,12 @@ final class TransferWorkload implements AutoCloseable {
     this.scratch = runPrefix + "scratch/";
     this.calls = calls;
     this.startRevision = startRevision;
-    this.seed = seed;
-    for (int i = 0; i < failoverClients; i++) {
-      clients.add(KvClient.builder().endpoints(allEndpoints)
-          .requestTimeout(Duration.ofSeconds(5)).attemptTimeout(Duration.ofMillis(1500)).build());
-    }
-    for (String endpoint : nodeEndpoints) {
-      clients.add(KvClient.builder().endpoints(List.of(endpoint))
-          .requestTimeout(Duration.ofSeconds(3)).attemptTimeout(Duration.ofSeconds(3)).build());
-    }
-    stopped = new CountDownLatch(clients.size());
+    this.clients = ClientLoops.failoverAndPinned(allEndpoints, nodeEndpoints, failoverClients);
+    this.loops = new ClientLoops("transfers-" + bank, clients);
+    randoms = new Random[clients.size()];
+    Arrays.setAll(randoms, i -> new Random(seed * 37 + i));
+    sequences = new long[clients.size()];
+    lastRevisions = new long[clients.size()];
   }
 
   /** Opens every account with {@link #OPENING_BALANCE} in one transaction, retried until answered. */
@@ -95,52 +87,39 @@ final class TransferWorkload implements AutoCloseable {
   }
 
   void start() {
-    for (int p = 0; p < clients.size(); p++) {
-      int index = p;
-      Thread t = new Thread(() -> loop(index), "transfers-" + bank + index);
-      t.start();
-      threads.add(t);
-    }
+    loops.start(this::step);
   }
 
-  private void loop(int index) {
-    KvClient client = clients.get(index);
+  private void step(int index, KvClient client) {
     int process = FIRST_PROCESS + index;
-    Random random = new Random(seed * 37 + index);
-    long[] lastRevision = {0};
-    long sequence = 0;
+    Random random = randoms[index];
+    String tag = "p" + process + "-" + (++sequences[index]);
+    int dice = random.nextInt(100);
     try {
-      while (running.get()) {
-        String tag = "p" + process + "-" + (++sequence);
-        int dice = random.nextInt(100);
-        try {
-          if (dice < 50) {
-            transfer(process, client, random, tag, lastRevision);
-          } else if (dice < 65) {
-            readPast(process, client, random, lastRevision);
-          } else if (dice < 80) {
-            String key = scratch + random.nextInt(SCRATCH_KEYS);
-            calls.call(process, TxnForm.put(key, tag), () -> client.put(key, tag), TxnForm::of);
-          } else if (dice < 90) {
-            createIfAbsent(process, client, scratch + random.nextInt(SCRATCH_KEYS), tag);
-          } else {
-            calls.call(process, TxnForm.deleteRange(DeleteRangeRequest.newBuilder().setKey(scratch).setPrefix(true)
-                .build()), () -> client.deletePrefix(scratch, false), TxnForm::of);
-          }
-        } catch (KvClientException e) {
-          // recorded; the history's checks decide whether the failure was allowed
-        }
-        pace(random);
+      if (dice < 50) {
+        transfer(process, client, random, tag, index);
+      } else if (dice < 65) {
+        readPast(process, client, random, lastRevisions[index]);
+      } else if (dice < 80) {
+        String key = scratch + random.nextInt(SCRATCH_KEYS);
+        calls.call(process, TxnForm.put(key, tag), () -> client.put(key, tag), TxnForm::of);
+      } else if (dice < 90) {
+        createIfAbsent(process, client, scratch + random.nextInt(SCRATCH_KEYS), tag);
+      } else {
+        calls.call(process, TxnForm.deleteRange(DeleteRangeRequest.newBuilder().setKey(scratch).setPrefix(true)
+            .build()), () -> client.deletePrefix(scratch, false), TxnForm::of);
       }
-    } finally {
-      stopped.countDown();
+    } catch (KvClientException e) {
+      // recorded; the history's checks decide whether the failure was allowed
     }
+    // a short think time keeps two cores from drowning in client threads
+    loops.pause(20 + random.nextInt(40));
   }
 
-  private void transfer(int process, KvClient client, Random random, String tag, long[] lastRevision) {
+  private void transfer(int process, KvClient client, Random random, String tag, int index) {
     RangeResponse accounts = calls.call(process, TxnForm.range(prefix(bank)),
         () -> client.range(RangeOptions.prefix(bank)), TxnForm::of);
-    lastRevision[0] = Math.max(lastRevision[0], accounts.getHeader().getRevision());
+    lastRevisions[index] = Math.max(lastRevisions[index], accounts.getHeader().getRevision());
     if (accounts.getKvsCount() < 2) {
       return;
     }
@@ -158,18 +137,18 @@ final class TransferWorkload implements AutoCloseable {
             Op.put(to.getKey(), (balance(to.getValue().toStringUtf8()) + amount) + "/" + tag))
         .orElse(Op.get(from.getKey()), Op.get(to.getKey()));
     TxnResponse done = calls.call(process, txn.request(), () -> client.txn(txn), r -> r);
-    lastRevision[0] = Math.max(lastRevision[0], done.getHeader().getRevision());
+    lastRevisions[index] = Math.max(lastRevisions[index], done.getHeader().getRevision());
     if (done.getSucceeded()) {
       transfers.incrementAndGet();
     }
   }
 
   /** A range read of the accounts at a revision up to 20 before the latest one this client saw (not before the run). */
-  private void readPast(int process, KvClient client, Random random, long[] lastRevision) {
-    if (lastRevision[0] <= 0) {
+  private void readPast(int process, KvClient client, Random random, long lastRevision) {
+    if (lastRevision <= 0) {
       return;
     }
-    long revision = Math.max(startRevision, lastRevision[0] - random.nextInt(21));
+    long revision = Math.max(startRevision, lastRevision - random.nextInt(21));
     calls.callAt(process, TxnForm.range(prefix(bank)), revision,
         () -> client.range(RangeOptions.prefix(bank).atRevision(revision)), TxnForm::of);
   }
@@ -187,16 +166,6 @@ final class TransferWorkload implements AutoCloseable {
     return Long.parseLong(value.substring(0, value.indexOf('/')));
   }
 
-  /** A short think time keeps two cores from drowning in client threads. */
-  private void pace(Random random) {
-    try {
-      Thread.sleep(20 + random.nextInt(40));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      running.set(false);
-    }
-  }
-
   /** Transfers whose compares held and that were acknowledged. */
   long transfers() {
     return transfers.get();
@@ -204,10 +173,7 @@ final class TransferWorkload implements AutoCloseable {
 
   /** Stops the clients, letting calls in flight finish. */
   void stop() throws InterruptedException {
-    running.set(false);
-    if (!stopped.await(30, TimeUnit.SECONDS)) {
-      LOG.warn("transfer threads still running after 30s");
-    }
+    loops.stop();
   }
 
   /**
@@ -241,14 +207,6 @@ final class TransferWorkload implements AutoCloseable {
 
   @Override
   public void close() {
-    running.set(false);
-    for (Thread t : threads) {
-      try {
-        t.join(30_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    clients.forEach(KvClient::close);
+    loops.close();
   }
 }

@@ -71,14 +71,7 @@ final class Workload implements AutoCloseable {
     this.recorder = recorder;
     this.calls = calls;
     this.seed = seed;
-    for (int i = 0; i < failoverClients; i++) {
-      clients.add(KvClient.builder().endpoints(allEndpoints)
-          .requestTimeout(Duration.ofSeconds(5)).attemptTimeout(Duration.ofMillis(1500)).build());
-    }
-    for (String endpoint : nodeEndpoints) {
-      clients.add(KvClient.builder().endpoints(List.of(endpoint))
-          .requestTimeout(Duration.ofSeconds(3)).attemptTimeout(Duration.ofSeconds(3)).build());
-    }
+    clients.addAll(ClientLoops.failoverAndPinned(allEndpoints, nodeEndpoints, failoverClients));
     this.workers = clients.size();
     this.stopped = new CountDownLatch(workers);
     for (int w = 0; w < 2; w++) {
