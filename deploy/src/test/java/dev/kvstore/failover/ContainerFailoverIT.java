@@ -9,6 +9,8 @@ import dev.kvstore.api.MemberStatus;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.client.KvClientException;
+import dev.kvstore.failover.store.StoreGuarantee;
+import dev.kvstore.failover.store.WatchGuarantee;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +37,9 @@ import org.testcontainers.DockerClientFactory;
 /**
  * The failover suite: three node containers built from {@code deploy/Dockerfile}, concurrent
  * clients and watchers, and one fault at a time. Every scenario's history must be linearizable,
- * lose no acknowledged write, and give watchers only committed changes in order. The time from
+ * lose no acknowledged write, and give watchers only committed changes in order; the whole store's
+ * history, transactions included, must explain every call, and watchers must get every revision
+ * whole, once and in order (see {@link FaultRun} and docs/failover.md). The time from
  * each fault to the first successful write is bounded (3 s for the fault of one node), and so is
  * the time a recovered node takes to serve linearizable reads again.
  */
@@ -112,8 +116,9 @@ class ContainerFailoverIT {
     if (reportDir != null && !summary.isEmpty()) {
       List<String> lines = new ArrayList<>();
       lines.add("| scenario | ops | ok | failed | unknown | unavailable after fault | serving again after recovery"
-          + " | linearizability | lost writes | watch violations |");
-      lines.add("|---|---|---|---|---|---|---|---|---|---|");
+          + " | linearizability | lost writes | watch violations | store calls | revisions | whole-store model"
+          + " | transfers | watch guarantees | lock tenures/protected writes/fenced off | mutual exclusion breaches |");
+      lines.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
       lines.addAll(summary);
       Files.createDirectories(reportDir);
       Files.write(reportDir.resolve("summary.md"), lines);
@@ -127,6 +132,17 @@ class ContainerFailoverIT {
     assertThat(out.linearizability().isLinearizable()).as("linearizability: %s", out.linearizability()).isTrue();
     assertThat(out.lostWrites()).as("acknowledged writes lost").isEmpty();
     assertThat(out.watchViolations()).as("watch violations").isEmpty();
+    // Open bug (docs/failover.md, "Bugs the suite found", 10): a node that loaded a snapshot replays
+    // a transaction's changes in key order, not op order. Reported in the summary, not yet asserted.
+    assertThat(out.store().violations().linesExcept(StoreGuarantee.CHANGES_IN_OP_ORDER)).as("whole-store model")
+        .isEmpty();
+    assertThat(out.store().bankViolations()).as("transfers: the total is constant").isEmpty();
+    assertThat(out.store().watchGuarantees().linesExcept(WatchGuarantee.IN_OP_ORDER)).as("watch guarantees")
+        .isEmpty();
+    assertThat(out.store().watchErrors()).as("revision watchers ended").isEmpty();
+    assertThat(out.store().transfers()).as("acknowledged transfers").isGreaterThan(5);
+    assertThat(out.store().exclusionBreaches()).as("lock: mutual exclusion").isEmpty();
+    assertThat(out.store().lockAcquisitions()).as("lock tenures").isPositive();
     assertThat(out.ok()).as("successful operations").isGreaterThan(50);
     assertThat(out.unavailableMs()).as("unavailability after the fault").isNotNull()
         .isLessThan(unavailabilityBoundMs);
@@ -179,7 +195,7 @@ class ContainerFailoverIT {
       check(out, SINGLE_FAULT_BOUND_MS);
       // its local state equals the cluster's
       try (KvClient local = KvClient.builder().endpoints(cluster.endpoint(follower)).build()) {
-        for (String key : List.of("kill-follower/a", "kill-follower/b", "kill-follower/c")) {
+        for (String key : run.workload().keys()) {
           var linearizable = run.observer().get(key);
           await().atMost(RECOVERY).until(() -> local.get(key, ReadConsistency.SERIALIZABLE).getValue()
               .equals(linearizable.getValue()));

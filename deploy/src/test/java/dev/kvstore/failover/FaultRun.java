@@ -15,24 +15,37 @@ import dev.kvstore.failover.history.OpType;
 import dev.kvstore.failover.history.Operation;
 import dev.kvstore.failover.history.Outcome;
 import dev.kvstore.failover.history.WatchHistoryCheck;
+import dev.kvstore.failover.store.RevisionChanges;
+import dev.kvstore.failover.store.StoreGuarantee;
+import dev.kvstore.failover.store.StoreHistoryCheck;
+import dev.kvstore.failover.store.StoreHistoryRecorder;
+import dev.kvstore.failover.store.StoreOperation;
+import dev.kvstore.failover.store.Violations;
+import dev.kvstore.failover.store.WatchGuarantee;
+import dev.kvstore.failover.store.WatchGuaranteeCheck;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One fault scenario: a workload runs against the cluster while the scenario injects and heals a
- * fault; afterwards the recorded history is checked (linearizability per key, no acknowledged write
- * lost, watchers saw only committed values in revision order without duplicates) and the
- * unavailability window after the fault is measured.
+ * One fault scenario: workloads run against the cluster while the scenario injects and heals a
+ * fault; afterwards the recorded histories are checked and the unavailability window after the
+ * fault is measured. Checks: linearizability per key of the register workload, no acknowledged
+ * write lost, original watchers saw only committed values in order; the whole-store model
+ * ({@link StoreHistoryCheck}) over every call of every workload, transactions included, against the
+ * store's history replayed from the run's first revision; the transfer workload's constant total;
+ * and the watch guarantees ({@link WatchGuaranteeCheck}) of watchers that lived through the fault.
  */
 final class FaultRun implements AutoCloseable {
 
@@ -42,19 +55,49 @@ final class FaultRun implements AutoCloseable {
   /** What a run found; the suite asserts on it and writes it to the report. */
   record Outcomes(String scenario, int operations, long ok, long failed, long unknown, Long unavailableMs,
       Long rejoinMs, CheckResult linearizability, List<String> lostWrites, List<String> watchViolations,
-      List<String> watchErrors) {
+      List<String> watchErrors, StoreOutcomes store) {
 
     String summary() {
-      return String.format("| %s | %d | %d | %d | %d | %s | %s | %s | %d | %d |", scenario, operations, ok, failed,
-          unknown, unavailableMs == null ? "-" : unavailableMs + " ms", rejoinMs == null ? "-" : rejoinMs + " ms",
-          linearizability.verdict(), lostWrites.size(), watchViolations.size());
+      return String.format("| %s | %d | %d | %d | %d | %s | %s | %s | %d | %d | %d | %d | %s | %d | %s | %d/%d/%d | %d |",
+          scenario, operations, ok, failed, unknown, unavailableMs == null ? "-" : unavailableMs + " ms",
+          rejoinMs == null ? "-" : rejoinMs + " ms", linearizability.verdict(), lostWrites.size(),
+          watchViolations.size(), store.calls(), store.revisions(), store.violations(), store.transfers(),
+          store.watchGuarantees(), store.lockAcquisitions(), store.protectedWrites(), store.fencedOff(),
+          store.exclusionBreaches().size());
     }
+  }
+
+  /**
+   * What the whole-store checks found.
+   *
+   * @param calls             calls of all workloads in the store history
+   * @param revisions         revisions of the run checked
+   * @param violations        the whole-store model's findings
+   * @param transfers         acknowledged transfers whose compares held
+   * @param bankViolations    breaches of the transfer workload's invariant
+   * @param watchGuarantees   what the watchers that lived through the fault broke
+   * @param watchErrors       watches of the Watch service that ended for good
+   * @param lockAcquisitions  tenures of the lock workload
+   * @param protectedWrites   acknowledged protected writes of lock holders
+   * @param fencedOff         protected writes the fence turned away (the holder had lost the lock)
+   * @param exclusionBreaches breaches of the lock's mutual exclusion
+   */
+  record StoreOutcomes(int calls, long revisions, Violations<StoreGuarantee> violations, long transfers,
+      List<String> bankViolations, Violations<WatchGuarantee> watchGuarantees, List<String> watchErrors,
+      long lockAcquisitions, long protectedWrites, long fencedOff, List<String> exclusionBreaches) {
   }
 
   private final String scenario;
   private final ContainerCluster cluster;
   private final HistoryRecorder recorder = new HistoryRecorder();
+  private final StoreHistoryRecorder storeRecorder = new StoreHistoryRecorder();
+  private final RecordedStoreCalls calls = new RecordedStoreCalls(storeRecorder);
   private final Workload workload;
+  private final long seed;
+  private TransferWorkload transfers;
+  private LockWorkload locks;
+  private RevisionWatchers revisionWatchers;
+  private long startRevision;
   private final KvClient observer;
   private final Path reportDir;
   private long faultNanos = -1;
@@ -65,21 +108,31 @@ final class FaultRun implements AutoCloseable {
     this.scenario = scenario;
     this.cluster = cluster;
     this.reportDir = reportDir;
-    this.workload = new Workload(scenario + "/", cluster.endpoints(), cluster.endpoints(), 2, recorder, seed);
+    this.seed = seed;
+    this.workload = new Workload(scenario + "/", cluster.endpoints(), cluster.endpoints(), 2, recorder, calls, seed);
     this.observer = KvClient.builder().endpoints(cluster.endpoints())
         .requestTimeout(Duration.ofSeconds(10)).attemptTimeout(Duration.ofSeconds(2)).build();
   }
 
   /**
    * Waits until every node is reachable and has applied what the leader committed (a fault injected
-   * while a node is still catching up would test something else), then starts the workload and
-   * waits for a baseline of successful writes.
+   * while a node is still catching up would test something else), then starts the watchers of
+   * every key from the next revision, opens the accounts, starts the workloads and waits for a
+   * baseline of successful writes.
    */
   FaultRun begin() throws InterruptedException {
     for (String id : cluster.ids()) {
       awaitCaughtUp(id, Duration.ofSeconds(90));
     }
+    startRevision = currentRevision() + 1;
+    revisionWatchers = new RevisionWatchers(cluster.endpoints(), startRevision, 2);
+    revisionWatchers.awaitCreated(Duration.ofSeconds(30));
+    transfers = new TransferWorkload(scope(), cluster.endpoints(), cluster.endpoints(), 2, calls, startRevision, seed);
+    transfers.open(Duration.ofSeconds(60));
+    locks = new LockWorkload(scope(), cluster.endpoints(), 3, calls, seed);
     workload.start();
+    transfers.start();
+    locks.start();
     awaitOkWritesSince(Long.MIN_VALUE, 20, Duration.ofSeconds(60));
     return this;
   }
@@ -93,6 +146,17 @@ final class FaultRun implements AutoCloseable {
       return members.stream().anyMatch(m -> m.getId().equals(id) && m.getReachable()
           && m.getAppliedIndex() >= leaderCommit - 5);
     });
+  }
+
+  /** The prefix of every key the run writes. */
+  private String scope() {
+    return scenario + "/";
+  }
+
+  /** The store's revision now, by a linearizable read (not recorded: it changes nothing). */
+  private long currentRevision() {
+    return await().atMost(Duration.ofSeconds(60)).ignoreException(KvClientException.class)
+        .until(() -> observer.get(scope()).getHeader().getRevision(), r -> true);
   }
 
   String leader() {
@@ -165,6 +229,8 @@ final class FaultRun implements AutoCloseable {
   Outcomes finish() throws InterruptedException {
     finished = true;
     workload.stopClients();
+    transfers.stop();
+    locks.stop();
     Map<String, String> finalValues = new LinkedHashMap<>();
     for (String key : workload.keys()) {
       // the cluster has healed; retry until a read succeeds rather than record a missing value
@@ -180,6 +246,7 @@ final class FaultRun implements AutoCloseable {
         .allMatch(events -> lastRevision == 0
             || !events.isEmpty() && events.get(events.size() - 1).revision() >= lastRevision));
 
+    StoreOutcomes store = checkStore();
     CheckResult linearizable = new LinearizabilityChecker().check(history);
     List<String> lost = AcknowledgedWritesCheck.check(history, finalValues);
     List<String> watch = new ArrayList<>(WatchHistoryCheck.check(workload.watchEvents(), history));
@@ -187,12 +254,39 @@ final class FaultRun implements AutoCloseable {
     List<Operation> ops = history.operations();
     Outcomes out = new Outcomes(scenario, ops.size(),
         count(ops, Outcome.OK), count(ops, Outcome.FAIL), count(ops, Outcome.UNKNOWN), unavailableMs(ops), rejoinMs,
-        linearizable, lost, watch, workload.watchErrors());
+        linearizable, lost, watch, workload.watchErrors(), store);
     writeReport(history, out);
     LOG.info("{}: {} operations ({} ok, {} failed, {} unknown); unavailable after the fault for {} ms;"
-        + " linearizability {}; lost writes {}; watch violations {}", scenario, out.operations(), out.ok(),
-        out.failed(), out.unknown(), out.unavailableMs(), linearizable.verdict(), lost.size(), watch.size());
+        + " linearizability {}; lost writes {}; watch violations {}; whole store: {} calls, {} revisions,"
+        + " violations {}, {} transfers, bank violations {}, watch guarantees broken {}; lock: {} tenures, {}"
+        + " protected writes, {} fenced off, mutual exclusion breaches {}", scenario, out.operations(),
+        out.ok(), out.failed(), out.unknown(), out.unavailableMs(), linearizable.verdict(), lost.size(), watch.size(),
+        store.calls(), store.revisions(), store.violations(), store.transfers(), store.bankViolations().size(),
+        store.watchGuarantees(), store.lockAcquisitions(), store.protectedWrites(), store.fencedOff(),
+        store.exclusionBreaches().size());
     return out;
+  }
+
+  /**
+   * The whole-store checks: the store's history from the run's first revision to now, replayed by
+   * a new watcher, explains every recorded call; the bank's total held at every revision; the
+   * watchers that lived through the fault got that history, each revision whole, once, in order.
+   */
+  private StoreOutcomes checkStore() throws InterruptedException {
+    long endRevision = currentRevision();
+    revisionWatchers.awaitDelivered(endRevision, Duration.ofSeconds(30));
+    List<RevisionChanges> history = RevisionWatchers.replay(cluster.endpoints(), startRevision, endRevision,
+        Duration.ofSeconds(60));
+    List<StoreOperation> ops = storeRecorder.operations();
+    StoreHistoryCheck.Result result = StoreHistoryCheck.check(startRevision, scope(), history, ops);
+    Set<Long> acknowledged = new HashSet<>(result.writers().entrySet().stream()
+        .filter(w -> w.getValue().outcome() == Outcome.OK).map(Map.Entry::getKey).toList());
+    Violations<WatchGuarantee> watchGuarantees = WatchGuaranteeCheck.check(history, "", startRevision, endRevision,
+        acknowledged, result.opOrder(), revisionWatchers.deliveries());
+    return new StoreOutcomes(ops.size(), endRevision - startRevision + 1, result.violations(), transfers.transfers(),
+        transfers.invariantViolations(result.timeline()), watchGuarantees, revisionWatchers.errors(),
+        locks.acquisitions(), locks.protectedWrites(), locks.fencedOff(),
+        locks.mutualExclusionViolations(result.timeline()));
   }
 
   private static long count(List<Operation> ops, Outcome outcome) {
@@ -221,6 +315,13 @@ final class FaultRun implements AutoCloseable {
         lines.add("lost writes: " + out.lostWrites());
         lines.add("watch violations: " + out.watchViolations());
         lines.add("watch errors: " + out.watchErrors());
+        lines.add("whole-store model: " + out.store().violations());
+        lines.addAll(out.store().violations().lines());
+        lines.add("bank invariant: " + out.store().bankViolations());
+        lines.add("watch guarantees: " + out.store().watchGuarantees());
+        lines.addAll(out.store().watchGuarantees().lines());
+        lines.add("revision watch errors: " + out.store().watchErrors());
+        lines.add("mutual exclusion: " + out.store().exclusionBreaches());
       } else {
         lines.add("did not finish; last client errors:");
         lines.addAll(workload.recentErrors());
@@ -228,6 +329,11 @@ final class FaultRun implements AutoCloseable {
       lines.add("");
       lines.add(history.dump());
       Files.write(reportDir.resolve(scenario + "-history.txt"), lines);
+      List<String> calls = new ArrayList<>();
+      List<StoreOperation> ops = storeRecorder.operations();
+      long origin = ops.isEmpty() ? 0 : ops.get(0).invokeNanos();
+      ops.forEach(op -> calls.add(op.describe(origin)));
+      Files.write(reportDir.resolve(scenario + "-store-calls.txt"), calls);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -241,6 +347,15 @@ final class FaultRun implements AutoCloseable {
       writeReport(recorder.history(), null);
     }
     workload.close();
+    if (transfers != null) {
+      transfers.close();
+    }
+    if (locks != null) {
+      locks.close();
+    }
+    if (revisionWatchers != null) {
+      revisionWatchers.close();
+    }
     observer.close();
   }
 }

@@ -13,6 +13,7 @@ import dev.kvstore.client.WatchSubscription;
 import dev.kvstore.failover.history.HistoryRecorder;
 import dev.kvstore.failover.history.OpType;
 import dev.kvstore.failover.history.WatchEvent;
+import dev.kvstore.failover.store.TxnForm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +43,7 @@ final class Workload implements AutoCloseable {
   private final String keyPrefix;
   private final List<String> keys;
   private final HistoryRecorder recorder;
+  private final RecordedStoreCalls calls;
   private final List<KvClient> clients = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final Map<String, List<WatchEvent>> watchEvents = new LinkedHashMap<>();
@@ -54,25 +56,22 @@ final class Workload implements AutoCloseable {
   private final long seed;
 
   /**
-   * @param keyPrefix      prefix of this run's keys, so each run starts from absent keys
+   * @param keyPrefix      prefix of this run's keys, so each run starts from absent keys; this
+   *                       workload's keys are under {@code keyPrefix + "reg/"}
    * @param allEndpoints   every node, for the failing-over clients and the watchers
    * @param nodeEndpoints  one endpoint per node, each gets a pinned client
    * @param failoverClients how many clients fail over between all nodes
+   * @param recorder       the per-key register history (the linearizability checker's)
+   * @param calls          records every call in the whole store's history too
    */
   Workload(String keyPrefix, List<String> allEndpoints, List<String> nodeEndpoints, int failoverClients,
-      HistoryRecorder recorder, long seed) {
-    this.keyPrefix = keyPrefix;
-    this.keys = List.of(keyPrefix + "a", keyPrefix + "b", keyPrefix + "c");
+      HistoryRecorder recorder, RecordedStoreCalls calls, long seed) {
+    this.keyPrefix = keyPrefix + "reg/";
+    this.keys = List.of(this.keyPrefix + "a", this.keyPrefix + "b", this.keyPrefix + "c");
     this.recorder = recorder;
+    this.calls = calls;
     this.seed = seed;
-    for (int i = 0; i < failoverClients; i++) {
-      clients.add(KvClient.builder().endpoints(allEndpoints)
-          .requestTimeout(Duration.ofSeconds(5)).attemptTimeout(Duration.ofMillis(1500)).build());
-    }
-    for (String endpoint : nodeEndpoints) {
-      clients.add(KvClient.builder().endpoints(List.of(endpoint))
-          .requestTimeout(Duration.ofSeconds(3)).attemptTimeout(Duration.ofSeconds(3)).build());
-    }
+    clients.addAll(ClientLoops.failoverAndPinned(allEndpoints, nodeEndpoints, failoverClients));
     this.workers = clients.size();
     this.stopped = new CountDownLatch(workers);
     for (int w = 0; w < 2; w++) {
@@ -81,7 +80,7 @@ final class Workload implements AutoCloseable {
       watchEvents.put(name, events);
       KvClient watchClient = KvClient.builder().endpoints(allEndpoints).build();
       clients.add(watchClient);
-      watches.add(watchClient.watch(WatchOptions.forPrefix(keyPrefix), WatchListener.of(
+      watches.add(watchClient.watch(WatchOptions.forPrefix(this.keyPrefix), WatchListener.of(
           response -> events.add(toEvent(response)),
           error -> watchErrors.add(name + ": " + error.getMessage()))));
     }
@@ -145,7 +144,7 @@ final class Workload implements AutoCloseable {
   void writeOrThrow(int process, KvClient client, String key, String value) {
     long op = recorder.invoke(process, OpType.WRITE, key, value);
     try {
-      PutResponse r = client.put(key, value);
+      PutResponse r = calls.call(process, TxnForm.put(key, value), () -> client.put(key, value), TxnForm::of);
       recorder.ok(op, null, r.getHeader().getRevision());
     } catch (KvClientException e) {
       record(op, e);
@@ -156,7 +155,7 @@ final class Workload implements AutoCloseable {
   private void delete(int process, KvClient client, String key) {
     long op = recorder.invoke(process, OpType.DELETE, key, null);
     try {
-      DeleteResponse r = client.delete(key);
+      DeleteResponse r = calls.call(process, TxnForm.delete(key), () -> client.delete(key), TxnForm::of);
       recorder.ok(op, null, r.getHeader().getRevision());
     } catch (KvClientException e) {
       record(op, e);
@@ -175,7 +174,7 @@ final class Workload implements AutoCloseable {
   Optional<String> readOrThrow(int process, KvClient client, String key) {
     long op = recorder.invoke(process, OpType.READ, key, null);
     try {
-      GetResponse r = client.get(key);
+      GetResponse r = calls.call(process, TxnForm.get(key), () -> client.get(key), TxnForm::of);
       String value = r.getFound() ? r.getValue().toStringUtf8() : null;
       recorder.ok(op, value, r.getFound() ? r.getKv().getModRevision() : 0);
       return Optional.ofNullable(value);
