@@ -9,8 +9,6 @@ import dev.kvstore.api.MemberStatus;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.client.KvClientException;
-import dev.kvstore.failover.store.StoreGuarantee;
-import dev.kvstore.failover.store.WatchGuarantee;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -132,13 +130,9 @@ class ContainerFailoverIT {
     assertThat(out.linearizability().isLinearizable()).as("linearizability: %s", out.linearizability()).isTrue();
     assertThat(out.lostWrites()).as("acknowledged writes lost").isEmpty();
     assertThat(out.watchViolations()).as("watch violations").isEmpty();
-    // Open bug (docs/failover.md, "Bugs the suite found", 10): a node that loaded a snapshot replays
-    // a transaction's changes in key order, not op order. Reported in the summary, not yet asserted.
-    assertThat(out.store().violations().linesExcept(StoreGuarantee.CHANGES_IN_OP_ORDER)).as("whole-store model")
-        .isEmpty();
+    assertThat(out.store().violations().lines()).as("whole-store model").isEmpty();
     assertThat(out.store().bankViolations()).as("transfers: the total is constant").isEmpty();
-    assertThat(out.store().watchGuarantees().linesExcept(WatchGuarantee.IN_OP_ORDER)).as("watch guarantees")
-        .isEmpty();
+    assertThat(out.store().watchGuarantees().lines()).as("watch guarantees").isEmpty();
     assertThat(out.store().watchErrors()).as("revision watchers ended").isEmpty();
     assertThat(out.store().transfers()).as("acknowledged transfers").isGreaterThan(5);
     assertThat(out.store().exclusionBreaches()).as("lock: mutual exclusion").isEmpty();

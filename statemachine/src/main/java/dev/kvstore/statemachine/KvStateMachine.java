@@ -172,7 +172,7 @@ public final class KvStateMachine extends BaseStateMachine {
     long started = System.nanoTime();
     // The digest is checked while reading: one pass over the file instead of two.
     SnapshotFile.Content content = SnapshotFile.read(file, snapshot.getFile().getFileDigest());
-    store.reset(content.versions(), content.revision(), content.compactedRevision());
+    store.reset(content.versions(), content.revision(), content.compactedRevision(), content.changeOrders());
     applied.reset(content.dedup());
     leases.reset(content.leases(), content.versions());
     setLastAppliedTermIndex(snapshot.getTermIndex());

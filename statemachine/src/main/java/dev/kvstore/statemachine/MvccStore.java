@@ -8,9 +8,11 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -320,6 +322,16 @@ public final class MvccStore implements ReadView, KvReadView {
    * @throws IllegalStateException    when a transaction is open
    */
   public void reset(List<KeyValue> versions, long revision, long compactedRevision) {
+    reset(versions, revision, compactedRevision, Map.of());
+  }
+
+  /**
+   * As {@link #reset(List, long, long)}, with the order in which each retained revision that changed
+   * several keys changed them ({@link RevisionView#changeOrders()}), so that a watch replaying them
+   * here gets them in the order they were made, as on the node that wrote the snapshot. A revision
+   * missing from {@code changeOrders}, or whose keys are not those its versions show, gets key order.
+   */
+  public void reset(List<KeyValue> versions, long revision, long compactedRevision, Map<Long, String[]> changeOrders) {
     if (openTxn != null) {
       throw new IllegalStateException("the transaction of revision " + openTxn.revision + " has not ended");
     }
@@ -338,12 +350,18 @@ public final class MvccStore implements ReadView, KvReadView {
     historyQueue.addAll(sorted.keysWithHistory());
     changedKeys.clear();
     if (retainedRevisions > 0) {
-      // Within a revision the order of the changes is not in a snapshot: key order stands in for it.
       for (KeyValue kv : versions) {
         if (kv.modRevision() > compactedRevision) {
           changedKeys.merge(kv.modRevision(), kv.key(), MvccStore::withKey);
         }
       }
+      // The versions give each revision's keys in key order; the snapshot's orders put them back in
+      // the order they were changed.
+      changeOrders.forEach((changed, keysInOrder) -> {
+        if (changedKeys.get(changed) instanceof String[] inKeyOrder && sameKeys(inKeyOrder, keysInOrder)) {
+          changedKeys.put(changed, keysInOrder.clone());
+        }
+      });
     }
     // Lowered before the revision moves (it may move back), so that a reader never sees a current
     // revision below the compacted one.
@@ -535,6 +553,10 @@ public final class MvccStore implements ReadView, KvReadView {
     if (passLeft == 0) {
       droppedUpTo = passTarget;
     }
+  }
+
+  private static boolean sameKeys(String[] a, String[] b) {
+    return a.length == b.length && new HashSet<>(Arrays.asList(a)).equals(new HashSet<>(Arrays.asList(b)));
   }
 
   private static Object withKey(Object keys, Object key) {
@@ -800,6 +822,23 @@ public final class MvccStore implements ReadView, KvReadView {
     /** The compacted revision when the view was opened: the oldest its {@link #versions()} reach back to. */
     public long compactedRevision() {
       return hold.keptFrom;
+    }
+
+    /**
+     * For each revision after {@link #compactedRevision()} up to {@link #revision()} that changed
+     * several keys, the keys in the order they were changed (what {@link #versions()} cannot tell);
+     * empty for a store that retains no revisions. What
+     * {@link MvccStore#reset(List, long, long, Map)} takes back.
+     */
+    public NavigableMap<Long, String[]> changeOrders() {
+      NavigableMap<Long, String[]> orders = new TreeMap<>();
+      // The view's hold keeps these entries: compaction drops none above its keptFrom.
+      changedKeys.subMap(hold.keptFrom, false, hold.revision, true).forEach((revision, keys) -> {
+        if (keys instanceof String[] several) {
+          orders.put(revision, several);
+        }
+      });
+      return orders;
     }
 
     /**

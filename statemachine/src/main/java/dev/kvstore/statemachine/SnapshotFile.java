@@ -5,6 +5,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import dev.kvstore.statemachine.proto.DedupRecord;
+import dev.kvstore.statemachine.proto.RevisionOrder;
 import dev.kvstore.statemachine.proto.SnapshotHeader;
 import dev.kvstore.statemachine.proto.StoredKeyValue;
 import dev.kvstore.statemachine.proto.StoredLease;
@@ -18,8 +19,11 @@ import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.util.AtomicFileOutputStream;
 import org.apache.ratis.util.MD5FileUtil;
@@ -27,7 +31,8 @@ import org.apache.ratis.util.MD5FileUtil;
 /**
  * The on-disk snapshot layout: a header, then every retained version of every key in key order
  * (within a key in revision order, deletions included) ended by a record with an empty key, then the
- * remembered request results, then the leases (format 3), each a length-delimited protobuf message
+ * remembered request results, then the leases and the order of the changes of each retained
+ * revision that changed several keys (format 3), each a length-delimited protobuf message
  * (as {@code writeDelimitedTo} writes it). A lease's keys are not listed: they are the live keys
  * that name it. Format 2 is format 3 without leases (written before they existed); format 1, written before the store kept history, has one record per live key and no
  * end record; it is still read. Written to a temporary file, forced to disk and renamed, so a crash never leaves a partial
@@ -63,7 +68,7 @@ final class SnapshotFile {
    * @param keyCount          keys that exist at {@code revision}
    */
   record Content(long revision, long compactedRevision, List<KeyValue> versions, long keyCount,
-      List<DedupRecord> dedup, List<StoredLease> leases) {}
+      List<DedupRecord> dedup, List<StoredLease> leases, Map<Long, String[]> changeOrders) {}
 
   private SnapshotFile() {}
 
@@ -104,6 +109,7 @@ final class SnapshotFile {
 
   private static void writeRecords(CodedOutputStream out, MvccStore.RevisionView view, List<DedupRecord> dedup,
       List<StoredLease> leases, CpuPacing pacing, FileChannel sync, File file) throws IOException {
+    Map<Long, String[]> orders = view.changeOrders();
     long bytes = writeDelimited(SnapshotHeader.newBuilder()
         .setFormatVersion(FORMAT_VERSION)
         .setRevision(view.revision())
@@ -111,6 +117,7 @@ final class SnapshotFile {
         .setDedupCount(dedup.size())
         .setCompactedRevision(view.compactedRevision())
         .setLeaseCount(leases.size())
+        .setRevisionOrderCount(orders.size())
         .build(), out);
     long synced = 0;
     long written = 0;
@@ -144,6 +151,10 @@ final class SnapshotFile {
     }
     for (StoredLease l : leases) {
       writeDelimited(l, out);
+    }
+    for (Map.Entry<Long, String[]> order : orders.entrySet()) {
+      writeDelimited(RevisionOrder.newBuilder().setRevision(order.getKey())
+          .addAllKeys(Arrays.asList(order.getValue())).build(), out);
     }
     out.flush();
   }
@@ -198,6 +209,11 @@ final class SnapshotFile {
       for (long i = 0; i < header.getLeaseCount(); i++) {
         leases.add(readDelimited(in, StoredLease.parser(), file, "lease", i));
       }
+      Map<Long, String[]> orders = new HashMap<>();
+      for (long i = 0; i < header.getRevisionOrderCount(); i++) {
+        RevisionOrder order = readDelimited(in, RevisionOrder.parser(), file, "revision order", i);
+        orders.put(order.getRevision(), order.getKeysList().toArray(new String[0]));
+      }
       if (!in.isAtEnd()) {
         throw new IOException("snapshot " + file + " has data after its last record");
       }
@@ -207,7 +223,7 @@ final class SnapshotFile {
             + expectedMd5 + ": the file is corrupt");
       }
       long compacted = format == FORMAT_LIVE_ONLY ? header.getRevision() : header.getCompactedRevision();
-      return new Content(header.getRevision(), compacted, versions, header.getKeyCount(), dedup, leases);
+      return new Content(header.getRevision(), compacted, versions, header.getKeyCount(), dedup, leases, orders);
     }
   }
 

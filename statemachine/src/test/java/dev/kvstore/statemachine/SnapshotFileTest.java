@@ -62,6 +62,32 @@ class SnapshotFileTest {
   }
 
   @Test
+  void aLoadedStoreReplaysARevisionsChangesInTheOrderTheyWereMade() throws Exception {
+    MvccStore history = new MvccStore(MvccStore.RETAIN_UNTIL_COMPACTED);
+    WriteTxn txn = history.write();
+    for (String key : List.of("c", "a", "b")) {
+      txn.put(key, ByteString.copyFromUtf8("v"));
+    }
+    txn.end();
+    StoreWrites.put(history, "z", ByteString.copyFromUtf8("single"));
+    File file = dir.resolve("snapshot.1_2").toFile();
+    try (MvccStore.RevisionView view = history.openView()) {
+      SnapshotFile.write(file, view, List.of());
+    }
+
+    SnapshotFile.Content content = SnapshotFile.read(file, null);
+    assertThat(content.changeOrders()).containsOnlyKeys(1L);
+    MvccStore loaded = new MvccStore(MvccStore.RETAIN_UNTIL_COMPACTED);
+    loaded.reset(content.versions(), content.revision(), content.compactedRevision(), content.changeOrders());
+    assertThat(loaded.changes(1, 2)).extracting(Event::key).containsExactly("c", "a", "b", "z");
+
+    MvccStore withoutOrders = new MvccStore(MvccStore.RETAIN_UNTIL_COMPACTED);
+    withoutOrders.reset(content.versions(), content.revision(), content.compactedRevision());
+    assertThat(withoutOrders.changes(1, 1)).as("files without orders: key order").extracting(Event::key)
+        .containsExactly("a", "b", "c");
+  }
+
+  @Test
   void roundTripKeepsTheCommandDigestsSoAReusedIdIsStillRefused() throws IOException {
     applier.apply(withId(put("k", "v"), "client", 1));
     File file = dir.resolve("snapshot.1_1").toFile();

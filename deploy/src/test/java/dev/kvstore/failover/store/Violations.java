@@ -51,16 +51,8 @@ public final class Violations<G extends Enum<G>> {
 
   /** Every kept finding, each prefixed with its guarantee. */
   public List<String> lines() {
-    return linesExcept(null);
-  }
-
-  /** Every kept finding except those of {@code exempt} (null: none), each prefixed with its guarantee. */
-  public List<String> linesExcept(G exempt) {
     List<String> lines = new ArrayList<>();
     byGuarantee.forEach((g, findings) -> {
-      if (g == exempt) {
-        return;
-      }
       findings.forEach(f -> lines.add(g + ": " + f));
       int left = counts.get(g) - findings.size();
       if (left > 0) {
