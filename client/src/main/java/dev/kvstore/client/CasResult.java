@@ -1,6 +1,7 @@
 package dev.kvstore.client;
 
 import dev.kvstore.api.KeyValue;
+import dev.kvstore.api.RangeResponse;
 import dev.kvstore.api.TxnResponse;
 
 /**
@@ -20,5 +21,20 @@ public record CasResult(boolean won, long revision, KeyValue current) {
       current = response.getResponses(0).getResponseRange().getKvs(0);
     }
     return new CasResult(response.getSucceeded(), response.getHeader().getRevision(), current);
+  }
+
+  /**
+   * Whether a lost compare-and-swap's read came back without the entry it found: a transaction
+   * retried after a failover is answered with the first attempt's outcome but without the entries
+   * its ranges read (the nodes keep outcomes only), so the entry is read again at the revision.
+   */
+  static boolean lostWithoutItsEntry(TxnResponse response) {
+    return !response.getSucceeded() && response.getResponses(0).getResponseRange().getKvsCount() == 0
+        && response.getResponses(0).getResponseRange().getCount() > 0;
+  }
+
+  /** A lost compare-and-swap whose entry was read again ({@code read}: the key at {@code response}'s revision). */
+  static CasResult lost(TxnResponse response, RangeResponse read) {
+    return new CasResult(false, response.getHeader().getRevision(), read.getKvsCount() > 0 ? read.getKvs(0) : null);
   }
 }

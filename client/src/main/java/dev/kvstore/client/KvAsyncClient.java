@@ -138,12 +138,20 @@ public final class KvAsyncClient {
 
   /** A compare-and-swap on the value, as {@link KvClient#cas}. */
   public CompletableFuture<CasResult> cas(String key, ByteString expected, ByteString value) {
-    return txn(KvCalls.cas(key, KvClient.casExpectation(key, expected), value)).thenApply(CasResult::of);
+    return txn(KvCalls.cas(key, KvClient.casExpectation(key, expected), value)).thenCompose(r -> casResult(key, r));
   }
 
   /** A compare-and-swap on the mod revision, as {@link KvClient#casModRevision}. */
   public CompletableFuture<CasResult> casModRevision(String key, long modRevision, ByteString value) {
-    return txn(KvCalls.cas(key, Cmp.modRevision(key).equal(modRevision), value)).thenApply(CasResult::of);
+    return txn(KvCalls.cas(key, Cmp.modRevision(key).equal(modRevision), value)).thenCompose(r -> casResult(key, r));
+  }
+
+  /** As the blocking client's: a lost swap answered without its entry reads it at the swap's revision. */
+  private CompletableFuture<CasResult> casResult(String key, TxnResponse response) {
+    return CasResult.lostWithoutItsEntry(response)
+        ? range(RangeOptions.key(key).atRevision(response.getHeader().getRevision()))
+            .thenApply(read -> CasResult.lost(response, read))
+        : CompletableFuture.completedFuture(CasResult.of(response));
   }
 
   /** Deletes the keys {@code request} names at one revision, as {@link KvClient#deleteRange(DeleteRangeRequest)}. */

@@ -387,7 +387,7 @@ public final class KvClient implements AutoCloseable {
    * @throws KvClientException as {@link #txn}
    */
   public CasResult cas(String key, ByteString expected, ByteString value) {
-    return CasResult.of(txn(KvCalls.cas(key, casExpectation(key, expected), value)));
+    return casResult(key, txn(KvCalls.cas(key, casExpectation(key, expected), value)));
   }
 
   /**
@@ -397,7 +397,13 @@ public final class KvClient implements AutoCloseable {
    * @throws KvClientException as {@link #txn}
    */
   public CasResult casModRevision(String key, long modRevision, ByteString value) {
-    return CasResult.of(txn(KvCalls.cas(key, Cmp.modRevision(key).equal(modRevision), value)));
+    return casResult(key, txn(KvCalls.cas(key, Cmp.modRevision(key).equal(modRevision), value)));
+  }
+
+  private CasResult casResult(String key, TxnResponse response) {
+    return CasResult.lostWithoutItsEntry(response)
+        ? CasResult.lost(response, range(RangeOptions.key(key).atRevision(response.getHeader().getRevision())))
+        : CasResult.of(response);
   }
 
   /** The comparison of a {@link #cas}: the value is {@code expected}, or the key is absent for null. */

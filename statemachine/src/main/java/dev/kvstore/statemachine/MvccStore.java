@@ -62,9 +62,17 @@ public final class MvccStore implements ReadView, KvReadView {
    */
   static final int TRIM_BATCH_KEYS = 256;
 
-  /** Keys holding more than their live version (older versions, or a tombstone). Apply thread only. */
+  /**
+   * Keys holding more than their live version (older versions, or a tombstone), kept only while
+   * no revisions are retained (then {@link #changedKeys} tells compaction which keys to visit).
+   * Apply thread only.
+   */
   private final Set<String> withHistory = new HashSet<>();
-  /** {@link #withHistory} in the order compaction visits it, each key once. Apply thread only. */
+  /**
+   * The keys compaction visits: {@link #withHistory} in turn, each once, when no revisions are
+   * retained; otherwise the keys changed at the revisions the pass in progress compacts. Apply
+   * thread only.
+   */
   private final ArrayDeque<String> historyQueue = new ArrayDeque<>();
   /** Revision the trimming pass in progress trims to. Apply thread only. */
   private long passTarget;
@@ -346,8 +354,10 @@ public final class MvccStore implements ReadView, KvReadView {
     withHistory.clear();
     historyQueue.clear();
     passLeft = 0;
-    withHistory.addAll(sorted.keysWithHistory());
-    historyQueue.addAll(sorted.keysWithHistory());
+    if (retainedRevisions == 0) {
+      withHistory.addAll(sorted.keysWithHistory());
+      historyQueue.addAll(sorted.keysWithHistory());
+    }
     changedKeys.clear();
     if (retainedRevisions > 0) {
       for (KeyValue kv : versions) {
@@ -518,8 +528,12 @@ public final class MvccStore implements ReadView, KvReadView {
 
   /**
    * Drops what neither the compacted revision nor a hold needs any more, {@link #TRIM_BATCH_KEYS}
-   * keys at a time: a pass visits every key with history once, over as many calls as that takes.
-   * Apply thread only.
+   * keys at a time, over as many calls as a pass takes. While revisions are retained a pass visits
+   * only the keys changed at the revisions it compacts (from {@link #changedKeys}): a version becomes
+   * unneeded only when a newer one of its key falls at or below the compacted revision, and that
+   * newer one is such a change; so the work is one visit per change, not one per key with history
+   * per compaction (at 10,000 keys that was 8 µs per write). Without retained revisions (no log of
+   * changes) a pass visits every key with history once. Apply thread only.
    */
   private void dropUnneededVersions() {
     if (passLeft == 0) {
@@ -531,23 +545,39 @@ public final class MvccStore implements ReadView, KvReadView {
         return;
       }
       passTarget = upTo;
+      Map<Long, Object> compacted = changedKeys.headMap(upTo, true);
+      if (retainedRevisions > 0) {
+        for (Object changed : compacted.values()) {
+          if (changed instanceof String key) {
+            historyQueue.add(key);
+          } else {
+            historyQueue.addAll(Arrays.asList((String[]) changed));
+          }
+        }
+      }
+      compacted.clear();
       passLeft = historyQueue.size();
-      changedKeys.headMap(upTo, true).clear();
     }
     for (int n = Math.min(passLeft, TRIM_BATCH_KEYS); n > 0; n--) {
       passLeft--;
       String key = historyQueue.poll();
       Object versions = keys.get(key);
+      if (versions == null) {
+        // A key changed twice in the pass's revisions, removed at its first visit.
+        continue;
+      }
       Object kept = keptAfterCompaction(versions, passTarget);
       if (kept == null) {
         keys.remove(key);
       } else if (kept != versions) {
         keys.put(key, kept);
       }
-      if (kept == null || (kept instanceof KeyValue only && !isTombstone(only))) {
-        withHistory.remove(key);
-      } else {
-        historyQueue.add(key);
+      if (retainedRevisions == 0) {
+        if (kept == null || (kept instanceof KeyValue only && !isTombstone(only))) {
+          withHistory.remove(key);
+        } else {
+          historyQueue.add(key);
+        }
       }
     }
     if (passLeft == 0) {
@@ -567,7 +597,8 @@ public final class MvccStore implements ReadView, KvReadView {
   }
 
   private void noteHistory(String key) {
-    if (withHistory.add(key)) {
+    // With retained revisions the log of changes tells compaction where to look.
+    if (retainedRevisions == 0 && withHistory.add(key)) {
       historyQueue.add(key);
     }
   }

@@ -454,4 +454,21 @@ class MvccStoreTest {
     assertThat(scanned(KeyRange.prefix("p" + max), 0, true)).containsExactly("p" + max + "z", "p" + max);
     assertThat(scanned(KeyRange.prefix("p"), 0, false)).containsExactlyElementsOf(keys.subList(0, 8));
   }
+
+  @Test
+  void aStoreLoadedFromASnapshotDropsTheOlderVersionsOnceTheirSuccessorsAreCompacted() throws Exception {
+    ByteString v = ByteString.copyFromUtf8("v");
+    MvccStore loaded = new MvccStore(MvccStore.RETAIN_UNTIL_COMPACTED);
+    loaded.reset(List.of(
+        new KeyValue("a", v, 3, 3, 1), new KeyValue("a", v, 3, 8, 2),
+        new KeyValue("b", v, 4, 4, 1), new KeyValue("b", ByteString.EMPTY, 0, 9, 0)), 10, 5);
+    loaded.compact(7);
+    StoreWrites.put(loaded, "c", v);
+    assertThat(loaded.versionCount("a")).as("the version read at 7, and the newer one").isEqualTo(2);
+    loaded.compact(10);
+    StoreWrites.put(loaded, "c", v);
+    assertThat(loaded.versionCount("a")).isEqualTo(1);
+    assertThat(loaded.versionCount("b")).as("deleted at 9").isZero();
+    assertThat(loaded.get("a", 10)).map(KeyValue::modRevision).hasValue(8L);
+  }
 }
