@@ -127,7 +127,10 @@ final class FaultRun implements AutoCloseable {
     startRevision = currentRevision() + 1;
     revisionWatchers = new RevisionWatchers(cluster.endpoints(), startRevision, 2);
     revisionWatchers.awaitCreated(Duration.ofSeconds(30));
-    transfers = new TransferWorkload(scope(), cluster.endpoints(), cluster.endpoints(), 2, calls, startRevision, seed);
+    // Two failing-over clients only: the register workload's pinned clients already probe each
+    // node, and on two cores three more closed loops starved the nodes (elections and catch-ups
+    // beyond the scenarios' bounds in CI).
+    transfers = new TransferWorkload(scope(), cluster.endpoints(), List.of(), 2, calls, startRevision, seed);
     transfers.open(Duration.ofSeconds(60));
     locks = new LockWorkload(scope(), cluster.endpoints(), 3, calls, seed);
     workload.start();

@@ -113,7 +113,7 @@ final class TransferWorkload implements AutoCloseable {
       // recorded; the history's checks decide whether the failure was allowed
     }
     // a short think time keeps two cores from drowning in client threads
-    loops.pause(20 + random.nextInt(40));
+    loops.pause(40 + random.nextInt(60));
   }
 
   private void transfer(int process, KvClient client, Random random, String tag, int index) {

@@ -117,14 +117,17 @@ final class RaftKv implements KvRequests {
   public CompletableFuture<GetResponse> get(GetRequest request, Duration wait) {
     return read(request.getConsistency(), wait, true, () -> {
       GetResponse.Builder response = GetResponse.newBuilder().setKey(request.getKey());
-      view.get(request.getKey()).ifPresent(kv -> {
+      // The entry as of one revision, and that revision in the header: a write applied between
+      // the two reads must not show a header newer than the entry (the failover suite's
+      // whole-store model caught exactly that).
+      long revision = view.revision();
+      view.entryAt(request.getKey(), revision).ifPresent(kv -> {
         response.setFound(true).setKv(ApiMapping.toApi(kv));
         if (!request.getOmitValue()) {
           response.setValue(kv.value());
         }
       });
-      // Read after the entry so the header revision is never older than the entry.
-      return response.setHeader(headers.current()).build();
+      return response.setHeader(headers.at(revision)).build();
     });
   }
 

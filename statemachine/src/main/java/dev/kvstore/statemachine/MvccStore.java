@@ -241,10 +241,15 @@ public final class MvccStore implements ReadView, KvReadView {
 
   @Override
   public Optional<KeyValue> get(String key) {
+    return entryAt(key, 0);
+  }
+
+  @Override
+  public Optional<KeyValue> entryAt(String key, long revision) {
     try {
-      return get(key, 0);
+      return get(key, revision);
     } catch (RevisionUnavailableException e) {
-      throw new IllegalStateException("a read of the current revision is never refused", e);
+      throw new IllegalStateException("a read of a revision that was current is never refused", e);
     }
   }
 
