@@ -125,14 +125,16 @@ final class FaultRun implements AutoCloseable {
       awaitCaughtUp(id, Duration.ofSeconds(90));
     }
     startRevision = currentRevision() + 1;
-    revisionWatchers = new RevisionWatchers(cluster.endpoints(), startRevision, 2);
+    // One revision watcher (the register workload has two watchers of its own): on two cores
+    // every client thread counts (see the transfers below).
+    revisionWatchers = new RevisionWatchers(cluster.endpoints(), startRevision, 1);
     revisionWatchers.awaitCreated(Duration.ofSeconds(30));
     // Two failing-over clients only: the register workload's pinned clients already probe each
     // node, and on two cores three more closed loops starved the nodes (elections and catch-ups
     // beyond the scenarios' bounds in CI).
     transfers = new TransferWorkload(scope(), cluster.endpoints(), List.of(), 2, calls, startRevision, seed);
     transfers.open(Duration.ofSeconds(60));
-    locks = new LockWorkload(scope(), cluster.endpoints(), 3, calls, seed);
+    locks = new LockWorkload(scope(), cluster.endpoints(), 2, calls, seed);
     workload.start();
     transfers.start();
     locks.start();
