@@ -378,8 +378,10 @@ class MvccStoreTest {
 
   /** Each replayed revision of the moving-units test changed both keys, to values adding up to 100. */
   private void checkReplayedRevisionsAreWhole() {
-    long to = store.currentRevision();
+    // The compacted revision first: it never passes the current one, so from <= to whatever the
+    // writer does in between (read the other way round, a compaction in between made from > to).
     long from = Math.max(2, store.compactedRevision() + 1);
+    long to = store.currentRevision();
     List<Event> events;
     try {
       events = store.changes(from, to);
