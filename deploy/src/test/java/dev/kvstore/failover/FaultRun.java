@@ -245,9 +245,12 @@ final class FaultRun implements AutoCloseable {
     }
     History history = recorder.history();
     // Watchers may still be delivering the last events; wait until they caught up to the last write.
+    // Up to a minute: a watcher whose stream went to a paused node learns it only from the
+    // transport's keep-alive (10 s, then its timeout) and then replays elsewhere, on two cores the
+    // workloads keep busy; the checks below say whether anything is missing, not how fast.
     long lastRevision = history.operations().stream().filter(op -> op.outcome() == Outcome.OK && op.type().isWrite())
         .mapToLong(Operation::revision).max().orElse(0);
-    await().atMost(Duration.ofSeconds(30)).until(() -> workload.watchEvents().values().stream()
+    await().atMost(Duration.ofSeconds(60)).until(() -> workload.watchEvents().values().stream()
         .allMatch(events -> lastRevision == 0
             || !events.isEmpty() && events.get(events.size() - 1).revision() >= lastRevision));
 
