@@ -250,9 +250,19 @@ final class FaultRun implements AutoCloseable {
     // workloads keep busy; the checks below say whether anything is missing, not how fast.
     long lastRevision = history.operations().stream().filter(op -> op.outcome() == Outcome.OK && op.type().isWrite())
         .mapToLong(Operation::revision).max().orElse(0);
-    await().atMost(Duration.ofSeconds(60)).until(() -> workload.watchEvents().values().stream()
-        .allMatch(events -> lastRevision == 0
-            || !events.isEmpty() && events.get(events.size() - 1).revision() >= lastRevision));
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> workload.watchEvents().values().stream()
+          .allMatch(events -> lastRevision == 0
+              || !events.isEmpty() && events.get(events.size() - 1).revision() >= lastRevision));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // Say where each watcher stopped and whether it failed for good: a stalled stream and a
+      // watch that ended with an error look the same from here.
+      Map<String, Long> reached = new LinkedHashMap<>();
+      workload.watchEvents().forEach((name, events) ->
+          reached.put(name, events.isEmpty() ? 0 : events.get(events.size() - 1).revision()));
+      throw new AssertionError(scenario + ": watchers did not reach revision " + lastRevision
+          + " within 60 s; last revision each received: " + reached + "; watch errors: " + workload.watchErrors(), e);
+    }
 
     StoreOutcomes store = checkStore();
     CheckResult linearizable = new LinearizabilityChecker().check(history);
