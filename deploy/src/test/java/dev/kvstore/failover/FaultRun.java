@@ -248,6 +248,7 @@ final class FaultRun implements AutoCloseable {
     // Up to a minute: a watcher whose stream went to a paused node learns it only from the
     // transport's keep-alive (10 s, then its timeout) and then replays elsewhere, on two cores the
     // workloads keep busy; the checks below say whether anything is missing, not how fast.
+    // Only writes that changed a key count (a delete of an absent key is recorded without a revision).
     long lastRevision = history.operations().stream().filter(op -> op.outcome() == Outcome.OK && op.type().isWrite())
         .mapToLong(Operation::revision).max().orElse(0);
     try {

@@ -156,7 +156,9 @@ final class Workload implements AutoCloseable {
     long op = recorder.invoke(process, OpType.DELETE, key, null);
     try {
       DeleteResponse r = calls.call(process, TxnForm.delete(key), () -> client.delete(key), TxnForm::of);
-      recorder.ok(op, null, r.getHeader().getRevision());
+      // Deleting an absent key changes nothing and answers with the store's current revision, which
+      // another workload's change may have made: no watcher of this prefix gets an event there.
+      recorder.ok(op, null, r.getDeleted() > 0 ? r.getHeader().getRevision() : 0);
     } catch (KvClientException e) {
       record(op, e);
     }

@@ -7,6 +7,7 @@ import dev.kvstore.statemachine.proto.PeerQuery;
 import dev.kvstore.statemachine.proto.PeerQueryResult;
 import java.io.File;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,6 +22,7 @@ import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
@@ -63,6 +65,8 @@ public final class KvStateMachine extends BaseStateMachine {
 
   /** Writes, or log entries, between automatic snapshots unless told otherwise: what etcd's {@code --snapshot-count} defaults to. */
   public static final long DEFAULT_SNAPSHOT_THRESHOLD = 100_000;
+  /** How long a snapshot install waits at most for the Raft log's queued writes ({@link LogWriteBarrier}). */
+  private static final Duration LOG_WRITE_WAIT = Duration.ofSeconds(10);
 
   /**
    * @param store the replicated data, kept from the revision the leader last compacted at (construct
@@ -137,12 +141,44 @@ public final class KvStateMachine extends BaseStateMachine {
     }, IOException.class);
   }
 
-  /** Ratis pauses the state machine right before it replaces the snapshot directory with an installed snapshot. */
+  /**
+   * Ratis pauses the state machine right before it replaces the snapshot directory with an installed
+   * snapshot; first the Raft log writes what it still has queued (see {@link LogWriteBarrier}).
+   */
   @Override
   public void pause() {
     snapshots.cancel();
+    awaitLogWritten();
     if (getLifeCycle().compareAndTransition(LifeCycle.State.RUNNING, LifeCycle.State.PAUSING)) {
       getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  private void awaitLogWritten() {
+    RaftLog log;
+    try {
+      RaftServer server = getServer().getNow(null);
+      log = server == null ? null : server.getDivision(getGroupId()).getRaftLog();
+    } catch (IOException e) {
+      log = null;
+    }
+    if (log == null) {
+      return;
+    }
+    RaftLog raftLog = log;
+    LogWriteBarrier.Outcome outcome = new LogWriteBarrier(raftLog::getFlushIndex,
+        () -> {
+          TermIndex last = raftLog.getLastEntryTermIndex();
+          return last == null ? -1 : last.getIndex();
+        },
+        LOG_WRITE_WAIT).await();
+    if (!outcome.written()) {
+      LOG.warn("{}: installing a snapshot while the Raft log has written only up to index {} of {} after {} ms;"
+          + " Ratis drops the rest, which can stop this server", getId(), outcome.flushed(), outcome.target(),
+          outcome.waitedMs());
+    } else if (outcome.waitedMs() > 0) {
+      LOG.info("{}: the Raft log wrote its queued entries up to index {} in {} ms before the snapshot install",
+          getId(), outcome.target(), outcome.waitedMs());
     }
   }
 

@@ -6,6 +6,7 @@ import static dev.kvstore.statemachine.TestCommands.readBarrier;
 import static dev.kvstore.statemachine.TestCommands.withId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
@@ -25,13 +26,17 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.LogProtoUtils;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -53,6 +58,10 @@ class KvStateMachineTest {
   /** Background snapshot writes handed over by the state machine, not run until the test runs them. */
   private final Queue<Runnable> backgroundWrites = new ConcurrentLinkedQueue<>();
   private volatile LifeCycle.State serverState = LifeCycle.State.RUNNING;
+  /** The Raft log the state machine sees: the last index written to disk, the last it holds, and how often it asked. */
+  private final AtomicLong logFlushed = new AtomicLong();
+  private final AtomicLong logLast = new AtomicLong();
+  private final AtomicInteger logPolls = new AtomicInteger();
   private long nextIndex = 1;
 
   @AfterEach
@@ -98,13 +107,33 @@ class KvStateMachineTest {
     return sm;
   }
 
-  /** The state machine only asks its server for its id, properties and state; anything else is a test bug. */
+  /**
+   * The state machine only asks its server for its id, properties, state and Raft log (the log's
+   * written and last indexes); anything else is a test bug.
+   */
   private RaftServer serverNamed(String id, RaftProperties properties) {
+    RaftLog log = (RaftLog) Proxy.newProxyInstance(RaftLog.class.getClassLoader(), new Class<?>[] {RaftLog.class},
+        (proxy, method, args) -> switch (method.getName()) {
+          case "getFlushIndex" -> {
+            logPolls.incrementAndGet();
+            yield logFlushed.get();
+          }
+          case "getLastEntryTermIndex" -> TermIndex.valueOf(1, logLast.get());
+          case "toString" -> id + "-log";
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
+    RaftServer.Division division = (RaftServer.Division) Proxy.newProxyInstance(RaftServer.class.getClassLoader(),
+        new Class<?>[] {RaftServer.Division.class}, (proxy, method, args) -> switch (method.getName()) {
+          case "getRaftLog" -> log;
+          case "toString" -> id + "-division";
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
     return (RaftServer) Proxy.newProxyInstance(RaftServer.class.getClassLoader(), new Class<?>[] {RaftServer.class},
         (proxy, method, args) -> switch (method.getName()) {
           case "getId" -> RaftPeerId.valueOf(id);
           case "getProperties" -> properties;
           case "getLifeCycleState" -> serverState;
+          case "getDivision" -> division;
           case "toString" -> id;
           default -> throw new UnsupportedOperationException(method.getName());
         });
@@ -362,6 +391,21 @@ class KvStateMachineTest {
     KvStateMachine restarted = open();
     assertThat(restarted.getLastAppliedTermIndex().getIndex()).isEqualTo(9);
     assertThat(restarted.readView().get("k").orElseThrow().value().toStringUtf8()).isEqualTo("v9");
+  }
+
+  @Test
+  void pauseWaitsUntilTheRaftLogHasWrittenTheEntriesItHolds() throws Exception {
+    KvStateMachine sm = open();
+    logLast.set(30);
+    logFlushed.set(12);
+
+    CompletableFuture<Void> paused = CompletableFuture.runAsync(sm::pause);
+    await().atMost(Duration.ofSeconds(10)).until(() -> logPolls.get() >= 3);
+    assertThat(paused).as("paused while entries 13..30 are still queued for the log writer").isNotDone();
+    logFlushed.set(30);
+
+    paused.get(10, TimeUnit.SECONDS);
+    assertThat(sm.getLifeCycleState()).isEqualTo(LifeCycle.State.PAUSED);
   }
 
   @Test
