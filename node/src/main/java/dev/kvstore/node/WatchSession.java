@@ -29,7 +29,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * with no operation at all ends the stream (INVALID_ARGUMENT): the client is not speaking this
  * protocol.
  *
- * <p>Everything runs in {@link #drain()}, which at most one executor thread runs at a time:
+ * <p>Everything runs in {@link #step()}, which at most one executor thread runs at a time ({@link SerialDrain}):
  * requests are queued by the transport and handled there, then events are sent while the transport
  * is ready (flow control), round robin over the watches.
  */
@@ -68,10 +67,9 @@ final class WatchSession implements StreamObserver<WatchStreamRequest> {
   private final ServerCallStreamObserver<WatchStreamResponse> call;
   private final WatchHub hub;
   private final ResponseHeaders headers;
-  private final Executor executor;
+  private final SerialDrain drain;
   private final ScheduledFuture<?> ticks;
   private final Queue<WatchStreamRequest> requests = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger pendingSignals = new AtomicInteger();
   private volatile boolean progressTick;
   // Drain-confined.
   private final Map<Long, Entry> watches = new LinkedHashMap<>();
@@ -107,7 +105,7 @@ final class WatchSession implements StreamObserver<WatchStreamRequest> {
     this.call = call;
     this.hub = hub;
     this.headers = headers;
-    this.executor = executor;
+    this.drain = new SerialDrain(executor, this::step, this::failed);
     call.setOnReadyHandler(this::signal);
     call.setOnCancelHandler(this::signal);
     this.ticks = scheduler.scheduleWithFixedDelay(this::progressTick, progressInterval.toNanos(),
@@ -138,28 +136,12 @@ final class WatchSession implements StreamObserver<WatchStreamRequest> {
 
   /** Something may be to do: a request, events, an ended watch, a ready transport, a cancelled call. */
   private void signal() {
-    if (pendingSignals.getAndIncrement() == 0) {
-      executor.execute(this::drain);
-    }
+    drain.signal();
   }
 
-  private void drain() {
-    int missed = pendingSignals.get();
-    while (true) {
-      try {
-        if (!step()) {
-          executor.execute(this::drain);
-          return;
-        }
-      } catch (RuntimeException e) {
-        LOG.warn("watch stream with {} watches failed: {}", watches.size(), e.toString());
-        finish(Status.INTERNAL.withDescription("watch stream failed: " + e));
-      }
-      missed = pendingSignals.addAndGet(-missed);
-      if (missed == 0) {
-        return;
-      }
-    }
+  private void failed(RuntimeException e) {
+    LOG.warn("watch stream with {} watches failed: {}", watches.size(), e.toString());
+    finish(Status.INTERNAL.withDescription("watch stream failed: " + e));
   }
 
   /** Handles requests and sends what the transport takes; false when it stopped only because the batch was used up. */

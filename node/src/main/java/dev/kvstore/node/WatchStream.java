@@ -12,7 +12,6 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * the transport is ready, otherwise they wait in the watch's bounded queue (and a watcher that
  * stays behind is cancelled by the hub rather than slowing anyone else down).
  *
- * <p>All sending happens in {@link #drain()}, which at most one executor thread runs at a time.
+ * <p>All sending happens in {@link #sendReady()}, which at most one executor thread runs at a time
+ * ({@link SerialDrain}).
  */
 final class WatchStream {
 
@@ -33,8 +33,7 @@ final class WatchStream {
   private final WatchRequest request;
   private final WatchHub hub;
   private final ResponseHeaders headers;
-  private final Executor executor;
-  private final AtomicInteger pendingSignals = new AtomicInteger();
+  private final SerialDrain drain;
   private volatile Watch watch;
   private boolean finished;
   // Drain-confined: the revision being sent, one change per response, and how far.
@@ -47,7 +46,7 @@ final class WatchStream {
     this.request = request;
     this.hub = hub;
     this.headers = headers;
-    this.executor = executor;
+    this.drain = new SerialDrain(executor, this::sendReady, this::failed);
   }
 
   void start() {
@@ -98,29 +97,14 @@ final class WatchStream {
 
   /** Something may be sendable: the watch has events, ended, or the transport became ready. */
   private void signal() {
-    if (watch != null && pendingSignals.getAndIncrement() == 0) {
-      executor.execute(this::drain);
+    if (watch != null) {
+      drain.signal();
     }
   }
 
-  private void drain() {
-    int missed = pendingSignals.get();
-    while (true) {
-      try {
-        if (!sendReady()) {
-          // yielded after a full batch: come back for the rest
-          executor.execute(this::drain);
-          return;
-        }
-      } catch (RuntimeException e) {
-        LOG.warn("watch stream for '{}' failed: {}", request.getKey(), e.toString());
-        finish(Status.INTERNAL.withDescription("watch stream failed: " + e));
-      }
-      missed = pendingSignals.addAndGet(-missed);
-      if (missed == 0) {
-        return;
-      }
-    }
+  private void failed(RuntimeException e) {
+    LOG.warn("watch stream for '{}' failed: {}", request.getKey(), e.toString());
+    finish(Status.INTERNAL.withDescription("watch stream failed: " + e));
   }
 
   /** Sends what the transport takes; false when it stopped only because the batch was used up. */
