@@ -80,10 +80,7 @@ final class RaftKv implements KvRequests {
         .setValue(request.getValue())
         .setPrevKv(request.getPrevKv())
         .setLease(request.getLease()));
-    if (request.hasRequestId()) {
-      command.setRequestId(toCommandId(request.getRequestId()));
-    }
-    return write(command.build(), wait, result -> {
+    return write(identified(command, request.hasRequestId(), request.getRequestId()), wait, result -> {
       PutResponse.Builder response = PutResponse.newBuilder()
           .setSuccess(true)
           .setHeader(headers.at(result.getRevision()));
@@ -98,10 +95,7 @@ final class RaftKv implements KvRequests {
   public CompletableFuture<DeleteResponse> delete(DeleteRequest request, Duration wait) {
     Command.Builder command = Command.newBuilder()
         .setDelete(DeleteOp.newBuilder().setKey(request.getKey()).setPrevKv(request.getPrevKv()));
-    if (request.hasRequestId()) {
-      command.setRequestId(toCommandId(request.getRequestId()));
-    }
-    return write(command.build(), wait, result -> {
+    return write(identified(command, request.hasRequestId(), request.getRequestId()), wait, result -> {
       DeleteResponse.Builder response = DeleteResponse.newBuilder()
           .setSuccess(true)
           .setDeleted(result.getDeleted())
@@ -149,10 +143,7 @@ final class RaftKv implements KvRequests {
   public CompletableFuture<CompactResponse> compact(CompactRequest request, Duration wait) {
     Command.Builder command = Command.newBuilder()
         .setCompact(CompactOp.newBuilder().setRevision(request.getRevision()));
-    if (request.hasRequestId()) {
-      command.setRequestId(toCommandId(request.getRequestId()));
-    }
-    return write(command.build(), wait, result -> CompactResponse.newBuilder()
+    return write(identified(command, request.hasRequestId(), request.getRequestId()), wait, result -> CompactResponse.newBuilder()
         .setHeader(headers.at(result.getRevision()))
         .setCompactRevision(result.getCompactedRevision())
         .build());
@@ -161,20 +152,14 @@ final class RaftKv implements KvRequests {
   @Override
   public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request, Duration wait) {
     Command.Builder command = Command.newBuilder().setDelete(TxnMapping.toCommand(request));
-    if (request.hasRequestId()) {
-      command.setRequestId(toCommandId(request.getRequestId()));
-    }
-    return write(command.build(), wait,
+    return write(identified(command, request.hasRequestId(), request.getRequestId()), wait,
         result -> TxnMapping.toDeleteRangeResponse(result, headers.at(result.getRevision())));
   }
 
   @Override
   public CompletableFuture<TxnResponse> txn(TxnRequest request, Duration wait) {
     Command.Builder command = Command.newBuilder().setTxn(TxnMapping.toCommand(request));
-    if (request.hasRequestId()) {
-      command.setRequestId(toCommandId(request.getRequestId()));
-    }
-    return write(command.build(), wait, result -> TxnMapping.toResponse(result, headers.at(result.getRevision())));
+    return write(identified(command, request.hasRequestId(), request.getRequestId()), wait, result -> TxnMapping.toResponse(result, headers.at(result.getRevision())));
   }
 
   @Override
@@ -277,7 +262,14 @@ final class RaftKv implements KvRequests {
     }
   }
 
-  static ClientRequestId toCommandId(RequestId id) {
-    return ClientRequestId.newBuilder().setClientId(id.getClientId()).setSequence(id.getSequence()).build();
+  /**
+   * {@code command} carrying the client's request id when it gave one: the state machine then
+   * answers a retry with the first outcome instead of applying the write twice.
+   */
+  static Command identified(Command.Builder command, boolean hasRequestId, RequestId id) {
+    if (hasRequestId) {
+      command.setRequestId(ClientRequestId.newBuilder().setClientId(id.getClientId()).setSequence(id.getSequence()));
+    }
+    return command.build();
   }
 }

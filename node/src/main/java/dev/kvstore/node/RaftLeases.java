@@ -81,10 +81,7 @@ final class RaftLeases implements LeaseRequests {
         : ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     long ttl = Math.max(request.getTtl(), minTtlSeconds);
     Command.Builder command = Command.newBuilder().setLeaseGrant(LeaseGrantOp.newBuilder().setId(id).setTtl(ttl));
-    if (request.hasRequestId()) {
-      command.setRequestId(RaftKv.toCommandId(request.getRequestId()));
-    }
-    CompletableFuture<LeaseGrantResponse> granted = kv.write(command.build(), wait, result -> LeaseGrantResponse.newBuilder()
+    CompletableFuture<LeaseGrantResponse> granted = kv.write(RaftKv.identified(command, request.hasRequestId(), request.getRequestId()), wait, result -> LeaseGrantResponse.newBuilder()
         .setHeader(headers.at(result.getRevision()))
         .setId(result.getLeaseId())
         .setTtl(result.getLeaseTtl())
@@ -121,10 +118,7 @@ final class RaftLeases implements LeaseRequests {
   @Override
   public CompletableFuture<LeaseRevokeResponse> revoke(LeaseRevokeRequest request, Duration wait) {
     Command.Builder command = Command.newBuilder().setLeaseRevoke(LeaseRevokeOp.newBuilder().setId(request.getId()));
-    if (request.hasRequestId()) {
-      command.setRequestId(RaftKv.toCommandId(request.getRequestId()));
-    }
-    return kv.write(command.build(), wait,
+    return kv.write(RaftKv.identified(command, request.hasRequestId(), request.getRequestId()), wait,
         result -> LeaseRevokeResponse.newBuilder().setHeader(headers.at(result.getRevision())).build());
   }
 

@@ -180,15 +180,13 @@ final class CommandApplier {
     long compacted = store.compactedRevision();
     long current = store.currentRevision();
     CommandResult.Builder result = CommandResult.newBuilder().setRevision(current);
-    if (revision <= compacted) {
-      return result.setCompactedRevision(compacted).setRefusal(Refusal.REVISION_COMPACTED)
-          .setError("revision " + revision + " is already compacted: the compacted revision is " + compacted
-              + "; compact at a revision in " + (compacted + 1) + ".." + current)
-          .build();
-    }
-    if (revision > current) {
-      return result.setCompactedRevision(compacted).setRefusal(Refusal.FUTURE_REVISION)
-          .setError("revision " + revision + " is in the future: the current revision is " + current
+    if (revision <= compacted || revision > current) {
+      boolean past = revision <= compacted;
+      return result.setCompactedRevision(compacted)
+          .setRefusal(past ? Refusal.REVISION_COMPACTED : Refusal.FUTURE_REVISION)
+          .setError("revision " + revision + (past
+              ? " is already compacted: the compacted revision is " + compacted
+              : " is in the future: the current revision is " + current)
               + "; compact at a revision in " + (compacted + 1) + ".." + current)
           .build();
     }
