@@ -1,6 +1,7 @@
 package dev.kvstore.statemachine;
 
 import com.google.protobuf.ByteString;
+import dev.kvstore.statemachine.auth.AuthStore;
 import dev.kvstore.statemachine.proto.ClientRequestId;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
@@ -33,18 +34,20 @@ final class CommandApplier {
   private ResultBudget entryBudget = new ResultBudget(ResultBudget.ENTRY_BYTES);
   private final Leases leases;
   private final LeaseCommands leaseCommands;
+  private final AuthStore auth;
   /** The Raft term of the log entry being applied (see {@link #apply(Command, long)}). */
   private long entryTerm;
 
   CommandApplier(MvccStore store, AppliedRequests applied, WatchHub hub) {
-    this(store, applied, hub, new Leases());
+    this(store, applied, hub, new Leases(), new AuthStore());
   }
 
-  CommandApplier(MvccStore store, AppliedRequests applied, WatchHub hub, Leases leases) {
+  CommandApplier(MvccStore store, AppliedRequests applied, WatchHub hub, Leases leases, AuthStore auth) {
     this.store = store;
     this.applied = applied;
     this.hub = hub;
     this.leases = leases;
+    this.auth = auth;
     this.leaseCommands = new LeaseCommands(store, leases, this::commit);
   }
 
@@ -118,6 +121,10 @@ final class CommandApplier {
     if (invalid != null) {
       return CommandResult.newBuilder().setRevision(store.revision()).setError(invalid).build();
     }
+    Optional<String> denied = CommandPermissions.denial(command, auth.current(), leases);
+    if (denied.isPresent()) {
+      return refusal(Refusal.PERMISSION_DENIED, denied.get());
+    }
     return switch (command.getOpCase()) {
       case PUT -> {
         long lease = command.getPut().getLease();
@@ -158,8 +165,16 @@ final class CommandApplier {
       case LEASE_GRANT -> leaseCommands.grant(command.getLeaseGrant());
       case LEASE_REVOKE -> leaseCommands.revoke(command.getLeaseRevoke());
       case LEASE_EXPIRE -> leaseCommands.expire(command.getLeaseExpire(), entryTerm);
+      // Auth changes take no store revision: the store's history is of keys only, as in etcd.
+      case AUTH -> auth.apply(command.getAuth(), command.getCaller().getUser())
+          .map(refused -> refusal(refused.refusal(), refused.message()))
+          .orElseGet(() -> result(store.revision(), null, 0));
       case BATCH, OP_NOT_SET -> throw new IllegalStateException("validated above");
     };
+  }
+
+  private CommandResult refusal(Refusal refusal, String message) {
+    return CommandResult.newBuilder().setRevision(store.revision()).setRefusal(refusal).setError(message).build();
   }
 
   private static boolean isRange(DeleteOp delete) {

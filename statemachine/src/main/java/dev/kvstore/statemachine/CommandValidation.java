@@ -22,6 +22,8 @@ final class CommandValidation {
           ? "a lease grant needs a positive id and a positive TTL" : null;
       case LEASE_REVOKE -> command.getLeaseRevoke().getId() <= 0 ? "a lease revoke needs a positive id" : null;
       case LEASE_EXPIRE -> command.getLeaseExpire().getIdsCount() == 0 ? "a lease expiry needs lease ids" : null;
+      // Only clients change users and roles: the caller is what apply checks.
+      case AUTH -> command.hasCaller() ? null : "an auth command names its caller";
       case BATCH -> command.hasRequestId() ? "a batch carries no request id (its commands do)" : null;
       case OP_NOT_SET -> "command has no operation";
     };

@@ -7,9 +7,10 @@ import java.util.Comparator;
  * {@link String#compareTo} compares UTF-16 units and would sort U+E000..U+FFFF after supplementary
  * characters, which no byte-ordered client or future paging cursor would expect.
  */
-final class KeyOrder implements Comparator<String> {
+public final class KeyOrder implements Comparator<String> {
 
-  static final KeyOrder INSTANCE = new KeyOrder();
+  /** The one instance: the order has no settings. */
+  public static final KeyOrder INSTANCE = new KeyOrder();
 
   private KeyOrder() {}
 

@@ -107,7 +107,7 @@ public record KeyRange(Kind kind, String start, String end) {
    * last code point below U+10FFFF raised by one and what follows it dropped, as etcd's
    * {@code GetPrefixRangeEnd} does with bytes.
    */
-  String upperBound() {
+  public String upperBound() {
     return switch (kind) {
       case KEY -> start + '\0';
       case INTERVAL -> end;

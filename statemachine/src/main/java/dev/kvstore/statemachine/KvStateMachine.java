@@ -1,6 +1,7 @@
 package dev.kvstore.statemachine;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kvstore.statemachine.auth.AuthStore;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
 import dev.kvstore.statemachine.proto.PeerQuery;
@@ -54,6 +55,7 @@ public final class KvStateMachine extends BaseStateMachine {
   private final MvccStore store;
   private final AppliedRequests applied = new AppliedRequests();
   private final Leases leases = new Leases();
+  private final AuthStore auth = new AuthStore();
   private final SnapshotWriter snapshots;
   private final AppliedIndex appliedIndex = new AppliedIndex();
   private final WatchHub hub;
@@ -97,8 +99,8 @@ public final class KvStateMachine extends BaseStateMachine {
     this.store = store;
     this.hub = hub;
     this.observer = observer;
-    this.applier = new CommandApplier(store, applied, hub, leases);
-    this.snapshots = new SnapshotWriter(store, applied, leases, storage, this::getId, snapshotWrites, observer,
+    this.applier = new CommandApplier(store, applied, hub, leases, auth);
+    this.snapshots = new SnapshotWriter(store, applied, leases, auth, storage, this::getId, snapshotWrites, observer,
         snapshotThreshold);
   }
 
@@ -110,6 +112,11 @@ public final class KvStateMachine extends BaseStateMachine {
   /** The data as applied on this node so far, readable at past revisions as far as they are retained. */
   public ReadView mvccView() {
     return store;
+  }
+
+  /** The replicated users, roles and authentication setting as applied on this node so far. */
+  public AuthStore auth() {
+    return auth;
   }
 
   /** The replicated lease table as applied on this node so far. */
@@ -211,6 +218,7 @@ public final class KvStateMachine extends BaseStateMachine {
     store.reset(content.versions(), content.revision(), content.compactedRevision(), content.changeOrders());
     applied.reset(content.dedup());
     leases.reset(content.leases(), content.versions());
+    auth.reset(content.auth());
     setLastAppliedTermIndex(snapshot.getTermIndex());
     appliedIndex.advance(snapshot.getIndex());
     snapshots.loaded(snapshot.getIndex(), content.revision());

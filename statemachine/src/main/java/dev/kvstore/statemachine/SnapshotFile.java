@@ -8,6 +8,7 @@ import dev.kvstore.statemachine.proto.DedupRecord;
 import dev.kvstore.statemachine.proto.RevisionOrder;
 import dev.kvstore.statemachine.proto.SnapshotHeader;
 import dev.kvstore.statemachine.proto.StoredKeyValue;
+import dev.kvstore.statemachine.proto.StoredAuth;
 import dev.kvstore.statemachine.proto.StoredLease;
 import java.io.File;
 import java.io.IOException;
@@ -32,9 +33,10 @@ import org.apache.ratis.util.MD5FileUtil;
  * The on-disk snapshot layout: a header, then every retained version of every key in key order
  * (within a key in revision order, deletions included) ended by a record with an empty key, then the
  * remembered request results, then the leases and the order of the changes of each retained
- * revision that changed several keys (format 3), each a length-delimited protobuf message
+ * revision that changed several keys (format 3), then the users, roles and authentication setting
+ * (format 4, one record), each a length-delimited protobuf message
  * (as {@code writeDelimitedTo} writes it). A lease's keys are not listed: they are the live keys
- * that name it. Format 2 is format 3 without leases (written before they existed); format 1, written before the store kept history, has one record per live key and no
+ * that name it. Format 3 is format 4 without the auth record, format 2 is format 3 without leases (written before they existed); format 1, written before the store kept history, has one record per live key and no
  * end record; it is still read. Written to a temporary file, forced to disk and renamed, so a crash never leaves a partial
  * snapshot under the final name.
  *
@@ -48,7 +50,9 @@ import org.apache.ratis.util.MD5FileUtil;
  */
 final class SnapshotFile {
 
-  static final int FORMAT_VERSION = 3;
+  static final int FORMAT_VERSION = 4;
+  /** The format before the auth state: history, leases, revision orders. */
+  static final int FORMAT_NO_AUTH = 3;
   /** The format before leases: history, no leases. */
   static final int FORMAT_NO_LEASES = 2;
   /** The format before the multi-version store: the live key-values only. */
@@ -66,9 +70,10 @@ final class SnapshotFile {
    *                          revision, as {@link MvccStore#reset(List, long, long)} takes them
    * @param compactedRevision the oldest revision readable from {@code versions}
    * @param keyCount          keys that exist at {@code revision}
+   * @param auth              the auth state (empty, authentication off, for formats before 4)
    */
   record Content(long revision, long compactedRevision, List<KeyValue> versions, long keyCount,
-      List<DedupRecord> dedup, List<StoredLease> leases, Map<Long, String[]> changeOrders) {}
+      List<DedupRecord> dedup, List<StoredLease> leases, Map<Long, String[]> changeOrders, StoredAuth auth) {}
 
   private SnapshotFile() {}
 
@@ -90,13 +95,19 @@ final class SnapshotFile {
    */
   static MD5Hash write(File file, MvccStore.RevisionView view, List<DedupRecord> dedup, List<StoredLease> leases,
       CpuPacing pacing) throws IOException {
+    return write(file, view, dedup, leases, StoredAuth.getDefaultInstance(), pacing);
+  }
+
+  /** As {@link #write(File, MvccStore.RevisionView, List, List, CpuPacing)} with the auth state as of the view's revision. */
+  static MD5Hash write(File file, MvccStore.RevisionView view, List<DedupRecord> dedup, List<StoredLease> leases,
+      StoredAuth auth, CpuPacing pacing) throws IOException {
     MessageDigest md5 = MD5FileUtil.newMD5();
     AtomicFileOutputStream atomic = new AtomicFileOutputStream(file);
     CodedOutputStream out = CodedOutputStream.newInstance(new DigestOutputStream(atomic, md5), BUFFER_BYTES);
     // Forcing through a second channel flushes the file's pages whichever descriptor wrote them.
     try (FileChannel sync = FileChannel.open(AtomicFileOutputStream.getTemporaryFile(file).toPath(),
         StandardOpenOption.WRITE)) {
-      writeRecords(out, view, dedup, leases, pacing, sync, file);
+      writeRecords(out, view, dedup, leases, auth, pacing, sync, file);
     } catch (IOException | RuntimeException e) {
       // Closing would rename the partial file to the final name: abort deletes it instead.
       atomic.abort();
@@ -108,7 +119,7 @@ final class SnapshotFile {
   }
 
   private static void writeRecords(CodedOutputStream out, MvccStore.RevisionView view, List<DedupRecord> dedup,
-      List<StoredLease> leases, CpuPacing pacing, FileChannel sync, File file) throws IOException {
+      List<StoredLease> leases, StoredAuth auth, CpuPacing pacing, FileChannel sync, File file) throws IOException {
     Map<Long, String[]> orders = view.changeOrders();
     long bytes = writeDelimited(SnapshotHeader.newBuilder()
         .setFormatVersion(FORMAT_VERSION)
@@ -156,6 +167,7 @@ final class SnapshotFile {
       writeDelimited(RevisionOrder.newBuilder().setRevision(order.getKey())
           .addAllKeys(Arrays.asList(order.getValue())).build(), out);
     }
+    writeDelimited(auth, out);
     out.flush();
   }
 
@@ -214,6 +226,8 @@ final class SnapshotFile {
         RevisionOrder order = readDelimited(in, RevisionOrder.parser(), file, "revision order", i);
         orders.put(order.getRevision(), order.getKeysList().toArray(new String[0]));
       }
+      StoredAuth auth = format > FORMAT_NO_AUTH ? readDelimited(in, StoredAuth.parser(), file, "auth state", 0)
+          : StoredAuth.getDefaultInstance();
       if (!in.isAtEnd()) {
         throw new IOException("snapshot " + file + " has data after its last record");
       }
@@ -223,7 +237,8 @@ final class SnapshotFile {
             + expectedMd5 + ": the file is corrupt");
       }
       long compacted = format == FORMAT_LIVE_ONLY ? header.getRevision() : header.getCompactedRevision();
-      return new Content(header.getRevision(), compacted, versions, header.getKeyCount(), dedup, leases, orders);
+      return new Content(header.getRevision(), compacted, versions, header.getKeyCount(), dedup, leases, orders,
+          auth);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.kvstore.statemachine;
 
+import dev.kvstore.statemachine.auth.AuthStore;
+import dev.kvstore.statemachine.proto.StoredAuth;
 import dev.kvstore.statemachine.proto.StoredLease;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -90,6 +92,7 @@ final class SnapshotWriter {
   private final MvccStore store;
   private final AppliedRequests applied;
   private final Leases leases;
+  private final AuthStore auth;
   private final SnapshotStorage storage;
   private final Supplier<Object> name;
   private final Executor background;
@@ -112,11 +115,14 @@ final class SnapshotWriter {
    */
   SnapshotWriter(MvccStore store, AppliedRequests applied, SnapshotStorage storage, Supplier<Object> name,
       Executor background, StateMachineObserver observer, long threshold) {
-    this(store, applied, new Leases(), storage, name, background, observer, threshold);
+    this(store, applied, new Leases(), new AuthStore(), storage, name, background, observer, threshold);
   }
 
-  /** @param leases the lease table, copied with the view on the apply thread (one record per lease) */
-  SnapshotWriter(MvccStore store, AppliedRequests applied, Leases leases, SnapshotStorage storage,
+  /**
+   * @param leases the lease table, copied with the view on the apply thread (one record per lease)
+   * @param auth   the users and roles, copied with the view on the apply thread
+   */
+  SnapshotWriter(MvccStore store, AppliedRequests applied, Leases leases, AuthStore auth, SnapshotStorage storage,
       Supplier<Object> name, Executor background, StateMachineObserver observer, long threshold) {
     if (threshold < 1) {
       throw new IllegalArgumentException("snapshot threshold must be at least 1, got " + threshold);
@@ -124,6 +130,7 @@ final class SnapshotWriter {
     this.store = store;
     this.applied = applied;
     this.leases = leases;
+    this.auth = auth;
     this.storage = storage;
     this.name = name;
     this.background = background;
@@ -200,11 +207,12 @@ final class SnapshotWriter {
     MvccStore.RevisionView view = store.openView();
     AppliedRequests.Copy dedup = applied.copy();
     List<StoredLease> leaseRecords = leases.records();
+    StoredAuth authRecord = auth.stored();
     long pauseMicros = (System.nanoTime() - started) / 1000;
     CompletableFuture<Written> written = new CompletableFuture<>();
     Runnable task = () -> {
       try {
-        Written w = write(at, view, dedup, leaseRecords, CpuPacing.ofCurrentThread(BACKGROUND_CPU_SHARE));
+        Written w = write(at, view, dedup, leaseRecords, authRecord, CpuPacing.ofCurrentThread(BACKGROUND_CPU_SHARE));
         LOG.info("{}: took snapshot in the background at {}; applies paused {} us to start it; {} revisions"
             + " applied meanwhile", name.get(), w.summary(), pauseMicros, store.currentRevision() - view.revision());
         written.complete(w);
@@ -231,7 +239,7 @@ final class SnapshotWriter {
     }
     long latest = storage.latestIndex();
     if (at.getIndex() > latest) {
-      Written w = write(at, store.openView(), applied.copy(), leases.records(), CpuPacing.NONE);
+      Written w = write(at, store.openView(), applied.copy(), leases.records(), auth.stored(), CpuPacing.NONE);
       LOG.info("{}: took snapshot at {}", name.get(), w.summary());
       latest = w.info().getIndex();
       latestRevision = w.view().revision();
@@ -240,11 +248,11 @@ final class SnapshotWriter {
   }
 
   private Written write(TermIndex at, MvccStore.RevisionView view, AppliedRequests.Copy dedup,
-      List<StoredLease> leaseRecords, CpuPacing pacing) throws IOException {
+      List<StoredLease> leaseRecords, StoredAuth authRecord, CpuPacing pacing) throws IOException {
     long started = System.nanoTime();
     try (view) {
       SingleFileSnapshotInfo info = storage.write(at,
-          file -> SnapshotFile.write(file, view, dedup.records(), leaseRecords, pacing));
+          file -> SnapshotFile.write(file, view, dedup.records(), leaseRecords, authRecord, pacing));
       long bytes = info.getFile().getPath().toFile().length();
       long nanos = System.nanoTime() - started;
       observer.snapshotTaken(bytes, nanos);

@@ -7,6 +7,7 @@ import static dev.kvstore.statemachine.TestCommands.withId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.kvstore.statemachine.auth.AuthStore;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
 import dev.kvstore.statemachine.proto.LeaseExpireOp;
@@ -38,7 +39,7 @@ class LeaseCommandsTest {
   private final AppliedRequests applied = new AppliedRequests();
   private final WatchHub hub = new WatchHub(store, 100);
   private final Leases leases = new Leases();
-  private final CommandApplier applier = new CommandApplier(store, applied, hub, leases);
+  private final CommandApplier applier = new CommandApplier(store, applied, hub, leases, new AuthStore());
 
   static Command grant(long id, long ttl) {
     return Command.newBuilder().setLeaseGrant(LeaseGrantOp.newBuilder().setId(id).setTtl(ttl)).build();

@@ -9,7 +9,12 @@ import com.google.protobuf.ByteString;
 import dev.kvstore.statemachine.proto.CommandResult;
 import dev.kvstore.statemachine.proto.DedupRecord;
 import dev.kvstore.statemachine.proto.Refusal;
+import dev.kvstore.statemachine.auth.AuthCommands;
+import dev.kvstore.statemachine.auth.AuthState;
+import dev.kvstore.statemachine.auth.AuthStore;
 import dev.kvstore.statemachine.proto.SnapshotHeader;
+import dev.kvstore.statemachine.proto.StoredAuth;
+import dev.kvstore.statemachine.proto.StoredPermission;
 import dev.kvstore.statemachine.proto.StoredKeyValue;
 import java.io.File;
 import java.io.IOException;
@@ -154,7 +159,46 @@ class SnapshotFileTest {
     for (DedupRecord r : applied.records()) {
       r.writeDelimitedTo(expected);
     }
+    // no leases, no multi-key revisions; the auth state last
+    StoredAuth.getDefaultInstance().writeDelimitedTo(expected);
     assertThat(Files.readAllBytes(file.toPath())).isEqualTo(expected.toByteArray());
+  }
+
+  @Test
+  void theAuthStateRoundTripsAndAFormat3FileLoadsWithAuthenticationOff() throws IOException {
+    AuthStore auth = new AuthStore();
+    auth.apply(AuthCommands.addUser("root", "$2y$hash"), "");
+    auth.apply(AuthCommands.grantRole("root", AuthState.ROOT), "");
+    auth.apply(AuthCommands.addRole("reader"), "");
+    auth.apply(AuthCommands.grant("reader", StoredPermission.Type.READ, "app/", "", true), "");
+    auth.apply(AuthCommands.enable(), "");
+    applier.apply(put("a", "1"));
+    File file = dir.resolve("snapshot.1_1").toFile();
+    try (MvccStore.RevisionView view = store.openView()) {
+      SnapshotFile.write(file, view, List.of(), List.of(), auth.stored(), CpuPacing.NONE);
+    }
+
+    AuthStore loaded = new AuthStore();
+    loaded.reset(SnapshotFile.read(file, null).auth());
+    assertThat(loaded.current()).isEqualTo(auth.current());
+    assertThat(loaded.current().enabled()).isTrue();
+
+    // format 3: the same records without the auth record at the end
+    byte[] bytes = Files.readAllBytes(file.toPath());
+    java.io.ByteArrayOutputStream format3 = new java.io.ByteArrayOutputStream();
+    try (java.io.InputStream in = new java.io.ByteArrayInputStream(bytes)) {
+      SnapshotHeader header = SnapshotHeader.parseDelimitedFrom(in);
+      header.toBuilder().setFormatVersion(SnapshotFile.FORMAT_NO_AUTH).build().writeDelimitedTo(format3);
+      StoredKeyValue kv;
+      do {
+        kv = StoredKeyValue.parseDelimitedFrom(in);
+        kv.writeDelimitedTo(format3);
+      } while (!kv.getKey().isEmpty());
+    }
+    Files.write(file.toPath(), format3.toByteArray());
+    SnapshotFile.Content old = SnapshotFile.read(file, null);
+    assertThat(old.auth()).isEqualTo(StoredAuth.getDefaultInstance());
+    assertThat(old.versions()).extracting(KeyValue::key).containsExactly("a");
   }
 
   @Test
