@@ -205,7 +205,9 @@ final class RaftKv implements KvRequests {
    * (retrying cannot help: the id stays taken). A compaction at a revision already compacted or not
    * yet reached is OUT_OF_RANGE. A refusal kind this version does not know (from a
    * newer leader during an upgrade) is FAILED_PRECONDITION too, with the leader's message. An
-   * unknown lease is NOT_FOUND and a lease id already granted FAILED_PRECONDITION, as in etcd.
+   * unknown lease is NOT_FOUND and a lease id already granted FAILED_PRECONDITION, as in etcd. A
+   * caller without the permission the command needs at apply is PERMISSION_DENIED; an auth change
+   * that contradicts the users and roles (one that exists already or not at all) FAILED_PRECONDITION.
    */
   private static StatusRuntimeException refused(CommandResult result) {
     Status status = switch (result.getRefusal()) {
@@ -214,6 +216,9 @@ final class RaftKv implements KvRequests {
       case REVISION_COMPACTED, FUTURE_REVISION -> Status.OUT_OF_RANGE;
       case LEASE_NOT_FOUND -> Status.NOT_FOUND;
       case LEASE_EXISTS -> Status.FAILED_PRECONDITION;
+      case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
+      // As etcd: a user or role that exists already, or not at all.
+      case AUTH_CONFLICT -> Status.FAILED_PRECONDITION;
     };
     return status.withDescription(result.getError()).asRuntimeException();
   }
