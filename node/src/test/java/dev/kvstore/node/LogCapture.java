@@ -17,6 +17,7 @@ public final class LogCapture implements AutoCloseable {
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
   private final boolean bridged;
 
+  /** Starts recording (and bridges java.util.logging to SLF4J if it was not). */
   public LogCapture() {
     bridged = !SLF4JBridgeHandler.isInstalled();
     if (bridged) {

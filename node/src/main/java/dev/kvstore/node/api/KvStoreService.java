@@ -45,6 +45,7 @@ public final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   private final ResponseHeaders headers;
   private final Executor watchExecutor;
 
+  /** Serves the {@code KvStore} RPCs through {@code requests}; watches started here send on {@code watchExecutor}. */
   public KvStoreService(KvRequests requests, RequestBudget budget, WatchHub hub, ResponseHeaders headers,
       Executor watchExecutor) {
     this.requests = requests;

@@ -47,6 +47,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   private final ExecutorService blockingCalls;
   private final OnDemandSnapshot snapshots;
 
+  /** Asks peers through {@code admin}; blocking Ratis calls run on {@code blockingCalls}. */
   public MaintenanceService(RaftGroup group, LocalMember member, PeerAdminClients admin, ResponseHeaders headers,
       ExecutorService blockingCalls, OnDemandSnapshot snapshots) {
     this.group = group;

@@ -21,6 +21,7 @@ public final class MemberHintTrailers implements ServerInterceptor {
 
   private final LocalMember member;
 
+  /** Hints from {@code member}: its id, the leader it knows and its term. */
   public MemberHintTrailers(LocalMember member) {
     this.member = member;
   }

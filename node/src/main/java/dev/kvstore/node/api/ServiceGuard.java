@@ -55,10 +55,12 @@ public final class ServiceGuard {
 
   private final RateLimitedLog log;
 
+  /** Logs malformed requests and unexpected exceptions through {@code log}, rate-limited. */
   public ServiceGuard(RateLimitedLog log) {
     this.log = log;
   }
 
+  /** {@code service}, with every method guarded (see {@link #wrap(ServerServiceDefinition)}). */
   public ServerServiceDefinition wrap(BindableService service) {
     return wrap(service.bindService());
   }

@@ -24,6 +24,7 @@ public final class TransportRejections extends ServerStreamTracer.Factory {
 
   private final RateLimitedLog log;
 
+  /** Logs each rejected call through {@code log}, rate-limited. */
   public TransportRejections(RateLimitedLog log) {
     this.log = log;
   }

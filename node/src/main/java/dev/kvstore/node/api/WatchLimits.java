@@ -25,6 +25,7 @@ public record WatchLimits(int queueCapacity, Duration progressInterval) {
     this(queueCapacity, DEFAULTS.progressInterval());
   }
 
+  /** Checks the bounds; throws {@link IllegalArgumentException} saying which is out of range and what is allowed. */
   public void validate() {
     if (queueCapacity < 1) {
       throw new IllegalArgumentException("watch queue (" + queueCapacity + ") must be at least 1");

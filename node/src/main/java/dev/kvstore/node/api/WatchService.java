@@ -20,6 +20,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
   private final ScheduledExecutorService scheduler;
   private final Duration progressInterval;
 
+  /** Serves watches of {@code hub}, sending on {@code senders}; {@code progressInterval}: see {@link WatchLimits}. */
   public WatchService(WatchHub hub, ResponseHeaders headers, Executor senders, ScheduledExecutorService scheduler,
       Duration progressInterval) {
     this.hub = hub;

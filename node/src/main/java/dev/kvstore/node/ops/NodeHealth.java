@@ -24,6 +24,7 @@ public final class NodeHealth implements AutoCloseable {
   private final ScheduledFuture<?> checks;
   private ServingStatus last;
 
+  /** Sets {@code health} from {@code member} now and every 200 ms on {@code scheduler} until closed. */
   public NodeHealth(HealthStatusManager health, LocalMember member, ScheduledExecutorService scheduler) {
     this.health = health;
     this.member = member;

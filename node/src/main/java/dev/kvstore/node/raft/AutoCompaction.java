@@ -46,6 +46,7 @@ public record AutoCompaction(Mode mode, long retainedRevisions, Duration retaine
     return mode == Mode.REVISION ? retainedRevisions > 0 : !retainedFor.isZero();
   }
 
+  /** Checks the retention; throws {@link IllegalArgumentException} for a negative one, saying what is allowed. */
   public void validate() {
     if (retainedRevisions < 0 || retainedFor.isNegative()) {
       throw new IllegalArgumentException("auto-compaction retention must not be negative: use 0 to turn automatic"

@@ -14,6 +14,7 @@ public final class CatchingUpException extends Exception {
     this.readIndex = readIndex;
   }
 
+  /** The read index (a Raft log index) this node had not applied in time. */
   public long readIndex() {
     return readIndex;
   }

@@ -39,6 +39,7 @@ public final class LocalMember implements RaftStatus, Leadership {
   private final RaftServer server;
   private final RaftGroupId groupId;
 
+  /** This node as a member of group {@code groupId} of {@code server}. */
   public LocalMember(RaftServer server, RaftGroupId groupId) {
     this.server = server;
     this.groupId = groupId;
@@ -223,6 +224,7 @@ public final class LocalMember implements RaftStatus, Leadership {
     }
   }
 
+  /** The API role for a Ratis role; {@code ROLE_UNKNOWN} for null or a role the API does not name. */
   public static MemberRole toRole(RaftPeerRole role) {
     if (role == null) {
       return MemberRole.ROLE_UNKNOWN;

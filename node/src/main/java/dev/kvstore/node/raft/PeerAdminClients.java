@@ -27,11 +27,13 @@ public final class PeerAdminClients implements AutoCloseable {
   private final RaftProperties properties;
   private final Map<RaftPeerId, RaftClient> clients = new ConcurrentHashMap<>();
 
+  /** Clients for the members of {@code group}, made on first use with {@code properties}. */
   public PeerAdminClients(RaftGroup group, RaftProperties properties) {
     this.group = group;
     this.properties = properties;
   }
 
+  /** The client whose calls go to {@code peer}, made on first use; it retries little, so an unreachable peer fails fast. */
   public RaftClient forPeer(RaftPeerId peer) {
     return clients.computeIfAbsent(peer, id -> RaftClient.newBuilder()
         .setClientId(ClientId.randomId())

@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 /** Parses and checks the {@code --peers} list: {@code ID=HOST:PORT[,ID=HOST:PORT...]}. */
 public final class PeerList {
 
+  /** What a node id may be: 1 to 63 letters, digits, {@code _ . -}, starting with a letter or digit. */
   public static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
   private static final Pattern ENTRY = Pattern.compile("([^=\\s]+)=(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]\\s]+):(\\d{1,5})");
 

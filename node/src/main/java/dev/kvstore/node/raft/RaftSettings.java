@@ -41,6 +41,7 @@ public final class RaftSettings {
     return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("kvstore:" + clusterId).getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** The Raft group of {@code config}: its id from the cluster id, its members from the peers. */
   public static RaftGroup group(NodeConfig config) {
     List<RaftPeer> peers = config.peers().stream()
         .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build())
@@ -48,6 +49,7 @@ public final class RaftSettings {
     return RaftGroup.valueOf(groupId(config.clusterId()), peers);
   }
 
+  /** The properties of this node's Raft server (storage, address, timeouts, sizes), each with its reason. */
   public static RaftProperties serverProperties(NodeConfig config) {
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));

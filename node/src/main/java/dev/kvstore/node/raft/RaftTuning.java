@@ -39,6 +39,7 @@ public record RaftTuning(Duration electionTimeout, long snapshotThreshold, long 
     return new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, bytes);
   }
 
+  /** Checks the values; throws {@link IllegalArgumentException} naming the one out of range and what is allowed. */
   public void validate() {
     if (electionTimeout.toMillis() < 50) {
       throw new IllegalArgumentException("election timeout must be at least 50 ms, got " + electionTimeout.toMillis()

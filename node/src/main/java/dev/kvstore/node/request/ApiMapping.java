@@ -26,6 +26,7 @@ public final class ApiMapping {
     return KeyRange.of(key, rangeEnd, prefix);
   }
 
+  /** The API message of a stored key-value (revisions and lease as stored). */
   public static KeyValue toApi(dev.kvstore.statemachine.KeyValue kv) {
     return KeyValue.newBuilder()
         .setKey(kv.key())
@@ -41,6 +42,7 @@ public final class ApiMapping {
     return toApi(dev.kvstore.statemachine.KeyValue.of(kv));
   }
 
+  /** The API event type of a store event's type. */
   public static EventType toApi(Event.Type type) {
     return type == Event.Type.PUT ? EventType.PUT : EventType.DELETE;
   }

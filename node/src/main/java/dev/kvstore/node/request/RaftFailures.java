@@ -21,6 +21,7 @@ public final class RaftFailures {
 
   private final LocalMember member;
 
+  /** Statuses that name {@code member} and the leader it knows. */
   public RaftFailures(LocalMember member) {
     this.member = member;
   }
@@ -95,6 +96,7 @@ public final class RaftFailures {
         : Status.INTERNAL.withDescription("unexpected failure: " + cause).withCause(cause).asRuntimeException();
   }
 
+  /** The cause inside any {@link CompletionException} or {@link ExecutionException} layers of {@code t}. */
   public static Throwable unwrap(Throwable t) {
     while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
       t = t.getCause();

@@ -33,6 +33,7 @@ public final class RangePages {
   private final ReadView store;
   private final ResponseHeaders headers;
 
+  /** Pages read from {@code store}, each with a header from {@code headers}. */
   public RangePages(ReadView store, ResponseHeaders headers) {
     this.store = store;
     this.headers = headers;

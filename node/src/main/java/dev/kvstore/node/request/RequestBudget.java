@@ -13,6 +13,7 @@ public final class RequestBudget {
 
   private final Duration requestTimeout;
 
+  /** A budget of at most {@code requestTimeout} per request. */
   public RequestBudget(Duration requestTimeout) {
     this.requestTimeout = requestTimeout;
   }

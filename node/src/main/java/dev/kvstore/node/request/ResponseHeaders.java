@@ -10,11 +10,13 @@ public final class ResponseHeaders {
   private final LocalMember member;
   private final KvReadView view;
 
+  /** Headers naming {@code member}, at revisions of {@code view}. */
   public ResponseHeaders(LocalMember member, KvReadView view) {
     this.member = member;
     this.view = view;
   }
 
+  /** The header at store revision {@code revision}; without term and leader while the Raft server stops. */
   public ResponseHeader at(long revision) {
     ResponseHeader.Builder header = ResponseHeader.newBuilder().setRevision(revision).setMemberId(member.id());
     try {
@@ -25,6 +27,7 @@ public final class ResponseHeaders {
     return header.build();
   }
 
+  /** The header at this node's current store revision. */
   public ResponseHeader current() {
     return at(view.revision());
   }
