@@ -99,7 +99,8 @@ public final class CommandSubmitter implements AutoCloseable {
    *                  caller (a full queue, a connection being replaced), and answers arrive on
    *                  transport threads that must not do our work
    */
-  public CommandSubmitter(LocalMember member, PeerConnections peers, ScheduledExecutorService scheduler, Executor raftCalls) {
+  public CommandSubmitter(LocalMember member, PeerConnections peers, ScheduledExecutorService scheduler,
+      Executor raftCalls) {
     this.member = member;
     this.peers = peers;
     this.scheduler = scheduler;

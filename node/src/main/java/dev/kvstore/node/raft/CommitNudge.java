@@ -43,7 +43,8 @@ public final class CommitNudge {
   /**
    * @param noOp appends a no-op through Raft (a read barrier) and completes when it is done
    */
-  public CommitNudge(AppliedIndex appliedIndex, Supplier<CompletableFuture<?>> noOp, ScheduledExecutorService scheduler) {
+  public CommitNudge(AppliedIndex appliedIndex, Supplier<CompletableFuture<?>> noOp,
+      ScheduledExecutorService scheduler) {
     this.appliedIndex = appliedIndex;
     this.noOp = noOp;
     this.scheduler = scheduler;

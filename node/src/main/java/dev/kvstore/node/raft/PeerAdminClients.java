@@ -33,7 +33,7 @@ public final class PeerAdminClients implements AutoCloseable {
     this.properties = properties;
   }
 
-  /** The client whose calls go to {@code peer}, made on first use; it retries little, so an unreachable peer fails fast. */
+  /** The client whose calls go to {@code peer}, made on first use; it retries little, so a dead peer fails fast. */
   public RaftClient forPeer(RaftPeerId peer) {
     return clients.computeIfAbsent(peer, id -> RaftClient.newBuilder()
         .setClientId(ClientId.randomId())

@@ -87,7 +87,8 @@ public final class ReadIndexRound implements ReadBarrier.Round {
    *                       (in the node: one election timeout)
    * @param timer          runs the hedge that asks the members not asked first
    */
-  public ReadIndexRound(Leadership member, Peers peers, ReadBarrier.Round logRound, Duration confirmTimeout, Timer timer) {
+  public ReadIndexRound(Leadership member, Peers peers, ReadBarrier.Round logRound, Duration confirmTimeout,
+      Timer timer) {
     this.member = member;
     this.peers = peers;
     this.logRound = logRound;
