@@ -69,7 +69,7 @@ class ScaleMeasurementsTest {
         StandardCharsets.UTF_8);
     long offset = NodeLogTimeline.end(log);
     Files.writeString(log, String.join("\n",
-        "2026-11-30T10:01:00.500Z INFO  [main] d.k.n.m.MetricsEndpoint - n1: serving metrics on http://x/metrics",
+        "2026-11-30T10:01:00.500Z INFO  [main] d.k.n.o.m.MetricsEndpoint - n1: serving metrics on http://x/metrics",
         "2026-11-30T10:01:01.000Z INFO  [main] d.k.s.SnapshotWriter - unrelated detail",
         "2026-11-30T10:01:03.250Z INFO  [main] d.k.s.KvStateMachine - n1: loaded snapshot snapshot.1_5 (term 1)",
         "  at some.stack.Trace(line)",

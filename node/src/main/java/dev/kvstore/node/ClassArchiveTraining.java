@@ -10,6 +10,7 @@ import dev.kvstore.api.SnapshotRequest;
 import dev.kvstore.api.StatusRequest;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
+import dev.kvstore.node.raft.PeerNameCaching;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;

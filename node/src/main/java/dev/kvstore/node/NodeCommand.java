@@ -1,5 +1,11 @@
 package dev.kvstore.node;
 
+import dev.kvstore.node.api.WatchLimits;
+import dev.kvstore.node.raft.AutoCompaction;
+import dev.kvstore.node.raft.Peer;
+import dev.kvstore.node.raft.PeerList;
+import dev.kvstore.node.raft.PeerNameCaching;
+import dev.kvstore.node.raft.RaftTuning;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.cli.CliEnvironment;
 import dev.kvstore.cli.KvCli;
+import dev.kvstore.node.api.WatchLimits;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

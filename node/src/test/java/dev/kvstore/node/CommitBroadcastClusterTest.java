@@ -4,6 +4,7 @@ import static dev.kvstore.node.Requests.put;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.kvstore.node.raft.RaftTuning;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -9,6 +9,7 @@ import dev.kvstore.api.CompactRequest;
 import dev.kvstore.api.CompactResponse;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
+import dev.kvstore.node.raft.AutoCompaction;
 import dev.kvstore.statemachine.ReadView;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

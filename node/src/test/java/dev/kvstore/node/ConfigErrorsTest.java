@@ -3,6 +3,8 @@ package dev.kvstore.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kvstore.node.raft.Peer;
+import dev.kvstore.node.raft.PeerList;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

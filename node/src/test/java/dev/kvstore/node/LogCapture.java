@@ -11,13 +11,14 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  * Records every log event from now until closed, including gRPC's and Netty's, which log through
  * java.util.logging: as in a node process, that is bridged to SLF4J while the capture is open.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
   private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
   private final boolean bridged;
 
-  LogCapture() {
+  /** Starts recording (and bridges java.util.logging to SLF4J if it was not). */
+  public LogCapture() {
     bridged = !SLF4JBridgeHandler.isInstalled();
     if (bridged) {
       SLF4JBridgeHandler.install();
@@ -27,7 +28,7 @@ final class LogCapture implements AutoCloseable {
   }
 
   /** The events recorded so far from loggers whose name starts with {@code prefix}. */
-  List<ILoggingEvent> from(String prefix) {
+  public List<ILoggingEvent> from(String prefix) {
     synchronized (appender) {
       return appender.list.stream().filter(e -> e.getLoggerName().startsWith(prefix)).toList();
     }

@@ -11,6 +11,7 @@ import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.api.WatchRequest;
+import dev.kvstore.node.api.TransportRejections;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;

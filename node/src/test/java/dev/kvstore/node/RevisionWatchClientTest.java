@@ -5,15 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.api.EventType;
 import dev.kvstore.api.WatchEvent;
+import dev.kvstore.api.WatchResponse;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.client.KvClientException;
-import dev.kvstore.api.WatchResponse;
 import dev.kvstore.client.Op;
 import dev.kvstore.client.RevisionListener;
 import dev.kvstore.client.Txn;
 import dev.kvstore.client.WatchListener;
 import dev.kvstore.client.WatchOptions;
 import dev.kvstore.client.WatchSubscription;
+import dev.kvstore.node.api.WatchLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

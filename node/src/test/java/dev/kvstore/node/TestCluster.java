@@ -3,6 +3,7 @@ package dev.kvstore.node;
 import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.api.KvStoreGrpc;
+import dev.kvstore.node.raft.Peer;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;

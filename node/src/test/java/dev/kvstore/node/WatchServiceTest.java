@@ -16,6 +16,7 @@ import dev.kvstore.api.WatchGrpc;
 import dev.kvstore.api.WatchProgressRequest;
 import dev.kvstore.api.WatchStreamRequest;
 import dev.kvstore.api.WatchStreamResponse;
+import dev.kvstore.node.api.WatchLimits;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;

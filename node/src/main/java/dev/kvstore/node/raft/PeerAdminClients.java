@@ -1,0 +1,59 @@
+package dev.kvstore.node.raft;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Ratis client per peer for calls addressed to that peer (group info, snapshots). Ratis
+ * clients keep per-server ordered windows; mixing explicit-target calls with leader-bound writes
+ * on one client stalled both, so targeted calls get clients of their own.
+ */
+public final class PeerAdminClients implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PeerAdminClients.class);
+
+  private final RaftGroup group;
+  private final RaftProperties properties;
+  private final Map<RaftPeerId, RaftClient> clients = new ConcurrentHashMap<>();
+
+  /** Clients for the members of {@code group}, made on first use with {@code properties}. */
+  public PeerAdminClients(RaftGroup group, RaftProperties properties) {
+    this.group = group;
+    this.properties = properties;
+  }
+
+  /** The client whose calls go to {@code peer}, made on first use; it retries little, so a dead peer fails fast. */
+  public RaftClient forPeer(RaftPeerId peer) {
+    return clients.computeIfAbsent(peer, id -> RaftClient.newBuilder()
+        .setClientId(ClientId.randomId())
+        .setRaftGroup(group)
+        .setLeaderId(id)
+        .setProperties(properties)
+        // An unreachable peer should show up as unreachable in status, not hold the call.
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(1, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+        .build());
+  }
+
+  @Override
+  public void close() {
+    clients.values().forEach(c -> {
+      try {
+        c.close();
+      } catch (IOException e) {
+        LOG.debug("closing admin client: {}", e.toString());
+      }
+    });
+    clients.clear();
+  }
+}
