@@ -225,10 +225,17 @@ class WatchTest {
     }
   }
 
-  /** Compacts every member at the current revision. */
+  /**
+   * Compacts at the current revision and waits until every member applied it: the compaction is
+   * answered once n1 applied it, and a test that then watches on another member must not race it.
+   */
   private static void compactAll() {
     long current = kv("n1").get(Requests.get("churn/0")).getHeader().getRevision();
     kv("n1").compact(dev.kvstore.api.CompactRequest.newBuilder().setRevision(current).build());
+    for (String id : List.of("n1", "n2", "n3")) {
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> SHARED.cluster().node(id).stateMachine().mvccView().compactedRevision() >= current);
+    }
   }
 
   /**
