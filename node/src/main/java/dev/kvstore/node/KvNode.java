@@ -33,6 +33,14 @@ import dev.kvstore.node.raft.ReadIndexRound;
 import dev.kvstore.node.raft.StalledFollowerLinks;
 import dev.kvstore.node.request.LeaseRequests;
 import dev.kvstore.node.request.RaftFailures;
+import dev.kvstore.node.auth.AuthTokens;
+import dev.kvstore.node.auth.Authentication;
+import dev.kvstore.node.auth.AuthorizedKv;
+import dev.kvstore.node.auth.PasswordHashes;
+import dev.kvstore.node.auth.Permissions;
+import dev.kvstore.node.auth.RaftAuth;
+import dev.kvstore.node.api.AuthService;
+import dev.kvstore.node.request.AuthRequests;
 import dev.kvstore.node.request.RaftKv;
 import dev.kvstore.node.request.RaftLeases;
 import dev.kvstore.node.request.RangePages;
@@ -51,6 +59,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -201,6 +211,11 @@ public final class KvNode implements AutoCloseable {
         new RangePages(store, headers));
     LeaseRequests leaseRequests = new RaftLeases(requests, stateMachine.leases(), peerAnswers, peerQueries, member,
         headers, responses, minLeaseTtlSeconds(config.raft().electionTimeout()));
+    Permissions permissions = new Permissions(stateMachine.auth()::current);
+    AuthTokens tokens = new AuthTokens(Clock.systemUTC(), config.auth().tokenTtl());
+    SecureRandom random = new SecureRandom();
+    AuthRequests authRequests = new RaftAuth(requests, permissions, new PasswordHashes(config.auth().bcryptCost(), random),
+        tokens, headers, random);
     HealthStatusManager health = new HealthStatusManager();
     NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
     // Four election timeouts (3 s by default): a live follower answers every heartbeat (Ratis sends
@@ -227,15 +242,18 @@ public final class KvNode implements AutoCloseable {
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
+        // Innermost of the interceptors: metrics and hints see its refusals too.
+        .intercept(new Authentication(stateMachine.auth()::current, tokens, Optional::empty))
         // Outermost, so that the guard's refusals carry the hints too.
         .intercept(new MemberHintTrailers(member))
         // Added last, so it runs first: it times everything below and sees the status sent.
         .intercept(metrics.rpcInterceptor())
         // Every service behind the guard: malformed requests never reach them (see ServiceGuard).
-        .addService(guard.wrap(new KvStoreService(requests, new RequestBudget(config.requestTimeout()), hub, headers,
-            watchSenders)))
+        .addService(guard.wrap(new KvStoreService(new AuthorizedKv(requests, permissions),
+            new RequestBudget(config.requestTimeout()), hub, headers, watchSenders, permissions)))
         .addService(guard.wrap(new WatchService(hub, headers, watchSenders, scheduler,
-            config.watch().progressInterval())))
+            config.watch().progressInterval(), permissions)))
+        .addService(guard.wrap(new AuthService(authRequests, new RequestBudget(config.requestTimeout()))))
         .addService(guard.wrap(new LeaseService(leaseRequests, new RequestBudget(config.requestTimeout()),
             config.requestTimeout())))
         .addService(guard.wrap(new MaintenanceService(group, member, admin, headers, blockingCalls,

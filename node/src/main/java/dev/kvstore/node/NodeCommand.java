@@ -1,6 +1,7 @@
 package dev.kvstore.node;
 
 import dev.kvstore.node.api.WatchLimits;
+import dev.kvstore.node.auth.AuthSettings;
 import dev.kvstore.node.raft.AutoCompaction;
 import dev.kvstore.node.raft.Peer;
 import dev.kvstore.node.raft.PeerList;
@@ -121,6 +122,17 @@ public final class NodeCommand implements Callable<Integer> {
           + " read and watched from while kept. Env: KVSTORE_AUTO_COMPACTION_RETENTION")
   String autoCompactionRetention;
 
+  @Option(names = "--auth-token-ttl", paramLabel = "DURATION", defaultValue = "${env:KVSTORE_AUTH_TOKEN_TTL:-5m}",
+      converter = DurationConverter.class,
+      description = "How long a token from Authenticate is valid, 1s to 1d (default ${DEFAULT-VALUE}, as etcd's)."
+          + " Env: KVSTORE_AUTH_TOKEN_TTL")
+  Duration authTokenTtl;
+
+  @Option(names = "--auth-bcrypt-cost", paramLabel = "COST", defaultValue = "${env:KVSTORE_AUTH_BCRYPT_COST:-10}",
+      description = "bcrypt cost of new password hashes: 2^COST rounds, 4 to 31 (default ${DEFAULT-VALUE}, as etcd's)."
+          + " Env: KVSTORE_AUTH_BCRYPT_COST")
+  int authBcryptCost;
+
   @Option(names = "--watch-queue", paramLabel = "EVENTS", defaultValue = "${env:KVSTORE_WATCH_QUEUE:-1000}",
       description = "Events a slow watcher may have pending before it is cancelled (default ${DEFAULT-VALUE}). Env: KVSTORE_WATCH_QUEUE")
   int watchQueue;
@@ -150,7 +162,7 @@ public final class NodeCommand implements Callable<Integer> {
     return new NodeConfig(nodeId, peerList, clusterId, bindAddress, clientPort,
         raftPort == null ? self.port() : raftPort, metricsPort(), dataDir, requestTimeout,
         new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize),
-        new WatchLimits(watchQueue), autoCompaction()).validate();
+        new WatchLimits(watchQueue), autoCompaction(), new AuthSettings(authTokenTtl, authBcryptCost)).validate();
   }
 
   private AutoCompaction autoCompaction() {

@@ -1,6 +1,7 @@
 package dev.kvstore.node;
 
 import dev.kvstore.node.api.WatchLimits;
+import dev.kvstore.node.auth.AuthSettings;
 import dev.kvstore.node.raft.AutoCompaction;
 import dev.kvstore.node.raft.Peer;
 import dev.kvstore.node.raft.PeerList;
@@ -26,6 +27,7 @@ import java.util.Objects;
  * @param raft           Raft timing and log housekeeping
  * @param watch          bounds of the watch machinery
  * @param compaction     how much history the node keeps when it leads (see {@link AutoCompaction})
+ * @param auth           token lifetime and password hashing cost
  */
 public record NodeConfig(
     String nodeId,
@@ -39,7 +41,8 @@ public record NodeConfig(
     Duration requestTimeout,
     RaftTuning raft,
     WatchLimits watch,
-    AutoCompaction compaction) {
+    AutoCompaction compaction,
+    AuthSettings auth) {
 
   public static final int DEFAULT_CLIENT_PORT = 50051;
   /** The command line's default metrics port is the client port plus this (50151 for 50051). */
@@ -56,6 +59,7 @@ public record NodeConfig(
     Objects.requireNonNull(raft, "raft");
     Objects.requireNonNull(watch, "watch");
     Objects.requireNonNull(compaction, "compaction");
+    Objects.requireNonNull(auth, "auth");
   }
 
   /**
@@ -66,33 +70,39 @@ public record NodeConfig(
   public static NodeConfig of(String nodeId, List<Peer> peers, String bindAddress, int clientPort, Path dataDir) {
     int raftPort = peers.stream().filter(p -> p.id().equals(nodeId)).mapToInt(Peer::port).findFirst().orElse(0);
     return new NodeConfig(nodeId, peers, "kvstore", bindAddress, clientPort, raftPort, 0, dataDir,
-        DEFAULT_REQUEST_TIMEOUT, RaftTuning.DEFAULTS, WatchLimits.DEFAULTS, AutoCompaction.DEFAULTS);
+        DEFAULT_REQUEST_TIMEOUT, RaftTuning.DEFAULTS, WatchLimits.DEFAULTS, AutoCompaction.DEFAULTS,
+        AuthSettings.DEFAULTS);
   }
 
   public NodeConfig withRaft(RaftTuning tuning) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, tuning, watch, compaction);
+        requestTimeout, tuning, watch, compaction, auth);
   }
 
   public NodeConfig withWatch(WatchLimits limits) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, limits, compaction);
+        requestTimeout, raft, limits, compaction, auth);
   }
 
   public NodeConfig withRequestTimeout(Duration timeout) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir, timeout,
-        raft, watch, compaction);
+        raft, watch, compaction, auth);
   }
 
   public NodeConfig withCompaction(AutoCompaction rule) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, rule);
+        requestTimeout, raft, watch, rule, auth);
+  }
+
+  public NodeConfig withAuth(AuthSettings settings) {
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
+        requestTimeout, raft, watch, compaction, settings);
   }
 
   /** The same config serving metrics on {@code port} (0: no metrics). */
   public NodeConfig withMetricsPort(int port) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, port, dataDir, requestTimeout,
-        raft, watch, compaction);
+        raft, watch, compaction, auth);
   }
 
   /** True when the node serves metrics ({@link #metricsPort()} is not 0). */
@@ -138,6 +148,7 @@ public record NodeConfig(
       throw new IllegalArgumentException("request timeout must be positive, got " + requestTimeout);
     }
     raft.validate();
+    auth.validate();
     watch.validate();
     compaction.validate();
     return this;

@@ -20,10 +20,17 @@ import dev.kvstore.api.TxnRequest;
 import dev.kvstore.api.TxnResponse;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
+import dev.kvstore.node.auth.CallerIdentity;
+import dev.kvstore.node.auth.Permissions;
 import dev.kvstore.node.request.KvRequests;
 import dev.kvstore.node.request.RequestBudget;
+import dev.kvstore.node.request.RequestContext;
 import dev.kvstore.node.request.ResponseHeaders;
+import dev.kvstore.statemachine.KeyRange;
 import dev.kvstore.statemachine.WatchHub;
+import dev.kvstore.statemachine.auth.Access;
+import io.grpc.StatusRuntimeException;
+import java.util.Optional;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -44,11 +51,14 @@ public final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   private final WatchHub hub;
   private final ResponseHeaders headers;
   private final Executor watchExecutor;
+  /** Watches never reach the request layer: their read access is checked here. */
+  private final Permissions permissions;
 
   /** Serves the {@code KvStore} RPCs through {@code requests}; watches started here send on {@code watchExecutor}. */
   public KvStoreService(KvRequests requests, RequestBudget budget, WatchHub hub, ResponseHeaders headers,
-      Executor watchExecutor) {
+      Executor watchExecutor, Permissions permissions) {
     this.requests = requests;
+    this.permissions = permissions;
     this.budget = budget;
     this.hub = hub;
     this.headers = headers;
@@ -93,6 +103,12 @@ public final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchResponse> out) {
     if (accepted(() -> RequestLimits.check(request), out)) {
+      Optional<StatusRuntimeException> denied = permissions.denied(CallerIdentity.current(), Access.READ,
+          request.getPrefix() ? KeyRange.prefix(request.getKey()) : KeyRange.key(request.getKey()));
+      if (denied.isPresent()) {
+        out.onError(denied.get());
+        return;
+      }
       new WatchStream((ServerCallStreamObserver<WatchResponse>) out, request, hub, headers, watchExecutor).start();
     }
   }
@@ -118,9 +134,10 @@ public final class KvStoreService extends KvStoreGrpc.KvStoreImplBase {
     }
   }
 
-  /** Must run on the thread that received the call: the caller's deadline is read from its context. */
-  private <Q, A> void answer(BiFunction<Q, Duration, CompletableFuture<A>> layer, Q request, StreamObserver<A> out) {
-    UnaryAnswers.answer(layer, request, budget.forCurrentCall(), out);
+  /** Must run on the thread that received the call: the caller's identity and deadline are read from its context. */
+  private <Q, A> void answer(BiFunction<Q, RequestContext, CompletableFuture<A>> layer, Q request,
+      StreamObserver<A> out) {
+    UnaryAnswers.answer(layer, request, budget, out);
   }
 
   /** Runs a request check; a rejected request gets its INVALID_ARGUMENT status and no further work. */

@@ -5,10 +5,10 @@ import dev.kvstore.api.LeaseKeepAliveResponse;
 import dev.kvstore.api.LeaseLimits;
 import dev.kvstore.node.request.LeaseRequests;
 import dev.kvstore.node.request.RaftFailures;
+import dev.kvstore.node.request.RequestContext;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
 
 /**
  * One keep-alive stream (etcd's {@code LeaseKeepAlive}): each request renews one lease and gets one
@@ -25,17 +25,19 @@ final class LeaseKeepAliveStream implements StreamObserver<LeaseKeepAliveRequest
 
   private final ServerCallStreamObserver<LeaseKeepAliveResponse> call;
   private final LeaseRequests requests;
-  private final Duration wait;
+  /** Who the stream acts for (established when it opened) and how long each keep-alive may take. */
+  private final RequestContext ctx;
   // Guarded by this: the stream ended (from either side); the client half-closed; a keep-alive is
   // being answered.
   private boolean ended;
   private boolean halfClosed;
   private boolean inFlight;
 
-  LeaseKeepAliveStream(ServerCallStreamObserver<LeaseKeepAliveResponse> call, LeaseRequests requests, Duration wait) {
+  LeaseKeepAliveStream(ServerCallStreamObserver<LeaseKeepAliveResponse> call, LeaseRequests requests,
+      RequestContext ctx) {
     this.call = call;
     this.requests = requests;
-    this.wait = wait;
+    this.ctx = ctx;
   }
 
   /** Must be called before the service method returns (it turns off automatic inbound flow control). */
@@ -61,7 +63,7 @@ final class LeaseKeepAliveStream implements StreamObserver<LeaseKeepAliveRequest
     synchronized (this) {
       inFlight = true;
     }
-    requests.keepAlive(request, wait).whenComplete((response, error) -> {
+    requests.keepAlive(request, ctx).whenComplete((response, error) -> {
       if (error != null) {
         end(RaftFailures.statusOf(error));
         return;

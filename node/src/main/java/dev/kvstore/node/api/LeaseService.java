@@ -14,6 +14,8 @@ import dev.kvstore.api.LeaseTimeToLiveRequest;
 import dev.kvstore.api.LeaseTimeToLiveResponse;
 import dev.kvstore.node.request.LeaseRequests;
 import dev.kvstore.node.request.RequestBudget;
+import dev.kvstore.node.auth.CallerIdentity;
+import dev.kvstore.node.request.RequestContext;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -69,13 +71,14 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> out) {
-    return new LeaseKeepAliveStream((ServerCallStreamObserver<LeaseKeepAliveResponse>) out, requests, keepAliveWait)
-        .start();
+    return new LeaseKeepAliveStream((ServerCallStreamObserver<LeaseKeepAliveResponse>) out, requests,
+        new RequestContext(CallerIdentity.current(), keepAliveWait)).start();
   }
 
-  /** Must run on the thread that received the call: the caller's deadline is read from its context. */
-  private <Q, A> void answer(BiFunction<Q, Duration, CompletableFuture<A>> layer, Q request, StreamObserver<A> out) {
-    UnaryAnswers.answer(layer, request, budget.forCurrentCall(), out);
+  /** Must run on the thread that received the call: the caller's identity and deadline are read from its context. */
+  private <Q, A> void answer(BiFunction<Q, RequestContext, CompletableFuture<A>> layer, Q request,
+      StreamObserver<A> out) {
+    UnaryAnswers.answer(layer, request, budget, out);
   }
 
   private static boolean accepted(Runnable check, StreamObserver<?> out) {

@@ -1,9 +1,11 @@
 package dev.kvstore.node.api;
 
+import dev.kvstore.node.auth.CallerIdentity;
 import dev.kvstore.node.request.RaftFailures;
+import dev.kvstore.node.request.RequestBudget;
+import dev.kvstore.node.request.RequestContext;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 
@@ -16,10 +18,15 @@ final class UnaryAnswers {
 
   private UnaryAnswers() {}
 
-  /** Calls {@code layer} with {@code wait}; sends its response, or the status it failed with ({@link RaftFailures#statusOf}). */
-  static <Q, A> void answer(BiFunction<Q, Duration, CompletableFuture<A>> layer, Q request, Duration wait,
-      StreamObserver<A> out) {
-    layer.apply(request, wait).whenComplete((response, error) -> {
+  /**
+   * Calls {@code layer} for the current call (its user, and its time: the node's request timeout or
+   * less when the caller's deadline is sooner); sends its response, or the status it failed with
+   * ({@link RaftFailures#statusOf}). Must run on the thread that received the call, where its gRPC
+   * context is current.
+   */
+  static <Q, A> void answer(BiFunction<Q, RequestContext, CompletableFuture<A>> layer, Q request,
+      RequestBudget budget, StreamObserver<A> out) {
+    layer.apply(request, currentCall(budget)).whenComplete((response, error) -> {
       if (error != null) {
         out.onError(RaftFailures.statusOf(error));
       } else {
@@ -27,6 +34,11 @@ final class UnaryAnswers {
         out.onCompleted();
       }
     });
+  }
+
+  /** Who the current call acts for and how long it may take. Must run where the call's context is current. */
+  static RequestContext currentCall(RequestBudget budget) {
+    return new RequestContext(CallerIdentity.current(), budget.forCurrentCall());
   }
 
   /** Runs a request check; a rejected request gets its INVALID_ARGUMENT status and no further work. */

@@ -4,6 +4,8 @@ import dev.kvstore.api.WatchGrpc;
 import dev.kvstore.api.WatchStreamRequest;
 import dev.kvstore.api.WatchStreamResponse;
 import dev.kvstore.node.request.ResponseHeaders;
+import dev.kvstore.node.auth.CallerIdentity;
+import dev.kvstore.node.auth.Permissions;
 import dev.kvstore.statemachine.WatchHub;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -19,11 +21,13 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
   private final Executor senders;
   private final ScheduledExecutorService scheduler;
   private final Duration progressInterval;
+  private final Permissions permissions;
 
   /** Serves watches of {@code hub}, sending on {@code senders}; {@code progressInterval}: see {@link WatchLimits}. */
   public WatchService(WatchHub hub, ResponseHeaders headers, Executor senders, ScheduledExecutorService scheduler,
-      Duration progressInterval) {
+      Duration progressInterval, Permissions permissions) {
     this.hub = hub;
+    this.permissions = permissions;
     this.headers = headers;
     this.senders = senders;
     this.scheduler = scheduler;
@@ -32,7 +36,8 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
 
   @Override
   public StreamObserver<WatchStreamRequest> watch(StreamObserver<WatchStreamResponse> out) {
+    // The session handles requests on its executor, where the call's context is not current.
     return new WatchSession((ServerCallStreamObserver<WatchStreamResponse>) out, hub, headers, senders, scheduler,
-        progressInterval);
+        progressInterval, permissions, CallerIdentity.current());
   }
 }

@@ -9,7 +9,10 @@ import dev.kvstore.api.WatchStreamRequest;
 import dev.kvstore.api.WatchStreamResponse;
 import dev.kvstore.node.request.ApiMapping;
 import dev.kvstore.node.request.ResponseHeaders;
+import dev.kvstore.node.auth.Permissions;
 import dev.kvstore.statemachine.Event;
+import dev.kvstore.statemachine.KeyRange;
+import dev.kvstore.statemachine.auth.Access;
 import dev.kvstore.statemachine.RevisionCompactedException;
 import dev.kvstore.statemachine.Watch;
 import dev.kvstore.statemachine.WatchCancellation;
@@ -25,6 +28,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -70,6 +74,8 @@ final class WatchSession implements StreamObserver<WatchStreamRequest> {
   private final WatchHub hub;
   private final ResponseHeaders headers;
   private final SerialDrain drain;
+  private final Permissions permissions;
+  private final String user;
   private final ScheduledFuture<?> ticks;
   private final Queue<WatchStreamRequest> requests = new ConcurrentLinkedQueue<>();
   private volatile boolean progressTick;
@@ -101,10 +107,14 @@ final class WatchSession implements StreamObserver<WatchStreamRequest> {
   /**
    * @param progressInterval how often watches that asked for progress notifications and had
    *                         nothing sent meanwhile are told how current they are
+   * @param user             who the stream acts for (its watches need read access to their keys)
    */
   WatchSession(ServerCallStreamObserver<WatchStreamResponse> call, WatchHub hub, ResponseHeaders headers,
-      Executor executor, ScheduledExecutorService scheduler, Duration progressInterval) {
+      Executor executor, ScheduledExecutorService scheduler, Duration progressInterval, Permissions permissions,
+      String user) {
     this.call = call;
+    this.permissions = permissions;
+    this.user = user;
     this.hub = hub;
     this.headers = headers;
     this.drain = new SerialDrain(executor, this::step, this::failed);
@@ -217,9 +227,14 @@ final class WatchSession implements StreamObserver<WatchStreamRequest> {
           + " watches; cancel one or open another stream", 0);
       return;
     }
+    KeyRange range = ApiMapping.keyRange(request.getKey(), request.getRangeEnd(), request.getPrefix());
+    Optional<StatusRuntimeException> denied = permissions.denied(user, Access.READ, range);
+    if (denied.isPresent()) {
+      refuseCreate("PERMISSION_DENIED: " + denied.get().getStatus().getDescription(), 0);
+      return;
+    }
     long id = request.getWatchId() != 0 ? request.getWatchId() : freeId();
-    WatchFilter filter = new WatchFilter(ApiMapping.keyRange(request.getKey(), request.getRangeEnd(),
-        request.getPrefix()));
+    WatchFilter filter = new WatchFilter(range);
     Watch watch;
     try {
       watch = hub.watch(filter, request.getStartRevision(), this::signal);

@@ -10,7 +10,6 @@ import dev.kvstore.api.LeaseRevokeRequest;
 import dev.kvstore.api.LeaseRevokeResponse;
 import dev.kvstore.api.LeaseTimeToLiveRequest;
 import dev.kvstore.api.LeaseTimeToLiveResponse;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
  * against {@link dev.kvstore.api.LeaseLimits}, calls this, and sends what the future completes with.
  *
  * <p>Futures fail with a {@link io.grpc.StatusRuntimeException}: UNAVAILABLE without a leader or
- * quorum within {@code wait} (writes with the {@link dev.kvstore.api.WriteOutcome} trailer when
+ * quorum within {@code ctx} (writes with the {@link dev.kvstore.api.WriteOutcome} trailer when
  * their fate is unknown), NOT_FOUND for a revoke of a lease that does not exist, FAILED_PRECONDITION
  * for a grant of an id that is taken.
  */
@@ -29,23 +28,23 @@ public interface LeaseRequests {
    * Grants a lease through Raft: the TTL raised to the node's minimum (the response says the TTL
    * granted), the id the request's or, for 0, a random positive one this node picks.
    */
-  CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest request, Duration wait);
+  CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest request, RequestContext ctx);
 
   /** Revokes a lease and deletes its keys at one revision, through Raft. */
-  CompletableFuture<LeaseRevokeResponse> revoke(LeaseRevokeRequest request, Duration wait);
+  CompletableFuture<LeaseRevokeResponse> revoke(LeaseRevokeRequest request, RequestContext ctx);
 
   /**
    * Renews a lease at the leader (this node or, from a follower, by asking the leader): answers
    * with its granted TTL, or TTL 0 when it does not exist (any more).
    */
-  CompletableFuture<LeaseKeepAliveResponse> keepAlive(LeaseKeepAliveRequest request, Duration wait);
+  CompletableFuture<LeaseKeepAliveResponse> keepAlive(LeaseKeepAliveRequest request, RequestContext ctx);
 
   /**
    * The seconds a lease has left (from the leader's deadline), its granted TTL and, if asked, its
    * keys (linearizable); TTL -1 when it does not exist.
    */
-  CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest request, Duration wait);
+  CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest request, RequestContext ctx);
 
   /** The ids of every lease (linearizable). */
-  CompletableFuture<LeaseLeasesResponse> leases(LeaseLeasesRequest request, Duration wait);
+  CompletableFuture<LeaseLeasesResponse> leases(LeaseLeasesRequest request, RequestContext ctx);
 }

@@ -26,6 +26,7 @@ import dev.kvstore.node.raft.ReadBarrier;
 import dev.kvstore.statemachine.KvReadView;
 import dev.kvstore.statemachine.RangeResult;
 import dev.kvstore.statemachine.proto.ClientRequestId;
+import dev.kvstore.statemachine.proto.Caller;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
 import dev.kvstore.statemachine.proto.CompactOp;
@@ -77,13 +78,13 @@ public final class RaftKv implements KvRequests {
   }
 
   @Override
-  public CompletableFuture<PutResponse> put(PutRequest request, Duration wait) {
+  public CompletableFuture<PutResponse> put(PutRequest request, RequestContext ctx) {
     Command.Builder command = Command.newBuilder().setPut(PutOp.newBuilder()
         .setKey(request.getKey())
         .setValue(request.getValue())
         .setPrevKv(request.getPrevKv())
         .setLease(request.getLease()));
-    return write(identified(command, request.hasRequestId(), request.getRequestId()), wait, result -> {
+    return write(identified(command, request.hasRequestId(), request.getRequestId(), ctx), ctx.timeout(), result -> {
       PutResponse.Builder response = PutResponse.newBuilder()
           .setSuccess(true)
           .setHeader(headers.at(result.getRevision()));
@@ -95,10 +96,10 @@ public final class RaftKv implements KvRequests {
   }
 
   @Override
-  public CompletableFuture<DeleteResponse> delete(DeleteRequest request, Duration wait) {
+  public CompletableFuture<DeleteResponse> delete(DeleteRequest request, RequestContext ctx) {
     Command.Builder command = Command.newBuilder()
         .setDelete(DeleteOp.newBuilder().setKey(request.getKey()).setPrevKv(request.getPrevKv()));
-    return write(identified(command, request.hasRequestId(), request.getRequestId()), wait, result -> {
+    return write(identified(command, request.hasRequestId(), request.getRequestId(), ctx), ctx.timeout(), result -> {
       DeleteResponse.Builder response = DeleteResponse.newBuilder()
           .setSuccess(true)
           .setDeleted(result.getDeleted())
@@ -111,8 +112,8 @@ public final class RaftKv implements KvRequests {
   }
 
   @Override
-  public CompletableFuture<GetResponse> get(GetRequest request, Duration wait) {
-    return read(request.getConsistency(), wait, true, () -> {
+  public CompletableFuture<GetResponse> get(GetRequest request, RequestContext ctx) {
+    return read(request.getConsistency(), ctx.timeout(), true, () -> {
       GetResponse.Builder response = GetResponse.newBuilder().setKey(request.getKey());
       // The entry as of one revision, and that revision in the header: a write applied between
       // the two reads must not show a header newer than the entry (the failover suite's
@@ -129,9 +130,9 @@ public final class RaftKv implements KvRequests {
   }
 
   @Override
-  public CompletableFuture<GetAllResponse> getAll(GetAllRequest request, Duration wait) {
+  public CompletableFuture<GetAllResponse> getAll(GetAllRequest request, RequestContext ctx) {
     int limit = request.getLimit() == 0 ? RequestLimits.MAX_RANGE_LIMIT : (int) request.getLimit();
-    return read(request.getConsistency(), wait, false, () -> {
+    return read(request.getConsistency(), ctx.timeout(), false, () -> {
       RangeResult range = view.range(request.getPrefix(), request.getStartAfter(), limit, RequestLimits.MAX_RANGE_BYTES);
       GetAllResponse.Builder response = GetAllResponse.newBuilder()
           .setHeader(headers.at(range.revision()))
@@ -143,38 +144,39 @@ public final class RaftKv implements KvRequests {
   }
 
   @Override
-  public CompletableFuture<CompactResponse> compact(CompactRequest request, Duration wait) {
+  public CompletableFuture<CompactResponse> compact(CompactRequest request, RequestContext ctx) {
     Command.Builder command = Command.newBuilder()
         .setCompact(CompactOp.newBuilder().setRevision(request.getRevision()));
-    return write(identified(command, request.hasRequestId(), request.getRequestId()), wait, result -> CompactResponse.newBuilder()
+    return write(identified(command, request.hasRequestId(), request.getRequestId(), ctx), ctx.timeout(), result -> CompactResponse.newBuilder()
         .setHeader(headers.at(result.getRevision()))
         .setCompactRevision(result.getCompactedRevision())
         .build());
   }
 
   @Override
-  public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request, Duration wait) {
+  public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request, RequestContext ctx) {
     Command.Builder command = Command.newBuilder().setDelete(TxnMapping.toCommand(request));
-    return write(identified(command, request.hasRequestId(), request.getRequestId()), wait,
+    return write(identified(command, request.hasRequestId(), request.getRequestId(), ctx), ctx.timeout(),
         result -> TxnMapping.toDeleteRangeResponse(result, headers.at(result.getRevision())));
   }
 
   @Override
-  public CompletableFuture<TxnResponse> txn(TxnRequest request, Duration wait) {
+  public CompletableFuture<TxnResponse> txn(TxnRequest request, RequestContext ctx) {
     Command.Builder command = Command.newBuilder().setTxn(TxnMapping.toCommand(request));
-    return write(identified(command, request.hasRequestId(), request.getRequestId()), wait, result -> TxnMapping.toResponse(result, headers.at(result.getRevision())));
+    return write(identified(command, request.hasRequestId(), request.getRequestId(), ctx), ctx.timeout(), result -> TxnMapping.toResponse(result, headers.at(result.getRevision())));
   }
 
   @Override
-  public CompletableFuture<RangeResponse> range(RangeRequest request, Duration wait) {
-    return read(request.getConsistency(), wait, false, () -> ranges.page(request));
+  public CompletableFuture<RangeResponse> range(RangeRequest request, RequestContext ctx) {
+    return read(request.getConsistency(), ctx.timeout(), false, () -> ranges.page(request));
   }
 
   /**
    * Submits {@code command}, fails with the status of a refusal, and answers with {@code respond}
-   * once this node applied it too (or the wait ran out). For the sibling request layers ({@link RaftLeases}).
+   * once this node applied it too (or the wait ran out). For the sibling request layers ({@link RaftLeases},
+   * the auth requests).
    */
-  <T> CompletableFuture<T> write(Command command, Duration wait, Function<CommandResult, T> respond) {
+  public <T> CompletableFuture<T> write(Command command, Duration wait, Function<CommandResult, T> respond) {
     long deadline = System.nanoTime() + wait.toNanos();
     CompletableFuture<T> answer = new CompletableFuture<>();
     writes.submit(command, wait).whenComplete((applied, error) -> {
@@ -232,7 +234,7 @@ public final class RaftKv implements KvRequests {
    *              thread hop less per read; a page of a range goes to {@code responses}, so that
    *              building it holds up no Ratis thread
    */
-  <T> CompletableFuture<T> read(ReadConsistency consistency, Duration wait, boolean small, Supplier<T> respond) {
+  public <T> CompletableFuture<T> read(ReadConsistency consistency, Duration wait, boolean small, Supplier<T> respond) {
     CompletableFuture<T> answer = new CompletableFuture<>();
     if (consistency == ReadConsistency.SERIALIZABLE) {
       build(answer, respond, false);
@@ -271,10 +273,12 @@ public final class RaftKv implements KvRequests {
   }
 
   /**
-   * {@code command} carrying the client's request id when it gave one: the state machine then
-   * answers a retry with the first outcome instead of applying the write twice.
+   * {@code command} carrying who asked for it (apply checks that caller's permissions) and the
+   * client's request id when it gave one: the state machine then answers a retry with the first
+   * outcome instead of applying the write twice.
    */
-  static Command identified(Command.Builder command, boolean hasRequestId, RequestId id) {
+  public static Command identified(Command.Builder command, boolean hasRequestId, RequestId id, RequestContext ctx) {
+    command.setCaller(Caller.newBuilder().setUser(ctx.user()));
     if (hasRequestId) {
       command.setRequestId(ClientRequestId.newBuilder().setClientId(id.getClientId()).setSequence(id.getSequence()));
     }

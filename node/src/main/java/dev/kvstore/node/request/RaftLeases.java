@@ -75,17 +75,17 @@ public final class RaftLeases implements LeaseRequests {
   }
 
   @Override
-  public CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest request, Duration wait) {
-    return grant(request, wait, GRANT_ATTEMPTS);
+  public CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest request, RequestContext ctx) {
+    return grant(request, ctx, GRANT_ATTEMPTS);
   }
 
-  private CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest request, Duration wait, int attempts) {
+  private CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest request, RequestContext ctx, int attempts) {
     long id = request.getId() != 0 ? request.getId()
         : request.hasRequestId() && attempts == GRANT_ATTEMPTS ? idFor(request.getRequestId())
         : ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     long ttl = Math.max(request.getTtl(), minTtlSeconds);
     Command.Builder command = Command.newBuilder().setLeaseGrant(LeaseGrantOp.newBuilder().setId(id).setTtl(ttl));
-    CompletableFuture<LeaseGrantResponse> granted = kv.write(RaftKv.identified(command, request.hasRequestId(), request.getRequestId()), wait, result -> LeaseGrantResponse.newBuilder()
+    CompletableFuture<LeaseGrantResponse> granted = kv.write(RaftKv.identified(command, request.hasRequestId(), request.getRequestId(), ctx), ctx.timeout(), result -> LeaseGrantResponse.newBuilder()
         .setHeader(headers.at(result.getRevision()))
         .setId(result.getLeaseId())
         .setTtl(result.getLeaseTtl())
@@ -98,7 +98,7 @@ public final class RaftLeases implements LeaseRequests {
     // is the request id's own, and a refused attempt is not remembered under the request id.
     return granted.exceptionallyCompose(error ->
         RaftFailures.statusOf(error).getStatus().getCode() == Status.Code.FAILED_PRECONDITION
-            ? grant(request, wait, attempts - 1) : CompletableFuture.failedFuture(error));
+            ? grant(request, ctx, attempts - 1) : CompletableFuture.failedFuture(error));
   }
 
   /**
@@ -120,15 +120,15 @@ public final class RaftLeases implements LeaseRequests {
   }
 
   @Override
-  public CompletableFuture<LeaseRevokeResponse> revoke(LeaseRevokeRequest request, Duration wait) {
+  public CompletableFuture<LeaseRevokeResponse> revoke(LeaseRevokeRequest request, RequestContext ctx) {
     Command.Builder command = Command.newBuilder().setLeaseRevoke(LeaseRevokeOp.newBuilder().setId(request.getId()));
-    return kv.write(RaftKv.identified(command, request.hasRequestId(), request.getRequestId()), wait,
+    return kv.write(RaftKv.identified(command, request.hasRequestId(), request.getRequestId(), ctx), ctx.timeout(),
         result -> LeaseRevokeResponse.newBuilder().setHeader(headers.at(result.getRevision())).build());
   }
 
   @Override
-  public CompletableFuture<LeaseKeepAliveResponse> keepAlive(LeaseKeepAliveRequest request, Duration wait) {
-    return askLeader(request.getId(), wait, "renew", PeerQueries::keepAlive, PeerQueryClient::leaseKeepAlive)
+  public CompletableFuture<LeaseKeepAliveResponse> keepAlive(LeaseKeepAliveRequest request, RequestContext ctx) {
+    return askLeader(request.getId(), ctx.timeout(), "renew", PeerQueries::keepAlive, PeerQueryClient::leaseKeepAlive)
         .thenApply(answer -> LeaseKeepAliveResponse.newBuilder()
             .setHeader(headers.current())
             .setId(request.getId())
@@ -137,11 +137,11 @@ public final class RaftLeases implements LeaseRequests {
   }
 
   @Override
-  public CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest request, Duration wait) {
+  public CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest request, RequestContext ctx) {
     long id = request.getId();
     CompletableFuture<PeerQueryResult> left =
-        askLeader(id, wait, "ask about", PeerQueries::timeToLive, PeerQueryClient::leaseTimeToLive);
-    CompletableFuture<LeaseTimeToLiveResponse.Builder> local = kv.read(ReadConsistency.LINEARIZABLE, wait, false, () -> {
+        askLeader(id, ctx.timeout(), "ask about", PeerQueries::timeToLive, PeerQueryClient::leaseTimeToLive);
+    CompletableFuture<LeaseTimeToLiveResponse.Builder> local = kv.read(ReadConsistency.LINEARIZABLE, ctx.timeout(), false, () -> {
       LeaseTimeToLiveResponse.Builder response = LeaseTimeToLiveResponse.newBuilder().setId(id);
       OptionalLong granted = table.grantedTtl(id);
       if (granted.isEmpty()) {
@@ -176,8 +176,8 @@ public final class RaftLeases implements LeaseRequests {
   }
 
   @Override
-  public CompletableFuture<LeaseLeasesResponse> leases(LeaseLeasesRequest request, Duration wait) {
-    return kv.read(ReadConsistency.LINEARIZABLE, wait, false, () -> {
+  public CompletableFuture<LeaseLeasesResponse> leases(LeaseLeasesRequest request, RequestContext ctx) {
+    return kv.read(ReadConsistency.LINEARIZABLE, ctx.timeout(), false, () -> {
       int limit = request.getLimit() == 0 ? LeaseLimits.MAX_LEASES_PER_PAGE : (int) request.getLimit();
       LeaseLeasesResponse.Builder response = LeaseLeasesResponse.newBuilder();
       for (Leases.Lease lease : table.all()) {
