@@ -5,6 +5,8 @@ import dev.kvstore.api.RequestLimits;
 import dev.kvstore.node.CommandSubmitter.Applied;
 import dev.kvstore.node.metrics.NodeMetrics;
 import dev.kvstore.node.metrics.RaftMetrics;
+import dev.kvstore.node.security.ClientIdentity;
+import dev.kvstore.node.security.TransportSecurity;
 import dev.kvstore.statemachine.KvStateMachine;
 import dev.kvstore.statemachine.MvccStore;
 import dev.kvstore.statemachine.WatchCancellation;
@@ -95,6 +97,9 @@ public final class KvNode implements AutoCloseable {
     track(() -> shutdown(raftCalls));
     ExecutorService responses = Executors.newFixedThreadPool(4, NodeThreads.named(config.nodeId() + "-responses"));
     track(() -> shutdown(responses));
+    // Before anything listens: a missing or bad certificate file stops the start here, named.
+    TransportSecurity security = TransportSecurity.start(config.tls(), scheduler);
+    track(security);
 
     // First, so that a slow start (a long log replay, a large snapshot) can be watched.
     metrics = startMetrics();
@@ -114,7 +119,7 @@ public final class KvNode implements AutoCloseable {
         .setGroup(group)
         .setStateMachine(stateMachine)
         .setProperties(RaftSettings.serverProperties(config))
-        .setParameters(RaftSettings.serverParameters(appenders))
+        .setParameters(security.applyToPeers(RaftSettings.serverParameters(appenders)))
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     track(raftServer);
@@ -123,7 +128,7 @@ public final class KvNode implements AutoCloseable {
         config.raftPort(), group.getGroupId(), config.peers());
 
     member = new LocalMember(raftServer, group.getGroupId());
-    RaftClientRpc peerRpc = new GrpcFactory(new Parameters())
+    RaftClientRpc peerRpc = new GrpcFactory(security.applyToPeers(new Parameters()))
         .newRaftClientRpc(ClientId.randomId(), RaftSettings.clientProperties(config));
     peerRpc.addRaftPeers(group.getPeers());
     PeerConnections peers = new PeerConnections(peerRpc, blockingCalls);
@@ -134,9 +139,10 @@ public final class KvNode implements AutoCloseable {
     Command barrier = Command.newBuilder().setReadBarrier(ReadBarrierOp.getDefaultInstance()).build();
     CommitNudge commits = new CommitNudge(stateMachine.appliedIndex(),
         () -> writes.submit(barrier, config.requestTimeout()), scheduler);
-    PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
+    PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config),
+        security.applyToPeers(new Parameters()));
     track(admin);
-    RaftClientRpc queryRpc = new GrpcFactory(new Parameters())
+    RaftClientRpc queryRpc = new GrpcFactory(security.applyToPeers(new Parameters()))
         .newRaftClientRpc(ClientId.randomId(), RaftSettings.clientProperties(config));
     queryRpc.addRaftPeers(group.getPeers());
     PeerConnections queryConnections = new PeerConnections(queryRpc, blockingCalls);
@@ -185,6 +191,8 @@ public final class KvNode implements AutoCloseable {
         // later, admin calls that wait go to blockingCalls), so gRPC's cached default executor
         // would only add a thread hop per call.
         .directExecutor()
+        // Null: plaintext.
+        .sslContext(security.clientServerContext().orElse(null))
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
         .addStreamTracerFactory(new TransportRejections(
@@ -194,6 +202,8 @@ public final class KvNode implements AutoCloseable {
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
+        // The mTLS client certificate's CN in each call's context, for the services.
+        .intercept(new ClientIdentity())
         // Outermost, so that the guard's refusals carry the hints too.
         .intercept(new MemberHintTrailers(member))
         // Added last, so it runs first: it times everything below and sees the status sent.

@@ -1,5 +1,6 @@
 package dev.kvstore.node;
 
+import dev.kvstore.node.security.TlsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.Objects;
  * @param raft           Raft timing and log housekeeping
  * @param watch          bounds of the watch machinery
  * @param compaction     how much history the node keeps when it leads (see {@link AutoCompaction})
+ * @param tls            TLS on the client port and between peers ({@link TlsSettings#OFF}: plaintext)
  */
 public record NodeConfig(
     String nodeId,
@@ -34,7 +36,8 @@ public record NodeConfig(
     Duration requestTimeout,
     RaftTuning raft,
     WatchLimits watch,
-    AutoCompaction compaction) {
+    AutoCompaction compaction,
+    TlsSettings tls) {
 
   public static final int DEFAULT_CLIENT_PORT = 50051;
   /** The command line's default metrics port is the client port plus this (50151 for 50051). */
@@ -51,6 +54,7 @@ public record NodeConfig(
     Objects.requireNonNull(raft, "raft");
     Objects.requireNonNull(watch, "watch");
     Objects.requireNonNull(compaction, "compaction");
+    Objects.requireNonNull(tls, "tls");
   }
 
   /**
@@ -61,33 +65,40 @@ public record NodeConfig(
   public static NodeConfig of(String nodeId, List<Peer> peers, String bindAddress, int clientPort, Path dataDir) {
     int raftPort = peers.stream().filter(p -> p.id().equals(nodeId)).mapToInt(Peer::port).findFirst().orElse(0);
     return new NodeConfig(nodeId, peers, "kvstore", bindAddress, clientPort, raftPort, 0, dataDir,
-        DEFAULT_REQUEST_TIMEOUT, RaftTuning.DEFAULTS, WatchLimits.DEFAULTS, AutoCompaction.DEFAULTS);
+        DEFAULT_REQUEST_TIMEOUT, RaftTuning.DEFAULTS, WatchLimits.DEFAULTS, AutoCompaction.DEFAULTS,
+        TlsSettings.OFF);
   }
 
   public NodeConfig withRaft(RaftTuning tuning) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, tuning, watch, compaction);
+        requestTimeout, tuning, watch, compaction, tls);
   }
 
   public NodeConfig withWatch(WatchLimits limits) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, limits, compaction);
+        requestTimeout, raft, limits, compaction, tls);
   }
 
   public NodeConfig withRequestTimeout(Duration timeout) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir, timeout,
-        raft, watch, compaction);
+        raft, watch, compaction, tls);
   }
 
   public NodeConfig withCompaction(AutoCompaction rule) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, rule);
+        requestTimeout, raft, watch, rule, tls);
   }
 
   /** The same config serving metrics on {@code port} (0: no metrics). */
   public NodeConfig withMetricsPort(int port) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, port, dataDir, requestTimeout,
-        raft, watch, compaction);
+        raft, watch, compaction, tls);
+  }
+
+  /** The same config with {@code settings} for TLS. */
+  public NodeConfig withTls(TlsSettings settings) {
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
+        requestTimeout, raft, watch, compaction, settings);
   }
 
   /** True when the node serves metrics ({@link #metricsPort()} is not 0). */
@@ -135,6 +146,7 @@ public record NodeConfig(
     raft.validate();
     watch.validate();
     compaction.validate();
+    tls.validate();
     return this;
   }
 

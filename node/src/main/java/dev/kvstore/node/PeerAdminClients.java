@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
@@ -25,11 +26,14 @@ final class PeerAdminClients implements AutoCloseable {
 
   private final RaftGroup group;
   private final RaftProperties properties;
+  private final Parameters parameters;
   private final Map<RaftPeerId, RaftClient> clients = new ConcurrentHashMap<>();
 
-  PeerAdminClients(RaftGroup group, RaftProperties properties) {
+  /** @param parameters Ratis parameters of the clients (peer TLS, see {@code TransportSecurity}) */
+  PeerAdminClients(RaftGroup group, RaftProperties properties, Parameters parameters) {
     this.group = group;
     this.properties = properties;
+    this.parameters = parameters;
   }
 
   RaftClient forPeer(RaftPeerId peer) {
@@ -38,6 +42,7 @@ final class PeerAdminClients implements AutoCloseable {
         .setRaftGroup(group)
         .setLeaderId(id)
         .setProperties(properties)
+        .setParameters(parameters)
         // An unreachable peer should show up as unreachable in status, not hold the call.
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(1, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
         .build());
