@@ -51,7 +51,7 @@ public final class TransportSecurity implements AutoCloseable {
       ClientTls c = settings.client();
       if (c.on()) {
         ReloadingCredentials files = ReloadingCredentials.load(c.certFile(), c.keyFile(), c.trustedCaFile(),
-            new String[] {"--client-cert-file", "--client-key-file", "--client-trusted-ca-file"},
+            new ReloadingCredentials.Flags("--client-cert-file", "--client-key-file", "--client-trusted-ca-file"),
             settings.reloadPeriod(), scheduler);
         loaded.add(files);
         client = clientServerContext(files, c.clientCertRequired());
@@ -64,7 +64,7 @@ public final class TransportSecurity implements AutoCloseable {
       PeerTls p = settings.peer();
       if (p.on()) {
         ReloadingCredentials files = ReloadingCredentials.load(p.certFile(), p.keyFile(), p.trustedCaFile(),
-            new String[] {"--peer-cert-file", "--peer-key-file", "--peer-trusted-ca-file"},
+            new ReloadingCredentials.Flags("--peer-cert-file", "--peer-key-file", "--peer-trusted-ca-file"),
             settings.reloadPeriod(), scheduler);
         loaded.add(files);
         peer = GrpcTlsConfig.newBuilder()
