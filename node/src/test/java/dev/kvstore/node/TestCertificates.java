@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
  * also check what the script makes): a CA, n1..n3 (names 127.0.0.1 and localhost), clients root and
  * alice, and other-client from a CA nobody trusts. Needs {@code openssl}.
  */
-record TestCertificates(Path dir) {
+public record TestCertificates(Path dir) {
 
-  static TestCertificates make(Path dir) {
+  public static TestCertificates make(Path dir) {
     Path script = script();
     try {
       Process process = new ProcessBuilder("bash", script.toString(), dir.toString()).redirectErrorStream(true).start();
@@ -44,19 +44,19 @@ record TestCertificates(Path dir) {
     throw new IllegalStateException("deploy/make-certs.sh not found above " + Path.of("").toAbsolutePath());
   }
 
-  Path ca() {
+  public Path ca() {
     return dir.resolve("ca.pem");
   }
 
-  Path otherCa() {
+  public Path otherCa() {
     return dir.resolve("other-ca.pem");
   }
 
-  Path cert(String name) {
+  public Path cert(String name) {
     return dir.resolve(name + ".pem");
   }
 
-  Path key(String name) {
+  public Path key(String name) {
     return dir.resolve(name + "-key.pem");
   }
 
