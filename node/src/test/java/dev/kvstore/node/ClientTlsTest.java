@@ -5,16 +5,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.api.WatchResponse;
+import dev.kvstore.cli.CliEnvironment;
+import dev.kvstore.cli.KvCli;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.client.KvClientException;
 import dev.kvstore.client.WatchListener;
 import dev.kvstore.client.WatchOptions;
 import dev.kvstore.client.WatchSubscription;
 import io.grpc.Status;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,6 +117,37 @@ class ClientTlsTest {
       assertRefusedPromptly(() -> kv.get("k"), plain.endpoint("n1") + " UNAVAILABLE (did not complete a TLS"
           + " handshake: it answered in plaintext; is it serving plaintext? drop --cacert");
     }
+  }
+
+  @Test
+  void theCliSpeaksTlsWithCacertCertAndKey() {
+    String[] tls = {"--endpoints", cluster.endpoint("n1"), "--cacert", certs.ca().toString(),
+        "--cert", certs.cert("root").toString(), "--key", certs.key("root").toString()};
+    assertThat(cli(concat(tls, "put", "cli-tls", "yes")).exitCode()).isZero();
+    CliResult get = cli(concat(tls, "get", "cli-tls"));
+    assertThat(get.exitCode()).isZero();
+    assertThat(get.out()).contains("yes");
+    CliResult plaintext = cli("--endpoints", cluster.endpoint("n1"), "get", "cli-tls");
+    assertThat(plaintext.exitCode()).isEqualTo(4);
+    assertThat(plaintext.err()).contains("it may require TLS; pass --cacert");
+  }
+
+  private record CliResult(int exitCode, String out, String err) {}
+
+  private static CliResult cli(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    CliEnvironment environment = new CliEnvironment(new ByteArrayInputStream(new byte[0]),
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(), false);
+    int code = KvCli.commandLine(environment, args).execute(args);
+    return new CliResult(code, out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static String[] concat(String[] first, String... rest) {
+    return Stream.concat(Arrays.stream(first), Arrays.stream(rest))
+        .toArray(String[]::new);
   }
 
   @Test
