@@ -416,14 +416,27 @@ final class FailoverCall<ReqT, RespT> {
     return tlsRefused.size() >= rotation.size();
   }
 
+  /** Endpoints that failed alike are named together: "a, b UNAVAILABLE (what to do)". */
+  private KvClientException tlsRefused() {
+    Map<String, List<String>> endpointsByReason = new LinkedHashMap<>();
+    for (AttemptFailure failure : lastFailureByEndpoint.values()) {
+      String endpoint = failure.endpoint().toString();
+      endpointsByReason.computeIfAbsent(failure.describe().substring(endpoint.length()), r -> new ArrayList<>())
+          .add(endpoint);
+    }
+    String detail = endpointsByReason.entrySet().stream()
+        .map(e -> String.join(", ", e.getValue()) + e.getKey())
+        .collect(Collectors.joining("; "));
+    return new KvClientException(Status.Code.UNAVAILABLE, rpc + " failed: " + detail, writeMayHaveApplied(), null);
+  }
+
   private void onRetryableFailure(Attempt attempt, AttemptFailure failure) {
     log.debug("{} attempt {} failed: {}", rpc, attempt.number, failure.describe());
     lastFailureByEndpoint.remove(attempt.endpoint);
     lastFailureByEndpoint.put(attempt.endpoint, failure);
     if (tlsRefusedEverywhere()) {
       abandonAll(rpc + " refused for TLS by every endpoint");
-      throw new KvClientException(Status.Code.UNAVAILABLE, rpc + " failed: " + lastFailureByEndpoint.values().stream()
-          .map(AttemptFailure::describe).collect(Collectors.joining(", ")), writeMayHaveApplied(), null);
+      throw tlsRefused();
     }
     caller.view().failed(attempt.endpoint);
     if (hedgeAfter == attempt) {
