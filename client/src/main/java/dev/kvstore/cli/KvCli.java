@@ -2,11 +2,13 @@ package dev.kvstore.cli;
 
 import dev.kvstore.client.KvClient;
 import dev.kvstore.client.KvClientException;
+import dev.kvstore.client.TlsFiles;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -44,11 +46,16 @@ import picocli.CommandLine.Spec;
       "5:Compare failed: a cas found another value (nothing written).",
     },
     footerHeading = "%nEnvironment:%n",
-    footer = "  KVSTORE_ENDPOINTS   endpoints to use when --endpoints is not given")
+    footer = {
+        "  KVSTORE_ENDPOINTS   endpoints to use when --endpoints is not given",
+        "  KVSTORE_CACERT      --cacert when not given (likewise KVSTORE_CERT, KVSTORE_KEY)"})
 public final class KvCli implements Callable<Integer>, CommandContext {
 
   static final String DEFAULT_ENDPOINTS = "127.0.0.1:50051";
   static final String ENDPOINTS_VARIABLE = "KVSTORE_ENDPOINTS";
+  static final String CACERT_VARIABLE = "KVSTORE_CACERT";
+  static final String CERT_VARIABLE = "KVSTORE_CERT";
+  static final String KEY_VARIABLE = "KVSTORE_KEY";
   // One attempt on one node never takes longer than this, so a dead node leaves time for others.
   private static final Duration MAX_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
   private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
@@ -63,6 +70,29 @@ public final class KvCli implements Callable<Integer>, CommandContext {
       description = "Comma-separated node addresses (default: $" + ENDPOINTS_VARIABLE + ", else "
           + DEFAULT_ENDPOINTS + ").")
   private String endpoints;
+
+  @Option(
+      names = "--cacert",
+      paramLabel = "PEM",
+      scope = ScopeType.INHERIT,
+      description = "Speak TLS, trusting the CA certificates in this PEM file to sign the nodes' certificates"
+          + " (default: $" + CACERT_VARIABLE + "; neither: plaintext).")
+  private Path cacert;
+
+  @Option(
+      names = "--cert",
+      paramLabel = "PEM",
+      scope = ScopeType.INHERIT,
+      description = "Client certificate for nodes that require one (mTLS); needs --cacert and --key"
+          + " (default: $" + CERT_VARIABLE + ").")
+  private Path cert;
+
+  @Option(
+      names = "--key",
+      paramLabel = "PEM",
+      scope = ScopeType.INHERIT,
+      description = "Private key of --cert, PEM PKCS#8 (default: $" + KEY_VARIABLE + ").")
+  private Path key;
 
   @Option(
       names = {"-o", "--output"},
@@ -163,22 +193,52 @@ public final class KvCli implements Callable<Integer>, CommandContext {
 
   @Override
   public KvClient newClient(String endpoints) {
+    KvClient.Builder builder;
+    try {
+      builder = KvClient.builder().endpoints(endpoints);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "invalid endpoints: " + e.getMessage());
+    }
     KvClient built;
     try {
-      built = KvClient.builder()
-          .endpoints(endpoints)
+      built = builder
           .requestTimeout(timeout)
           .attemptTimeout(timeout.compareTo(MAX_ATTEMPT_TIMEOUT) < 0 ? timeout : MAX_ATTEMPT_TIMEOUT)
           .connectTimeout(connectTimeout)
+          .tls(tls())
           .build();
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "invalid endpoints: " + e.getMessage());
+      // A TLS file that is missing or is no PEM of the right kind: named in the message.
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     // Connecting on a busy machine is mostly the JVM loading and compiling the transport, which
     // took over a second of a 1 s --timeout under load; the request's clock starts after it.
     // When no node connects, the request still runs and reports what each endpoint said.
     built.connect(connectTimeout);
     return built;
+  }
+
+  /** TLS from --cacert --cert --key, each else from its environment variable; null: plaintext. */
+  private TlsFiles tls() {
+    Path ca = orEnv(cacert, CACERT_VARIABLE);
+    Path clientCert = orEnv(cert, CERT_VARIABLE);
+    Path clientKey = orEnv(key, KEY_VARIABLE);
+    if (ca == null) {
+      if (clientCert != null || clientKey != null) {
+        throw new ParameterException(spec.commandLine(), "--cert and --key need --cacert: the CA that signed the"
+            + " nodes' certificates (a client certificate is only sent over TLS)");
+      }
+      return null;
+    }
+    return new TlsFiles(ca, clientCert, clientKey);
+  }
+
+  private Path orEnv(Path option, String variable) {
+    if (option != null) {
+      return option;
+    }
+    String value = environment.env().get(variable);
+    return value == null || value.isBlank() ? null : Path.of(value);
   }
 
   @Override

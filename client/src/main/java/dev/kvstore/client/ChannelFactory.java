@@ -11,6 +11,11 @@ interface ChannelFactory {
 
   ManagedChannel open(Endpoint endpoint);
 
+  /** Whether the channels speak TLS (for the explanation of failed handshakes, see {@link TlsMismatch}). */
+  default boolean tls() {
+    return false;
+  }
+
   /** Releases what the factory shares between its channels, once all of them have terminated. */
   default void close() {}
 }

@@ -177,4 +177,9 @@ final class EndpointChannels implements AutoCloseable {
     }
     factory.close();
   }
+
+  /** Whether the channels speak TLS. */
+  boolean tls() {
+    return factory.tls();
+  }
 }

@@ -84,6 +84,8 @@ final class FailoverCall<ReqT, RespT> {
   private int timedOut;
   /** Endpoints whose attempt in this call ran out of time without any answer from the node. */
   private final Set<Endpoint> silent = new HashSet<>();
+  /** Endpoints whose last attempt failed for TLS ({@link TlsMismatch}). */
+  private final Set<Endpoint> tlsRefused = new HashSet<>();
   /** True once any node answered this call, even with an error. */
   private boolean nodeAnswered;
   /**
@@ -373,7 +375,16 @@ final class FailoverCall<ReqT, RespT> {
     Optional.ofNullable(Status.trailersFromThrowable(event.error()))
         .flatMap(MemberHint::ofTrailers)
         .ifPresent(hint -> caller.learn(attempt.endpoint, hint));
-    AttemptFailure failure = AttemptFailure.of(attempt.endpoint, normalized(reported), attempt.tracer);
+    Status status = normalized(reported);
+    Optional<String> tlsMismatch = TlsMismatch.explain(status, caller.channels().tls());
+    if (tlsMismatch.isPresent()) {
+      // The explanation says it all; the transport's exception chain would only bury it.
+      status = Status.UNAVAILABLE.withDescription(tlsMismatch.get());
+      tlsRefused.add(attempt.endpoint);
+    } else {
+      tlsRefused.remove(attempt.endpoint);
+    }
+    AttemptFailure failure = AttemptFailure.of(attempt.endpoint, status, attempt.tracer);
     mayHaveApplied |= failure.mayHaveApplied();
     if (attempt.tracer.serverAnswered()) {
       lastNodeAnswer = failure;
@@ -397,10 +408,36 @@ final class FailoverCall<ReqT, RespT> {
     return null;
   }
 
+  /**
+   * Every endpoint failed for TLS (see {@link TlsMismatch}): no retry can succeed until the
+   * client's or the nodes' configuration changes, so the call ends now.
+   */
+  private boolean tlsRefusedEverywhere() {
+    return tlsRefused.size() >= rotation.size();
+  }
+
+  /** Endpoints that failed alike are named together: "a, b UNAVAILABLE (what to do)". */
+  private KvClientException tlsRefused() {
+    Map<String, List<String>> endpointsByReason = new LinkedHashMap<>();
+    for (AttemptFailure failure : lastFailureByEndpoint.values()) {
+      String endpoint = failure.endpoint().toString();
+      endpointsByReason.computeIfAbsent(failure.describe().substring(endpoint.length()), r -> new ArrayList<>())
+          .add(endpoint);
+    }
+    String detail = endpointsByReason.entrySet().stream()
+        .map(e -> String.join(", ", e.getValue()) + e.getKey())
+        .collect(Collectors.joining("; "));
+    return new KvClientException(Status.Code.UNAVAILABLE, rpc + " failed: " + detail, writeMayHaveApplied(), null);
+  }
+
   private void onRetryableFailure(Attempt attempt, AttemptFailure failure) {
     log.debug("{} attempt {} failed: {}", rpc, attempt.number, failure.describe());
     lastFailureByEndpoint.remove(attempt.endpoint);
     lastFailureByEndpoint.put(attempt.endpoint, failure);
+    if (tlsRefusedEverywhere()) {
+      abandonAll(rpc + " refused for TLS by every endpoint");
+      throw tlsRefused();
+    }
     caller.view().failed(attempt.endpoint);
     if (hedgeAfter == attempt) {
       hedgeAt = NEVER;

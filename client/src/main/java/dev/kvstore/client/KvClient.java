@@ -21,6 +21,7 @@ import dev.kvstore.api.WatchCreateRequest;
 import dev.kvstore.api.TxnResponse;
 import dev.kvstore.api.WatchRequest;
 import io.grpc.ConnectivityState;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -549,6 +550,7 @@ public final class KvClient implements AutoCloseable {
     private boolean hedgeReads = true;
     private Executor callbackExecutor;
     private ChannelFactory channelFactory;
+    private TlsFiles tls;
 
     private Builder() {}
 
@@ -664,6 +666,33 @@ public final class KvClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Speak TLS to the nodes, trusting the CA certificates of the PEM file {@code trustedCaFile}
+     * (default: plaintext). A node whose certificate does not name its endpoint's host, or is not
+     * signed by those CAs, is refused.
+     */
+    public Builder tls(Path trustedCaFile) {
+      this.tls = new TlsFiles(trustedCaFile, null, null);
+      return this;
+    }
+
+    /**
+     * Speak TLS and present the client certificate {@code certFile} (PEM) with its key {@code keyFile}
+     * (PEM, PKCS#8), for nodes that require client certificates (mTLS; the node may take the
+     * certificate's common name as the user).
+     */
+    public Builder tls(Path trustedCaFile, Path certFile, Path keyFile) {
+      this.tls = new TlsFiles(trustedCaFile, Objects.requireNonNull(certFile, "certFile"),
+          Objects.requireNonNull(keyFile, "keyFile"));
+      return this;
+    }
+
+    /** TLS as {@code tls} says; null: plaintext. */
+    public Builder tls(TlsFiles tls) {
+      this.tls = tls;
+      return this;
+    }
+
     /** For tests: how channels are built (e.g. slowly, or with an interceptor). */
     Builder channelFactory(ChannelFactory factory) {
       this.channelFactory = Objects.requireNonNull(factory, "channelFactory");
@@ -674,13 +703,16 @@ public final class KvClient implements AutoCloseable {
      * Builds the client and the channel of its first endpoint (local set-up, no connection yet, so
      * it never counts against a call's time); the other endpoints' channels are built when first
      * needed, and connections open on first use of each endpoint.
+     *
+     * @throws IllegalArgumentException when a TLS file is missing or holds no usable PEM
      */
     public KvClient build() {
       if (endpoints.isEmpty()) {
         throw new IllegalStateException("endpoints are required");
       }
       EndpointChannels channels = new EndpointChannels(
-          endpoints, channelFactory != null ? channelFactory : new NettyChannelFactory(endpoints.size()));
+          endpoints, channelFactory != null ? channelFactory
+              : new NettyChannelFactory(endpoints.size(), tls == null ? null : tls.sslContext()));
       AdaptiveTimeouts timeouts = new AdaptiveTimeouts(attemptTimeout, attemptTimeoutFloor, hedgeDelayFloor);
       ClusterView view = new ClusterView();
       MemberDiscovery discovery = new MemberDiscovery(endpoints, channels, view, connectTimeout, System::nanoTime);

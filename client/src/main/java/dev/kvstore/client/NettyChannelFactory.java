@@ -1,6 +1,7 @@
 package dev.kvstore.client;
 
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -10,6 +11,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.SocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,7 +23,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Plaintext Netty channels. An IP-literal endpoint gets its socket address directly, so no name
+ * Netty channels, plaintext or TLS. An IP-literal endpoint gets its socket address directly, so no name
  * resolver runs (grpc's DNS resolver runs on an executor even for a literal, which on a busy machine
  * took hundreds of milliseconds of the first call's deadline); a host name keeps DNS resolution, so
  * a node whose address changes (a restarted container) is found again.
@@ -43,6 +45,8 @@ final class NettyChannelFactory implements ChannelFactory {
   private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
 
   private final int ioThreads;
+  /** Null: plaintext. */
+  private final SslContext tls;
   private EventLoopGroup group;
   /** The group's threads, to wait for on close. */
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -51,7 +55,18 @@ final class NettyChannelFactory implements ChannelFactory {
 
   /** Channels whose connections share {@code ioThreads} event loop threads (one connection uses one). */
   NettyChannelFactory(int ioThreads) {
+    this(ioThreads, null);
+  }
+
+  /** Channels speaking TLS with {@code tls} (null: plaintext). */
+  NettyChannelFactory(int ioThreads, SslContext tls) {
     this.ioThreads = ioThreads;
+    this.tls = tls;
+  }
+
+  @Override
+  public boolean tls() {
+    return tls != null;
   }
 
   /** @throws IllegalStateException once closed */
@@ -83,7 +98,8 @@ final class NettyChannelFactory implements ChannelFactory {
         // executor, a cached pool, cost one more thread hop per response and grew a thread per
         // request in flight (a third of the load generator's CPU time; docs/benchmarks.md).
         .directExecutor()
-        .usePlaintext()
+        .sslContext(tls)
+        .negotiationType(tls == null ? NegotiationType.PLAINTEXT : NegotiationType.TLS)
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         // A watch on a node that went silent (partitioned, paused, host gone) would otherwise wait
         // for TCP to give up, which takes many minutes; pings notice within seconds.

@@ -46,6 +46,8 @@ import dev.kvstore.node.request.RaftLeases;
 import dev.kvstore.node.request.RangePages;
 import dev.kvstore.node.request.RequestBudget;
 import dev.kvstore.node.request.ResponseHeaders;
+import dev.kvstore.node.security.ClientIdentity;
+import dev.kvstore.node.security.TransportSecurity;
 import dev.kvstore.statemachine.KvStateMachine;
 import dev.kvstore.statemachine.MvccStore;
 import dev.kvstore.statemachine.WatchCancellation;
@@ -138,6 +140,9 @@ public final class KvNode implements AutoCloseable {
     track(() -> shutdown(raftCalls));
     ExecutorService responses = Executors.newFixedThreadPool(4, NodeThreads.named(config.nodeId() + "-responses"));
     track(() -> shutdown(responses));
+    // Before anything listens: a missing or bad certificate file stops the start here, named.
+    TransportSecurity security = TransportSecurity.start(config.tls(), scheduler);
+    track(security);
 
     // First, so that a slow start (a long log replay, a large snapshot) can be watched.
     metrics = startMetrics();
@@ -157,7 +162,7 @@ public final class KvNode implements AutoCloseable {
         .setGroup(group)
         .setStateMachine(stateMachine)
         .setProperties(RaftSettings.serverProperties(config))
-        .setParameters(RaftSettings.serverParameters(appenders))
+        .setParameters(security.applyToPeers(RaftSettings.serverParameters(appenders)))
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     track(raftServer);
@@ -166,7 +171,7 @@ public final class KvNode implements AutoCloseable {
         config.raftPort(), group.getGroupId(), config.peers());
 
     member = new LocalMember(raftServer, group.getGroupId());
-    RaftClientRpc peerRpc = new GrpcFactory(new Parameters())
+    RaftClientRpc peerRpc = new GrpcFactory(security.applyToPeers(new Parameters()))
         .newRaftClientRpc(ClientId.randomId(), RaftSettings.clientProperties(config));
     peerRpc.addRaftPeers(group.getPeers());
     PeerConnections peers = new PeerConnections(peerRpc, blockingCalls);
@@ -177,9 +182,10 @@ public final class KvNode implements AutoCloseable {
     Command barrier = Command.newBuilder().setReadBarrier(ReadBarrierOp.getDefaultInstance()).build();
     CommitNudge commits = new CommitNudge(stateMachine.appliedIndex(),
         () -> writes.submit(barrier, config.requestTimeout()), scheduler);
-    PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config));
+    PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config),
+        security.applyToPeers(new Parameters()));
     track(admin);
-    RaftClientRpc queryRpc = new GrpcFactory(new Parameters())
+    RaftClientRpc queryRpc = new GrpcFactory(security.applyToPeers(new Parameters()))
         .newRaftClientRpc(ClientId.randomId(), RaftSettings.clientProperties(config));
     queryRpc.addRaftPeers(group.getPeers());
     PeerConnections queryConnections = new PeerConnections(queryRpc, blockingCalls);
@@ -233,6 +239,8 @@ public final class KvNode implements AutoCloseable {
         // later, admin calls that wait go to blockingCalls), so gRPC's cached default executor
         // would only add a thread hop per call.
         .directExecutor()
+        // Null: plaintext.
+        .sslContext(security.clientServerContext().orElse(null))
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
         .addStreamTracerFactory(new TransportRejections(
@@ -243,7 +251,9 @@ public final class KvNode implements AutoCloseable {
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         // Innermost of the interceptors: metrics and hints see its refusals too.
-        .intercept(new Authentication(stateMachine.auth()::current, tokens, Optional::empty))
+        .intercept(new Authentication(stateMachine.auth()::current, tokens, ClientIdentity::current))
+        // The mTLS client certificate's CN in each call's context, for authentication (runs before it).
+        .intercept(new ClientIdentity())
         // Outermost, so that the guard's refusals carry the hints too.
         .intercept(new MemberHintTrailers(member))
         // Added last, so it runs first: it times everything below and sees the status sent.

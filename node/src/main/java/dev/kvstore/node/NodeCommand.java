@@ -7,6 +7,9 @@ import dev.kvstore.node.raft.Peer;
 import dev.kvstore.node.raft.PeerList;
 import dev.kvstore.node.raft.PeerNameCaching;
 import dev.kvstore.node.raft.RaftTuning;
+import dev.kvstore.node.security.ClientTls;
+import dev.kvstore.node.security.PeerTls;
+import dev.kvstore.node.security.TlsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -137,6 +140,47 @@ public final class NodeCommand implements Callable<Integer> {
       description = "Events a slow watcher may have pending before it is cancelled (default ${DEFAULT-VALUE}). Env: KVSTORE_WATCH_QUEUE")
   int watchQueue;
 
+  @Option(names = "--client-cert-file", paramLabel = "PEM", defaultValue = "${env:KVSTORE_CLIENT_CERT_FILE}",
+      description = "The node's certificate (chain) for client traffic; with --client-key-file, the client port"
+          + " speaks TLS 1.2/1.3 only. Env: KVSTORE_CLIENT_CERT_FILE")
+  Path clientCertFile;
+
+  @Option(names = "--client-key-file", paramLabel = "PEM", defaultValue = "${env:KVSTORE_CLIENT_KEY_FILE}",
+      description = "Private key of --client-cert-file (PKCS#8 or PKCS#1). Env: KVSTORE_CLIENT_KEY_FILE")
+  Path clientKeyFile;
+
+  @Option(names = "--client-trusted-ca-file", paramLabel = "PEM", defaultValue = "${env:KVSTORE_CLIENT_TRUSTED_CA_FILE}",
+      description = "CA certificates that sign client certificates; a client certificate is verified against them."
+          + " Env: KVSTORE_CLIENT_TRUSTED_CA_FILE")
+  Path clientTrustedCaFile;
+
+  @Option(names = "--client-cert-auth", defaultValue = "${env:KVSTORE_CLIENT_CERT_AUTH:-false}",
+      description = "Require a client certificate from --client-trusted-ca-file (mTLS): clients without one are"
+          + " refused during the handshake. Env: KVSTORE_CLIENT_CERT_AUTH=true")
+  boolean clientCertAuth;
+
+  @Option(names = "--peer-cert-file", paramLabel = "PEM", defaultValue = "${env:KVSTORE_PEER_CERT_FILE}",
+      description = "The node's certificate for Raft traffic, as server and as client: it must name the host this"
+          + " node has in --peers. With --peer-key-file and --peer-trusted-ca-file, peers speak TLS and always check"
+          + " each other's certificates. Env: KVSTORE_PEER_CERT_FILE")
+  Path peerCertFile;
+
+  @Option(names = "--peer-key-file", paramLabel = "PEM", defaultValue = "${env:KVSTORE_PEER_KEY_FILE}",
+      description = "Private key of --peer-cert-file. Env: KVSTORE_PEER_KEY_FILE")
+  Path peerKeyFile;
+
+  @Option(names = "--peer-trusted-ca-file", paramLabel = "PEM", defaultValue = "${env:KVSTORE_PEER_TRUSTED_CA_FILE}",
+      description = "CA certificates that sign the peers' certificates; a peer with another is refused."
+          + " Env: KVSTORE_PEER_TRUSTED_CA_FILE")
+  Path peerTrustedCaFile;
+
+  @Option(names = "--tls-reload-period", paramLabel = "DURATION", defaultValue = "${env:KVSTORE_TLS_RELOAD_PERIOD:-60s}",
+      converter = DurationConverter.class,
+      description = "How often the TLS files are read again: replace a certificate and its key (both files) and new"
+          + " connections use them within this time, without a restart (default ${DEFAULT-VALUE})."
+          + " Env: KVSTORE_TLS_RELOAD_PERIOD")
+  Duration tlsReloadPeriod;
+
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
@@ -162,7 +206,13 @@ public final class NodeCommand implements Callable<Integer> {
     return new NodeConfig(nodeId, peerList, clusterId, bindAddress, clientPort,
         raftPort == null ? self.port() : raftPort, metricsPort(), dataDir, requestTimeout,
         new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize),
-        new WatchLimits(watchQueue), autoCompaction(), new AuthSettings(authTokenTtl, authBcryptCost)).validate();
+        new WatchLimits(watchQueue), autoCompaction(), new AuthSettings(authTokenTtl, authBcryptCost), tls())
+        .validate();
+  }
+
+  private TlsSettings tls() {
+    return new TlsSettings(new ClientTls(clientCertFile, clientKeyFile, clientTrustedCaFile, clientCertAuth),
+        new PeerTls(peerCertFile, peerKeyFile, peerTrustedCaFile), tlsReloadPeriod);
   }
 
   private AutoCompaction autoCompaction() {

@@ -6,6 +6,7 @@ import dev.kvstore.node.raft.AutoCompaction;
 import dev.kvstore.node.raft.Peer;
 import dev.kvstore.node.raft.PeerList;
 import dev.kvstore.node.raft.RaftTuning;
+import dev.kvstore.node.security.TlsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +29,7 @@ import java.util.Objects;
  * @param watch          bounds of the watch machinery
  * @param compaction     how much history the node keeps when it leads (see {@link AutoCompaction})
  * @param auth           token lifetime and password hashing cost
+ * @param tls            TLS on the client port and between peers ({@link TlsSettings#OFF}: plaintext)
  */
 public record NodeConfig(
     String nodeId,
@@ -42,7 +44,8 @@ public record NodeConfig(
     RaftTuning raft,
     WatchLimits watch,
     AutoCompaction compaction,
-    AuthSettings auth) {
+    AuthSettings auth,
+    TlsSettings tls) {
 
   public static final int DEFAULT_CLIENT_PORT = 50051;
   /** The command line's default metrics port is the client port plus this (50151 for 50051). */
@@ -60,6 +63,7 @@ public record NodeConfig(
     Objects.requireNonNull(watch, "watch");
     Objects.requireNonNull(compaction, "compaction");
     Objects.requireNonNull(auth, "auth");
+    Objects.requireNonNull(tls, "tls");
   }
 
   /**
@@ -71,38 +75,44 @@ public record NodeConfig(
     int raftPort = peers.stream().filter(p -> p.id().equals(nodeId)).mapToInt(Peer::port).findFirst().orElse(0);
     return new NodeConfig(nodeId, peers, "kvstore", bindAddress, clientPort, raftPort, 0, dataDir,
         DEFAULT_REQUEST_TIMEOUT, RaftTuning.DEFAULTS, WatchLimits.DEFAULTS, AutoCompaction.DEFAULTS,
-        AuthSettings.DEFAULTS);
+        AuthSettings.DEFAULTS, TlsSettings.OFF);
   }
 
   public NodeConfig withRaft(RaftTuning tuning) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, tuning, watch, compaction, auth);
+        requestTimeout, tuning, watch, compaction, auth, tls);
   }
 
   public NodeConfig withWatch(WatchLimits limits) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, limits, compaction, auth);
+        requestTimeout, raft, limits, compaction, auth, tls);
   }
 
   public NodeConfig withRequestTimeout(Duration timeout) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir, timeout,
-        raft, watch, compaction, auth);
+        raft, watch, compaction, auth, tls);
   }
 
   public NodeConfig withCompaction(AutoCompaction rule) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, rule, auth);
+        requestTimeout, raft, watch, rule, auth, tls);
   }
 
   public NodeConfig withAuth(AuthSettings settings) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, compaction, settings);
+        requestTimeout, raft, watch, compaction, settings, tls);
+  }
+
+  /** The same config with {@code settings} for TLS. */
+  public NodeConfig withTls(TlsSettings settings) {
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
+        requestTimeout, raft, watch, compaction, auth, settings);
   }
 
   /** The same config serving metrics on {@code port} (0: no metrics). */
   public NodeConfig withMetricsPort(int port) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, port, dataDir, requestTimeout,
-        raft, watch, compaction, auth);
+        raft, watch, compaction, auth, tls);
   }
 
   /** True when the node serves metrics ({@link #metricsPort()} is not 0). */
@@ -151,6 +161,7 @@ public record NodeConfig(
     auth.validate();
     watch.validate();
     compaction.validate();
+    tls.validate();
     return this;
   }
 

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
@@ -25,12 +26,18 @@ public final class PeerAdminClients implements AutoCloseable {
 
   private final RaftGroup group;
   private final RaftProperties properties;
+  private final Parameters parameters;
   private final Map<RaftPeerId, RaftClient> clients = new ConcurrentHashMap<>();
 
-  /** Clients for the members of {@code group}, made on first use with {@code properties}. */
-  public PeerAdminClients(RaftGroup group, RaftProperties properties) {
+  /**
+   * Clients for the members of {@code group}, made on first use with {@code properties}.
+   *
+   * @param parameters Ratis parameters of the clients (peer TLS, see {@code TransportSecurity})
+   */
+  public PeerAdminClients(RaftGroup group, RaftProperties properties, Parameters parameters) {
     this.group = group;
     this.properties = properties;
+    this.parameters = parameters;
   }
 
   /** The client whose calls go to {@code peer}, made on first use; it retries little, so a dead peer fails fast. */
@@ -40,6 +47,7 @@ public final class PeerAdminClients implements AutoCloseable {
         .setRaftGroup(group)
         .setLeaderId(id)
         .setProperties(properties)
+        .setParameters(parameters)
         // An unreachable peer should show up as unreachable in status, not hold the call.
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(1, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
         .build());
