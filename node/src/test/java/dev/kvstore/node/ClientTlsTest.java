@@ -68,12 +68,14 @@ class ClientTlsTest {
   }
 
   @Test
-  void clientWithTheCaAndACertificateCanPutGetAndWatch() {
+  void clientWithTheCaAndACertificateCanPutGetAndWatch() throws InterruptedException {
     try (KvClient kv = client(cluster).tls(certs.ca(), certs.cert("alice"), certs.key("alice")).build()) {
       List<WatchResponse> events = new CopyOnWriteArrayList<>();
       List<KvClientException> errors = new CopyOnWriteArrayList<>();
       try (WatchSubscription watch = kv.watch(WatchOptions.forPrefix("tls/"),
           WatchListener.of(events::add, errors::add))) {
+        // A watch from now misses a put made before it is registered.
+        assertThat(watch.awaitCreated(Duration.ofSeconds(10))).isTrue();
         kv.put("tls/k", "v");
         assertThat(kv.get("tls/k").getValue().toStringUtf8()).isEqualTo("v");
         await().atMost(Duration.ofSeconds(10)).until(() -> events.stream().anyMatch(e -> e.getKey().equals("tls/k")));
