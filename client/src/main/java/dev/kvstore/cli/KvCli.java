@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  KVSTORE_ENDPOINTS   endpoints to use when --endpoints is not given",
-        "  KVSTORE_CACERT      --cacert when not given (likewise KVSTORE_CERT, KVSTORE_KEY)"})
+        "  KVSTORE_CACERT      --cacert when not given (likewise KVSTORE_CERT, KVSTORE_KEY)",
+        "  KVSTORE_USER        --user when not given (likewise KVSTORE_PASSWORD for --password)"})
 public final class KvCli implements Callable<Integer>, CommandContext {
 
   static final String DEFAULT_ENDPOINTS = "127.0.0.1:50051";
@@ -56,6 +57,8 @@ public final class KvCli implements Callable<Integer>, CommandContext {
   static final String CACERT_VARIABLE = "KVSTORE_CACERT";
   static final String CERT_VARIABLE = "KVSTORE_CERT";
   static final String KEY_VARIABLE = "KVSTORE_KEY";
+  static final String USER_VARIABLE = "KVSTORE_USER";
+  static final String PASSWORD_VARIABLE = "KVSTORE_PASSWORD";
   // One attempt on one node never takes longer than this, so a dead node leaves time for others.
   private static final Duration MAX_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
   private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
@@ -93,6 +96,23 @@ public final class KvCli implements Callable<Integer>, CommandContext {
       scope = ScopeType.INHERIT,
       description = "Private key of --cert, PEM PKCS#8 (default: $" + KEY_VARIABLE + ").")
   private Path key;
+
+  @Option(
+      names = "--user",
+      paramLabel = "NAME[:PASSWORD]",
+      scope = ScopeType.INHERIT,
+      description = "Sign in as this user, for clusters with authentication on; the password after a colon,"
+          + " else from --password, $" + PASSWORD_VARIABLE + " or a prompt (default: $" + USER_VARIABLE + ")."
+          + " The token is kept in memory only.")
+  private String user;
+
+  @Option(
+      names = "--password",
+      paramLabel = "PASSWORD",
+      scope = ScopeType.INHERIT,
+      description = "Password of --user (default: $" + PASSWORD_VARIABLE + "; visible to other users of this"
+          + " machine in the process list: prefer the variable or the prompt).")
+  private String password;
 
   @Option(
       names = {"-o", "--output"},
@@ -201,12 +221,13 @@ public final class KvCli implements Callable<Integer>, CommandContext {
     }
     KvClient built;
     try {
-      built = builder
+      builder
           .requestTimeout(timeout)
           .attemptTimeout(timeout.compareTo(MAX_ATTEMPT_TIMEOUT) < 0 ? timeout : MAX_ATTEMPT_TIMEOUT)
           .connectTimeout(connectTimeout)
-          .tls(tls())
-          .build();
+          .tls(tls());
+      credentials(builder);
+      built = builder.build();
     } catch (IllegalArgumentException e) {
       // A TLS file that is missing or is no PEM of the right kind: named in the message.
       throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -216,6 +237,37 @@ public final class KvCli implements Callable<Integer>, CommandContext {
     // When no node connects, the request still runs and reports what each endpoint said.
     built.connect(connectTimeout);
     return built;
+  }
+
+  /**
+   * --user NAME[:PASSWORD] and --password, each else from its environment variable; without a
+   * password a person at a terminal is asked for it (not echoed). No user: no sign-in.
+   */
+  private void credentials(KvClient.Builder builder) {
+    String named = user != null ? user : environment.env().get(USER_VARIABLE);
+    if (named == null || named.isBlank()) {
+      return;
+    }
+    String name = named;
+    String secret = password != null ? password : environment.env().get(PASSWORD_VARIABLE);
+    int colon = named.indexOf(':');
+    if (colon >= 0) {
+      name = named.substring(0, colon);
+      secret = named.substring(colon + 1);
+    }
+    if (name.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "--user needs a user name before the colon");
+    }
+    if (secret == null) {
+      java.io.Console console = environment.interactive() ? System.console() : null;
+      if (console == null) {
+        throw new ParameterException(spec.commandLine(), "--user " + name + " needs a password: --user "
+            + name + ":PASSWORD, --password, or $" + PASSWORD_VARIABLE);
+      }
+      char[] typed = console.readPassword("Password of %s: ", name);
+      secret = typed == null ? "" : new String(typed);
+    }
+    builder.credentials(name, secret);
   }
 
   /** TLS from --cacert --cert --key, each else from its environment variable; null: plaintext. */

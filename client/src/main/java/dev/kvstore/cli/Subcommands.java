@@ -51,6 +51,9 @@ final class Subcommands {
           new Subcommand("keep-alive", LeaseKeepAliveCommand::new),
           new Subcommand("timetolive", LeaseTimeToLiveCommand::new),
           new Subcommand("list", LeaseListCommand::new))),
+      new Subcommand("auth", AuthCommand::new),
+      new Subcommand("user", UserCommand::new),
+      new Subcommand("role", RoleCommand::new),
       new Subcommand("status", StatusCommand::new),
       new Subcommand("snapshot", SnapshotCommand::new),
       new Subcommand(COMPLETION, context -> new AutoComplete.GenerateCompletion()));

@@ -77,6 +77,8 @@ public final class KvClient implements AutoCloseable {
   private final KvCalls calls;
   private final KvAsyncClient async;
   private final LeaseClient lease;
+  private final AuthCalls authCalls;
+  private final AuthClient auth;
   private final Duration attemptTimeout;
   private final Duration connectTimeout;
   private final Set<ResumingWatch<?, ?>> watches = ConcurrentHashMap.newKeySet();
@@ -95,6 +97,8 @@ public final class KvClient implements AutoCloseable {
     this.calls = new KvCalls(rotation, caller, requestIds);
     this.async = new KvAsyncClient(calls);
     this.lease = new LeaseClient(new LeaseCalls(rotation, caller, requestIds), channels, rotation, attemptTimeout);
+    this.authCalls = new AuthCalls(rotation, caller, requestIds);
+    this.auth = new AuthClient(authCalls);
     this.attemptTimeout = attemptTimeout;
     this.connectTimeout = connectTimeout;
   }
@@ -116,6 +120,11 @@ public final class KvClient implements AutoCloseable {
   /** Leases: grant, revoke, time-to-live, list and automatic keep-alive, on this client's connections. */
   public LeaseClient lease() {
     return lease;
+  }
+
+  /** Users, roles and the authentication switch, on this client's connections. */
+  public AuthClient auth() {
+    return auth;
   }
 
   /** The endpoints this client uses, as {@code host:port}, in rotation order. */
@@ -551,6 +560,8 @@ public final class KvClient implements AutoCloseable {
     private Executor callbackExecutor;
     private ChannelFactory channelFactory;
     private TlsFiles tls;
+    private String user;
+    private String password;
 
     private Builder() {}
 
@@ -687,6 +698,17 @@ public final class KvClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Sign in as {@code user} with {@code password} (etcd's {@code --user}): {@link #build()} asks
+     * any node for a token, and every call then carries it; it is renewed before it expires and kept
+     * in memory only. Against a cluster with authentication off no token is needed and none is sent.
+     */
+    public Builder credentials(String user, String password) {
+      this.user = Objects.requireNonNull(user, "user");
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
+
     /** TLS as {@code tls} says; null: plaintext. */
     public Builder tls(TlsFiles tls) {
       this.tls = tls;
@@ -704,26 +726,42 @@ public final class KvClient implements AutoCloseable {
      * it never counts against a call's time); the other endpoints' channels are built when first
      * needed, and connections open on first use of each endpoint.
      *
+     * With {@link #credentials} it signs in first (one call to the cluster).
+     *
      * @throws IllegalArgumentException when a TLS file is missing or holds no usable PEM
+     * @throws KvClientException with {@link #credentials}: UNAUTHENTICATED for a wrong user name or
+     *     password, or UNAVAILABLE when no node answered
      */
     public KvClient build() {
       if (endpoints.isEmpty()) {
         throw new IllegalStateException("endpoints are required");
       }
+      TokenSession session = user == null ? null : new TokenSession(user, password);
       EndpointChannels channels = new EndpointChannels(
           endpoints, channelFactory != null ? channelFactory
-              : new NettyChannelFactory(endpoints.size(), tls == null ? null : tls.sslContext()));
+              : new NettyChannelFactory(endpoints.size(), tls == null ? null : tls.sslContext(), session));
       AdaptiveTimeouts timeouts = new AdaptiveTimeouts(attemptTimeout, attemptTimeoutFloor, hedgeDelayFloor);
       ClusterView view = new ClusterView();
       MemberDiscovery discovery = new MemberDiscovery(endpoints, channels, view, connectTimeout, System::nanoTime);
-      return new KvClient(
+      FailoverCaller caller =
+          new FailoverCaller(channels, view, discovery, timeouts, requestTimeout, connectTimeout, hedgeReads,
+              callbackExecutor);
+      KvClient client = new KvClient(
           new EndpointRotation(endpoints),
           channels,
-          new FailoverCaller(
-              channels, view, discovery, timeouts, requestTimeout, connectTimeout, hedgeReads, callbackExecutor),
+          caller,
           clientId == null ? new RequestIdSource() : new RequestIdSource(clientId),
           attemptTimeout,
           connectTimeout);
+      if (session != null) {
+        try {
+          session.signIn(client.authCalls, caller.timer());
+        } catch (RuntimeException e) {
+          client.close();
+          throw e;
+        }
+      }
+      return client;
     }
 
     private static Duration positive(Duration timeout, String name) {

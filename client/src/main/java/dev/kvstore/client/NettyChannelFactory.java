@@ -1,5 +1,6 @@
 package dev.kvstore.client;
 
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -47,6 +48,7 @@ final class NettyChannelFactory implements ChannelFactory {
   private final int ioThreads;
   /** Null: plaintext. */
   private final SslContext tls;
+  private final ClientInterceptor interceptor;
   private EventLoopGroup group;
   /** The group's threads, to wait for on close. */
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -60,8 +62,14 @@ final class NettyChannelFactory implements ChannelFactory {
 
   /** Channels speaking TLS with {@code tls} (null: plaintext). */
   NettyChannelFactory(int ioThreads, SslContext tls) {
+    this(ioThreads, tls, null);
+  }
+
+  /** As {@link #NettyChannelFactory(int, SslContext)}, every call going through {@code interceptor} (null: none). */
+  NettyChannelFactory(int ioThreads, SslContext tls, ClientInterceptor interceptor) {
     this.ioThreads = ioThreads;
     this.tls = tls;
+    this.interceptor = interceptor;
   }
 
   @Override
@@ -89,6 +97,9 @@ final class NettyChannelFactory implements ChannelFactory {
       },
           epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
       channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+    if (interceptor != null) {
+      builder.intercept(interceptor);
     }
     return builder
         .eventLoopGroup(group)
