@@ -267,7 +267,7 @@ public final class KvNode implements AutoCloseable {
         .addService(guard.wrap(new LeaseService(leaseRequests, new RequestBudget(config.requestTimeout()),
             config.requestTimeout())))
         .addService(guard.wrap(new MaintenanceService(group, member, admin, headers, blockingCalls,
-            onDemandSnapshots(admin))))
+            onDemandSnapshots(admin), permissions)))
         .addService(guard.wrap(health.getHealthService()))
         .addService(guard.wrap(ProtoReflectionServiceV1.newInstance()))
         .build();

@@ -1,5 +1,7 @@
 package dev.kvstore.node.api;
 
+import dev.kvstore.node.auth.CallerIdentity;
+import dev.kvstore.node.auth.Permissions;
 import dev.kvstore.api.MaintenanceGrpc;
 import dev.kvstore.api.MemberRole;
 import dev.kvstore.api.MemberStatus;
@@ -13,10 +15,12 @@ import dev.kvstore.node.raft.PeerAdminClients;
 import dev.kvstore.node.request.RaftFailures;
 import dev.kvstore.node.request.ResponseHeaders;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Optional;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -46,11 +50,14 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   private final ResponseHeaders headers;
   private final ExecutorService blockingCalls;
   private final OnDemandSnapshot snapshots;
+  /** Snapshots need the root role once authentication is on; status needs only a signed-in caller. */
+  private final Permissions permissions;
 
   /** Asks peers through {@code admin}; blocking Ratis calls run on {@code blockingCalls}. */
   public MaintenanceService(RaftGroup group, LocalMember member, PeerAdminClients admin, ResponseHeaders headers,
-      ExecutorService blockingCalls, OnDemandSnapshot snapshots) {
+      ExecutorService blockingCalls, OnDemandSnapshot snapshots, Permissions permissions) {
     this.group = group;
+    this.permissions = permissions;
     this.member = member;
     this.admin = admin;
     this.headers = headers;
@@ -137,6 +144,11 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
 
   @Override
   public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
+    Optional<StatusRuntimeException> denied = permissions.adminDenied(CallerIdentity.current(), "taking a snapshot");
+    if (denied.isPresent()) {
+      out.onError(denied.get());
+      return;
+    }
     CompletableFuture.supplyAsync(() -> {
       try {
         return snapshots.take(SNAPSHOT_TIMEOUT);
