@@ -33,6 +33,7 @@ import dev.kvstore.node.raft.ReadIndexRound;
 import dev.kvstore.node.raft.StalledFollowerLinks;
 import dev.kvstore.node.request.LeaseRequests;
 import dev.kvstore.node.request.RaftFailures;
+import dev.kvstore.node.auth.AuthBootstrap;
 import dev.kvstore.node.auth.AuthTokens;
 import dev.kvstore.node.auth.Authentication;
 import dev.kvstore.node.auth.AuthorizedKv;
@@ -112,6 +113,8 @@ public final class KvNode implements AutoCloseable {
   private static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
   /** How often the leader checks whether history is due for compaction: cheap, two volatile reads. */
   private static final Duration AUTO_COMPACTION_CHECKS = Duration.ofSeconds(1);
+  /** How often a node with an initial root password checks whether it should set authentication up. */
+  private static final Duration AUTH_BOOTSTRAP_CHECKS = Duration.ofMillis(500);
   /** How often the leader looks for leases that ran out of time: a lease ends at most this late. */
   private static final Duration LEASE_CHECK_INTERVAL = Duration.ofMillis(250);
 
@@ -210,6 +213,14 @@ public final class KvNode implements AutoCloseable {
     track(new AutoCompactor(config.nodeId(), config.compaction(), store, member::isLeaderReady,
         command -> writes.submit(command, config.requestTimeout()).thenApply(Applied::result), System::nanoTime)
         .start(scheduler, AUTO_COMPACTION_CHECKS));
+
+    if (config.auth().initialRootPasswordFile() != null) {
+      String hash = new PasswordHashes(config.auth().bcryptCost(), new SecureRandom())
+          .hash(config.auth().initialRootPassword());
+      track(new AuthBootstrap(config.nodeId(), hash, stateMachine.auth()::current, member::isLeaderReady,
+          command -> writes.submit(command, config.requestTimeout()).thenApply(Applied::result), new SecureRandom())
+          .start(scheduler, AUTH_BOOTSTRAP_CHECKS));
+    }
 
     ResponseHeaders headers = new ResponseHeaders(member, stateMachine.readView());
     RaftFailures failures = new RaftFailures(member);

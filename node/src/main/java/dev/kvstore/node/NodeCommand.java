@@ -136,6 +136,13 @@ public final class NodeCommand implements Callable<Integer> {
           + " Env: KVSTORE_AUTH_BCRYPT_COST")
   int authBcryptCost;
 
+  @Option(names = "--initial-root-password-file", paramLabel = "FILE",
+      defaultValue = "${env:KVSTORE_INITIAL_ROOT_PASSWORD_FILE}",
+      description = "A new cluster adds the user 'root' with the password in this file (its first line; e.g. a"
+          + " Docker secret) and enables authentication; a cluster whose users or roles were changed is left alone."
+          + " Env: KVSTORE_INITIAL_ROOT_PASSWORD_FILE")
+  Path initialRootPasswordFile;
+
   @Option(names = "--watch-queue", paramLabel = "EVENTS", defaultValue = "${env:KVSTORE_WATCH_QUEUE:-1000}",
       description = "Events a slow watcher may have pending before it is cancelled (default ${DEFAULT-VALUE}). Env: KVSTORE_WATCH_QUEUE")
   int watchQueue;
@@ -206,7 +213,7 @@ public final class NodeCommand implements Callable<Integer> {
     return new NodeConfig(nodeId, peerList, clusterId, bindAddress, clientPort,
         raftPort == null ? self.port() : raftPort, metricsPort(), dataDir, requestTimeout,
         new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize),
-        new WatchLimits(watchQueue), autoCompaction(), new AuthSettings(authTokenTtl, authBcryptCost), tls())
+        new WatchLimits(watchQueue), autoCompaction(), new AuthSettings(authTokenTtl, authBcryptCost, initialRootPasswordFile), tls())
         .validate();
   }
 
