@@ -20,14 +20,14 @@ import dev.kvstore.node.request.KvRequests;
 import dev.kvstore.node.request.RequestContext;
 import dev.kvstore.statemachine.KeyRange;
 import dev.kvstore.statemachine.auth.Access;
+import io.grpc.StatusRuntimeException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
  * The data requests with authorisation: reads are checked here, against the permissions this node
- * has applied, and fail with {@code PERMISSION_DENIED} naming the user, the keys and the access
- * before any work. Writes go on to the log with their caller, and apply checks them against the
+ * has applied, and fail with {@code PERMISSION_DENIED} naming the user, the keys and the access. Writes go on to the log with their caller, and apply checks them against the
  * permissions of that point of the log (as etcd's auth applier), which a node cannot know ahead.
  */
 public final class AuthorizedKv implements KvRequests {
@@ -81,8 +81,23 @@ public final class AuthorizedKv implements KvRequests {
         () -> kv.range(request, ctx));
   }
 
+  /**
+   * Checks before the read, so a refused one costs nothing, and again once it is done: a
+   * linearizable read's answer is built after its read barrier, so by then this node has applied
+   * every revoke committed before the read began, and the second check sees it (as etcd checks a
+   * range after its read index wait).
+   */
   private <T> CompletableFuture<T> readChecked(RequestContext ctx, KeyRange range, Supplier<CompletableFuture<T>> read) {
-    Optional<? extends RuntimeException> denied = permissions.denied(ctx.user(), Access.READ, range);
-    return denied.isPresent() ? CompletableFuture.failedFuture(denied.get()) : read.get();
+    Optional<StatusRuntimeException> denied = permissions.denied(ctx.user(), Access.READ, range);
+    if (denied.isPresent()) {
+      return CompletableFuture.failedFuture(denied.get());
+    }
+    return read.get().thenApply(answer -> {
+      Optional<StatusRuntimeException> now = permissions.denied(ctx.user(), Access.READ, range);
+      if (now.isPresent()) {
+        throw now.get();
+      }
+      return answer;
+    });
   }
 }
