@@ -3,9 +3,9 @@ package dev.kvstore.cli;
 import java.util.List;
 import java.util.function.Function;
 import picocli.AutoComplete;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 /**
  * The subcommands of {@code kvstore}, added to the top-level command line either all of them or

@@ -1,10 +1,10 @@
 package dev.kvstore.node;
 
-import dev.kvstore.node.raft.Peer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.client.KvClient;
+import dev.kvstore.node.raft.Peer;
 import dev.kvstore.node.security.PeerTls;
 import java.nio.file.Path;
 import java.time.Duration;

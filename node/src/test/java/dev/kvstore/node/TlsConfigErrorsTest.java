@@ -1,9 +1,9 @@
 package dev.kvstore.node;
 
-import dev.kvstore.node.raft.Peer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kvstore.node.raft.Peer;
 import dev.kvstore.node.security.ClientTls;
 import dev.kvstore.node.security.PeerTls;
 import java.io.PrintWriter;

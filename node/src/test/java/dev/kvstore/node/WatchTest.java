@@ -7,8 +7,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.api.DeleteRequest;
 import dev.kvstore.api.EventType;
-import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.KvStoreGrpc.KvStoreBlockingStub;
+import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
 import dev.kvstore.node.api.WatchLimits;

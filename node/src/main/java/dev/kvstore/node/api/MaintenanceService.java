@@ -1,7 +1,5 @@
 package dev.kvstore.node.api;
 
-import dev.kvstore.node.auth.CallerIdentity;
-import dev.kvstore.node.auth.Permissions;
 import dev.kvstore.api.MaintenanceGrpc;
 import dev.kvstore.api.MemberRole;
 import dev.kvstore.api.MemberStatus;
@@ -9,6 +7,8 @@ import dev.kvstore.api.SnapshotRequest;
 import dev.kvstore.api.SnapshotResponse;
 import dev.kvstore.api.StatusRequest;
 import dev.kvstore.api.StatusResponse;
+import dev.kvstore.node.auth.CallerIdentity;
+import dev.kvstore.node.auth.Permissions;
 import dev.kvstore.node.raft.LocalMember;
 import dev.kvstore.node.raft.OnDemandSnapshot;
 import dev.kvstore.node.raft.PeerAdminClients;
@@ -20,8 +20,8 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Optional;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;

@@ -2,6 +2,7 @@ package dev.kvstore.node.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import dev.kvstore.statemachine.auth.AuthState;
 import dev.kvstore.statemachine.auth.AuthStore;
 import dev.kvstore.statemachine.proto.AuthEnableOp;
@@ -10,7 +11,6 @@ import dev.kvstore.statemachine.proto.UserAddOp;
 import dev.kvstore.statemachine.proto.UserChangePasswordOp;
 import dev.kvstore.statemachine.proto.UserDeleteOp;
 import dev.kvstore.statemachine.proto.UserGrantRoleOp;
-import com.google.protobuf.ByteString;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

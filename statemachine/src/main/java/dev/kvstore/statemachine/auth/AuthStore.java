@@ -1,5 +1,6 @@
 package dev.kvstore.statemachine.auth;
 
+import com.google.protobuf.ByteString;
 import dev.kvstore.statemachine.proto.AuthOp;
 import dev.kvstore.statemachine.proto.Refusal;
 import dev.kvstore.statemachine.proto.RoleGrantPermissionOp;
@@ -7,7 +8,6 @@ import dev.kvstore.statemachine.proto.RoleRevokePermissionOp;
 import dev.kvstore.statemachine.proto.StoredAuth;
 import dev.kvstore.statemachine.proto.StoredRole;
 import dev.kvstore.statemachine.proto.StoredUser;
-import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
