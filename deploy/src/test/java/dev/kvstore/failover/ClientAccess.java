@@ -27,8 +27,12 @@ record ClientAccess(TlsFiles tls, String user, String password) {
     return builder;
   }
 
-  /** The same TLS files, signed in as {@code otherUser}. */
-  ClientAccess as(String otherUser, String otherPassword) {
-    return new ClientAccess(tls, otherUser, otherPassword);
+  /**
+   * The same TLS files without a password sign-in: the client certificate's common name is the
+   * identity (mTLS). For a client of a node that is down: one with a password signs in when it is
+   * built, which fails when no endpoint answers.
+   */
+  ClientAccess certificateOnly() {
+    return new ClientAccess(tls, null, null);
   }
 }

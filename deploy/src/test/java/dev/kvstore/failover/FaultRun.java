@@ -200,7 +200,8 @@ final class FaultRun implements AutoCloseable {
    * before the read. The time from the recovery action to that read is the scenario's rejoin time.
    */
   void recoverAndAwaitServing(String id, Runnable recovery, Duration limit) {
-    try (KvClient direct = workloadAccess.builder(List.of(cluster.endpoint(id)))
+    // Built while the node is down: identified by its certificate, as a password sign-in needs an answer.
+    try (KvClient direct = workloadAccess.certificateOnly().builder(List.of(cluster.endpoint(id)))
         .requestTimeout(Duration.ofSeconds(2)).attemptTimeout(Duration.ofSeconds(2)).build()) {
       long started = System.nanoTime();
       recovery.run();
