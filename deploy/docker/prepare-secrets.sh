@@ -5,7 +5,7 @@
 #
 # makes, in DIR, the CA, node and client certificates (deploy/make-certs.sh: n1..n3 with the compose
 # service names node1..node3 among their names, root, alice, and an untrusted CA for demos) and
-# root-password, a random password for the user root (24 characters from /dev/urandom, mode 600).
+# root-password, a random password for the user root (32 hex digits from openssl rand, mode 600).
 # Nothing that exists is overwritten: run it again after deleting a file to make only that one.
 # DIR is outside deploy/ (the image build context) so no secret can end up in an image layer.
 #
@@ -26,8 +26,7 @@ say() { echo "prepare-secrets: $*" >&2; }
 "$ROOT/deploy/make-certs.sh" "$DIR" > /dev/null
 cd "$DIR"
 if [[ ! -f root-password ]]; then
-  (umask 077 && LC_ALL=C tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 24 > root-password.tmp) \
-    && mv root-password.tmp root-password
+  (umask 077 && openssl rand -hex 16 > root-password.tmp) && mv root-password.tmp root-password
   say "made a random password for root in $DIR/root-password"
 fi
 chmod 600 root-password

@@ -331,13 +331,17 @@ final class ContainerCluster implements AutoCloseable {
         LOG.warn("could not remove network: {}", ex.toString());
       }
     }
-    // Removing by tag only untags; removing by id deletes the image's layers too. A container that
-    // was just removed may still hold the image for a moment.
+    // Removing by tag only untags; removing by id deletes the image's layers too. But the build
+    // cache makes this the very image compose built (kvstore-node:local) when the jars are the
+    // same: then only our tag goes, or the suite would delete the compose cluster's image. A
+    // container that was just removed may still hold the image for a moment.
     try {
-      String imageId = docker.inspectImageCmd(image).exec().getId();
+      var inspected = docker.inspectImageCmd(image).exec();
+      List<String> tags = inspected.getRepoTags() == null ? List.of() : inspected.getRepoTags();
+      String target = tags.stream().anyMatch(t -> !t.equals(image)) ? image : inspected.getId();
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
         try {
-          docker.removeImageCmd(imageId).withForce(true).exec();
+          docker.removeImageCmd(target).withForce(true).exec();
           return true;
         } catch (NotFoundException gone) {
           return true;
