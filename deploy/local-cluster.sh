@@ -216,16 +216,16 @@ stop_node() {
 cmd="${1:-}"
 case "$cmd" in
   up)
+    if [[ -n "$ROOT_PASSWORD_FILE" ]]; then
+      [[ "$ROOT_PASSWORD_FILE" != *" "* ]] || die "KVSTORE_ROOT_PASSWORD_FILE must not contain spaces"
+      [[ -s "$ROOT_PASSWORD_FILE" && -r "$ROOT_PASSWORD_FILE" ]] \
+        || die "KVSTORE_ROOT_PASSWORD_FILE=$ROOT_PASSWORD_FILE is missing, empty or unreadable: put root's password in it"
+    fi
     build_if_needed "${2:-}"
     mkdir -p "$DIR"
     if [[ -n "$TLS_DIR" ]]; then
       [[ "$TLS_DIR" != *" "* ]] || die "KVSTORE_TLS_DIR must not contain spaces"
       "$ROOT/deploy/make-certs.sh" "$TLS_DIR" > /dev/null
-    fi
-    if [[ -n "$ROOT_PASSWORD_FILE" ]]; then
-      [[ "$ROOT_PASSWORD_FILE" != *" "* ]] || die "KVSTORE_ROOT_PASSWORD_FILE must not contain spaces"
-      [[ -s "$ROOT_PASSWORD_FILE" && -r "$ROOT_PASSWORD_FILE" ]] \
-        || die "KVSTORE_ROOT_PASSWORD_FILE=$ROOT_PASSWORD_FILE is missing, empty or unreadable: put root's password in it"
     fi
     for n in "${NODES[@]}"; do start_node "$n"; done
     wait_serving "${NODES[@]}"
