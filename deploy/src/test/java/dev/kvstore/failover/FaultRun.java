@@ -118,7 +118,8 @@ final class FaultRun implements AutoCloseable {
     this.workloadAccess = workloadAccess;
     this.reportDir = reportDir;
     this.seed = seed;
-    this.workload = new Workload(scenario + "/", workloadAccess, cluster.endpoints(), cluster.endpoints(), 2, recorder, calls, seed);
+    this.workload = new Workload(scenario + "/", workloadAccess, cluster.endpoints(), cluster.endpoints(), 2,
+        recorder, calls, seed);
     this.observer = cluster.access().builder(cluster.endpoints())
         .requestTimeout(Duration.ofSeconds(10)).attemptTimeout(Duration.ofSeconds(2)).build();
   }
