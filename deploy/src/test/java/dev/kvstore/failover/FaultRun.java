@@ -142,7 +142,8 @@ final class FaultRun implements AutoCloseable {
     // Two failing-over clients only: the register workload's pinned clients already probe each
     // node, and on two cores three more closed loops starved the nodes (elections and catch-ups
     // beyond the scenarios' bounds in CI).
-    transfers = new TransferWorkload(scope(), workloadAccess, cluster.endpoints(), List.of(), 2, calls, startRevision, seed);
+    transfers = new TransferWorkload(scope(), workloadAccess, cluster.endpoints(), List.of(), 2, calls, startRevision,
+        seed);
     transfers.open(Duration.ofSeconds(60));
     locks = new LockWorkload(scope(), workloadAccess, cluster.endpoints(), 2, calls, seed);
     workload.start();
@@ -305,8 +306,8 @@ final class FaultRun implements AutoCloseable {
   private StoreOutcomes checkStore() throws InterruptedException {
     long endRevision = currentRevision();
     revisionWatchers.awaitDelivered(endRevision, Duration.ofSeconds(30));
-    List<RevisionChanges> history = RevisionWatchers.replay(cluster.access(), cluster.endpoints(), startRevision, endRevision,
-        Duration.ofSeconds(60));
+    List<RevisionChanges> history = RevisionWatchers.replay(cluster.access(), cluster.endpoints(), startRevision,
+        endRevision, Duration.ofSeconds(60));
     List<StoreOperation> ops = storeRecorder.operations();
     StoreHistoryCheck.Result result = StoreHistoryCheck.check(startRevision, scope(), history, ops);
     Set<Long> acknowledged = new HashSet<>(result.writers().entrySet().stream()

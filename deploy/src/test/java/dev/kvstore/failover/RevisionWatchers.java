@@ -111,8 +111,8 @@ final class RevisionWatchers implements AutoCloseable {
    * watcher that replays it from the store: the revisions as the store recorded them, whatever the
    * live watchers went through.
    */
-  static List<RevisionChanges> replay(ClientAccess access, List<String> endpoints, long startRevision, long endRevision, Duration limit)
-      throws InterruptedException {
+  static List<RevisionChanges> replay(ClientAccess access, List<String> endpoints, long startRevision, long endRevision,
+      Duration limit) throws InterruptedException {
     if (endRevision < startRevision) {
       return List.of();
     }

@@ -60,8 +60,8 @@ final class TransferWorkload implements AutoCloseable {
    * @param failoverClients how many clients fail over between all nodes
    * @param startRevision   the run's first revision: reads of the past go no further back
    */
-  TransferWorkload(String runPrefix, ClientAccess access, List<String> allEndpoints, List<String> nodeEndpoints, int failoverClients,
-      RecordedStoreCalls calls, long startRevision, long seed) {
+  TransferWorkload(String runPrefix, ClientAccess access, List<String> allEndpoints, List<String> nodeEndpoints,
+      int failoverClients, RecordedStoreCalls calls, long startRevision, long seed) {
     this.bank = runPrefix + "bank/";
     this.scratch = runPrefix + "scratch/";
     this.calls = calls;

@@ -65,8 +65,8 @@ final class Workload implements AutoCloseable {
    * @param recorder       the per-key register history (the linearizability checker's)
    * @param calls          records every call in the whole store's history too
    */
-  Workload(String keyPrefix, ClientAccess access, List<String> allEndpoints, List<String> nodeEndpoints, int failoverClients,
-      HistoryRecorder recorder, RecordedStoreCalls calls, long seed) {
+  Workload(String keyPrefix, ClientAccess access, List<String> allEndpoints, List<String> nodeEndpoints,
+      int failoverClients, HistoryRecorder recorder, RecordedStoreCalls calls, long seed) {
     this.keyPrefix = keyPrefix + "reg/";
     this.keys = List.of(this.keyPrefix + "a", this.keyPrefix + "b", this.keyPrefix + "c");
     this.recorder = recorder;
