@@ -22,6 +22,12 @@
 # then needs --cacert DIR/ca.pem --cert DIR/root.pem --key DIR/root-key.pem (or KVSTORE_CACERT,
 # KVSTORE_CERT, KVSTORE_KEY). Give the same KVSTORE_TLS_DIR to every command of one cluster.
 #
+# Authentication (opt-in, combinable with TLS): KVSTORE_ROOT_PASSWORD_FILE=FILE deploy/local-cluster.sh up
+# starts every node with --initial-root-password-file FILE: the first leader of a new cluster adds
+# the user root with the password in FILE, gives it the role root and enables authentication. The
+# CLI then signs in: deploy/kvstore --user root (asks for the password), or, with TLS, root's client
+# certificate names the user root. The file only seeds a new cluster; `status` signs in with it.
+#
 # Start-up: a node loads about 7,000 classes (Ratis, gRPC and Netty twice, protobuf, Micrometer),
 # 3.5 s of CPU on two busy cores, before it reads its snapshot. The first `up` of a new build records
 # them in a class-data sharing archive (jcmd VM.cds static_dump of the running n1, in the background,
@@ -51,6 +57,11 @@ if [[ -n "$TLS_DIR" ]]; then
   [[ "$TLS_DIR" == /* ]] || TLS_DIR="$PWD/$TLS_DIR"
   # What the CLI and the health probe read (see deploy/kvstore and HealthProbe).
   export KVSTORE_CACERT="$TLS_DIR/ca.pem" KVSTORE_CERT="$TLS_DIR/root.pem" KVSTORE_KEY="$TLS_DIR/root-key.pem"
+fi
+
+ROOT_PASSWORD_FILE="${KVSTORE_ROOT_PASSWORD_FILE:-}"
+if [[ -n "$ROOT_PASSWORD_FILE" ]]; then
+  [[ "$ROOT_PASSWORD_FILE" == /* ]] || ROOT_PASSWORD_FILE="$PWD/$ROOT_PASSWORD_FILE"
 fi
 
 die() { echo "local-cluster: $*" >&2; exit 1; }
@@ -114,6 +125,11 @@ tls_flags() {
     "--peer-cert-file $TLS_DIR/$1.pem --peer-key-file $TLS_DIR/$1-key.pem --peer-trusted-ca-file $TLS_DIR/ca.pem"
 }
 
+# The auth flag when KVSTORE_ROOT_PASSWORD_FILE is set (a path without spaces), none otherwise.
+auth_flags() {
+  [[ -z "$ROOT_PASSWORD_FILE" ]] || echo "--initial-root-password-file $ROOT_PASSWORD_FILE"
+}
+
 start_node() {
   local n="$1" pid
   if pid="$(pid_of "$n")"; then
@@ -131,7 +147,7 @@ start_node() {
   # folder as working directory: what the JVM writes there (a CDS dump's output) stays with it.
   (cd "$DIR/$n" && exec setsid "$JAVA" $JAVA_OPTS ${cds[@]+"${cds[@]}"} -jar "$NODE_JAR" \
     --node-id "$n" --peers "$(peers)" --client-port "$(client_port "$n")" --metrics-port "$(metrics_port "$n")" \
-    --bind-address 127.0.0.1 --data-dir "$DIR/$n/data" $(tls_flags "$n") \
+    --bind-address 127.0.0.1 --data-dir "$DIR/$n/data" $(tls_flags "$n") $(auth_flags) \
     >> "$DIR/$n/node.log" 2>&1 < /dev/null) &
   echo $! > "$DIR/$n.pid"
   echo "$n started (pid $!, client port $(client_port "$n"), raft port $(raft_port "$n"), metrics $(metrics_url "$n"),"\
@@ -200,6 +216,11 @@ stop_node() {
 cmd="${1:-}"
 case "$cmd" in
   up)
+    if [[ -n "$ROOT_PASSWORD_FILE" ]]; then
+      [[ "$ROOT_PASSWORD_FILE" != *" "* ]] || die "KVSTORE_ROOT_PASSWORD_FILE must not contain spaces"
+      [[ -s "$ROOT_PASSWORD_FILE" && -r "$ROOT_PASSWORD_FILE" ]] \
+        || die "KVSTORE_ROOT_PASSWORD_FILE=$ROOT_PASSWORD_FILE is missing, empty or unreadable: put root's password in it"
+    fi
     build_if_needed "${2:-}"
     mkdir -p "$DIR"
     if [[ -n "$TLS_DIR" ]]; then
@@ -218,6 +239,10 @@ case "$cmd" in
       echo "           deploy/kvstore put hello world && deploy/kvstore get hello"
     else
       echo "try:       deploy/kvstore put hello world && deploy/kvstore get hello"
+    fi
+    if [[ -n "$ROOT_PASSWORD_FILE" ]]; then
+      echo "auth:      enabled on a new cluster; user root, password in $ROOT_PASSWORD_FILE"
+      echo "           deploy/kvstore --user root user list    (asks for the password)"
     fi
     ;;
   down)
@@ -238,7 +263,13 @@ case "$cmd" in
     done
     if [[ -f "$CLI_JAR" ]]; then
       echo
-      "$JAVA" -jar "$CLI_JAR" --endpoints "$(endpoints)" status || true
+      if [[ -n "$ROOT_PASSWORD_FILE" && -r "$ROOT_PASSWORD_FILE" ]]; then
+        # In the environment of this one command, not on its command line (the process list).
+        KVSTORE_USER=root KVSTORE_PASSWORD="$(head -n 1 "$ROOT_PASSWORD_FILE")" \
+          "$JAVA" -jar "$CLI_JAR" --endpoints "$(endpoints)" status || true
+      else
+        "$JAVA" -jar "$CLI_JAR" --endpoints "$(endpoints)" status || true
+      fi
     fi
     ;;
   start)
@@ -265,7 +296,7 @@ case "$cmd" in
     exec tail -n 50 -F "$DIR/$2/node.log"
     ;;
   *)
-    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     [[ -z "$cmd" || "$cmd" == "-h" || "$cmd" == "--help" || "$cmd" == "help" ]] || exit 2
     ;;
 esac

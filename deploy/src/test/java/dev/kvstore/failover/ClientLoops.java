@@ -40,16 +40,18 @@ final class ClientLoops implements AutoCloseable {
   /**
    * Clients as applications use them: {@code failoverClients} that fail over between all nodes
    * (5 s per request, 1.5 s per attempt), then one pinned to each of {@code nodeEndpoints} (3 s),
-   * so that whatever a cut-off, paused or restarted node answers is in the history too.
+   * so that whatever a cut-off, paused or restarted node answers is in the history too. Each is
+   * built as {@code access} says (TLS, sign-in).
    */
-  static List<KvClient> failoverAndPinned(List<String> allEndpoints, List<String> nodeEndpoints, int failoverClients) {
+  static List<KvClient> failoverAndPinned(ClientAccess access, List<String> allEndpoints, List<String> nodeEndpoints,
+      int failoverClients) {
     List<KvClient> clients = new ArrayList<>();
     for (int i = 0; i < failoverClients; i++) {
-      clients.add(KvClient.builder().endpoints(allEndpoints)
+      clients.add(access.builder(allEndpoints)
           .requestTimeout(Duration.ofSeconds(5)).attemptTimeout(Duration.ofMillis(1500)).build());
     }
     for (String endpoint : nodeEndpoints) {
-      clients.add(KvClient.builder().endpoints(List.of(endpoint))
+      clients.add(access.builder(List.of(endpoint))
           .requestTimeout(Duration.ofSeconds(3)).attemptTimeout(Duration.ofSeconds(3)).build());
     }
     return clients;

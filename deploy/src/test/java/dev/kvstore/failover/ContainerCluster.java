@@ -34,6 +34,7 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.output.Slf4jLogConsumer;
 import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.utility.MountableFile;
 
 /**
  * Three kvstore node containers built from {@code deploy/Dockerfile}, with the faults the suite
@@ -45,6 +46,10 @@ import org.testcontainers.containers.wait.strategy.Wait;
  * from its peers while clients can still talk to it, which is what a minority partition looks like
  * from the outside. Ryuk cannot run here, so {@link #close()} removes every container, network and
  * the image itself.
+ *
+ * <p>A secure cluster ({@link #startSecure}) has client mTLS, peer TLS and authentication on, as
+ * docker-compose.secure.yml sets them up: each node gets its certificate, key, the CA and root's
+ * password file copied to {@code /run/secrets/}, and its clients connect as {@link #access()} says.
  */
 final class ContainerCluster implements AutoCloseable {
 
@@ -59,14 +64,30 @@ final class ContainerCluster implements AutoCloseable {
   private final Network raftNetwork = Network.newNetwork();
   private final Map<String, GenericContainer<?>> nodes = new LinkedHashMap<>();
   private final Map<String, Integer> hostPorts = new LinkedHashMap<>();
+  /** null: plaintext, no authentication. */
+  private final ClusterSecrets secrets;
 
-  private ContainerCluster(String image, Set<String> buildLeftovers) {
+  private ContainerCluster(String image, Set<String> buildLeftovers, ClusterSecrets secrets) {
     this.image = image;
     this.buildLeftovers = buildLeftovers;
+    this.secrets = secrets;
   }
 
   /** Builds the image and starts n1..n3; returns once every node listens (a leader may still be electing). */
   static ContainerCluster start(Path deployDir, String baseImage) {
+    return start(deployDir, baseImage, null);
+  }
+
+  /**
+   * As {@link #start(Path, String)}, with client mTLS, peer TLS and authentication: the first
+   * leader adds root with the password of {@code secrets} and enables authentication (which may
+   * happen a moment after this returns).
+   */
+  static ContainerCluster startSecure(Path deployDir, String baseImage, ClusterSecrets secrets) {
+    return start(deployDir, baseImage, secrets);
+  }
+
+  private static ContainerCluster start(Path deployDir, String baseImage, ClusterSecrets secrets) {
     // The legacy builder also builds the stages before the target (the cli stage) and leaves
     // their images untagged; those are removed with the cluster.
     DockerClient docker = DockerClientFactory.instance().client();
@@ -74,7 +95,7 @@ final class ContainerCluster implements AutoCloseable {
     String image = buildImage(deployDir, baseImage);
     Set<String> leftovers = danglingImages(docker);
     leftovers.removeAll(danglingBefore);
-    ContainerCluster cluster = new ContainerCluster(image, leftovers);
+    ContainerCluster cluster = new ContainerCluster(image, leftovers, secrets);
     try {
       List<Integer> ports = freePorts(3);
       String peers = "n1=raft-n1:" + RAFT_PORT + ",n2=raft-n2:" + RAFT_PORT + ",n3=raft-n3:" + RAFT_PORT;
@@ -139,10 +160,40 @@ final class ContainerCluster implements AutoCloseable {
             .withPortBindings(PortBinding.parse("127.0.0.1:" + hostPort + ":" + CLIENT_PORT)))
         .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("container." + id)))
         .waitingFor(Wait.forLogMessage(".*serving clients on.*", 1).withStartupTimeout(Duration.ofSeconds(90)));
+    if (secrets != null) {
+      withSecrets(c, id);
+    }
     c.start();
     nodes.put(id, c);
     hostPorts.put(id, hostPort);
     connectRaft(id);
+  }
+
+  /**
+   * The node's certificate and key (for clients and peers alike), the CA and root's password file
+   * under /run/secrets/, and the settings of docker-compose.secure.yml that point at them.
+   */
+  private void withSecrets(GenericContainer<?> c, String id) {
+    // Readable by the image's user (10001); in compose they are bind mounts of the host's files.
+    c.withCopyFileToContainer(MountableFile.forHostPath(secrets.file(id + ".pem"), 0444), "/run/secrets/node.pem")
+        .withCopyFileToContainer(MountableFile.forHostPath(secrets.file(id + "-key.pem"), 0444),
+            "/run/secrets/node-key.pem")
+        .withCopyFileToContainer(MountableFile.forHostPath(secrets.file("ca.pem"), 0444), "/run/secrets/ca.pem")
+        .withCopyFileToContainer(MountableFile.forHostPath(secrets.file("root-password"), 0444),
+            "/run/secrets/root-password")
+        .withEnv("KVSTORE_CLIENT_CERT_FILE", "/run/secrets/node.pem")
+        .withEnv("KVSTORE_CLIENT_KEY_FILE", "/run/secrets/node-key.pem")
+        .withEnv("KVSTORE_CLIENT_TRUSTED_CA_FILE", "/run/secrets/ca.pem")
+        .withEnv("KVSTORE_CLIENT_CERT_AUTH", "true")
+        .withEnv("KVSTORE_PEER_CERT_FILE", "/run/secrets/node.pem")
+        .withEnv("KVSTORE_PEER_KEY_FILE", "/run/secrets/node-key.pem")
+        .withEnv("KVSTORE_PEER_TRUSTED_CA_FILE", "/run/secrets/ca.pem")
+        .withEnv("KVSTORE_INITIAL_ROOT_PASSWORD_FILE", "/run/secrets/root-password");
+  }
+
+  /** How clients reach this cluster: plaintext, or (secure) mTLS signed in as root. */
+  ClientAccess access() {
+    return secrets == null ? ClientAccess.PLAINTEXT : secrets.root();
   }
 
   private void connectRaft(String id) {
@@ -280,13 +331,17 @@ final class ContainerCluster implements AutoCloseable {
         LOG.warn("could not remove network: {}", ex.toString());
       }
     }
-    // Removing by tag only untags; removing by id deletes the image's layers too. A container that
-    // was just removed may still hold the image for a moment.
+    // Removing by tag only untags; removing by id deletes the image's layers too. But the build
+    // cache makes this the very image compose built (kvstore-node:local) when the jars are the
+    // same: then only our tag goes, or the suite would delete the compose cluster's image. A
+    // container that was just removed may still hold the image for a moment.
     try {
-      String imageId = docker.inspectImageCmd(image).exec().getId();
+      var inspected = docker.inspectImageCmd(image).exec();
+      List<String> tags = inspected.getRepoTags() == null ? List.of() : inspected.getRepoTags();
+      String target = tags.stream().anyMatch(t -> !t.equals(image)) ? image : inspected.getId();
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
         try {
-          docker.removeImageCmd(imageId).withForce(true).exec();
+          docker.removeImageCmd(target).withForce(true).exec();
           return true;
         } catch (NotFoundException gone) {
           return true;

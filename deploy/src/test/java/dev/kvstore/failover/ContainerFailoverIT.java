@@ -46,7 +46,7 @@ class ContainerFailoverIT {
 
   private static final Logger LOG = LoggerFactory.getLogger(ContainerFailoverIT.class);
   /** Fault of one node to the first successful write that began after it (see docs/failover.md). */
-  private static final long SINGLE_FAULT_BOUND_MS = 3_000;
+  static final long SINGLE_FAULT_BOUND_MS = 3_000;
   /** All nodes killed: JVM start, snapshot load, log replay and an election, on a busy 2-core machine. */
   private static final long RESTART_ALL_BOUND_MS = 15_000;
   /**
@@ -75,19 +75,27 @@ class ContainerFailoverIT {
 
   @BeforeAll
   static void startCluster() throws IOException {
+    Path repo = requireDockerAndRepository();
+    reportDir = repo.resolve("deploy/target/failover");
+    cluster = ContainerCluster.start(repo.resolve("deploy"), baseImage(repo));
+  }
+
+  /**
+   * The repository's root, once a Docker engine answers; skips the calling suite without one, except
+   * in CI (CI=true), where it fails instead.
+   */
+  static Path requireDockerAndRepository() throws IOException {
     boolean docker = DockerClientFactory.instance().isDockerAvailable();
     if (!docker && "true".equals(System.getenv("CI"))) {
       throw new IllegalStateException("CI=true but no Docker engine answers: the failover suite must run in CI"
           + " (deploy/run-all-tests.sh installs and starts one when run as root)");
     }
     Assumptions.assumeTrue(docker, "no Docker engine: skipping the container failover suite (never skipped in CI)");
-    Path repo = Path.of(System.getProperty("kvstore.repo.root", "..")).toRealPath();
-    reportDir = repo.resolve("deploy/target/failover");
-    cluster = ContainerCluster.start(repo.resolve("deploy"), baseImage(repo));
+    return Path.of(System.getProperty("kvstore.repo.root", "..")).toRealPath();
   }
 
   /** KVSTORE_BASE_IMAGE from the environment, else from the .env file the base-image script writes. */
-  private static String baseImage(Path repo) throws IOException {
+  static String baseImage(Path repo) throws IOException {
     String fromEnv = System.getenv("KVSTORE_BASE_IMAGE");
     if (fromEnv != null && !fromEnv.isBlank()) {
       return fromEnv;
@@ -124,9 +132,13 @@ class ContainerFailoverIT {
     }
   }
 
-  /** Asserts the checks every scenario must pass, and {@code unavailabilityBoundMs} after the fault. */
   private static void check(FaultRun.Outcomes out, long unavailabilityBoundMs) {
     summary.add(out.summary());
+    assertChecksPass(out, unavailabilityBoundMs);
+  }
+
+  /** Asserts the checks every scenario must pass, and {@code unavailabilityBoundMs} after the fault. */
+  static void assertChecksPass(FaultRun.Outcomes out, long unavailabilityBoundMs) {
     assertThat(out.linearizability().isLinearizable()).as("linearizability: %s", out.linearizability()).isTrue();
     assertThat(out.lostWrites()).as("acknowledged writes lost").isEmpty();
     assertThat(out.watchViolations()).as("watch violations").isEmpty();
@@ -154,23 +166,33 @@ class ContainerFailoverIT {
   }
 
   private static FaultRun run(String scenario) throws InterruptedException {
-    return new FaultRun(scenario, cluster, reportDir, scenario.hashCode()).begin();
+    return new FaultRun(scenario, cluster, cluster.access(), reportDir, scenario.hashCode()).begin();
   }
 
   @Test
   @Order(1)
   void killTheLeaderThenRestartIt() throws Exception {
     try (FaultRun run = run("kill-leader")) {
-      String leader = run.leader();
-      cluster.kill(leader);
-      run.faultInjectedNow();
-      run.awaitOkWritesAfterFault(20, RECOVERY);
-      assertThat(run.leader()).isNotEqualTo(leader);
-      run.recoverAndAwaitServing(leader, () -> cluster.restart(leader), RECOVERY);
-      run.awaitCaughtUp(leader, RECOVERY);
-      run.awaitOkWritesAfterFault(40, RECOVERY);
-      check(run.finish(), SINGLE_FAULT_BOUND_MS);
+      check(killTheLeaderThenRestartIt(run, cluster), SINGLE_FAULT_BOUND_MS);
     }
+  }
+
+  /**
+   * The kill-leader scenario: kill -9 the leader, wait for writes under a new one, start the old
+   * leader again and wait until it serves and has caught up, then more writes; returns what the
+   * run's checks found (the caller asserts them).
+   */
+  static FaultRun.Outcomes killTheLeaderThenRestartIt(FaultRun run, ContainerCluster cluster)
+      throws InterruptedException {
+    String leader = run.leader();
+    cluster.kill(leader);
+    run.faultInjectedNow();
+    run.awaitOkWritesAfterFault(20, RECOVERY);
+    assertThat(run.leader()).isNotEqualTo(leader);
+    run.recoverAndAwaitServing(leader, () -> cluster.restart(leader), RECOVERY);
+    run.awaitCaughtUp(leader, RECOVERY);
+    run.awaitOkWritesAfterFault(40, RECOVERY);
+    return run.finish();
   }
 
   @Test

@@ -89,6 +89,8 @@ final class FaultRun implements AutoCloseable {
 
   private final String scenario;
   private final ContainerCluster cluster;
+  /** How the workloads connect; the observer, watchers of the whole store and the replay use the cluster's own. */
+  private final ClientAccess workloadAccess;
   private final HistoryRecorder recorder = new HistoryRecorder();
   private final StoreHistoryRecorder storeRecorder = new StoreHistoryRecorder();
   private final RecordedStoreCalls calls = new RecordedStoreCalls(storeRecorder);
@@ -104,13 +106,21 @@ final class FaultRun implements AutoCloseable {
   private Long rejoinMs;
   private boolean finished;
 
-  FaultRun(String scenario, ContainerCluster cluster, Path reportDir, long seed) {
+  /**
+   * @param workloadAccess how the workloads' clients connect (TLS, sign-in): a user that may read
+   *                       and write the keys under {@code scenario + "/"} is enough; the observer,
+   *                       the watchers of every key and the replay connect as {@link
+   *                       ContainerCluster#access()} says
+   */
+  FaultRun(String scenario, ContainerCluster cluster, ClientAccess workloadAccess, Path reportDir, long seed) {
     this.scenario = scenario;
     this.cluster = cluster;
+    this.workloadAccess = workloadAccess;
     this.reportDir = reportDir;
     this.seed = seed;
-    this.workload = new Workload(scenario + "/", cluster.endpoints(), cluster.endpoints(), 2, recorder, calls, seed);
-    this.observer = KvClient.builder().endpoints(cluster.endpoints())
+    this.workload = new Workload(scenario + "/", workloadAccess, cluster.endpoints(), cluster.endpoints(), 2,
+        recorder, calls, seed);
+    this.observer = cluster.access().builder(cluster.endpoints())
         .requestTimeout(Duration.ofSeconds(10)).attemptTimeout(Duration.ofSeconds(2)).build();
   }
 
@@ -127,14 +137,15 @@ final class FaultRun implements AutoCloseable {
     startRevision = currentRevision() + 1;
     // One revision watcher (the register workload has two watchers of its own): on two cores
     // every client thread counts (see the transfers below).
-    revisionWatchers = new RevisionWatchers(cluster.endpoints(), startRevision, 1);
+    revisionWatchers = new RevisionWatchers(cluster.access(), cluster.endpoints(), startRevision, 1);
     revisionWatchers.awaitCreated(Duration.ofSeconds(30));
     // Two failing-over clients only: the register workload's pinned clients already probe each
     // node, and on two cores three more closed loops starved the nodes (elections and catch-ups
     // beyond the scenarios' bounds in CI).
-    transfers = new TransferWorkload(scope(), cluster.endpoints(), List.of(), 2, calls, startRevision, seed);
+    transfers = new TransferWorkload(scope(), workloadAccess, cluster.endpoints(), List.of(), 2, calls, startRevision,
+        seed);
     transfers.open(Duration.ofSeconds(60));
-    locks = new LockWorkload(scope(), cluster.endpoints(), 2, calls, seed);
+    locks = new LockWorkload(scope(), workloadAccess, cluster.endpoints(), 2, calls, seed);
     workload.start();
     transfers.start();
     locks.start();
@@ -191,7 +202,8 @@ final class FaultRun implements AutoCloseable {
    * before the read. The time from the recovery action to that read is the scenario's rejoin time.
    */
   void recoverAndAwaitServing(String id, Runnable recovery, Duration limit) {
-    try (KvClient direct = KvClient.builder().endpoints(cluster.endpoint(id))
+    // Built while the node is down: identified by its certificate, as a password sign-in needs an answer.
+    try (KvClient direct = workloadAccess.certificateOnly().builder(List.of(cluster.endpoint(id)))
         .requestTimeout(Duration.ofSeconds(2)).attemptTimeout(Duration.ofSeconds(2)).build()) {
       long started = System.nanoTime();
       recovery.run();
@@ -294,8 +306,8 @@ final class FaultRun implements AutoCloseable {
   private StoreOutcomes checkStore() throws InterruptedException {
     long endRevision = currentRevision();
     revisionWatchers.awaitDelivered(endRevision, Duration.ofSeconds(30));
-    List<RevisionChanges> history = RevisionWatchers.replay(cluster.endpoints(), startRevision, endRevision,
-        Duration.ofSeconds(60));
+    List<RevisionChanges> history = RevisionWatchers.replay(cluster.access(), cluster.endpoints(), startRevision,
+        endRevision, Duration.ofSeconds(60));
     List<StoreOperation> ops = storeRecorder.operations();
     StoreHistoryCheck.Result result = StoreHistoryCheck.check(startRevision, scope(), history, ops);
     Set<Long> acknowledged = new HashSet<>(result.writers().entrySet().stream()

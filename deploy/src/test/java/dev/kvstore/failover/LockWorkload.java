@@ -53,14 +53,17 @@ final class LockWorkload implements AutoCloseable {
   /**
    * @param runPrefix the run's key prefix; the lock is {@code runPrefix + "lock/owner"}, the
    *                  protected key {@code runPrefix + "lock/data"}
+   * @param access    how its clients connect (TLS, sign-in)
    * @param endpoints every node; each client fails over between them
    * @param holders   how many clients compete for the lock
    */
-  LockWorkload(String runPrefix, List<String> endpoints, int holders, RecordedStoreCalls calls, long seed) {
+  LockWorkload(String runPrefix, ClientAccess access, List<String> endpoints, int holders, RecordedStoreCalls calls,
+      long seed) {
     this.lockKey = runPrefix + "lock/owner";
     this.dataKey = runPrefix + "lock/data";
     this.calls = calls;
-    this.loops = new ClientLoops("lock-" + lockKey, ClientLoops.failoverAndPinned(endpoints, List.of(), holders));
+    this.loops = new ClientLoops("lock-" + lockKey,
+        ClientLoops.failoverAndPinned(access, endpoints, List.of(), holders));
     randoms = new Random[holders];
     Arrays.setAll(randoms, i -> new Random(seed * 41 + i));
     tenures = new long[holders];

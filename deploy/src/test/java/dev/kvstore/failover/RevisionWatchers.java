@@ -36,15 +36,15 @@ final class RevisionWatchers implements AutoCloseable {
 
   /**
    * Starts {@code count} watchers of every key from {@code startRevision}, each with its own client
-   * over all {@code endpoints}.
+   * over all {@code endpoints}, connected as {@code access} says (it must be allowed to read every key).
    */
-  RevisionWatchers(List<String> endpoints, long startRevision, int count) {
+  RevisionWatchers(ClientAccess access, List<String> endpoints, long startRevision, int count) {
     this.startRevision = startRevision;
     for (int i = 0; i < count; i++) {
       String name = "revision-watcher-" + i;
       List<RevisionChanges> received = new CopyOnWriteArrayList<>();
       deliveries.put(name, received);
-      KvClient client = KvClient.builder().endpoints(endpoints).build();
+      KvClient client = access.builder(endpoints).build();
       clients.add(client);
       watches.add(client.watch(WatchOptions.forPrefix("").fromRevision(startRevision), listener(name, received, errors)));
     }
@@ -111,14 +111,14 @@ final class RevisionWatchers implements AutoCloseable {
    * watcher that replays it from the store: the revisions as the store recorded them, whatever the
    * live watchers went through.
    */
-  static List<RevisionChanges> replay(List<String> endpoints, long startRevision, long endRevision, Duration limit)
-      throws InterruptedException {
+  static List<RevisionChanges> replay(ClientAccess access, List<String> endpoints, long startRevision, long endRevision,
+      Duration limit) throws InterruptedException {
     if (endRevision < startRevision) {
       return List.of();
     }
     List<RevisionChanges> history = new CopyOnWriteArrayList<>();
     List<String> errors = new CopyOnWriteArrayList<>();
-    try (KvClient client = KvClient.builder().endpoints(endpoints).build();
+    try (KvClient client = access.builder(endpoints).build();
         WatchSubscription watch = client.watch(WatchOptions.forPrefix("").fromRevision(startRevision),
             listener("replay", history, errors))) {
       if (!watch.awaitCreated(limit)) {

@@ -54,18 +54,19 @@ final class TransferWorkload implements AutoCloseable {
 
   /**
    * @param runPrefix       the run's key prefix; accounts go under {@code runPrefix + "bank/"}
+   * @param access          how its clients connect (TLS, sign-in)
    * @param allEndpoints    every node, for the clients that fail over
    * @param nodeEndpoints   one endpoint per node, each gets a pinned client
    * @param failoverClients how many clients fail over between all nodes
    * @param startRevision   the run's first revision: reads of the past go no further back
    */
-  TransferWorkload(String runPrefix, List<String> allEndpoints, List<String> nodeEndpoints, int failoverClients,
-      RecordedStoreCalls calls, long startRevision, long seed) {
+  TransferWorkload(String runPrefix, ClientAccess access, List<String> allEndpoints, List<String> nodeEndpoints,
+      int failoverClients, RecordedStoreCalls calls, long startRevision, long seed) {
     this.bank = runPrefix + "bank/";
     this.scratch = runPrefix + "scratch/";
     this.calls = calls;
     this.startRevision = startRevision;
-    this.clients = ClientLoops.failoverAndPinned(allEndpoints, nodeEndpoints, failoverClients);
+    this.clients = ClientLoops.failoverAndPinned(access, allEndpoints, nodeEndpoints, failoverClients);
     this.loops = new ClientLoops("transfers-" + bank, clients);
     randoms = new Random[clients.size()];
     Arrays.setAll(randoms, i -> new Random(seed * 37 + i));

@@ -58,27 +58,28 @@ final class Workload implements AutoCloseable {
   /**
    * @param keyPrefix      prefix of this run's keys, so each run starts from absent keys; this
    *                       workload's keys are under {@code keyPrefix + "reg/"}
+   * @param access         how its clients and watchers connect (TLS, sign-in)
    * @param allEndpoints   every node, for the failing-over clients and the watchers
    * @param nodeEndpoints  one endpoint per node, each gets a pinned client
    * @param failoverClients how many clients fail over between all nodes
    * @param recorder       the per-key register history (the linearizability checker's)
    * @param calls          records every call in the whole store's history too
    */
-  Workload(String keyPrefix, List<String> allEndpoints, List<String> nodeEndpoints, int failoverClients,
-      HistoryRecorder recorder, RecordedStoreCalls calls, long seed) {
+  Workload(String keyPrefix, ClientAccess access, List<String> allEndpoints, List<String> nodeEndpoints,
+      int failoverClients, HistoryRecorder recorder, RecordedStoreCalls calls, long seed) {
     this.keyPrefix = keyPrefix + "reg/";
     this.keys = List.of(this.keyPrefix + "a", this.keyPrefix + "b", this.keyPrefix + "c");
     this.recorder = recorder;
     this.calls = calls;
     this.seed = seed;
-    clients.addAll(ClientLoops.failoverAndPinned(allEndpoints, nodeEndpoints, failoverClients));
+    clients.addAll(ClientLoops.failoverAndPinned(access, allEndpoints, nodeEndpoints, failoverClients));
     this.workers = clients.size();
     this.stopped = new CountDownLatch(workers);
     for (int w = 0; w < 2; w++) {
       List<WatchEvent> events = new CopyOnWriteArrayList<>();
       String name = "watcher-" + w;
       watchEvents.put(name, events);
-      KvClient watchClient = KvClient.builder().endpoints(allEndpoints).build();
+      KvClient watchClient = access.builder(allEndpoints).build();
       clients.add(watchClient);
       watches.add(watchClient.watch(WatchOptions.forPrefix(this.keyPrefix), WatchListener.of(
           response -> events.add(toEvent(response)),
