@@ -49,7 +49,7 @@ import picocli.CommandLine;
     footer = {
         "  KVSTORE_ENDPOINTS   endpoints to use when --endpoints is not given",
         "  KVSTORE_CACERT      --cacert when not given (likewise KVSTORE_CERT, KVSTORE_KEY)",
-        "  KVSTORE_USER        --user when not given (likewise KVSTORE_PASSWORD for --password)"})
+        "  KVSTORE_USER        --user when not given (likewise KVSTORE_PASSWORD, KVSTORE_PASSWORD_FILE)"})
 public final class KvCli implements Callable<Integer>, CommandContext {
 
   static final String DEFAULT_ENDPOINTS = "127.0.0.1:50051";
@@ -59,6 +59,7 @@ public final class KvCli implements Callable<Integer>, CommandContext {
   static final String KEY_VARIABLE = "KVSTORE_KEY";
   static final String USER_VARIABLE = "KVSTORE_USER";
   static final String PASSWORD_VARIABLE = "KVSTORE_PASSWORD";
+  static final String PASSWORD_FILE_VARIABLE = "KVSTORE_PASSWORD_FILE";
   // One attempt on one node never takes longer than this, so a dead node leaves time for others.
   private static final Duration MAX_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
   private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
@@ -113,6 +114,14 @@ public final class KvCli implements Callable<Integer>, CommandContext {
       description = "Password of --user (default: $" + PASSWORD_VARIABLE + "; visible to other users of this"
           + " machine in the process list: prefer the variable or the prompt).")
   private String password;
+
+  @Option(
+      names = "--password-file",
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
+      description = "Read the password of --user from the first line of this file, e.g. a Docker secret"
+          + " (default: $" + PASSWORD_FILE_VARIABLE + ").")
+  private Path passwordFile;
 
   @Option(
       names = {"-o", "--output"},
@@ -250,6 +259,15 @@ public final class KvCli implements Callable<Integer>, CommandContext {
     }
     String name = named;
     String secret = password != null ? password : environment.env().get(PASSWORD_VARIABLE);
+    Path file = orEnv(passwordFile, PASSWORD_FILE_VARIABLE);
+    if (secret == null && file != null) {
+      try {
+        secret = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8).stream()
+            .findFirst().orElse("");
+      } catch (java.io.IOException e) {
+        throw new ParameterException(spec.commandLine(), "cannot read --password-file " + file + ": " + e.getMessage());
+      }
+    }
     int colon = named.indexOf(':');
     if (colon >= 0) {
       name = named.substring(0, colon);
@@ -262,7 +280,7 @@ public final class KvCli implements Callable<Integer>, CommandContext {
       java.io.Console console = environment.interactive() ? System.console() : null;
       if (console == null) {
         throw new ParameterException(spec.commandLine(), "--user " + name + " needs a password: --user "
-            + name + ":PASSWORD, --password, or $" + PASSWORD_VARIABLE);
+            + name + ":PASSWORD, --password, --password-file, or $" + PASSWORD_VARIABLE);
       }
       char[] typed = console.readPassword("Password of %s: ", name);
       secret = typed == null ? "" : new String(typed);

@@ -77,6 +77,14 @@ class CliAuthTest {
     assertThat(wrongPassword.exit()).isNotZero();
     assertThat(wrongPassword.err()).contains("wrong user name or password");
 
+    java.nio.file.Path secret;
+    try {
+      secret = java.nio.file.Files.writeString(java.nio.file.Files.createTempFile("alice", ".pw"), "alice-pw\n");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    assertThat(ok("--user", "alice", "--password-file", secret.toString(), "get", "app/greeting").out()).contains("hello");
+
     Run noPassword = cli("", "--user", "alice", "get", "app/greeting");
     assertThat(noPassword.exit()).isEqualTo(2);
     assertThat(noPassword.err()).contains("needs a password");

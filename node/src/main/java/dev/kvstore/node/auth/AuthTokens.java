@@ -80,6 +80,13 @@ public final class AuthTokens {
 
     /** The token is refused; {@code reason} says why, for an {@code UNAUTHENTICATED} status. */
     record Refused(String reason) implements Verdict {}
+
+    /**
+     * The token was issued after auth changes this node has not applied yet (a user added or a
+     * password changed since its state): another node, or this one a little later, can check it.
+     * For an {@code UNAVAILABLE} status, which clients retry elsewhere.
+     */
+    record Behind(String reason) implements Verdict {}
   }
 
   /** Checks {@code token} against {@code auth}: signature, expiry, user and credentials. */
@@ -108,11 +115,15 @@ public final class AuthTokens {
           + ": authenticate again");
     }
     String name = claims.getSubject();
+    Object revision = claims.getClaim(CREDENTIALS_REVISION);
+    if (revision instanceof Number n && n.longValue() > auth.authRevision()) {
+      return new Verdict.Behind("this node has applied auth changes up to auth revision " + auth.authRevision()
+          + " but the token was issued at " + n.longValue() + "; another node can check it");
+    }
     Optional<User> user = name == null ? Optional.empty() : auth.user(name);
     if (user.isEmpty()) {
       return new Verdict.Refused("the token's user '" + name + "' no longer exists");
     }
-    Object revision = claims.getClaim(CREDENTIALS_REVISION);
     if (!(revision instanceof Number n) || n.longValue() != user.get().credentialsRevision()) {
       return new Verdict.Refused("the password of user '" + name + "' changed after the token was issued:"
           + " authenticate again");

@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  * verified client certificate naming an existing user (mTLS). The user goes into the call's
  * context ({@link CallerIdentity}). A call with neither fails with {@code UNAUTHENTICATED} saying
  * how to authenticate; a bad token (expired, forged, of a deleted user or a changed password) with
- * {@code UNAUTHENTICATED} saying which. Health checks, reflection, {@code Authenticate} and
+ * {@code UNAUTHENTICATED} saying which; a token issued after auth changes this node has not applied
+ * yet (it restarted, or lags) with {@code UNAVAILABLE}, which clients retry on another node. Health checks, reflection, {@code Authenticate} and
  * {@code AuthStatus} need no identity. While authentication is off, nothing is checked and tokens
  * are ignored.
  */
@@ -59,6 +60,9 @@ public final class Authentication implements ServerInterceptor {
       if (verdict instanceof AuthTokens.Verdict.Valid valid) {
         return withUser(valid.user(), call, headers, next);
       }
+      if (verdict instanceof AuthTokens.Verdict.Behind behind) {
+        return close(call, Status.UNAVAILABLE, behind.reason());
+      }
       return refuse(call, "the token was refused: " + ((AuthTokens.Verdict.Refused) verdict).reason());
     }
     Optional<String> name = certificateName.get();
@@ -90,7 +94,11 @@ public final class Authentication implements ServerInterceptor {
   }
 
   private static <Q, A> ServerCall.Listener<Q> refuse(ServerCall<Q, A> call, String message) {
-    call.close(Status.UNAUTHENTICATED.withDescription(message), new Metadata());
+    return close(call, Status.UNAUTHENTICATED, message);
+  }
+
+  private static <Q, A> ServerCall.Listener<Q> close(ServerCall<Q, A> call, Status status, String message) {
+    call.close(status.withDescription(message), new Metadata());
     return new ServerCall.Listener<>() {};
   }
 }

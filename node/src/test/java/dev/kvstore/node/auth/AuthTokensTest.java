@@ -128,4 +128,16 @@ class AuthTokensTest {
     assertThat(auth.apply(enableWithKey((byte) 3), "")).isEmpty();
     assertThat(tokens.verify(token, auth.current())).asString().contains("signature does not match");
   }
+
+  @Test
+  void aNodeThatHasNotAppliedTheTokensUserYetSaysItIsBehindNotThatTheUserIsUnknown() {
+    AuthStore lagging = new AuthStore();
+    lagging.reset(auth.stored());
+    apply(AuthOp.newBuilder().setUserAdd(UserAddOp.newBuilder().setName("bob").setPasswordHash("h")).build());
+    String bob = tokens.issue(auth.current().user("bob").orElseThrow(), auth.current());
+
+    assertThat(tokens.verify(bob, lagging.current())).isInstanceOf(AuthTokens.Verdict.Behind.class)
+        .asString().contains("another node can check it");
+    assertThat(tokens.verify(bob, auth.current())).isEqualTo(new AuthTokens.Verdict.Valid("bob"));
+  }
 }
