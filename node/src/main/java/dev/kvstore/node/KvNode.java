@@ -18,8 +18,10 @@ import dev.kvstore.node.auth.AuthorizedKv;
 import dev.kvstore.node.auth.PasswordHashes;
 import dev.kvstore.node.auth.Permissions;
 import dev.kvstore.node.auth.RaftAuth;
+import dev.kvstore.node.ops.CallerBuckets;
 import dev.kvstore.node.ops.NodeHealth;
 import dev.kvstore.node.ops.RateLimitedLog;
+import dev.kvstore.node.ops.RateLimiting;
 import dev.kvstore.node.ops.metrics.NodeMetrics;
 import dev.kvstore.node.ops.metrics.RaftMetrics;
 import dev.kvstore.node.raft.AutoCompactor;
@@ -245,7 +247,15 @@ public final class KvNode implements AutoCloseable {
 
     ServiceGuard guard = new ServiceGuard(
         new RateLimitedLog(LoggerFactory.getLogger(ServiceGuard.class), REFUSAL_LOG_INTERVAL, System::nanoTime));
-    clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.clientPort()))
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.clientPort()));
+    if (config.rateLimits().on()) {
+      CallerBuckets buckets = new CallerBuckets(config.rateLimits(), System::nanoTime);
+      track(buckets.startSweeps(scheduler));
+      // Runs after Authentication (interceptors added first run last): the user is known by then.
+      builder.intercept(new RateLimiting(buckets,
+          new RateLimitedLog(LoggerFactory.getLogger(RateLimiting.class), REFUSAL_LOG_INTERVAL, System::nanoTime)));
+    }
+    clientServer = builder
         // Handlers run on the event loop: none blocks (writes and linearizable reads complete
         // later, admin calls that wait go to blockingCalls), so gRPC's cached default executor
         // would only add a thread hop per call.
