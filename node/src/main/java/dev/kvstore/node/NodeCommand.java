@@ -251,7 +251,8 @@ public final class NodeCommand implements Callable<Integer> {
     if (rateLimitBurst != null) {
       return new RateLimits(rateLimit, rateLimitBurst);
     }
-    return rateLimit > 0 ? RateLimits.perSecond(rateLimit) : RateLimits.OFF;
+    // A negative rate is kept so that validation names it.
+    return rateLimit > 0 ? RateLimits.perSecond(rateLimit) : new RateLimits(rateLimit, 0);
   }
 
   private AuditSettings audit() {
