@@ -11,6 +11,8 @@ import dev.kvstore.node.api.MemberHintTrailers;
 import dev.kvstore.node.api.ServiceGuard;
 import dev.kvstore.node.api.TransportRejections;
 import dev.kvstore.node.api.WatchService;
+import dev.kvstore.node.audit.AuditLog;
+import dev.kvstore.node.audit.AuditTrail;
 import dev.kvstore.node.auth.AuthBootstrap;
 import dev.kvstore.node.auth.AuthTokens;
 import dev.kvstore.node.auth.Authentication;
@@ -18,8 +20,10 @@ import dev.kvstore.node.auth.AuthorizedKv;
 import dev.kvstore.node.auth.PasswordHashes;
 import dev.kvstore.node.auth.Permissions;
 import dev.kvstore.node.auth.RaftAuth;
+import dev.kvstore.node.ops.CallerBuckets;
 import dev.kvstore.node.ops.NodeHealth;
 import dev.kvstore.node.ops.RateLimitedLog;
+import dev.kvstore.node.ops.RateLimiting;
 import dev.kvstore.node.ops.metrics.NodeMetrics;
 import dev.kvstore.node.ops.metrics.RaftMetrics;
 import dev.kvstore.node.raft.AutoCompactor;
@@ -245,7 +249,16 @@ public final class KvNode implements AutoCloseable {
 
     ServiceGuard guard = new ServiceGuard(
         new RateLimitedLog(LoggerFactory.getLogger(ServiceGuard.class), REFUSAL_LOG_INTERVAL, System::nanoTime));
-    clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.clientPort()))
+    AuditTrail audit = startAudit();
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.clientPort()));
+    if (config.rateLimits().on()) {
+      CallerBuckets buckets = new CallerBuckets(config.rateLimits(), System::nanoTime);
+      track(buckets.startSweeps(scheduler));
+      // Runs after Authentication (interceptors added first run last): the user is known by then.
+      builder.intercept(new RateLimiting(buckets,
+          new RateLimitedLog(LoggerFactory.getLogger(RateLimiting.class), REFUSAL_LOG_INTERVAL, System::nanoTime)));
+    }
+    clientServer = builder
         // Handlers run on the event loop: none blocks (writes and linearizable reads complete
         // later, admin calls that wait go to blockingCalls), so gRPC's cached default executor
         // would only add a thread hop per call.
@@ -265,20 +278,22 @@ public final class KvNode implements AutoCloseable {
         .intercept(new Authentication(stateMachine.auth()::current, tokens, ClientIdentity::current))
         // The mTLS client certificate's CN in each call's context, for authentication (runs before it).
         .intercept(new ClientIdentity())
+        // Before authentication and the rate limit: their refusals are audited too.
+        .intercept(audit.calls())
         // Outermost, so that the guard's refusals carry the hints too.
         .intercept(new MemberHintTrailers(member))
         // Added last, so it runs first: it times everything below and sees the status sent.
         .intercept(metrics.rpcInterceptor())
         // Every service behind the guard: malformed requests never reach them (see ServiceGuard).
-        .addService(guard.wrap(new KvStoreService(new AuthorizedKv(requests, permissions),
-            new RequestBudget(config.requestTimeout()), hub, headers, watchSenders, permissions)))
+        .addService(guard.wrap(audit.requests(new KvStoreService(new AuthorizedKv(requests, permissions),
+            new RequestBudget(config.requestTimeout()), hub, headers, watchSenders, permissions))))
         .addService(guard.wrap(new WatchService(hub, headers, watchSenders, scheduler,
             config.watch().progressInterval(), permissions)))
-        .addService(guard.wrap(new AuthService(authRequests, new RequestBudget(config.requestTimeout()))))
-        .addService(guard.wrap(new LeaseService(leaseRequests, new RequestBudget(config.requestTimeout()),
-            config.requestTimeout())))
-        .addService(guard.wrap(new MaintenanceService(group, member, admin, headers, blockingCalls,
-            onDemandSnapshots(admin), permissions)))
+        .addService(guard.wrap(audit.requests(new AuthService(authRequests, new RequestBudget(config.requestTimeout())))))
+        .addService(guard.wrap(audit.requests(new LeaseService(leaseRequests,
+            new RequestBudget(config.requestTimeout()), config.requestTimeout()))))
+        .addService(guard.wrap(audit.requests(new MaintenanceService(group, member, admin, headers, blockingCalls,
+            onDemandSnapshots(admin), permissions))))
         .addService(guard.wrap(health.getHealthService()))
         .addService(guard.wrap(ProtoReflectionServiceV1.newInstance()))
         .build();
@@ -306,6 +321,17 @@ public final class KvNode implements AutoCloseable {
   static long minLeaseTtlSeconds(Duration electionTimeout) {
     long maxElectionMs = electionTimeout.toMillis() * 3 / 2;
     return Math.max(1, (maxElectionMs * 3 / 2 + 999) / 1000);
+  }
+
+  /** The audit trail of the client API, or {@link AuditTrail#off()}; its file is closed with the node. */
+  private AuditTrail startAudit() throws IOException {
+    if (!config.audit().on()) {
+      return AuditTrail.off();
+    }
+    AuditLog log = AuditLog.open(config.audit(), "kvstore.audit." + config.nodeId() + "." + System.identityHashCode(this));
+    track(log);
+    LOG.info("{}: audit log in {}", config.nodeId(), config.audit().file().toAbsolutePath());
+    return new AuditTrail(log, config.nodeId(), Clock.systemUTC());
   }
 
   /** Snapshots asked for through {@code Maintenance.Snapshot}, triggered through Ratis's snapshot API on this node. */

@@ -1,7 +1,10 @@
 package dev.kvstore.node;
 
+import ch.qos.logback.core.util.FileSize;
 import dev.kvstore.node.api.WatchLimits;
+import dev.kvstore.node.audit.AuditSettings;
 import dev.kvstore.node.auth.AuthSettings;
+import dev.kvstore.node.ops.RateLimits;
 import dev.kvstore.node.raft.AutoCompaction;
 import dev.kvstore.node.raft.Peer;
 import dev.kvstore.node.raft.PeerList;
@@ -188,6 +191,32 @@ public final class NodeCommand implements Callable<Integer> {
           + " Env: KVSTORE_TLS_RELOAD_PERIOD")
   Duration tlsReloadPeriod;
 
+  @Option(names = "--rate-limit", paramLabel = "PER_SECOND", defaultValue = "${env:KVSTORE_RATE_LIMIT:-0}",
+      description = "Requests per second each user (or, for calls without a user, each client address) may make;"
+          + " beyond it calls get RESOURCE_EXHAUSTED with the time to retry. 0 = no limit (default ${DEFAULT-VALUE})."
+          + " Env: KVSTORE_RATE_LIMIT")
+  long rateLimit;
+
+  @Option(names = "--rate-limit-burst", paramLabel = "REQUESTS", defaultValue = "${env:KVSTORE_RATE_LIMIT_BURST}",
+      description = "Requests a user or address that was idle may make at once (default: twice --rate-limit)."
+          + " Env: KVSTORE_RATE_LIMIT_BURST")
+  Long rateLimitBurst;
+
+  @Option(names = "--audit-log-file", paramLabel = "PATH", defaultValue = "${env:KVSTORE_AUDIT_LOG_FILE}",
+      description = "Write one JSON line per write, auth and admin operation and per refused request to this file"
+          + " (default: no audit log). Env: KVSTORE_AUDIT_LOG_FILE")
+  Path auditLogFile;
+
+  @Option(names = "--audit-log-max-size", paramLabel = "SIZE", defaultValue = "${env:KVSTORE_AUDIT_LOG_MAX_SIZE:-100MB}",
+      description = "Size at which the audit log is rotated, e.g. 100MB, 1GB (default ${DEFAULT-VALUE})."
+          + " Env: KVSTORE_AUDIT_LOG_MAX_SIZE")
+  String auditLogMaxSize;
+
+  @Option(names = "--audit-log-max-files", paramLabel = "N", defaultValue = "${env:KVSTORE_AUDIT_LOG_MAX_FILES:-5}",
+      description = "Rotated audit log files kept besides the current one, 1 to 20 (default ${DEFAULT-VALUE})."
+          + " Env: KVSTORE_AUDIT_LOG_MAX_FILES")
+  int auditLogMaxFiles;
+
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
@@ -213,8 +242,28 @@ public final class NodeCommand implements Callable<Integer> {
     return new NodeConfig(nodeId, peerList, clusterId, bindAddress, clientPort,
         raftPort == null ? self.port() : raftPort, metricsPort(), dataDir, requestTimeout,
         new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize),
-        new WatchLimits(watchQueue), autoCompaction(), new AuthSettings(authTokenTtl, authBcryptCost, initialRootPasswordFile), tls())
+        new WatchLimits(watchQueue), autoCompaction(), new AuthSettings(authTokenTtl, authBcryptCost, initialRootPasswordFile), tls(),
+        rateLimits(), audit())
         .validate();
+  }
+
+  private RateLimits rateLimits() {
+    if (rateLimitBurst != null) {
+      return new RateLimits(rateLimit, rateLimitBurst);
+    }
+    // A negative rate is kept so that validation names it.
+    return rateLimit > 0 ? RateLimits.perSecond(rateLimit) : new RateLimits(rateLimit, 0);
+  }
+
+  private AuditSettings audit() {
+    long maxBytes;
+    try {
+      maxBytes = FileSize.valueOf(auditLogMaxSize.trim()).getSize();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--audit-log-max-size '" + auditLogMaxSize + "' is not a size; use e.g."
+          + " 100MB, 512KB or 1GB");
+    }
+    return new AuditSettings(auditLogFile, maxBytes, auditLogMaxFiles);
   }
 
   private TlsSettings tls() {

@@ -1,7 +1,9 @@
 package dev.kvstore.node;
 
 import dev.kvstore.node.api.WatchLimits;
+import dev.kvstore.node.audit.AuditSettings;
 import dev.kvstore.node.auth.AuthSettings;
+import dev.kvstore.node.ops.RateLimits;
 import dev.kvstore.node.raft.AutoCompaction;
 import dev.kvstore.node.raft.Peer;
 import dev.kvstore.node.raft.PeerList;
@@ -30,6 +32,8 @@ import java.util.Objects;
  * @param compaction     how much history the node keeps when it leads (see {@link AutoCompaction})
  * @param auth           token lifetime and password hashing cost
  * @param tls            TLS on the client port and between peers ({@link TlsSettings#OFF}: plaintext)
+ * @param rateLimits     per-user / per-address rate limit of client calls ({@link RateLimits#OFF}: none)
+ * @param audit          the audit log's file and rotation ({@link AuditSettings#OFF}: no audit log)
  */
 public record NodeConfig(
     String nodeId,
@@ -45,7 +49,9 @@ public record NodeConfig(
     WatchLimits watch,
     AutoCompaction compaction,
     AuthSettings auth,
-    TlsSettings tls) {
+    TlsSettings tls,
+    RateLimits rateLimits,
+    AuditSettings audit) {
 
   public static final int DEFAULT_CLIENT_PORT = 50051;
   /** The command line's default metrics port is the client port plus this (50151 for 50051). */
@@ -64,6 +70,8 @@ public record NodeConfig(
     Objects.requireNonNull(compaction, "compaction");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(rateLimits, "rateLimits");
+    Objects.requireNonNull(audit, "audit");
   }
 
   /**
@@ -75,44 +83,56 @@ public record NodeConfig(
     int raftPort = peers.stream().filter(p -> p.id().equals(nodeId)).mapToInt(Peer::port).findFirst().orElse(0);
     return new NodeConfig(nodeId, peers, "kvstore", bindAddress, clientPort, raftPort, 0, dataDir,
         DEFAULT_REQUEST_TIMEOUT, RaftTuning.DEFAULTS, WatchLimits.DEFAULTS, AutoCompaction.DEFAULTS,
-        AuthSettings.DEFAULTS, TlsSettings.OFF);
+        AuthSettings.DEFAULTS, TlsSettings.OFF, RateLimits.OFF, AuditSettings.OFF);
   }
 
   public NodeConfig withRaft(RaftTuning tuning) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, tuning, watch, compaction, auth, tls);
+        requestTimeout, tuning, watch, compaction, auth, tls, rateLimits, audit);
   }
 
   public NodeConfig withWatch(WatchLimits limits) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, limits, compaction, auth, tls);
+        requestTimeout, raft, limits, compaction, auth, tls, rateLimits, audit);
   }
 
   public NodeConfig withRequestTimeout(Duration timeout) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir, timeout,
-        raft, watch, compaction, auth, tls);
+        raft, watch, compaction, auth, tls, rateLimits, audit);
   }
 
   public NodeConfig withCompaction(AutoCompaction rule) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, rule, auth, tls);
+        requestTimeout, raft, watch, rule, auth, tls, rateLimits, audit);
   }
 
   public NodeConfig withAuth(AuthSettings settings) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, compaction, settings, tls);
+        requestTimeout, raft, watch, compaction, settings, tls, rateLimits, audit);
   }
 
   /** The same config with {@code settings} for TLS. */
   public NodeConfig withTls(TlsSettings settings) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, compaction, auth, settings);
+        requestTimeout, raft, watch, compaction, auth, settings, rateLimits, audit);
+  }
+
+  /** The same config with {@code limits} on client calls. */
+  public NodeConfig withRateLimits(RateLimits limits) {
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
+        requestTimeout, raft, watch, compaction, auth, tls, limits, audit);
+  }
+
+  /** The same config with {@code settings} for the audit log. */
+  public NodeConfig withAudit(AuditSettings settings) {
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
+        requestTimeout, raft, watch, compaction, auth, tls, rateLimits, settings);
   }
 
   /** The same config serving metrics on {@code port} (0: no metrics). */
   public NodeConfig withMetricsPort(int port) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, port, dataDir, requestTimeout,
-        raft, watch, compaction, auth, tls);
+        raft, watch, compaction, auth, tls, rateLimits, audit);
   }
 
   /** True when the node serves metrics ({@link #metricsPort()} is not 0). */
@@ -162,6 +182,8 @@ public record NodeConfig(
     watch.validate();
     compaction.validate();
     tls.validate();
+    rateLimits.validate();
+    audit.validate();
     return this;
   }
 

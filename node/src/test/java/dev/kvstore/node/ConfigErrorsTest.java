@@ -3,6 +3,8 @@ package dev.kvstore.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kvstore.node.audit.AuditSettings;
+import dev.kvstore.node.ops.RateLimits;
 import dev.kvstore.node.raft.Peer;
 import dev.kvstore.node.raft.PeerList;
 import java.io.IOException;
@@ -96,6 +98,29 @@ class ConfigErrorsTest {
     assertThat(parse(concat(base, "--metrics-port", "9100")).metricsPort()).isEqualTo(9100);
     assertThat(parse(concat(base, "--metrics-port", "0")).metricsOn()).isFalse();
     assertThat(parse(concat(base, "--metrics-port", "9100", "--no-metrics")).metricsOn()).isFalse();
+  }
+
+  @Test
+  void theCommandLineReadsTheRateLimitAndTheAuditLogAndExplainsBadValues() {
+    String[] base = {"--node-id", "n1", "--peers", "n1=127.0.0.1:7001"};
+    assertThat(parse(base).rateLimits().on()).isFalse();
+    assertThat(parse(base).audit().on()).isFalse();
+    assertThat(parse(concat(base, "--rate-limit", "50")).rateLimits()).isEqualTo(new RateLimits(50, 100));
+    assertThat(parse(concat(base, "--rate-limit", "50", "--rate-limit-burst", "5")).rateLimits())
+        .isEqualTo(new RateLimits(50, 5));
+    assertThatThrownBy(() -> parse(concat(base, "--rate-limit", "-1"))).hasMessageContaining("--rate-limit is -1");
+    assertThatThrownBy(() -> parse(concat(base, "--rate-limit", "5", "--rate-limit-burst", "0")))
+        .hasMessageContaining("--rate-limit-burst is 0; with a rate limit it must be at least 1");
+
+    Path file = dir.resolve("audit.log");
+    assertThat(parse(concat(base, "--audit-log-file", file.toString(), "--audit-log-max-size", "10MB",
+        "--audit-log-max-files", "3")).audit()).isEqualTo(new AuditSettings(file, 10L << 20, 3));
+    assertThatThrownBy(() -> parse(concat(base, "--audit-log-max-size", "lots")))
+        .hasMessageContaining("--audit-log-max-size 'lots' is not a size; use e.g. 100MB");
+    assertThatThrownBy(() -> parse(concat(base, "--audit-log-max-files", "0")))
+        .hasMessageContaining("--audit-log-max-files is 0; use 1 to 20");
+    assertThatThrownBy(() -> parse(concat(base, "--audit-log-file", dir.toString())))
+        .hasMessageContaining("is a directory; give a file path");
   }
 
   private static NodeConfig parse(String... args) {

@@ -66,7 +66,7 @@ public final class ServiceGuard {
   }
 
   /** The same service (name, methods, schema for reflection), with every method guarded. */
-  ServerServiceDefinition wrap(ServerServiceDefinition service) {
+  public ServerServiceDefinition wrap(ServerServiceDefinition service) {
     ServiceDescriptor original = service.getServiceDescriptor();
     List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
     ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(original.getName())

@@ -33,7 +33,7 @@ public final class TransportRejections extends ServerStreamTracer.Factory {
    * What marks the current call (the one whose context is current) as answered by kvstore; a no-op
    * outside a call traced by this factory.
    */
-  static Runnable answerMarkOfCurrentCall() {
+  public static Runnable answerMarkOfCurrentCall() {
     StreamTracer tracer = STREAM.get();
     return tracer == null ? () -> { } : tracer::markAnswered;
   }
