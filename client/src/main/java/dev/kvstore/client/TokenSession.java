@@ -6,19 +6,23 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Signs a client in with a user name and password and sends the token with every call (metadata
  * {@value #TOKEN_HEADER}, as etcd's clients), renewing it before it expires. The token lives in
- * memory only, never on disk. While the cluster has authentication off, no token is sent.
+ * memory only, never on disk. While the cluster has authentication off, no token is sent; a call
+ * refused as not signed in (authentication enabled since, or the token refused) makes it sign in
+ * again for the calls after it.
  */
 final class TokenSession implements ClientInterceptor {
 
@@ -30,7 +34,11 @@ final class TokenSession implements ClientInterceptor {
 
   private final String user;
   private final String password;
+  private final AtomicBoolean renewing = new AtomicBoolean();
   private volatile String token;
+  // Set by signIn, for renewals started by a refused call.
+  private volatile AuthCalls calls;
+  private volatile ScheduledExecutorService timer;
 
   TokenSession(String user, String password) {
     this.user = user;
@@ -44,6 +52,8 @@ final class TokenSession implements ClientInterceptor {
    *     cluster answered otherwise; not for a cluster with authentication off (nothing to send)
    */
   void signIn(AuthCalls calls, ScheduledExecutorService timer) {
+    this.calls = calls;
+    this.timer = timer;
     AuthenticateResponse response;
     try {
       response = calls.caller().call(() -> calls.authenticate(user, password));
@@ -78,6 +88,8 @@ final class TokenSession implements ClientInterceptor {
       if (error == null) {
         token = response.getToken();
         scheduleRenewal(calls, timer, Duration.ofSeconds(response.getTtl()).multipliedBy(4).dividedBy(5));
+      } else if (unwrap(error) instanceof KvClientException e && e.code() == Status.Code.FAILED_PRECONDITION) {
+        log.debug("authentication is still off on the cluster; no token to renew");
       } else {
         log.warn("renewing the token of user '{}' failed: {}; trying again in {}", user, error.getMessage(),
             DurationText.of(RETRY));
@@ -86,8 +98,37 @@ final class TokenSession implements ClientInterceptor {
     });
   }
 
+  /**
+   * A call was refused as not signed in: authentication was enabled after this client signed in
+   * (it then had no token to get), or the token was refused. Signs in again in the background, once
+   * at a time, so that later calls carry a token; the refused call itself fails.
+   */
+  private void signInAgain() {
+    AuthCalls current = calls;
+    if (current == null || !renewing.compareAndSet(false, true)) {
+      return;
+    }
+    FailoverCall<?, AuthenticateResponse> call;
+    try {
+      call = current.authenticate(user, password);
+    } catch (IllegalStateException closed) {
+      return;
+    }
+    call.outcome().whenComplete((response, error) -> {
+      renewing.set(false);
+      if (error == null) {
+        boolean first = token == null;
+        token = response.getToken();
+        if (first) {
+          scheduleRenewal(current, timer, Duration.ofSeconds(response.getTtl()).multipliedBy(4).dividedBy(5));
+        }
+      }
+    });
+  }
+
   @Override
   public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+    boolean signIn = method.getFullMethodName().equals("kvstore.Auth/Authenticate");
     return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
       @Override
       public void start(Listener<R> listener, Metadata headers) {
@@ -95,8 +136,23 @@ final class TokenSession implements ClientInterceptor {
         if (current != null) {
           headers.put(TOKEN, current);
         }
-        super.start(listener, headers);
+        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            if (status.getCode() == Status.Code.UNAUTHENTICATED && !signIn) {
+              signInAgain();
+            }
+            super.onClose(status, trailers);
+          }
+        }, headers);
       }
     };
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 }

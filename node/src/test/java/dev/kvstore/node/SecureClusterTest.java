@@ -46,8 +46,12 @@ class SecureClusterTest {
             .withPeer(certs.peerTls(config.nodeId())))
         .withAuth(new AuthSettings(Duration.ofMinutes(5), 4, rootPassword)));
     cluster.awaitLeader();
+    // Built while authentication may still be off (the leader sets it up): the client then has no
+    // token yet, and its first call after the switch is refused, which makes it sign in again.
     try (KvClient root = client().credentials("root", "root-pw").build()) {
       await().atMost(Duration.ofSeconds(20)).until(() -> root.auth().status().getEnabled());
+      await().atMost(Duration.ofSeconds(10)).ignoreException(KvClientException.class)
+          .until(() -> root.auth().users().contains("root"));
       AuthClient auth = root.auth();
       // alice signs in with her certificate only (its CN is "alice")
       auth.addUserWithoutPassword("alice");
