@@ -133,7 +133,8 @@ final class TokenSession implements ClientInterceptor {
       @Override
       public void start(Listener<R> listener, Metadata headers) {
         String current = token;
-        if (current != null) {
+        // Signing in needs no token, and an expired one must not stand in its way.
+        if (current != null && !signIn) {
           headers.put(TOKEN, current);
         }
         super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {

@@ -137,6 +137,14 @@ class AuthTest {
   }
 
   @Test
+  void signingInAgainWorksWhateverTokenTheCallStillCarries() {
+    // A client whose token expired signs in again: the open calls ignore a bad token.
+    assertThat(auth("n3", "expired-or-forged").authenticate(AuthenticateRequest.newBuilder().setName("alice")
+        .setPassword("alice-pw").build()).getToken()).isNotEmpty();
+    assertThat(auth("n3", "expired-or-forged").authStatus(AuthStatusRequest.getDefaultInstance()).getEnabled()).isTrue();
+  }
+
+  @Test
   void aForgedTokenIsRefused() {
     String token = signIn("n1", "alice", "alice-pw");
     String forged = token.substring(0, token.length() - 4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");

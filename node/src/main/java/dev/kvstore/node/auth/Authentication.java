@@ -55,27 +55,31 @@ public final class Authentication implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     String token = headers.get(TOKEN);
+    boolean open = open(call);
     if (token != null) {
       AuthTokens.Verdict verdict = tokens.verify(token, state);
       if (verdict instanceof AuthTokens.Verdict.Valid valid) {
         return withUser(valid.user(), call, headers, next);
       }
-      if (verdict instanceof AuthTokens.Verdict.Behind behind) {
-        return close(call, Status.UNAVAILABLE, behind.reason());
+      // An open method ignores a bad token: signing in again with an expired one must work.
+      if (!open) {
+        if (verdict instanceof AuthTokens.Verdict.Behind behind) {
+          return close(call, Status.UNAVAILABLE, behind.reason());
+        }
+        return refuse(call, "the token was refused: " + ((AuthTokens.Verdict.Refused) verdict).reason());
       }
-      return refuse(call, "the token was refused: " + ((AuthTokens.Verdict.Refused) verdict).reason());
     }
     Optional<String> name = certificateName.get();
     if (name.isPresent()) {
       if (state.user(name.get()).isPresent()) {
         return withUser(name.get(), call, headers, next);
       }
-      if (!open(call)) {
+      if (!open) {
         return refuse(call, "the client certificate names '" + name.get() + "', which is not a user of this"
             + " cluster: add the user (kvstore user add " + name.get() + " --no-password) or sign in with a password");
       }
     }
-    if (open(call)) {
+    if (open) {
       return next.startCall(call, headers);
     }
     return refuse(call, "authentication is enabled: sign in with a user and password (kvstore --user NAME, or a"
