@@ -39,7 +39,7 @@ import picocli.CommandLine;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:Success.",
-      "1:Any other error.",
+      "1:Any other error, e.g. a refusal: UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED (rate limit).",
       "2:Usage error: bad arguments, or a request the server rejected as invalid.",
       "3:Key not found.",
       "4:Cluster unavailable: no endpoint answered in time.",
@@ -235,8 +235,12 @@ public final class KvCli implements Callable<Integer>, CommandContext {
           .attemptTimeout(timeout.compareTo(MAX_ATTEMPT_TIMEOUT) < 0 ? timeout : MAX_ATTEMPT_TIMEOUT)
           .connectTimeout(connectTimeout)
           .tls(tls());
-      credentials(builder);
+      boolean signingIn = credentials(builder);
       built = builder.build();
+      if (signingIn && built.signedInUser().isEmpty()) {
+        environment.err().println("warning: authentication is not enabled on the cluster: --user is ignored"
+            + " (its password was not checked)");
+      }
     } catch (IllegalArgumentException e) {
       // A TLS file that is missing or is no PEM of the right kind: named in the message.
       throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -251,14 +255,18 @@ public final class KvCli implements Callable<Integer>, CommandContext {
   /**
    * --user NAME[:PASSWORD] and --password, each else from its environment variable; without a
    * password a person at a terminal is asked for it (not echoed). No user: no sign-in.
+   *
+   * @return whether a user was given (the client signs in)
    */
-  private void credentials(KvClient.Builder builder) {
+  private boolean credentials(KvClient.Builder builder) {
     String named = user != null ? user : environment.env().get(USER_VARIABLE);
     if (named == null || named.isBlank()) {
-      return;
+      return false;
     }
     String name = named;
-    String secret = password != null ? password : environment.env().get(PASSWORD_VARIABLE);
+    // $KVSTORE_PASSWORD belongs to $KVSTORE_USER: another --user gets a prompt, not root's password.
+    boolean envUser = user == null || user.equals(environment.env().get(USER_VARIABLE));
+    String secret = password != null ? password : envUser ? environment.env().get(PASSWORD_VARIABLE) : null;
     Path file = orEnv(passwordFile, PASSWORD_FILE_VARIABLE);
     if (secret == null && file != null) {
       try {
@@ -286,6 +294,7 @@ public final class KvCli implements Callable<Integer>, CommandContext {
       secret = typed == null ? "" : new String(typed);
     }
     builder.credentials(name, secret);
+    return true;
   }
 
   /** TLS from --cacert --cert --key, each else from its environment variable; null: plaintext. */

@@ -72,7 +72,7 @@ final class RoleCommand implements Callable<Integer> {
       }
       context.printer().json(json);
     } else {
-      context.printer().line("role " + role);
+      context.printer().line("role " + role + (permissions.isEmpty() ? " (no permissions)" : ""));
       permissions.forEach(p -> context.printer().line("  " + p.getType().name().toLowerCase(Locale.ROOT) + " "
           + describe(p)));
     }

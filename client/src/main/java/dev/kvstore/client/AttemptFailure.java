@@ -13,7 +13,8 @@ import io.grpc.Status;
  */
 record AttemptFailure(Endpoint endpoint, Status status, boolean mayHaveApplied) {
 
-  private static final int MAX_DETAIL_CHARS = 160;
+  /** Long enough for a server's whole refusal (a permission, a sign-in), short enough for one line per endpoint. */
+  private static final int MAX_DETAIL_CHARS = 300;
 
   static AttemptFailure of(Endpoint endpoint, Status status, DeliveryTracer tracer) {
     boolean reached = tracer.requestWritten();

@@ -79,6 +79,8 @@ public final class KvClient implements AutoCloseable {
   private final LeaseClient lease;
   private final AuthCalls authCalls;
   private final AuthClient auth;
+  /** Set by the builder when it signed in; null without credentials. */
+  private volatile TokenSession session;
   private final Duration attemptTimeout;
   private final Duration connectTimeout;
   private final Set<ResumingWatch<?, ?>> watches = ConcurrentHashMap.newKeySet();
@@ -120,6 +122,14 @@ public final class KvClient implements AutoCloseable {
   /** Leases: grant, revoke, time-to-live, list and automatic keep-alive, on this client's connections. */
   public LeaseClient lease() {
     return lease;
+  }
+
+  /**
+   * The user this client is signed in as, or empty: no {@link Builder#credentials} were given, or
+   * the cluster had authentication off (the password was then not checked).
+   */
+  public java.util.Optional<String> signedInUser() {
+    return session == null ? java.util.Optional.empty() : session.user();
   }
 
   /** Users, roles and the authentication switch, on this client's connections. */
@@ -756,6 +766,7 @@ public final class KvClient implements AutoCloseable {
       if (session != null) {
         try {
           session.signIn(client.authCalls, caller.timer());
+          client.session = session;
         } catch (RuntimeException e) {
           client.close();
           throw e;

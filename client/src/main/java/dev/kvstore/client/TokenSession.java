@@ -45,6 +45,11 @@ final class TokenSession implements ClientInterceptor {
     this.password = password;
   }
 
+  /** The user, once a token was obtained; empty while the cluster has authentication off. */
+  java.util.Optional<String> user() {
+    return token == null ? java.util.Optional.empty() : java.util.Optional.of(user);
+  }
+
   /**
    * Signs in now and keeps the token fresh on {@code timer}.
    *

@@ -30,6 +30,10 @@ class CliAuthTest {
   private record Run(int exit, String out, String err) {}
 
   private static Run cli(String stdin, String... args) {
+    return cli(Map.of(), stdin, args);
+  }
+
+  private static Run cli(Map<String, String> env, String stdin, String... args) {
     List<String> all = new ArrayList<>(List.of("--endpoints", String.join(",", SHARED.cluster().endpoints())));
     all.addAll(List.of(args));
     String[] argv = all.toArray(new String[0]);
@@ -37,7 +41,7 @@ class CliAuthTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     CliEnvironment environment = new CliEnvironment(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-        Map.of(), false);
+        env, false);
     int exit = KvCli.commandLine(environment, argv).execute(argv);
     return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
@@ -89,8 +93,19 @@ class CliAuthTest {
     assertThat(noPassword.exit()).isEqualTo(2);
     assertThat(noPassword.err()).contains("needs a password");
 
+    // $KVSTORE_PASSWORD is root's: another --user is not signed in with it
+    Run otherUser = cli(Map.of("KVSTORE_USER", "root", "KVSTORE_PASSWORD", "root-pw"), "",
+        "--user", "alice", "get", "app/greeting");
+    assertThat(otherUser.exit()).isEqualTo(2);
+    assertThat(otherUser.err()).contains("--user alice needs a password");
+    assertThat(cli(Map.of("KVSTORE_USER", "root", "KVSTORE_PASSWORD", "root-pw"), "", "user", "list").out())
+        .contains("alice");
+
     assertThat(ok("--user", root, "auth", "status").out()).contains("authentication enabled");
     ok("--user", root, "auth", "disable");
     assertThat(ok("get", "app/greeting").out()).contains("hello");
+    Run ignored = cli("", "--user", "alice:wrong", "get", "app/greeting");
+    assertThat(ignored.exit()).isZero();
+    assertThat(ignored.err()).contains("warning: authentication is not enabled on the cluster: --user is ignored");
   }
 }

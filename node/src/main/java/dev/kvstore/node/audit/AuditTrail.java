@@ -66,6 +66,8 @@ public final class AuditTrail {
   private final AuditLog log;
   private final String nodeId;
   private final Clock clock;
+  /** Rate-limit refusals: one line per caller per second at most. */
+  private final RefusalThrottle throttle = new RefusalThrottle(System::nanoTime, 1_000_000_000L);
   private final Gson gson = new GsonBuilder().disableHtmlEscaping().create();
 
   /**
@@ -139,10 +141,18 @@ public final class AuditTrail {
   }
 
   private void closed(AuditedCall call, Status status, Metadata trailers) {
-    boolean denied = DENIALS.contains(status.getCode())
-        || (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && trailers.containsKey(RATE_LIMITED));
+    boolean rateLimited = status.getCode() == Status.Code.RESOURCE_EXHAUSTED && trailers.containsKey(RATE_LIMITED);
+    boolean denied = DENIALS.contains(status.getCode()) || rateLimited;
     if (!denied && !audited(call.method)) {
       return;
+    }
+    long leftOut = 0;
+    if (rateLimited) {
+      String who = (call.user == null || call.user.isEmpty()) ? "address " + host(call.remote) : "user " + call.user;
+      leftOut = throttle.admit(who);
+      if (leftOut < 0) {
+        return;
+      }
     }
     JsonObject line = new JsonObject();
     line.addProperty("time", clock.instant().toString());
@@ -155,11 +165,22 @@ public final class AuditTrail {
       AuditFields.addRequest(line, request);
     }
     line.addProperty("result", status.getCode().name());
+    if (leftOut > 0) {
+      // this caller's rate-limit refusals not written since its previous line (see RefusalThrottle)
+      line.addProperty("suppressed", leftOut);
+    }
     Message response = call.response;
     if (status.isOk() && response != null) {
       AuditFields.addResponse(line, response);
     }
     log.write(gson.toJson(line));
+  }
+
+  private static String host(SocketAddress remote) {
+    if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
+      return inet.getAddress().getHostAddress();
+    }
+    return remote == null ? "" : remote.toString();
   }
 
   private static String address(SocketAddress remote) {

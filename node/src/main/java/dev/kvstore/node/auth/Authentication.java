@@ -82,9 +82,8 @@ public final class Authentication implements ServerInterceptor {
     if (open) {
       return next.startCall(call, headers);
     }
-    return refuse(call, "authentication is enabled: sign in with a user and password (kvstore --user NAME, or a"
-        + " token from Auth.Authenticate in the metadata '" + TOKEN_HEADER + "') or a client certificate whose"
-        + " common name is a user");
+    return refuse(call, "authentication is enabled: sign in (kvstore --user NAME, or a token in the metadata '"
+        + TOKEN_HEADER + "') or use a client certificate that names a user");
   }
 
   private static boolean open(ServerCall<?, ?> call) {
