@@ -49,6 +49,9 @@ class AuthBootstrapClusterTest {
     assertThat(token).isNotEmpty();
     // the first line only: the file's newline is not part of the password
     for (String id : SHARED.cluster().ids()) {
+      // a follower may apply the last step a moment after n2 answered
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> SHARED.cluster().node(id).stateMachine().auth().current().enabled());
       AuthState state = SHARED.cluster().node(id).stateMachine().auth().current();
       assertThat(state.isRoot("root")).isTrue();
       assertThat(state.authRevision()).as("user, role, enable: nothing twice").isEqualTo(3);
