@@ -11,6 +11,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,7 +37,7 @@ final class TokenSession implements ClientInterceptor {
   private final String password;
   private final AtomicBoolean renewing = new AtomicBoolean();
   private volatile String token;
-  // Set by signIn, for renewals started by a refused call.
+  // Set by signIn (the client that owns them is built after this session): for every later sign-in.
   private volatile AuthCalls calls;
   private volatile ScheduledExecutorService timer;
 
@@ -46,8 +47,8 @@ final class TokenSession implements ClientInterceptor {
   }
 
   /** The user, once a token was obtained; empty while the cluster has authentication off. */
-  java.util.Optional<String> user() {
-    return token == null ? java.util.Optional.empty() : java.util.Optional.of(user);
+  Optional<String> user() {
+    return token == null ? Optional.empty() : Optional.of(user);
   }
 
   /**
@@ -70,37 +71,20 @@ final class TokenSession implements ClientInterceptor {
       throw e;
     }
     token = response.getToken();
-    scheduleRenewal(calls, timer, Duration.ofSeconds(response.getTtl()).multipliedBy(4).dividedBy(5));
+    scheduleRenewal(renewalAfter(response));
   }
 
-  private void scheduleRenewal(AuthCalls calls, ScheduledExecutorService timer, Duration after) {
+  /** Renewals come at four fifths of the token's time to live. */
+  private static Duration renewalAfter(AuthenticateResponse response) {
+    return Duration.ofSeconds(response.getTtl()).multipliedBy(4).dividedBy(5);
+  }
+
+  private void scheduleRenewal(Duration after) {
     try {
-      timer.schedule(() -> renew(calls, timer), Math.max(1, after.toMillis()), TimeUnit.MILLISECONDS);
+      timer.schedule(() -> signInInBackground(true), Math.max(1, after.toMillis()), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // the client is closing
     }
-  }
-
-  /** On the timer: starts the renewal without blocking the timer; its outcome reschedules. */
-  private void renew(AuthCalls calls, ScheduledExecutorService timer) {
-    FailoverCall<?, AuthenticateResponse> call;
-    try {
-      call = calls.authenticate(user, password);
-    } catch (IllegalStateException closed) {
-      return;
-    }
-    call.outcome().whenComplete((response, error) -> {
-      if (error == null) {
-        token = response.getToken();
-        scheduleRenewal(calls, timer, Duration.ofSeconds(response.getTtl()).multipliedBy(4).dividedBy(5));
-      } else if (unwrap(error) instanceof KvClientException e && e.code() == Status.Code.FAILED_PRECONDITION) {
-        log.debug("authentication is still off on the cluster; no token to renew");
-      } else {
-        log.warn("renewing the token of user '{}' failed: {}; trying again in {}", user, error.getMessage(),
-            DurationText.of(RETRY));
-        scheduleRenewal(calls, timer, RETRY);
-      }
-    });
   }
 
   /**
@@ -109,25 +93,45 @@ final class TokenSession implements ClientInterceptor {
    * at a time, so that later calls carry a token; the refused call itself fails.
    */
   private void signInAgain() {
-    AuthCalls current = calls;
-    if (current == null || !renewing.compareAndSet(false, true)) {
-      return;
+    if (calls != null && renewing.compareAndSet(false, true)) {
+      signInInBackground(false);
     }
+  }
+
+  /**
+   * Asks for a token without blocking. A renewal (on the timer) schedules the next one, or retries
+   * after {@link #RETRY} when it failed for another reason than authentication being off. A sign-in
+   * after a refused call starts the renewals only when there was no token before (otherwise they
+   * already run).
+   */
+  private void signInInBackground(boolean renewal) {
     FailoverCall<?, AuthenticateResponse> call;
     try {
-      call = current.authenticate(user, password);
+      call = calls.authenticate(user, password);
     } catch (IllegalStateException closed) {
+      renewing.set(false);
       return;
     }
     call.outcome().whenComplete((response, error) -> {
-      renewing.set(false);
+      if (!renewal) {
+        renewing.set(false);
+      }
       if (error == null) {
         boolean first = token == null;
         token = response.getToken();
-        if (first) {
-          scheduleRenewal(current, timer, Duration.ofSeconds(response.getTtl()).multipliedBy(4).dividedBy(5));
+        if (renewal || first) {
+          scheduleRenewal(renewalAfter(response));
+        }
+      } else if (renewal) {
+        if (unwrap(error) instanceof KvClientException e && e.code() == Status.Code.FAILED_PRECONDITION) {
+          log.debug("authentication is still off on the cluster; no token to renew");
+        } else {
+          log.warn("renewing the token of user '{}' failed: {}; trying again in {}", user, error.getMessage(),
+              DurationText.of(RETRY));
+          scheduleRenewal(RETRY);
         }
       }
+      // A failed sign-in after a refused call: the next refused call tries again.
     });
   }
 
