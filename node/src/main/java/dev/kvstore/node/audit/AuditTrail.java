@@ -148,8 +148,7 @@ public final class AuditTrail {
     }
     long leftOut = 0;
     if (rateLimited) {
-      String who = (call.user == null || call.user.isEmpty()) ? "address " + host(call.remote) : "user " + call.user;
-      leftOut = throttle.admit(who);
+      leftOut = throttle.admit(RateLimiting.Caller.of(call.user == null ? "" : call.user, call.remote).key());
       if (leftOut < 0) {
         return;
       }
@@ -174,13 +173,6 @@ public final class AuditTrail {
       AuditFields.addResponse(line, response);
     }
     log.write(gson.toJson(line));
-  }
-
-  private static String host(SocketAddress remote) {
-    if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
-      return inet.getAddress().getHostAddress();
-    }
-    return remote == null ? "" : remote.toString();
   }
 
   private static String address(SocketAddress remote) {

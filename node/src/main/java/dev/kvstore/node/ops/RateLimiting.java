@@ -106,10 +106,17 @@ public final class RateLimiting implements ServerInterceptor {
     call.close(Status.RESOURCE_EXHAUSTED.withDescription(message), trailers);
   }
 
-  /** Who a call counts against: a user, or else a client host. */
-  record Caller(String user, String host) {
+  /**
+   * Who a call counts against: a user, or else a client host (the audit log throttles its lines of
+   * rate-limit refusals by the same caller).
+   *
+   * @param user the authenticated user, "" for none
+   * @param host the client's host when there is no user, else ""
+   */
+  public record Caller(String user, String host) {
 
-    static Caller of(String user, SocketAddress remote) {
+    /** The caller of a call by {@code user} ("" for none) from {@code remote}. */
+    public static Caller of(String user, SocketAddress remote) {
       if (!user.isEmpty()) {
         return new Caller(user, "");
       }
@@ -120,7 +127,7 @@ public final class RateLimiting implements ServerInterceptor {
     }
 
     /** Distinct for users and hosts, so that a user named like an address has a bucket of its own. */
-    String key() {
+    public String key() {
       return user.isEmpty() ? "address:" + host : "user:" + user;
     }
 
