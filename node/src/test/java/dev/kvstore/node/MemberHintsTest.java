@@ -3,6 +3,7 @@ package dev.kvstore.node;
 import static dev.kvstore.node.Requests.put;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.MemberHints;
@@ -14,6 +15,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,9 +51,12 @@ class MemberHintsTest {
     for (String node : cluster.ids()) {
       AtomicReference<Metadata> headers = new AtomicReference<>();
       AtomicReference<Metadata> trailers = new AtomicReference<>();
-      HealthCheckResponse health = HealthGrpc.newBlockingStub(cluster.channel(node))
-          .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
-          .check(HealthCheckRequest.getDefaultInstance());
+      var stub = HealthGrpc.newBlockingStub(cluster.channel(node))
+          .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
+      // A node's health follows its leader on the node's own timer, a moment after the leader is known.
+      await().atMost(Duration.ofSeconds(10)).until(() -> stub.check(HealthCheckRequest.getDefaultInstance())
+          .getStatus() == HealthCheckResponse.ServingStatus.SERVING);
+      HealthCheckResponse health = stub.check(HealthCheckRequest.getDefaultInstance());
 
       assertThat(health.getStatus()).as(node).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
       assertThat(MemberHints.memberId(trailers.get())).as(node).contains(node);
