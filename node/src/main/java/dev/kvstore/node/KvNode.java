@@ -53,6 +53,7 @@ import dev.kvstore.node.request.RequestBudget;
 import dev.kvstore.node.request.ResponseHeaders;
 import dev.kvstore.node.security.ClientIdentity;
 import dev.kvstore.node.security.TransportSecurity;
+import dev.kvstore.ratispatches.RatisPatches;
 import dev.kvstore.statemachine.KvStateMachine;
 import dev.kvstore.statemachine.MvccStore;
 import dev.kvstore.statemachine.WatchCancellation;
@@ -164,6 +165,8 @@ public final class KvNode implements AutoCloseable {
     CommitBroadcast commitBroadcast = new CommitBroadcast(appenders::running,
         (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS), System::nanoTime);
     stateMachine.appliedIndex().addListener(commitBroadcast::applied);
+    // A Ratis bug kvstore patches would come back, silently, if the class path put ratis-server first.
+    RatisPatches.requireLoaded();
     RaftServer raftServer = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setGroup(group)

@@ -18,7 +18,9 @@ import java.util.function.LongSupplier;
  * in the failover suite, a killed follower restarted under load. With the queue empty nothing is
  * dropped. Ratis calls {@code StateMachine.pause()} right before that install, holding the server's
  * lock, so no new entry is appended through the leader's calls while this waits (one already past
- * that lock may still be; the window is that call's, not the whole backlog's).
+ * that lock may still be; the window is that call's, not the whole backlog's). The other half of
+ * the same Ratis method, a snapshot older than what the log has written, is fixed in Ratis's own
+ * class ({@code ratis-patches/README.md}).
  */
 final class LogWriteBarrier {
 
