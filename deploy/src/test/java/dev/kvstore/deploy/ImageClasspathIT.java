@@ -3,6 +3,7 @@ package dev.kvstore.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The container image's entry points (deploy/Dockerfile: the node, the CLI, the healthcheck probe)
- * run from exactly the jars the image copies, {@code deploy/target/image/lib}, with this machine's
+ * run from exactly the jars the image copies, {@code deploy/target/image/patches} then
+ * {@code deploy/target/image/lib}, with this machine's
  * java: a jar missing from the image's runtime classpath fails here in seconds, without Docker,
  * instead of as a container that never starts. (A dependency declared with test scope in deploy/
  * once dropped picocli from the image; an old build's leftover jar hid it on the machine that made
@@ -42,8 +44,11 @@ class ImageClasspathIT {
   void nodeCliAndHealthProbeRunFromTheImageJars() throws IOException {
     Path repo = Path.of(System.getProperty("kvstore.repo.root", "..")).toRealPath();
     Path lib = repo.resolve("deploy/target/image/lib");
+    Path patches = repo.resolve("deploy/target/image/patches");
     assertThat(lib).isDirectory();
-    String classpath = lib + "/*";
+    assertThat(patches).isDirectory();
+    // As the Dockerfile's: the patched Ratis classes first (the node refuses to start otherwise).
+    String classpath = patches + "/*" + File.pathSeparator + lib + "/*";
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     int clientPort = FreePorts.range(1);
     int raftPort = FreePorts.range(1);
