@@ -61,7 +61,7 @@ modules_of() {
 
 # After this script, `docker-compose -f docker-compose.cluster.yml up -d` builds the node image
 # from the jars in deploy/target/image/lib: lay them out when a clean clone has none yet.
-if [[ ! -d "$REPO/deploy/target/image/lib" ]]; then
+if [[ ! -d "$REPO/deploy/target/image/lib" || ! -d "$REPO/deploy/target/image/patches" ]]; then
   say "building the jars the image needs (./mvnw package; the first time takes a few minutes)"
   (cd "$REPO" && ./mvnw -B -q -pl deploy -am package -DskipTests) >&2 || die "building the jars failed"
 fi

@@ -23,6 +23,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/deploy/docker"
 COMPOSE_FILE="$ROOT/docker-compose.cluster.yml"
 LIB="$ROOT/deploy/target/image/lib"
+PATCHES="$ROOT/deploy/target/image/patches"
 
 jars=false images=true base_args=()
 for arg in "$@"; do
@@ -43,11 +44,12 @@ die() { say "ERROR: $*"; exit 1; }
 "$HERE/install-docker-engine.sh"
 
 # 2. jars
-if $jars || ! compgen -G "$LIB/kvstore-node.jar" > /dev/null; then
+if $jars || ! compgen -G "$LIB/kvstore-node.jar" > /dev/null || ! compgen -G "$PATCHES/*.jar" > /dev/null; then
   say "building the jars (./mvnw -B -q -pl deploy -am package -DskipTests)"
   (cd "$ROOT" && ./mvnw -B -q -pl deploy -am package -DskipTests) || die "maven build failed"
 fi
 [[ -f "$LIB/kvstore-node.jar" && -f "$LIB/kvstore-client.jar" ]] || die "no node/client jars in $LIB after the build"
+compgen -G "$PATCHES/*.jar" > /dev/null || die "no patched Ratis jar in $PATCHES after the build"
 
 # 3. + 4. base image, recorded in .env
 base="$("$HERE/build-base-image.sh" ${base_args[@]+"${base_args[@]}"} | tail -n 1)"
