@@ -3,10 +3,13 @@ package dev.kvstore.statemachine;
 import com.google.protobuf.ByteString;
 import dev.kvstore.statemachine.proto.ClientRequestId;
 import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.SnapshotCompression;
+import dev.kvstore.statemachine.proto.StoredAuth;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.io.MD5Hash;
@@ -27,7 +30,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Snapshots of {@code keys} keys with 256-byte values and a full dedup table (100,000 remembered
- * requests), as {@link KvStateMachine} takes and loads them:
+ * requests), as {@link KvStateMachine} takes and loads them, with the records zstd-compressed (as
+ * the node writes them) or not ({@code compression}), for three kinds of values ({@code values}):
+ * {@code random} bytes (nothing to gain), {@code printable} (each key its own letters and digits,
+ * as {@code KeySpace.sampleValue} draws them) and {@code template} (every key the one value
+ * {@code kvstore bench} puts). The file's size is printed once per trial ("snapshot file: ...").
  * <ul>
  *   <li>{@code write}: the whole file, forced to disk (what the background writer spends);
  *   <li>{@code load}: read with the MD5 checked on the way, and the store and dedup table rebuilt
@@ -49,6 +56,16 @@ public class SnapshotBenchmark {
   @Param({"100000", "1000000"})
   public int keys;
 
+  /** The records' codec: SNAPSHOT_COMPRESSION_ZSTD (what the node writes) or SNAPSHOT_COMPRESSION_NONE. */
+  @Param({"SNAPSHOT_COMPRESSION_ZSTD", "SNAPSHOT_COMPRESSION_NONE"})
+  public SnapshotCompression compression;
+
+  /** random, printable or template (see the class comment). */
+  @Param({"random", "printable", "template"})
+  public String values;
+
+  private static final String PRINTABLE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
   private final MvccStore store = new MvccStore(0);
   private final AppliedRequests applied = new AppliedRequests();
   private Path dir;
@@ -60,8 +77,14 @@ public class SnapshotBenchmark {
   public void fill() throws IOException {
     Random random = new Random(1);
     byte[] value = new byte[256];
+    fillPrintable(value, random);
     for (int i = 0; i < keys; i++) {
-      random.nextBytes(value);
+      switch (values) {
+        case "random" -> random.nextBytes(value);
+        case "printable" -> fillPrintable(value, random);
+        case "template" -> { }
+        default -> throw new IllegalArgumentException("values: random, printable or template, not " + values);
+      }
       WriteTxn txn = store.write();
       txn.put(String.format("key-%08d", i), ByteString.copyFrom(value));
       txn.end();
@@ -75,6 +98,14 @@ public class SnapshotBenchmark {
     written = dir.resolve("snapshot.1_2").toFile();
     loaded = dir.resolve("snapshot.1_1").toFile();
     loadedMd5 = write(loaded);
+    System.err.printf("snapshot file: %,d bytes (%d keys, %s values, %s)%n", loaded.length(), keys, values,
+        compression);
+  }
+
+  private static void fillPrintable(byte[] value, Random random) {
+    for (int i = 0; i < value.length; i++) {
+      value[i] = (byte) PRINTABLE.charAt(random.nextInt(PRINTABLE.length()));
+    }
   }
 
   @TearDown(Level.Trial)
@@ -84,7 +115,8 @@ public class SnapshotBenchmark {
 
   private MD5Hash write(File file) throws IOException {
     try (MvccStore.RevisionView view = store.openView()) {
-      return SnapshotFile.write(file, view, applied.copy().records());
+      return SnapshotFile.write(file, view, applied.copy().records(), List.of(), StoredAuth.getDefaultInstance(),
+          CpuPacing.NONE, compression);
     }
   }
 

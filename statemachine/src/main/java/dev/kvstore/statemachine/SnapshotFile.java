@@ -1,18 +1,26 @@
 package dev.kvstore.statemachine;
 
+import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import dev.kvstore.statemachine.proto.DedupRecord;
 import dev.kvstore.statemachine.proto.RevisionOrder;
+import dev.kvstore.statemachine.proto.SnapshotCompression;
 import dev.kvstore.statemachine.proto.SnapshotHeader;
 import dev.kvstore.statemachine.proto.StoredAuth;
 import dev.kvstore.statemachine.proto.StoredKeyValue;
 import dev.kvstore.statemachine.proto.StoredLease;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.File;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
@@ -35,13 +43,16 @@ import org.apache.ratis.util.MD5FileUtil;
  * remembered request results, then the leases and the order of the changes of each retained
  * revision that changed several keys (format 3), then the users, roles and authentication setting
  * (format 4, one record), each a length-delimited protobuf message
- * (as {@code writeDelimitedTo} writes it). A lease's keys are not listed: they are the live keys
+ * (as {@code writeDelimitedTo} writes it). Format 5 passes every record after the header through the
+ * codec the header names, zstd by default: one stream, so a snapshot file is compressed on disk
+ * and on its way to a follower (Ratis sends the file's bytes), and the MD5 covers what is stored. A lease's keys are not listed: they are the live keys
  * that name it. Format 3 is format 4 without the auth record, format 2 is format 3 without leases (written before they existed); format 1, written before the store kept history, has one record per live key and no
  * end record; it is still read. Written to a temporary file, forced to disk and renamed, so a crash never leaves a partial
  * snapshot under the final name.
  *
- * <p>Both directions stream through one {@link CodedOutputStream} / {@link CodedInputStream} with
- * a 256 KiB buffer rather than a stream object per record; the bytes are the same.
+ * <p>Both directions stream the records through one {@link CodedOutputStream} /
+ * {@link CodedInputStream} with a 256 KiB buffer rather than a stream object per record; the bytes
+ * are the same.
  *
  * <p>A write forces what it wrote to disk every {@value #SYNC_BYTES} bytes instead of only at the
  * end: otherwise hundreds of megabytes sit in the page cache until the final force, which then
@@ -50,7 +61,9 @@ import org.apache.ratis.util.MD5FileUtil;
  */
 final class SnapshotFile {
 
-  static final int FORMAT_VERSION = 4;
+  static final int FORMAT_VERSION = 5;
+  /** The format before compression: everything after the header as written. */
+  static final int FORMAT_UNCOMPRESSED = 4;
   /** The format before the auth state: history, leases, revision orders. */
   static final int FORMAT_NO_AUTH = 3;
   /** The format before leases: history, no leases. */
@@ -58,6 +71,12 @@ final class SnapshotFile {
   /** The format before the multi-version store: the live key-values only. */
   static final int FORMAT_LIVE_ONLY = 1;
   private static final int BUFFER_BYTES = 256 << 10;
+  /**
+   * zstd's level for snapshots: 1, its fastest. On the benchmark's data the higher levels shrink
+   * the file a little more for several times the CPU, which a 2-core node spends beside its applies
+   * (docs/benchmarks.md, "Snapshot compression").
+   */
+  static final int ZSTD_LEVEL = 1;
   /** Key-values written between two ticks of the pacing: about a megabyte with 256-byte values. */
   private static final int RECORDS_PER_TICK = 4096;
   /** Bytes written between two forces of the file to disk. */
@@ -98,16 +117,31 @@ final class SnapshotFile {
     return write(file, view, dedup, leases, StoredAuth.getDefaultInstance(), pacing);
   }
 
-  /** As {@link #write(File, MvccStore.RevisionView, List, List, CpuPacing)} with the auth state as of the view's revision. */
+  /**
+   * As {@link #write(File, MvccStore.RevisionView, List, List, CpuPacing)} with the auth state as of
+   * the view's revision, zstd-compressed.
+   */
   static MD5Hash write(File file, MvccStore.RevisionView view, List<DedupRecord> dedup, List<StoredLease> leases,
       StoredAuth auth, CpuPacing pacing) throws IOException {
+    return write(file, view, dedup, leases, auth, pacing, SnapshotCompression.SNAPSHOT_COMPRESSION_ZSTD);
+  }
+
+  /** As {@link #write(File, MvccStore.RevisionView, List, List, StoredAuth, CpuPacing)} with the records' codec. */
+  static MD5Hash write(File file, MvccStore.RevisionView view, List<DedupRecord> dedup, List<StoredLease> leases,
+      StoredAuth auth, CpuPacing pacing, SnapshotCompression compression) throws IOException {
     MessageDigest md5 = MD5FileUtil.newMD5();
     AtomicFileOutputStream atomic = new AtomicFileOutputStream(file);
-    CodedOutputStream out = CodedOutputStream.newInstance(new DigestOutputStream(atomic, md5), BUFFER_BYTES);
+    DigestOutputStream digested = new DigestOutputStream(atomic, md5);
     // Forcing through a second channel flushes the file's pages whichever descriptor wrote them.
     try (FileChannel sync = FileChannel.open(AtomicFileOutputStream.getTemporaryFile(file).toPath(),
         StandardOpenOption.WRITE)) {
-      writeRecords(out, view, dedup, leases, auth, pacing, sync, file);
+      SnapshotHeader header = header(view, dedup.size(), leases.size(), compression);
+      header.writeDelimitedTo(digested);
+      // Closing ends the codec's stream (also on failure, releasing its native memory); the file
+      // itself stays open for atomic.close() or abort().
+      try (OutputStream body = encoder(digested, compression)) {
+        writeRecords(CodedOutputStream.newInstance(body, BUFFER_BYTES), view, dedup, leases, auth, pacing, sync, file);
+      }
     } catch (IOException | RuntimeException e) {
       // Closing would rename the partial file to the final name: abort deletes it instead.
       atomic.abort();
@@ -118,18 +152,44 @@ final class SnapshotFile {
     return MD5Hash.newInstance(md5.digest());
   }
 
-  private static void writeRecords(CodedOutputStream out, MvccStore.RevisionView view, List<DedupRecord> dedup,
-      List<StoredLease> leases, StoredAuth auth, CpuPacing pacing, FileChannel sync, File file) throws IOException {
-    Map<Long, String[]> orders = view.changeOrders();
-    long bytes = writeDelimited(SnapshotHeader.newBuilder()
+  private static SnapshotHeader header(MvccStore.RevisionView view, int dedupCount, int leaseCount,
+      SnapshotCompression compression) {
+    return SnapshotHeader.newBuilder()
         .setFormatVersion(FORMAT_VERSION)
         .setRevision(view.revision())
         .setKeyCount(view.size())
-        .setDedupCount(dedup.size())
+        .setDedupCount(dedupCount)
         .setCompactedRevision(view.compactedRevision())
-        .setLeaseCount(leases.size())
-        .setRevisionOrderCount(orders.size())
-        .build(), out);
+        .setLeaseCount(leaseCount)
+        .setRevisionOrderCount(view.changeOrders().size())
+        .setCompression(compression)
+        .build();
+  }
+
+  /** The stream the records go through to {@code file}; closing it ends the codec's stream only. */
+  private static OutputStream encoder(OutputStream file, SnapshotCompression compression) throws IOException {
+    OutputStream unclosed = new FilterOutputStream(file) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void close() throws IOException {
+        flush();
+      }
+    };
+    return switch (compression) {
+      case SNAPSHOT_COMPRESSION_NONE -> unclosed;
+      case SNAPSHOT_COMPRESSION_ZSTD -> new ZstdOutputStream(unclosed, ZSTD_LEVEL);
+      case UNRECOGNIZED -> throw new IllegalArgumentException("no snapshot codec " + compression);
+    };
+  }
+
+  private static void writeRecords(CodedOutputStream out, MvccStore.RevisionView view, List<DedupRecord> dedup,
+      List<StoredLease> leases, StoredAuth auth, CpuPacing pacing, FileChannel sync, File file) throws IOException {
+    Map<Long, String[]> orders = view.changeOrders();
+    long bytes = 0;
     long synced = 0;
     long written = 0;
     long live = 0;
@@ -189,16 +249,22 @@ final class SnapshotFile {
   static Content read(File file, MD5Hash expectedMd5) throws IOException {
     MessageDigest md5 = MD5FileUtil.newMD5();
     try (InputStream raw = Files.newInputStream(file.toPath())) {
-      CodedInputStream in = CodedInputStream.newInstance(new DigestInputStream(raw, md5), BUFFER_BYTES);
-      if (in.isAtEnd()) {
-        throw new IOException("snapshot " + file + " is empty");
-      }
-      SnapshotHeader header = readDelimited(in, SnapshotHeader.parser(), file, "header", 0);
+      // The digest sees every byte of the file: the header as read, then what the codec reads.
+      DigestInputStream digested = new DigestInputStream(new BufferedInputStream(raw, 1 << 16), md5);
+      SnapshotHeader header = readHeader(digested, file);
       int format = header.getFormatVersion();
       if (format < FORMAT_LIVE_ONLY || format > FORMAT_VERSION) {
         throw new IOException("snapshot " + file + " has format version " + format + "; this build reads versions "
             + FORMAT_LIVE_ONLY + " to " + FORMAT_VERSION);
       }
+      SnapshotCompression compression = format > FORMAT_UNCOMPRESSED ? header.getCompression()
+          : SnapshotCompression.SNAPSHOT_COMPRESSION_NONE;
+      if (compression == SnapshotCompression.UNRECOGNIZED) {
+        throw new IOException("snapshot " + file + " names a codec this build does not know (compression "
+            + header.getCompressionValue() + "); it reads none and zstd");
+      }
+      InputStream body = decoder(digested, compression);
+      CodedInputStream in = CodedInputStream.newInstance(body, BUFFER_BYTES);
       List<KeyValue> versions = new ArrayList<>((int) Math.min(header.getKeyCount(), 1 << 24));
       if (format == FORMAT_LIVE_ONLY) {
         for (long i = 0; i < header.getKeyCount(); i++) {
@@ -228,7 +294,7 @@ final class SnapshotFile {
       }
       StoredAuth auth = format > FORMAT_NO_AUTH ? readDelimited(in, StoredAuth.parser(), file, "auth state", 0)
           : StoredAuth.getDefaultInstance();
-      if (!in.isAtEnd()) {
+      if (!atEnd(in, digested)) {
         throw new IOException("snapshot " + file + " has data after its last record");
       }
       MD5Hash actual = MD5Hash.newInstance(md5.digest());
@@ -242,12 +308,42 @@ final class SnapshotFile {
     }
   }
 
+  /** Whether both the records and the file end here; a codec that fails on what follows says no. */
+  private static boolean atEnd(CodedInputStream records, InputStream file) {
+    try {
+      return records.isAtEnd() && file.read() == -1;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static SnapshotHeader readHeader(InputStream in, File file) throws IOException {
+    SnapshotHeader header;
+    try {
+      header = SnapshotHeader.parseDelimitedFrom(in);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IOException("snapshot " + file + " is truncated or corrupt at header #0: " + e.getMessage(), e);
+    }
+    if (header == null) {
+      throw new IOException("snapshot " + file + " is empty");
+    }
+    return header;
+  }
+
+  private static InputStream decoder(InputStream file, SnapshotCompression compression) throws IOException {
+    return switch (compression) {
+      case SNAPSHOT_COMPRESSION_NONE -> file;
+      case SNAPSHOT_COMPRESSION_ZSTD -> new ZstdInputStream(file);
+      case UNRECOGNIZED -> throw new IllegalArgumentException("no snapshot codec " + compression);
+    };
+  }
+
   private static <T> T readDelimited(CodedInputStream in, Parser<T> parser, File file, String what, long index)
       throws IOException {
-    if (in.isAtEnd()) {
-      throw new IOException("snapshot " + file + " is truncated at " + what + " #" + index);
-    }
     try {
+      if (in.isAtEnd()) {
+        throw new EOFException("the file ends there");
+      }
       int length = in.readRawVarint32();
       int limit = in.pushLimit(length);
       T record = parser.parseFrom(in);

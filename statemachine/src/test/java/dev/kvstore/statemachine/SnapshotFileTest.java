@@ -5,6 +5,7 @@ import static dev.kvstore.statemachine.TestCommands.withId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.luben.zstd.ZstdInputStream;
 import com.google.protobuf.ByteString;
 import dev.kvstore.statemachine.auth.AuthCommands;
 import dev.kvstore.statemachine.auth.AuthState;
@@ -12,6 +13,7 @@ import dev.kvstore.statemachine.auth.AuthStore;
 import dev.kvstore.statemachine.proto.CommandResult;
 import dev.kvstore.statemachine.proto.DedupRecord;
 import dev.kvstore.statemachine.proto.Refusal;
+import dev.kvstore.statemachine.proto.SnapshotCompression;
 import dev.kvstore.statemachine.proto.SnapshotHeader;
 import dev.kvstore.statemachine.proto.StoredAuth;
 import dev.kvstore.statemachine.proto.StoredKeyValue;
@@ -147,11 +149,13 @@ class SnapshotFileTest {
     File file = dir.resolve("snapshot.1_2").toFile();
     write(file);
 
-    // record by record with writeDelimitedTo, as format 1 was, plus the end of the versions
+    // the header as written; then, through zstd, record by record with writeDelimitedTo as format 1
+    // was, plus the end of the versions
+    java.io.InputStream stored = new java.io.ByteArrayInputStream(Files.readAllBytes(file.toPath()));
+    assertThat(SnapshotHeader.parseDelimitedFrom(stored)).isEqualTo(SnapshotHeader.newBuilder()
+        .setFormatVersion(SnapshotFile.FORMAT_VERSION).setRevision(2).setKeyCount(2).setDedupCount(1)
+        .setCompactedRevision(2).setCompression(SnapshotCompression.SNAPSHOT_COMPRESSION_ZSTD).build());
     java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
-    SnapshotHeader.newBuilder().setFormatVersion(SnapshotFile.FORMAT_VERSION).setRevision(2).setKeyCount(2).setDedupCount(1)
-        .setCompactedRevision(2).build()
-        .writeDelimitedTo(expected);
     for (KeyValue kv : store.range("", 10).kvs()) {
       kv.toStored().writeDelimitedTo(expected);
     }
@@ -161,7 +165,52 @@ class SnapshotFileTest {
     }
     // no leases, no multi-key revisions; the auth state last
     StoredAuth.getDefaultInstance().writeDelimitedTo(expected);
-    assertThat(Files.readAllBytes(file.toPath())).isEqualTo(expected.toByteArray());
+    try (ZstdInputStream records = new ZstdInputStream(stored)) {
+      assertThat(records.readAllBytes()).isEqualTo(expected.toByteArray());
+    }
+  }
+
+  @Test
+  void anUncompressedFileHasTheRecordsAsWrittenAfterItsHeader() throws IOException {
+    applier.apply(put("a", "1"));
+    File file = dir.resolve("snapshot.1_1").toFile();
+    try (MvccStore.RevisionView view = store.openView()) {
+      SnapshotFile.write(file, view, List.of(), List.of(), StoredAuth.getDefaultInstance(), CpuPacing.NONE,
+          SnapshotCompression.SNAPSHOT_COMPRESSION_NONE);
+    }
+
+    java.io.InputStream stored = new java.io.ByteArrayInputStream(Files.readAllBytes(file.toPath()));
+    assertThat(SnapshotHeader.parseDelimitedFrom(stored).getCompression())
+        .isEqualTo(SnapshotCompression.SNAPSHOT_COMPRESSION_NONE);
+    assertThat(StoredKeyValue.parseDelimitedFrom(stored).getKey()).isEqualTo("a");
+    assertThat(SnapshotFile.read(file, null).versions()).extracting(KeyValue::key).containsExactly("a");
+  }
+
+  @Test
+  void aFileNamingAnUnknownCodecIsRefusedWithWhatThisBuildReads() throws IOException {
+    File file = dir.resolve("snapshot.1_1").toFile();
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    SnapshotHeader.newBuilder().setFormatVersion(SnapshotFile.FORMAT_VERSION).setCompressionValue(7).build()
+        .writeDelimitedTo(bytes);
+    Files.write(file.toPath(), bytes.toByteArray());
+    assertThatThrownBy(() -> SnapshotFile.read(file, null)).isInstanceOf(IOException.class)
+        .hasMessageContaining("compression 7").hasMessageContaining("none and zstd");
+  }
+
+  @Test
+  void repetitiveValuesTakeLessRoomThanUncompressed() throws IOException {
+    for (int i = 0; i < 1000; i++) {
+      applier.apply(put(String.format("key-%06d", i), "v".repeat(200)));
+    }
+    File compressed = dir.resolve("snapshot.1_1000").toFile();
+    File plain = dir.resolve("snapshot.1_999").toFile();
+    try (MvccStore.RevisionView view = store.openView()) {
+      SnapshotFile.write(compressed, view, List.of(), List.of(), StoredAuth.getDefaultInstance(), CpuPacing.NONE);
+      SnapshotFile.write(plain, view, List.of(), List.of(), StoredAuth.getDefaultInstance(), CpuPacing.NONE,
+          SnapshotCompression.SNAPSHOT_COMPRESSION_NONE);
+    }
+    assertThat(compressed.length()).isLessThan(plain.length() / 10);
+    assertThat(SnapshotFile.read(compressed, null).versions()).isEqualTo(SnapshotFile.read(plain, null).versions());
   }
 
   @Test
@@ -183,12 +232,14 @@ class SnapshotFileTest {
     assertThat(loaded.current()).isEqualTo(auth.current());
     assertThat(loaded.current().enabled()).isTrue();
 
-    // format 3: the same records without the auth record at the end
+    // format 3: the same records, uncompressed, without the auth record at the end
     byte[] bytes = Files.readAllBytes(file.toPath());
     java.io.ByteArrayOutputStream format3 = new java.io.ByteArrayOutputStream();
-    try (java.io.InputStream in = new java.io.ByteArrayInputStream(bytes)) {
-      SnapshotHeader header = SnapshotHeader.parseDelimitedFrom(in);
-      header.toBuilder().setFormatVersion(SnapshotFile.FORMAT_NO_AUTH).build().writeDelimitedTo(format3);
+    try (java.io.InputStream stored = new java.io.ByteArrayInputStream(bytes)) {
+      SnapshotHeader header = SnapshotHeader.parseDelimitedFrom(stored);
+      java.io.InputStream in = new ZstdInputStream(stored);
+      header.toBuilder().setFormatVersion(SnapshotFile.FORMAT_NO_AUTH).clearCompression().build()
+          .writeDelimitedTo(format3);
       StoredKeyValue kv;
       do {
         kv = StoredKeyValue.parseDelimitedFrom(in);
