@@ -217,6 +217,15 @@ public final class NodeCommand implements Callable<Integer> {
           + " Env: KVSTORE_AUDIT_LOG_MAX_FILES")
   int auditLogMaxFiles;
 
+  @Option(names = "--initial-cluster-state", paramLabel = "new|existing",
+      defaultValue = "${env:KVSTORE_INITIAL_CLUSTER_STATE:-new}",
+      description = "new: --peers are the voting members of a new cluster. existing: join a running cluster"
+          + " (as etcd's flag): start outside its configuration, never campaign, and wait until a member adds this"
+          + " node (kvstore member add ID RAFT_ADDRESS --client-address ...); --peers must list this node."
+          + " Ignored once the data directory holds a configuration (default ${DEFAULT-VALUE})."
+          + " Env: KVSTORE_INITIAL_CLUSTER_STATE")
+  String initialClusterState;
+
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
@@ -243,8 +252,17 @@ public final class NodeCommand implements Callable<Integer> {
         raftPort == null ? self.port() : raftPort, metricsPort(), dataDir, requestTimeout,
         new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize),
         new WatchLimits(watchQueue), autoCompaction(), new AuthSettings(authTokenTtl, authBcryptCost, initialRootPasswordFile), tls(),
-        rateLimits(), audit())
+        rateLimits(), audit(), joinExisting())
         .validate();
+  }
+
+  private boolean joinExisting() {
+    return switch (initialClusterState == null ? "new" : initialClusterState) {
+      case "new" -> false;
+      case "existing" -> true;
+      default -> throw new IllegalArgumentException("--initial-cluster-state '" + initialClusterState
+          + "' is not one of: new, existing");
+    };
   }
 
   private RateLimits rateLimits() {

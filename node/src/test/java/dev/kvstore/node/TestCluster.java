@@ -68,6 +68,22 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts node {@code id} on new ports to join the running cluster (as with
+   * {@code --initial-cluster-state existing}): it waits outside the configuration until a member
+   * adds it. Its {@code peers} are the cluster's plus itself.
+   */
+  void startJoiningNode(String id, Path baseDir) {
+    List<Integer> ports = FreePorts.take(3);
+    List<Peer> peers = new ArrayList<>(configs.values().iterator().next().peers());
+    peers.add(new Peer(id, "127.0.0.1", ports.get(0)));
+    NodeConfig config = NodeConfig.of(id, peers, "127.0.0.1", ports.get(1), baseDir.resolve(id))
+        .withMetricsPort(ports.get(2))
+        .withJoinExisting(true);
+    configs.put(id, config);
+    startNode(id);
+  }
+
   /** Stops a node gracefully: a leader hands its leadership over first. */
   void stopNode(String id) {
     KvNode node = running.remove(id);
