@@ -94,7 +94,7 @@ metrics_url() {
 }
 peers() {
   local out="" n
-  for n in "${NODES[@]}"; do out="${out:+$out,}$n=127.0.0.1:$(raft_port "$n")"; done
+  for n in "${NODES[@]}"; do out="${out:+$out,}$n=127.0.0.1:$(raft_port "$n")/127.0.0.1:$(client_port "$n")"; done
   echo "$out"
 }
 endpoints() {
@@ -137,7 +137,7 @@ membership_flags() {
   local n="$1" joiner
   for joiner in "${JOINERS[@]}"; do
     if [[ "$n" == "$joiner" ]]; then
-      echo "--peers $(peers),$n=127.0.0.1:$(raft_port "$n") --initial-cluster-state existing"
+      echo "--peers $(peers),$n=127.0.0.1:$(raft_port "$n")/127.0.0.1:$(client_port "$n") --initial-cluster-state existing"
       return 0
     fi
   done

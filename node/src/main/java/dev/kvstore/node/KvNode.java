@@ -37,11 +37,13 @@ import dev.kvstore.node.raft.LeaseExpiry;
 import dev.kvstore.node.raft.LocalMember;
 import dev.kvstore.node.raft.MembershipAdmin;
 import dev.kvstore.node.raft.OnDemandSnapshot;
+import dev.kvstore.node.raft.OutsideConfigurationCheck;
 import dev.kvstore.node.raft.PeerAdminClients;
 import dev.kvstore.node.raft.PeerConnections;
 import dev.kvstore.node.raft.PeerQueries;
 import dev.kvstore.node.raft.PeerQueryClient;
 import dev.kvstore.node.raft.RaftSettings;
+import dev.kvstore.node.raft.RaftStopReason;
 import dev.kvstore.node.raft.ReadBarrier;
 import dev.kvstore.node.raft.ReadIndexRound;
 import dev.kvstore.node.raft.StalledFollowerLinks;
@@ -82,6 +84,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClientRpc;
@@ -137,12 +140,17 @@ public final class KvNode implements AutoCloseable {
   private static final Duration MEMBERSHIP_TIMEOUT = Duration.ofSeconds(60);
   /** Most log entries a learner's commit index may trail the leader's for it to be promoted (Ratis's staging gap). */
   private static final long PROMOTE_MAX_LAG = 1000;
+  /** How often the node notes whether it knows a leader and is in the configuration, to explain a stop. */
+  private static final long STOP_REASON_SAMPLE_MS = 200;
+  /** How often a node without a leader checks whether the cluster counts it as a member at all. */
+  private static final long OUTSIDE_CHECK_MS = 1_000;
 
   private final NodeConfig config;
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private KvStateMachine stateMachine;
   private NodeMetrics metrics;
   private LocalMember member;
+  private RaftStopReason stopReason;
   private Server clientServer;
   private boolean closed;
   private volatile boolean handOffOnClose = true;
@@ -202,6 +210,9 @@ public final class KvNode implements AutoCloseable {
     }
 
     member = new LocalMember(raftServer, group.getGroupId());
+    stopReason = new RaftStopReason(member);
+    ScheduledFuture<?> stopReasonSamples = stopReason.start(scheduler, STOP_REASON_SAMPLE_MS);
+    track(() -> stopReasonSamples.cancel(false));
     RaftClientRpc peerRpc = new GrpcFactory(security.applyToPeers(new Parameters()))
         .newRaftClientRpc(ClientId.randomId(), RaftSettings.clientProperties(config));
     PeerConnections peers = new PeerConnections(peerRpc, blockingCalls, member::peersForRatisClients);
@@ -260,6 +271,19 @@ public final class KvNode implements AutoCloseable {
     SecureRandom random = new SecureRandom();
     AuthRequests authRequests = new RaftAuth(requests, permissions, new PasswordHashes(config.auth().bcryptCost(), random),
         tokens, headers, random);
+    OutsideConfigurationCheck outside = new OutsideConfigurationCheck(member,
+        peer -> admin.forPeer(peer.getId()).getGroupManagementApi(peer.getId()).info(group.getGroupId()),
+        config.raft().electionTimeout().multipliedBy(4).toNanos(), System::nanoTime, blockingCalls, reason -> {
+          LOG.error("{}: {}; stopping its Raft server", config.nodeId(), reason);
+          stopReason.refused(reason);
+          try {
+            raftServer.close();
+          } catch (IOException e) {
+            LOG.warn("{}: stopping the Raft server: {}", config.nodeId(), e.toString());
+          }
+        });
+    ScheduledFuture<?> outsideChecks = outside.start(scheduler, OUTSIDE_CHECK_MS);
+    track(() -> outsideChecks.cancel(false));
     ClusterRequests membership = new RaftMembership(member, new MembershipAdmin(member,
         RaftSettings::clientProperties, security.applyToPeers(new Parameters())), headers, blockingCalls,
         PROMOTE_MAX_LAG, config.raft().electionTimeout());
@@ -441,6 +465,11 @@ public final class KvNode implements AutoCloseable {
   /** False once the Raft server has stopped, whether asked to or on its own. */
   public boolean isRaftRunning() {
     return member.isRunning();
+  }
+
+  /** Why the Raft server stopped on its own (e.g. the cluster does not count this node as a member); empty while it runs. */
+  public String stopReason() {
+    return stopReason.explain();
   }
 
   /** Index of the last log entry applied to this node's state machine. */

@@ -354,7 +354,7 @@ public final class NodeCommand implements Callable<Integer> {
     // errors; exiting lets a supervisor (systemd, Docker's restart policy) start a fresh one.
     while (!stopRequested.await(1, TimeUnit.SECONDS)) {
       if (!node.isRaftRunning()) {
-        LOG.error("{}: the Raft server stopped unexpectedly; exiting", config.nodeId());
+        LOG.error("{}: the Raft server stopped unexpectedly; exiting: {}", config.nodeId(), node.stopReason());
         node.close();
         return 1;
       }

@@ -147,11 +147,15 @@ public record NodeConfig(
   }
 
   /**
-   * HOST:PORT where other members and clients reach this node's client API: its host in
-   * {@link #peers()} and its client port. Recorded in the Raft configuration with this node's entry.
+   * HOST:PORT where other members and clients reach this node's client API: the client address of
+   * its entry in {@link #peers()} if given, else its host there and its client port. Recorded in the
+   * Raft configuration with this node's entry.
    */
   public String clientAddress() {
     Peer self = self();
+    if (!self.clientAddress().isEmpty()) {
+      return self.clientAddress();
+    }
     return (self.host().contains(":") ? "[" + self.host() + "]" : self.host()) + ":" + clientPort;
   }
 

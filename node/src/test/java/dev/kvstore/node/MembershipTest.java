@@ -244,6 +244,25 @@ class MembershipTest {
         });
   }
 
+  @Test
+  void aNodeStartedWithAStaleMemberListIsRefusedWithoutDisruptingTheCluster() {
+    cluster = TestCluster.start(3, dir);
+    String leader = cluster.awaitLeader();
+    long term = cluster.kv(leader).put(Requests.put("before", "x")).getHeader().getRaftTerm();
+    // n4 believes it is a member of a new cluster n1..n4 that never added it.
+    cluster.startExtraNode("n4", dir, false);
+    await().atMost(Duration.ofSeconds(30)).until(() -> !cluster.node("n4").isRaftRunning());
+    assertThat(cluster.node("n4").stopReason()).contains("n4 is not a member of the cluster", "without n4");
+    assertThat(cluster.kv(leader).put(Requests.put("after", "x")).getHeader().getRaftTerm()).isEqualTo(term);
+    cluster.stopNode("n4");
+    assertThat(cluster.awaitLeader()).isEqualTo(leader);
+    assertThat(voters(admin("n1"))).containsExactly("n1", "n2", "n3");
+    // Every initial member's client address is in the configuration (from --peers).
+    assertThat(admin("n2").memberList(MemberListRequest.getDefaultInstance()).getMembersList())
+        .extracting(Member::getClientAddress)
+        .containsExactly(cluster.endpoint("n1"), cluster.endpoint("n2"), cluster.endpoint("n3"));
+  }
+
   private MemberAddRequest addRequest(String id) {
     return MemberAddRequest.newBuilder()
         .setId(id)

@@ -43,8 +43,8 @@ public final class RaftSettings {
   }
 
   /**
-   * The Raft group of {@code config}: its id from the cluster id, its members from the peers (this
-   * node's entry with its client address), or no members at all for a node that joins a running
+   * The Raft group of {@code config}: its id from the cluster id, its members from the peers (with
+   * their client addresses where given; this node's always), or no members at all for a node that joins a running
    * cluster: Ratis then starts it outside the configuration, where it never campaigns, until a
    * leader's configuration names it. Only a new data directory takes its members from here; after
    * that they come from the log.
@@ -57,7 +57,7 @@ public final class RaftSettings {
     List<RaftPeer> peers = config.peers().stream()
         .map(p -> p.id().equals(config.nodeId())
             ? new Membership.Member(p.id(), p.address(), config.clientAddress(), false).toRaftPeer()
-            : new Membership.Member(p.id(), p.address(), "", false).toRaftPeer())
+            : new Membership.Member(p.id(), p.address(), p.clientAddress(), false).toRaftPeer())
         .toList();
     return RaftGroup.valueOf(id, peers);
   }

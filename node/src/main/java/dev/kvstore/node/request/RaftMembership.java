@@ -309,6 +309,9 @@ public final class RaftMembership implements ClusterRequests {
       return "";
     }
     try {
+      if (raw.contains("/") || raw.contains(",")) {
+        throw new IllegalArgumentException("not one address");
+      }
       return PeerList.parse(id + "=" + raw).get(0).address();
     } catch (IllegalArgumentException e) {
       throw invalid(field + " '" + raw + "' is not HOST:PORT (e.g. 127.0.0.1:7004, ports 1-65535)");
