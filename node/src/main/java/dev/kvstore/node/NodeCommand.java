@@ -54,8 +54,12 @@ public final class NodeCommand implements Callable<Integer> {
       description = "This node's id; must appear in --peers. Env: KVSTORE_NODE_ID")
   String nodeId;
 
-  @Option(names = "--peers", paramLabel = "ID=HOST:PORT[,...]", required = true, defaultValue = "${env:KVSTORE_PEERS}",
-      description = "Every member as ID=HOST:RAFT_PORT, comma-separated, this node included. Env: KVSTORE_PEERS")
+  @Option(names = "--peers", paramLabel = "ID=HOST:PORT[/CLIENT_HOST:CLIENT_PORT][,...]", required = true,
+      defaultValue = "${env:KVSTORE_PEERS}",
+      description = "Every member as ID=HOST:RAFT_PORT, comma-separated, this node included; optionally with"
+          + " /CLIENT_HOST:CLIENT_PORT, where it serves clients (recorded in the cluster's configuration, so"
+          + " 'member list' and 'status' show it). A new cluster's first configuration; later the live"
+          + " configuration (kvstore member ...) rules. Env: KVSTORE_PEERS")
   String peers;
 
   @Option(names = "--client-port", paramLabel = "PORT", defaultValue = "${env:KVSTORE_CLIENT_PORT:-50051}",
