@@ -67,6 +67,7 @@ public final class RaftStopReason {
           + " refused it because it is not in the cluster's Raft configuration (a stale or wrong --peers list,"
           + " or a member removed earlier); the cluster went on undisturbed." + join;
     }
-    return "node " + member.id() + "'s Raft server stopped on its own; see the log above";
+    return "node " + member.id() + "'s Raft server stopped on its own: most likely the cluster removed it (a leader"
+        + " tells a member it no longer counts to stop), else see the log above." + join;
   }
 }
