@@ -759,12 +759,13 @@ public final class KvClient implements AutoCloseable {
               : new NettyChannelFactory(endpoints.size(), tls == null ? null : tls.sslContext(), session));
       AdaptiveTimeouts timeouts = new AdaptiveTimeouts(attemptTimeout, attemptTimeoutFloor, hedgeDelayFloor);
       ClusterView view = new ClusterView();
-      MemberDiscovery discovery = new MemberDiscovery(endpoints, channels, view, connectTimeout, System::nanoTime);
+      EndpointRotation rotation = new EndpointRotation(endpoints);
+      MemberDiscovery discovery = new MemberDiscovery(rotation, channels, view, connectTimeout, System::nanoTime);
       FailoverCaller caller =
           new FailoverCaller(channels, view, discovery, timeouts, requestTimeout, connectTimeout, hedgeReads,
               callbackExecutor);
       KvClient client = new KvClient(
-          new EndpointRotation(endpoints),
+          rotation,
           channels,
           caller,
           clientId == null ? new RequestIdSource() : new RequestIdSource(clientId),

@@ -267,6 +267,26 @@ class MembershipTest {
         .containsExactly(cluster.endpoint("n1"), cluster.endpoint("n2"), cluster.endpoint("n3"));
   }
 
+  @Test
+  void aClientGivenOneEndpointLearnsEveryMemberFromTheLiveConfigurationAndFailsOverToThem() {
+    cluster = TestCluster.start(3, dir);
+    cluster.awaitLeader();
+    cluster.startJoiningNode("n4", dir);
+    admin("n1").memberAdd(addRequest("n4"));
+    admin("n1").memberPromote(MemberPromoteRequest.newBuilder().setId("n4").build());
+    try (KvClient kv = KvClient.builder().endpoints(List.of(cluster.endpoint("n1")))
+        .requestTimeout(Duration.ofSeconds(10)).build()) {
+      kv.put("first", "v");
+      await().atMost(Duration.ofSeconds(10)).until(() -> kv.endpoints().size() == 4);
+      assertThat(kv.endpoints()).containsExactlyInAnyOrder(cluster.endpoint("n1"), cluster.endpoint("n2"),
+          cluster.endpoint("n3"), cluster.endpoint("n4"));
+      // The only endpoint it was given goes away: the members it learned serve it.
+      cluster.stopNode("n1");
+      kv.put("second", "v");
+      assertThat(kv.get("second").getFound()).isTrue();
+    }
+  }
+
   private MemberAddRequest addRequest(String id) {
     return MemberAddRequest.newBuilder()
         .setId(id)
