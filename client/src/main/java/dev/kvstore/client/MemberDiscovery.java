@@ -134,8 +134,9 @@ final class MemberDiscovery implements AutoCloseable {
   }
 
   /**
-   * Reads the live membership ({@code Cluster.MemberList}) at {@code endpoint} and appends the client
-   * address of every member the rotation lacks, so that calls can fail over to members added after
+   * Reads the live membership ({@code Cluster.MemberList}) at {@code endpoint} and, when the cluster
+   * has more members than the rotation has endpoints, appends the client address of every member
+   * that has not answered at one of them, so that calls can fail over to members added after
    * the client started, and writes can go straight to such a leader. A node without the Cluster
    * service, or one that fails, is ignored until the next refresh. Members removed from the cluster
    * keep their place in the rotation (calls there fail over like to any node that is down).
@@ -154,8 +155,14 @@ final class MemberDiscovery implements AutoCloseable {
     ClientCalls.asyncUnaryCall(call, MemberListRequest.getDefaultInstance(), new StreamObserver<>() {
       @Override
       public void onNext(MemberListResponse response) {
+        // Only a cluster with more members than this client has endpoints has members to add. A
+        // member that answered at one of them is reached there: the address it advertises may be
+        // one this client cannot use (a container's name, seen from the host).
+        if (response.getMembersCount() <= rotation.size()) {
+          return;
+        }
         for (Member member : response.getMembersList()) {
-          if (member.getClientAddress().isEmpty()) {
+          if (member.getClientAddress().isEmpty() || view.knowsMember(member.getId())) {
             continue;
           }
           try {
