@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class RaftMembership implements ClusterRequests {
 
   private static final Logger LOG = LoggerFactory.getLogger(RaftMembership.class);
+  /** Longest a change waits, once committed, for the answering node to hold the new configuration. */
+  private static final long LOCAL_CONFIGURATION_WAIT_MS = 2_000;
 
   private final LocalMember member;
   private final MembershipAdmin admin;
@@ -236,6 +238,29 @@ public final class RaftMembership implements ClusterRequests {
       throw ratisRefusal(e, what, ctx);
     }
     LOG.info("{}: done {}", member.id(), what);
+    awaitLocally(next);
+  }
+
+  /**
+   * Waits a little (at most {@link #LOCAL_CONFIGURATION_WAIT_MS}) until this node's configuration
+   * is {@code next}, so that the members a change answers with include it: the leader committed the
+   * change, and a follower learns of it with the leader's next append.
+   */
+  private void awaitLocally(List<Membership.Member> next) {
+    long deadline = System.nanoTime() + LOCAL_CONFIGURATION_WAIT_MS * 1_000_000;
+    while (!sameMembers(member.membership().members(), next) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static boolean sameMembers(List<Membership.Member> a, List<Membership.Member> b) {
+    return a.stream().map(m -> m.id() + (m.learner() ? "/learner" : "")).sorted().toList()
+        .equals(b.stream().map(m -> m.id() + (m.learner() ? "/learner" : "")).sorted().toList());
   }
 
   private LeaderProgress progress(String leader, RequestContext ctx) {
