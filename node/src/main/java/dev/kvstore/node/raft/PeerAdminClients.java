@@ -43,13 +43,22 @@ public final class PeerAdminClients implements AutoCloseable {
     this.parameters = parameters;
   }
 
-  /** The client whose calls go to {@code peer}, made on first use; it retries little, so a dead peer fails fast. */
+  /**
+   * The client whose calls go to {@code peer}, made on first use; it retries little, so a dead peer fails fast.
+   *
+   * @throws IllegalStateException when {@code peer} is not in the live configuration (e.g. on a node
+   *     that waits to join)
+   */
   public RaftClient forPeer(RaftPeerId peer) {
     RaftClient existing = clients.get(peer);
     if (existing != null) {
       return existing;
     }
     RaftGroup now = group.get();
+    if (now.getPeer(peer) == null) {
+      // Not cached: a client made without the peer's address could never reach it.
+      throw new IllegalStateException(peer + " is not in the Raft configuration this node knows");
+    }
     return clients.computeIfAbsent(peer, id -> RaftClient.newBuilder()
         .setClientId(ClientId.randomId())
         .setRaftGroup(now)
