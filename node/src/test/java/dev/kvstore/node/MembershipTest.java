@@ -89,6 +89,10 @@ class MembershipTest {
         assertThat(added.getClientAddress()).isEqualTo(cluster.endpoint(id));
       }
       assertThat(learners(admin("n1"))).containsExactly("n4", "n5");
+      // A learner serves clients: a write through it goes to the leader, a linearizable read through
+      // it asks the leader for a read index (it reaches members it was never told of at start).
+      cluster.kv("n4").put(Requests.put("via-learner", "x"));
+      assertThat(cluster.kv("n5").get(Requests.get("via-learner")).getFound()).isTrue();
       for (String id : List.of("n4", "n5")) {
         // Right after the add the leader may not have heard the learner's commit index yet.
         await().atMost(Duration.ofSeconds(20)).ignoreException(StatusRuntimeException.class)
