@@ -140,6 +140,28 @@ class MembershipTest {
   }
 
   @Test
+  void replacesAFailedMember() {
+    cluster = TestCluster.start(3, dir);
+    String leader = cluster.awaitLeader();
+    String failed = cluster.otherThan(leader);
+    cluster.crashNode(failed);
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> cluster.node(leader).followerSilencesMs().getOrDefault(failed, 0L) > SILENT_MS);
+    admin(leader).memberRemove(MemberRemoveRequest.newBuilder().setId(failed).build());
+    cluster.startJoiningNode("n4", dir);
+    admin(leader).memberAdd(addRequest("n4"));
+    await().atMost(Duration.ofSeconds(20)).ignoreException(StatusRuntimeException.class)
+        .until(() -> admin(leader).memberPromote(MemberPromoteRequest.newBuilder().setId("n4").build()) != null);
+    List<String> expected = new ArrayList<>(List.of("n1", "n2", "n3", "n4"));
+    expected.remove(failed);
+    assertThat(voters(admin("n4"))).containsExactlyElementsOf(expected);
+    // Three voters again: the cluster survives losing one more.
+    cluster.crashNode(leader);
+    String next = cluster.awaitLeader();
+    assertThat(cluster.kv(next).put(Requests.put("after-replacement", "x")).getHeader().getLeaderId()).isEqualTo(next);
+  }
+
+  @Test
   void movesLeadershipToTheNamedMember() {
     cluster = TestCluster.start(3, dir);
     String leader = cluster.awaitLeader();
