@@ -10,6 +10,9 @@
 #   deploy/local-cluster.sh stop NODE     stop one node gracefully (SIGTERM)
 #   deploy/local-cluster.sh kill NODE     kill -9 one node, for failure drills
 #   deploy/local-cluster.sh logs NODE     follow one node's log
+#   deploy/local-cluster.sh join NODE     start n4 or n5 to join the running cluster
+#                                         (--initial-cluster-state existing); then add it with
+#                                         deploy/kvstore member add (see README, "Membership")
 #
 # Client ports 50051-50053, Raft ports 7001-7003, Prometheus metrics on 50151-50153 (client port + 100,
 # http://127.0.0.1:50151/metrics); everything (data, logs, pid files) lives in .cluster/ at the top of
@@ -52,6 +55,8 @@ CDS="${KVSTORE_NODE_CDS:-on}"
 NODE_JAR="$ROOT/node/target/kvstore-node.jar"
 CLI_JAR="$ROOT/client/target/kvstore-cli.jar"
 NODES=(n1 n2 n3)
+# Nodes that can join the running cluster (join NODE): they start outside the configuration.
+JOINERS=(n4 n5)
 TLS_DIR="${KVSTORE_TLS_DIR:-}"
 if [[ -n "$TLS_DIR" ]]; then
   [[ "$TLS_DIR" == /* ]] || TLS_DIR="$PWD/$TLS_DIR"
@@ -74,7 +79,10 @@ node_archive() {
 }
 
 index_of() {
-  case "$1" in n1) echo 0 ;; n2) echo 1 ;; n3) echo 2 ;; *) die "unknown node '$1'; nodes are ${NODES[*]}" ;; esac
+  case "$1" in
+    n1) echo 0 ;; n2) echo 1 ;; n3) echo 2 ;; n4) echo 3 ;; n5) echo 4 ;;
+    *) die "unknown node '$1'; nodes are ${NODES[*]} (and ${JOINERS[*]} to join)" ;;
+  esac
 }
 client_port() { echo $((CLIENT_BASE + $(index_of "$1"))); }
 raft_port() { echo $((RAFT_BASE + $(index_of "$1"))); }
@@ -86,7 +94,7 @@ metrics_url() {
 }
 peers() {
   local out="" n
-  for n in "${NODES[@]}"; do out="${out:+$out,}$n=127.0.0.1:$(raft_port "$n")"; done
+  for n in "${NODES[@]}"; do out="${out:+$out,}$n=127.0.0.1:$(raft_port "$n")/127.0.0.1:$(client_port "$n")"; done
   echo "$out"
 }
 endpoints() {
@@ -115,6 +123,25 @@ pid_of() {
 # True while the process in the pid file exists (right after start it may not have exec'd java yet).
 alive() {
   [[ -f "$DIR/$1.pid" ]] && kill -0 "$(cat "$DIR/$1.pid")" 2> /dev/null
+}
+
+# The joiners that have a pid file (started once): down, clean and status include them.
+started_joiners() {
+  local n
+  for n in "${JOINERS[@]}"; do [[ -f "$DIR/$n.pid" ]] && echo "$n"; done
+  return 0
+}
+
+# --peers and, for a joiner, the flag that makes it wait to be added.
+membership_flags() {
+  local n="$1" joiner
+  for joiner in "${JOINERS[@]}"; do
+    if [[ "$n" == "$joiner" ]]; then
+      echo "--peers $(peers),$n=127.0.0.1:$(raft_port "$n")/127.0.0.1:$(client_port "$n") --initial-cluster-state existing"
+      return 0
+    fi
+  done
+  echo "--peers $(peers)"
 }
 
 # The TLS flags of node $1 when KVSTORE_TLS_DIR is set (paths without spaces), none otherwise.
@@ -146,7 +173,7 @@ start_node() {
   # setsid: the node must not die with the terminal or the Ctrl-C that stops a CLI watch. Its own
   # folder as working directory: what the JVM writes there (a CDS dump's output) stays with it.
   (cd "$DIR/$n" && exec setsid "$JAVA" $JAVA_OPTS ${cds[@]+"${cds[@]}"} -jar "$NODE_JAR" \
-    --node-id "$n" --peers "$(peers)" --client-port "$(client_port "$n")" --metrics-port "$(metrics_port "$n")" \
+    --node-id "$n" $(membership_flags "$n") --client-port "$(client_port "$n")" --metrics-port "$(metrics_port "$n")" \
     --bind-address 127.0.0.1 --data-dir "$DIR/$n/data" $(tls_flags "$n") $(auth_flags) \
     >> "$DIR/$n/node.log" 2>&1 < /dev/null) &
   echo $! > "$DIR/$n.pid"
@@ -246,15 +273,15 @@ case "$cmd" in
     fi
     ;;
   down)
-    for n in "${NODES[@]}"; do stop_node "$n"; done
+    for n in "${NODES[@]}" $(started_joiners); do stop_node "$n"; done
     ;;
   clean)
-    for n in "${NODES[@]}"; do stop_node "$n"; done
+    for n in "${NODES[@]}" $(started_joiners); do stop_node "$n"; done
     rm -rf "$DIR"
     echo "removed $DIR"
     ;;
   status)
-    for n in "${NODES[@]}"; do
+    for n in "${NODES[@]}" $(started_joiners); do
       if pid="$(pid_of "$n")"; then
         echo "$n running   pid $pid  client 127.0.0.1:$(client_port "$n")  raft 127.0.0.1:$(raft_port "$n")  metrics $(metrics_url "$n")"
       else
@@ -280,6 +307,14 @@ case "$cmd" in
     # The wait polls with a JVM every half second: on a small machine that competes with the start.
     [[ "${3:-}" == "--no-wait" ]] || wait_serving "$2"
     ;;
+  join)
+    [[ "${2:-}" == n4 || "${2:-}" == n5 ]] || die "usage: $0 join n4|n5"
+    build_if_needed
+    start_node "$2"
+    echo "$2 waits outside the cluster until a member adds it:"
+    echo "  deploy/kvstore member add $2 127.0.0.1:$(raft_port "$2") --client-address 127.0.0.1:$(client_port "$2")"
+    echo "  deploy/kvstore member promote $2"
+    ;;
   stop)
     [[ -n "${2:-}" ]] || die "usage: $0 stop NODE"
     stop_node "$2"
@@ -296,7 +331,7 @@ case "$cmd" in
     exec tail -n 50 -F "$DIR/$2/node.log"
     ;;
   *)
-    sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     [[ -z "$cmd" || "$cmd" == "-h" || "$cmd" == "--help" || "$cmd" == "help" ]] || exit 2
     ;;
 esac

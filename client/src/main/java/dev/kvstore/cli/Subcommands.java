@@ -55,6 +55,8 @@ final class Subcommands {
       new Subcommand("user", UserCommand::new),
       new Subcommand("role", RoleCommand::new),
       new Subcommand("status", StatusCommand::new),
+      new Subcommand("member", MemberCommand::new),
+      new Subcommand("move-leader", MoveLeaderCommand::new),
       new Subcommand("snapshot", SnapshotCommand::new),
       new Subcommand(COMPLETION, context -> new AutoComplete.GenerateCompletion()));
 

@@ -70,6 +70,11 @@ final class ClusterView {
     return !leaderId.isEmpty() && !endpointByMember.containsKey(leaderId);
   }
 
+  /** True once some endpoint has answered as member {@code memberId}. */
+  synchronized boolean knowsMember(String memberId) {
+    return endpointByMember.containsKey(memberId);
+  }
+
   /** True once {@code endpoint} has answered as some member. */
   synchronized boolean knows(Endpoint endpoint) {
     return endpointByMember.containsValue(endpoint);

@@ -1,13 +1,19 @@
 package dev.kvstore.client;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The endpoints in round-robin order with a sticky preference: calls start on the endpoint that
- * last worked and move to the next one only when it fails.
+ * last worked and move to the next one only when it fails. Endpoints learned later (members added
+ * to the cluster, see {@link MemberDiscovery}) are appended: a position, once given, always names
+ * the same endpoint.
  */
 final class EndpointRotation {
+
+  /** At most this many endpoints: a cluster's members, with room for replacements. */
+  static final int MAX_ENDPOINTS = 32;
 
   private final List<Endpoint> endpoints;
   private final AtomicInteger preferred = new AtomicInteger();
@@ -16,15 +22,25 @@ final class EndpointRotation {
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("at least one endpoint is required");
     }
-    this.endpoints = List.copyOf(endpoints);
+    this.endpoints = new CopyOnWriteArrayList<>(List.copyOf(endpoints));
+  }
+
+  /** Appends {@code endpoint} unless it is here already or the rotation is full; true if it was added. */
+  synchronized boolean add(Endpoint endpoint) {
+    if (endpoints.contains(endpoint) || endpoints.size() >= MAX_ENDPOINTS) {
+      return false;
+    }
+    endpoints.add(endpoint);
+    return true;
   }
 
   int size() {
     return endpoints.size();
   }
 
+  /** The endpoints now, in rotation order. */
   List<Endpoint> endpoints() {
-    return endpoints;
+    return List.copyOf(endpoints);
   }
 
   /** Position of the endpoint a new call should try first. */

@@ -244,7 +244,7 @@ final class FailoverCaller {
   /** Takes in what an answer from {@code from} said, and looks for the leader's endpoint if need be. */
   void learn(Endpoint from, MemberHint hint) {
     view.learn(from, hint);
-    discovery.afterLearning();
+    discovery.afterLearning(from);
   }
 
   AdaptiveTimeouts timeouts() {

@@ -79,6 +79,7 @@ public final class KvClient implements AutoCloseable {
   private final LeaseClient lease;
   private final AuthCalls authCalls;
   private final AuthClient auth;
+  private final ClusterClient cluster;
   /** Set by the builder when it signed in; null without credentials. */
   private volatile TokenSession session;
   private final Duration attemptTimeout;
@@ -101,6 +102,7 @@ public final class KvClient implements AutoCloseable {
     this.lease = new LeaseClient(new LeaseCalls(rotation, caller, requestIds), channels, rotation, attemptTimeout);
     this.authCalls = new AuthCalls(rotation, caller, requestIds);
     this.auth = new AuthClient(authCalls);
+    this.cluster = new ClusterClient(new ClusterCalls(rotation, caller));
     this.attemptTimeout = attemptTimeout;
     this.connectTimeout = connectTimeout;
   }
@@ -135,6 +137,11 @@ public final class KvClient implements AutoCloseable {
   /** Users, roles and the authentication switch, on this client's connections. */
   public AuthClient auth() {
     return auth;
+  }
+
+  /** Cluster membership: list, add, promote, remove members and move the leader, on this client's connections. */
+  public ClusterClient cluster() {
+    return cluster;
   }
 
   /** The endpoints this client uses, as {@code host:port}, in rotation order. */
@@ -752,12 +759,13 @@ public final class KvClient implements AutoCloseable {
               : new NettyChannelFactory(endpoints.size(), tls == null ? null : tls.sslContext(), session));
       AdaptiveTimeouts timeouts = new AdaptiveTimeouts(attemptTimeout, attemptTimeoutFloor, hedgeDelayFloor);
       ClusterView view = new ClusterView();
-      MemberDiscovery discovery = new MemberDiscovery(endpoints, channels, view, connectTimeout, System::nanoTime);
+      EndpointRotation rotation = new EndpointRotation(endpoints);
+      MemberDiscovery discovery = new MemberDiscovery(rotation, channels, view, connectTimeout, System::nanoTime);
       FailoverCaller caller =
           new FailoverCaller(channels, view, discovery, timeouts, requestTimeout, connectTimeout, hedgeReads,
               callbackExecutor);
       KvClient client = new KvClient(
-          new EndpointRotation(endpoints),
+          rotation,
           channels,
           caller,
           clientId == null ? new RequestIdSource() : new RequestIdSource(clientId),

@@ -1,16 +1,22 @@
 package dev.kvstore.client;
 
+import dev.kvstore.api.ClusterGrpc;
+import dev.kvstore.api.Member;
 import dev.kvstore.api.MemberHints;
+import dev.kvstore.api.MemberListRequest;
+import dev.kvstore.api.MemberListResponse;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,27 +39,50 @@ final class MemberDiscovery implements AutoCloseable {
   /** How long before an endpoint that did not tell which member it is may be asked again. */
   static final Duration RETRY_INTERVAL = Duration.ofSeconds(5);
 
-  private final List<Endpoint> endpoints;
+  /** How often the client reads the cluster's membership to learn the endpoints of members added since. */
+  static final Duration MEMBERSHIP_REFRESH = Duration.ofSeconds(30);
+
+  private final EndpointRotation rotation;
   private final EndpointChannels channels;
   private final ClusterView view;
   private final Duration timeout;
   private final LongSupplier nanoClock;
+  /** When the membership was last asked for (nanoClock); null: never. */
+  private final AtomicReference<Long> membershipAskedAt = new AtomicReference<>();
   /** When each endpoint was last asked (nanoClock). */
   private final Map<Endpoint, Long> askedAt = new ConcurrentHashMap<>();
   private final Set<ClientCall<byte[], byte[]>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /**
-   * @param endpoints every endpoint the client was given
-   * @param timeout   deadline of one health check (in the client: the connect timeout)
+   * @param rotation the client's endpoints; members the cluster's configuration names at a client
+   *                 address the rotation lacks are appended to it
+   * @param timeout  deadline of one health check or membership read (in the client: the connect timeout)
    */
-  MemberDiscovery(List<Endpoint> endpoints, EndpointChannels channels, ClusterView view, Duration timeout,
+  MemberDiscovery(EndpointRotation rotation, EndpointChannels channels, ClusterView view, Duration timeout,
       LongSupplier nanoClock) {
-    this.endpoints = List.copyOf(endpoints);
+    this.rotation = rotation;
     this.channels = channels;
     this.view = view;
     this.timeout = timeout;
     this.nanoClock = nanoClock;
+  }
+
+  /**
+   * After the client learned something from {@code from}: reads the membership there if it is due
+   * (first time, then every {@link #MEMBERSHIP_REFRESH}), and asks the unknown endpoints if the
+   * leader's is unknown.
+   */
+  void afterLearning(Endpoint from) {
+    if (closed) {
+      return;
+    }
+    long now = nanoClock.getAsLong();
+    Long before = membershipAskedAt.get();
+    if ((before == null || now - before >= MEMBERSHIP_REFRESH.toNanos()) && membershipAskedAt.compareAndSet(before, now)) {
+      readMembership(from);
+    }
+    afterLearning();
   }
 
   /** After the client learned something: asks the unknown endpoints if the leader's is unknown. */
@@ -62,7 +91,7 @@ final class MemberDiscovery implements AutoCloseable {
       return;
     }
     long now = nanoClock.getAsLong();
-    for (Endpoint endpoint : endpoints) {
+    for (Endpoint endpoint : rotation.endpoints()) {
       if (view.knows(endpoint)) {
         continue;
       }
@@ -102,6 +131,64 @@ final class MemberDiscovery implements AutoCloseable {
     call.request(1);
     call.sendMessage(new byte[0]);
     call.halfClose();
+  }
+
+  /**
+   * Reads the live membership ({@code Cluster.MemberList}) at {@code endpoint} and, when the cluster
+   * has more members than the rotation has endpoints, appends the client address of every member
+   * that has not answered at one of them, so that calls can fail over to members added after
+   * the client started, and writes can go straight to such a leader. A node without the Cluster
+   * service, or one that fails, is ignored until the next refresh. Members removed from the cluster
+   * keep their place in the rotation (calls there fail over like to any node that is down).
+   */
+  private void readMembership(Endpoint endpoint) {
+    ClientCall<MemberListRequest, MemberListResponse> call;
+    try {
+      call = channels.channelFor(endpoint).newCall(ClusterGrpc.getMemberListMethod(),
+          CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS));
+    } catch (IllegalStateException closed) {
+      return;
+    }
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    ClientCall<byte[], byte[]> tracked = (ClientCall) call;
+    inFlight.add(tracked);
+    ClientCalls.asyncUnaryCall(call, MemberListRequest.getDefaultInstance(), new StreamObserver<>() {
+      @Override
+      public void onNext(MemberListResponse response) {
+        // Only a cluster with more members than this client has endpoints has members to add. A
+        // member that answered at one of them is reached there: the address it advertises may be
+        // one this client cannot use (a container's name, seen from the host).
+        if (response.getMembersCount() <= rotation.size()) {
+          return;
+        }
+        for (Member member : response.getMembersList()) {
+          if (member.getClientAddress().isEmpty() || view.knowsMember(member.getId())) {
+            continue;
+          }
+          try {
+            Endpoint address = Endpoint.parse(member.getClientAddress());
+            if (rotation.add(address)) {
+              log.info("member {} serves at {} (from the cluster's membership at {}): added to the endpoints",
+                  member.getId(), address, endpoint);
+            }
+          } catch (IllegalArgumentException malformed) {
+            log.debug("member {} has a client address that is not host:port: {}", member.getId(),
+                member.getClientAddress());
+          }
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        inFlight.remove(tracked);
+        log.debug("could not read the membership at {}: {}", endpoint, t.toString());
+      }
+
+      @Override
+      public void onCompleted() {
+        inFlight.remove(tracked);
+      }
+    });
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.kvstore.node;
 import dev.kvstore.api.MemberRole;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.node.api.AuthService;
+import dev.kvstore.node.api.ClusterService;
 import dev.kvstore.node.api.KvStoreService;
 import dev.kvstore.node.api.LeaderlessWatchGuard;
 import dev.kvstore.node.api.LeaseService;
@@ -34,20 +35,25 @@ import dev.kvstore.node.raft.CommitNudge;
 import dev.kvstore.node.raft.FollowerAppenders;
 import dev.kvstore.node.raft.LeaseExpiry;
 import dev.kvstore.node.raft.LocalMember;
+import dev.kvstore.node.raft.MembershipAdmin;
 import dev.kvstore.node.raft.OnDemandSnapshot;
+import dev.kvstore.node.raft.OutsideConfigurationCheck;
 import dev.kvstore.node.raft.PeerAdminClients;
 import dev.kvstore.node.raft.PeerConnections;
 import dev.kvstore.node.raft.PeerQueries;
 import dev.kvstore.node.raft.PeerQueryClient;
 import dev.kvstore.node.raft.RaftSettings;
+import dev.kvstore.node.raft.RaftStopReason;
 import dev.kvstore.node.raft.ReadBarrier;
 import dev.kvstore.node.raft.ReadIndexRound;
 import dev.kvstore.node.raft.StalledFollowerLinks;
 import dev.kvstore.node.request.AuthRequests;
+import dev.kvstore.node.request.ClusterRequests;
 import dev.kvstore.node.request.LeaseRequests;
 import dev.kvstore.node.request.RaftFailures;
 import dev.kvstore.node.request.RaftKv;
 import dev.kvstore.node.request.RaftLeases;
+import dev.kvstore.node.request.RaftMembership;
 import dev.kvstore.node.request.RangePages;
 import dev.kvstore.node.request.RequestBudget;
 import dev.kvstore.node.request.ResponseHeaders;
@@ -72,11 +78,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcFactory;
@@ -123,11 +133,24 @@ public final class KvNode implements AutoCloseable {
   /** How often the leader looks for leases that ran out of time: a lease ends at most this late. */
   private static final Duration LEASE_CHECK_INTERVAL = Duration.ofMillis(250);
 
+  /**
+   * Longest a membership change may take: adding a member waits until it has caught up with the
+   * leader (a snapshot to install), far longer than a write.
+   */
+  private static final Duration MEMBERSHIP_TIMEOUT = Duration.ofSeconds(60);
+  /** Most log entries a learner's commit index may trail the leader's for it to be promoted (Ratis's staging gap). */
+  private static final long PROMOTE_MAX_LAG = 1000;
+  /** How often the node notes whether it knows a leader and is in the configuration, to explain a stop. */
+  private static final long STOP_REASON_SAMPLE_MS = 200;
+  /** How often a node without a leader checks whether the cluster counts it as a member at all. */
+  private static final long OUTSIDE_CHECK_MS = 1_000;
+
   private final NodeConfig config;
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private KvStateMachine stateMachine;
   private NodeMetrics metrics;
   private LocalMember member;
+  private RaftStopReason stopReason;
   private Server clientServer;
   private boolean closed;
   private volatile boolean handOffOnClose = true;
@@ -177,14 +200,22 @@ public final class KvNode implements AutoCloseable {
         .build();
     track(raftServer);
     raftServer.start();
-    LOG.info("{}: Raft server started on {}:{} in group {} with peers {}", config.nodeId(), config.bindAddress(),
-        config.raftPort(), group.getGroupId(), config.peers());
+    if (config.joinExisting()) {
+      LOG.info("{}: Raft server started on {}:{} to join group {}: waiting until a member adds it ({} member add {} {}"
+          + " --client-address {})", config.nodeId(), config.bindAddress(), config.raftPort(), group.getGroupId(),
+          "kvstore", config.nodeId(), config.self().address(), config.clientAddress());
+    } else {
+      LOG.info("{}: Raft server started on {}:{} in group {} with peers {}", config.nodeId(), config.bindAddress(),
+          config.raftPort(), group.getGroupId(), config.peers());
+    }
 
     member = new LocalMember(raftServer, group.getGroupId());
+    stopReason = new RaftStopReason(member);
+    ScheduledFuture<?> stopReasonSamples = stopReason.start(scheduler, STOP_REASON_SAMPLE_MS);
+    track(() -> stopReasonSamples.cancel(false));
     RaftClientRpc peerRpc = new GrpcFactory(security.applyToPeers(new Parameters()))
         .newRaftClientRpc(ClientId.randomId(), RaftSettings.clientProperties(config));
-    peerRpc.addRaftPeers(group.getPeers());
-    PeerConnections peers = new PeerConnections(peerRpc, blockingCalls);
+    PeerConnections peers = new PeerConnections(peerRpc, blockingCalls, member::peersForRatisClients);
     track(peers);
     CommandSubmitter writes = new CommandSubmitter(member, peers, scheduler, raftCalls);
     track(writes);
@@ -192,13 +223,13 @@ public final class KvNode implements AutoCloseable {
     Command barrier = Command.newBuilder().setReadBarrier(ReadBarrierOp.getDefaultInstance()).build();
     CommitNudge commits = new CommitNudge(stateMachine.appliedIndex(),
         () -> writes.submit(barrier, config.requestTimeout()), scheduler);
-    PeerAdminClients admin = new PeerAdminClients(group, RaftSettings.clientProperties(config),
+    Supplier<RaftGroup> liveGroup = () -> RaftGroup.valueOf(group.getGroupId(), member.peersForRatisClients());
+    PeerAdminClients admin = new PeerAdminClients(liveGroup, RaftSettings.clientProperties(config),
         security.applyToPeers(new Parameters()));
     track(admin);
     RaftClientRpc queryRpc = new GrpcFactory(security.applyToPeers(new Parameters()))
         .newRaftClientRpc(ClientId.randomId(), RaftSettings.clientProperties(config));
-    queryRpc.addRaftPeers(group.getPeers());
-    PeerConnections queryConnections = new PeerConnections(queryRpc, blockingCalls);
+    PeerConnections queryConnections = new PeerConnections(queryRpc, blockingCalls, member::peersForRatisClients);
     track(queryConnections);
     PeerQueryClient peerQueries = new PeerQueryClient(queryConnections, group.getGroupId());
     ReadIndexRound readIndex = new ReadIndexRound(member, peerQueries,
@@ -240,6 +271,22 @@ public final class KvNode implements AutoCloseable {
     SecureRandom random = new SecureRandom();
     AuthRequests authRequests = new RaftAuth(requests, permissions, new PasswordHashes(config.auth().bcryptCost(), random),
         tokens, headers, random);
+    OutsideConfigurationCheck outside = new OutsideConfigurationCheck(member,
+        peer -> admin.forPeer(peer.getId()).getGroupManagementApi(peer.getId()).info(group.getGroupId()),
+        config.raft().electionTimeout().multipliedBy(4).toNanos(), System::nanoTime, blockingCalls, reason -> {
+          LOG.error("{}: {}; stopping its Raft server", config.nodeId(), reason);
+          stopReason.refused(reason);
+          try {
+            raftServer.close();
+          } catch (IOException e) {
+            LOG.warn("{}: stopping the Raft server: {}", config.nodeId(), e.toString());
+          }
+        });
+    ScheduledFuture<?> outsideChecks = outside.start(scheduler, OUTSIDE_CHECK_MS);
+    track(() -> outsideChecks.cancel(false));
+    ClusterRequests membership = new RaftMembership(member, new MembershipAdmin(member,
+        RaftSettings::clientProperties, security.applyToPeers(new Parameters())), headers, blockingCalls,
+        PROMOTE_MAX_LAG, config.raft().electionTimeout());
     HealthStatusManager health = new HealthStatusManager();
     NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
     // Four election timeouts (3 s by default): a live follower answers every heartbeat (Ratis sends
@@ -295,7 +342,9 @@ public final class KvNode implements AutoCloseable {
         .addService(guard.wrap(audit.requests(new AuthService(authRequests, new RequestBudget(config.requestTimeout())))))
         .addService(guard.wrap(audit.requests(new LeaseService(leaseRequests,
             new RequestBudget(config.requestTimeout()), config.requestTimeout()))))
-        .addService(guard.wrap(audit.requests(new MaintenanceService(group, member, admin, headers, blockingCalls,
+        .addService(guard.wrap(audit.requests(new ClusterService(membership, new RequestBudget(MEMBERSHIP_TIMEOUT),
+            permissions))))
+        .addService(guard.wrap(audit.requests(new MaintenanceService(liveGroup, member, admin, headers, blockingCalls,
             onDemandSnapshots(admin), permissions))))
         .addService(guard.wrap(health.getHealthService()))
         .addService(guard.wrap(ProtoReflectionServiceV1.newInstance()))
@@ -418,6 +467,11 @@ public final class KvNode implements AutoCloseable {
     return member.isRunning();
   }
 
+  /** Why the Raft server stopped on its own (e.g. the cluster does not count this node as a member); empty while it runs. */
+  public String stopReason() {
+    return stopReason.explain();
+  }
+
   /** Index of the last log entry applied to this node's state machine. */
   public long appliedIndex() {
     return member.appliedIndex();
@@ -453,6 +507,13 @@ public final class KvNode implements AutoCloseable {
         LOG.info("{}: could not hand leadership to {}: {}", config.nodeId(), follower, e.toString());
       }
     }
+  }
+
+  /** While this node leads: ms since each follower (learners too) last answered it; empty otherwise. For tests. */
+  Map<String, Long> followerSilencesMs() {
+    Map<String, Long> silences = new HashMap<>();
+    member.followerSilences().forEach((peer, ms) -> silences.put(peer.toString(), ms));
+    return silences;
   }
 
   /** Stops like a crash would as far as the cluster can tell: no leadership hand-off. For tests. */

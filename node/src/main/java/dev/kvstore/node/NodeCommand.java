@@ -54,8 +54,12 @@ public final class NodeCommand implements Callable<Integer> {
       description = "This node's id; must appear in --peers. Env: KVSTORE_NODE_ID")
   String nodeId;
 
-  @Option(names = "--peers", paramLabel = "ID=HOST:PORT[,...]", required = true, defaultValue = "${env:KVSTORE_PEERS}",
-      description = "Every member as ID=HOST:RAFT_PORT, comma-separated, this node included. Env: KVSTORE_PEERS")
+  @Option(names = "--peers", paramLabel = "ID=HOST:PORT[/CLIENT_HOST:CLIENT_PORT][,...]", required = true,
+      defaultValue = "${env:KVSTORE_PEERS}",
+      description = "Every member as ID=HOST:RAFT_PORT, comma-separated, this node included; optionally with"
+          + " /CLIENT_HOST:CLIENT_PORT, where it serves clients (recorded in the cluster's configuration, so"
+          + " 'member list' and 'status' show it). A new cluster's first configuration; later the live"
+          + " configuration (kvstore member ...) rules. Env: KVSTORE_PEERS")
   String peers;
 
   @Option(names = "--client-port", paramLabel = "PORT", defaultValue = "${env:KVSTORE_CLIENT_PORT:-50051}",
@@ -217,6 +221,15 @@ public final class NodeCommand implements Callable<Integer> {
           + " Env: KVSTORE_AUDIT_LOG_MAX_FILES")
   int auditLogMaxFiles;
 
+  @Option(names = "--initial-cluster-state", paramLabel = "new|existing",
+      defaultValue = "${env:KVSTORE_INITIAL_CLUSTER_STATE:-new}",
+      description = "new: --peers are the voting members of a new cluster. existing: join a running cluster"
+          + " (as etcd's flag): start outside its configuration, never campaign, and wait until a member adds this"
+          + " node (kvstore member add ID RAFT_ADDRESS --client-address ...); --peers must list this node."
+          + " Ignored once the data directory holds a configuration (default ${DEFAULT-VALUE})."
+          + " Env: KVSTORE_INITIAL_CLUSTER_STATE")
+  String initialClusterState;
+
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
@@ -243,8 +256,17 @@ public final class NodeCommand implements Callable<Integer> {
         raftPort == null ? self.port() : raftPort, metricsPort(), dataDir, requestTimeout,
         new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize),
         new WatchLimits(watchQueue), autoCompaction(), new AuthSettings(authTokenTtl, authBcryptCost, initialRootPasswordFile), tls(),
-        rateLimits(), audit())
+        rateLimits(), audit(), joinExisting())
         .validate();
+  }
+
+  private boolean joinExisting() {
+    return switch (initialClusterState == null ? "new" : initialClusterState) {
+      case "new" -> false;
+      case "existing" -> true;
+      default -> throw new IllegalArgumentException("--initial-cluster-state '" + initialClusterState
+          + "' is not one of: new, existing");
+    };
   }
 
   private RateLimits rateLimits() {
@@ -336,7 +358,7 @@ public final class NodeCommand implements Callable<Integer> {
     // errors; exiting lets a supervisor (systemd, Docker's restart policy) start a fresh one.
     while (!stopRequested.await(1, TimeUnit.SECONDS)) {
       if (!node.isRaftRunning()) {
-        LOG.error("{}: the Raft server stopped unexpectedly; exiting", config.nodeId());
+        LOG.error("{}: the Raft server stopped unexpectedly; exiting: {}", config.nodeId(), node.stopReason());
         node.close();
         return 1;
       }

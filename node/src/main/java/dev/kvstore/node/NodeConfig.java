@@ -34,6 +34,10 @@ import java.util.Objects;
  * @param tls            TLS on the client port and between peers ({@link TlsSettings#OFF}: plaintext)
  * @param rateLimits     per-user / per-address rate limit of client calls ({@link RateLimits#OFF}: none)
  * @param audit          the audit log's file and rotation ({@link AuditSettings#OFF}: no audit log)
+ * @param joinExisting   true for a node that joins a running cluster (as etcd's
+ *                       {@code --initial-cluster-state existing}): it starts outside the Raft
+ *                       configuration, never campaigns, and waits until a member adds it
+ *                       ({@code Cluster.MemberAdd}); false for a member of a new cluster's {@code peers}
  */
 public record NodeConfig(
     String nodeId,
@@ -51,7 +55,8 @@ public record NodeConfig(
     AuthSettings auth,
     TlsSettings tls,
     RateLimits rateLimits,
-    AuditSettings audit) {
+    AuditSettings audit,
+    boolean joinExisting) {
 
   public static final int DEFAULT_CLIENT_PORT = 50051;
   /** The command line's default metrics port is the client port plus this (50151 for 50051). */
@@ -83,56 +88,75 @@ public record NodeConfig(
     int raftPort = peers.stream().filter(p -> p.id().equals(nodeId)).mapToInt(Peer::port).findFirst().orElse(0);
     return new NodeConfig(nodeId, peers, "kvstore", bindAddress, clientPort, raftPort, 0, dataDir,
         DEFAULT_REQUEST_TIMEOUT, RaftTuning.DEFAULTS, WatchLimits.DEFAULTS, AutoCompaction.DEFAULTS,
-        AuthSettings.DEFAULTS, TlsSettings.OFF, RateLimits.OFF, AuditSettings.OFF);
+        AuthSettings.DEFAULTS, TlsSettings.OFF, RateLimits.OFF, AuditSettings.OFF, false);
   }
 
   public NodeConfig withRaft(RaftTuning tuning) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, tuning, watch, compaction, auth, tls, rateLimits, audit);
+        requestTimeout, tuning, watch, compaction, auth, tls, rateLimits, audit, joinExisting);
   }
 
   public NodeConfig withWatch(WatchLimits limits) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, limits, compaction, auth, tls, rateLimits, audit);
+        requestTimeout, raft, limits, compaction, auth, tls, rateLimits, audit, joinExisting);
   }
 
   public NodeConfig withRequestTimeout(Duration timeout) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir, timeout,
-        raft, watch, compaction, auth, tls, rateLimits, audit);
+        raft, watch, compaction, auth, tls, rateLimits, audit, joinExisting);
   }
 
   public NodeConfig withCompaction(AutoCompaction rule) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, rule, auth, tls, rateLimits, audit);
+        requestTimeout, raft, watch, rule, auth, tls, rateLimits, audit, joinExisting);
   }
 
   public NodeConfig withAuth(AuthSettings settings) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, compaction, settings, tls, rateLimits, audit);
+        requestTimeout, raft, watch, compaction, settings, tls, rateLimits, audit, joinExisting);
   }
 
   /** The same config with {@code settings} for TLS. */
   public NodeConfig withTls(TlsSettings settings) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, compaction, auth, settings, rateLimits, audit);
+        requestTimeout, raft, watch, compaction, auth, settings, rateLimits, audit, joinExisting);
   }
 
   /** The same config with {@code limits} on client calls. */
   public NodeConfig withRateLimits(RateLimits limits) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, compaction, auth, tls, limits, audit);
+        requestTimeout, raft, watch, compaction, auth, tls, limits, audit, joinExisting);
   }
 
   /** The same config with {@code settings} for the audit log. */
   public NodeConfig withAudit(AuditSettings settings) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
-        requestTimeout, raft, watch, compaction, auth, tls, rateLimits, settings);
+        requestTimeout, raft, watch, compaction, auth, tls, rateLimits, settings, joinExisting);
   }
 
   /** The same config serving metrics on {@code port} (0: no metrics). */
   public NodeConfig withMetricsPort(int port) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, port, dataDir, requestTimeout,
-        raft, watch, compaction, auth, tls, rateLimits, audit);
+        raft, watch, compaction, auth, tls, rateLimits, audit, joinExisting);
+  }
+
+  /** The same config, joining a running cluster ({@code true}) or forming a new one from {@link #peers()}. */
+  public NodeConfig withJoinExisting(boolean join) {
+    return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, metricsPort, dataDir,
+        requestTimeout, raft, watch, compaction, auth, tls, rateLimits, audit, join);
+  }
+
+  /**
+   * HOST:PORT where other members and clients reach this node's client API: the client address of
+   * its entry in {@link #peers()} if given, else its host there and its client port. Recorded in the
+   * Raft configuration with this node's entry.
+   */
+  public String clientAddress() {
+    Peer self = self();
+    if (!self.clientAddress().isEmpty()) {
+      return self.clientAddress();
+    }
+    return (self.host().contains(":") ? "[" + self.host() + "]" : self.host()) + ":" + clientPort;
   }
 
   /** True when the node serves metrics ({@link #metricsPort()} is not 0). */

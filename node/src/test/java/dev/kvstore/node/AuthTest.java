@@ -15,8 +15,14 @@ import dev.kvstore.api.AuthUserChangePasswordRequest;
 import dev.kvstore.api.AuthUserGrantRoleRequest;
 import dev.kvstore.api.AuthUserListRequest;
 import dev.kvstore.api.AuthenticateRequest;
+import dev.kvstore.api.ClusterGrpc;
 import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.KvStoreGrpc;
+import dev.kvstore.api.MemberAddRequest;
+import dev.kvstore.api.MemberListRequest;
+import dev.kvstore.api.MemberPromoteRequest;
+import dev.kvstore.api.MemberRemoveRequest;
+import dev.kvstore.api.MoveLeaderRequest;
 import dev.kvstore.api.Permission;
 import dev.kvstore.api.WatchRequest;
 import dev.kvstore.api.WatchResponse;
@@ -160,6 +166,28 @@ class AuthTest {
     String root = signIn("n2", "root", "root-pw");
     assertThat(auth("n3", root).userList(AuthUserListRequest.getDefaultInstance()).getUsersList())
         .contains("alice", "root");
+  }
+
+  @Test
+  void membershipChangesNeedTheRootRoleAndTheListAnySignedInUser() {
+    String alice = signIn("n2", "alice", "alice-pw");
+    ClusterGrpc.ClusterBlockingStub asAlice = ClusterGrpc.newBlockingStub(SHARED.cluster().channel("n2"))
+        .withDeadlineAfter(15, TimeUnit.SECONDS)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(tokenHeader(alice)));
+    assertThat(asAlice.memberList(MemberListRequest.getDefaultInstance()).getMembersCount()).isEqualTo(3);
+    fails(() -> asAlice.memberRemove(MemberRemoveRequest.newBuilder().setId("n3").build()),
+        Status.Code.PERMISSION_DENIED, "removing a member");
+    fails(() -> asAlice.memberAdd(MemberAddRequest.newBuilder().setId("n9").setRaftAddress("127.0.0.1:1").build()),
+        Status.Code.PERMISSION_DENIED, "adding a member");
+    fails(() -> asAlice.moveLeader(MoveLeaderRequest.newBuilder().setTargetId("n1").build()),
+        Status.Code.PERMISSION_DENIED, "moving the leader");
+    String root = signIn("n2", "root", "root-pw");
+    ClusterGrpc.ClusterBlockingStub asRoot = ClusterGrpc.newBlockingStub(SHARED.cluster().channel("n2"))
+        .withDeadlineAfter(15, TimeUnit.SECONDS)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(tokenHeader(root)));
+    // Root passes the check and reaches the membership rules.
+    fails(() -> asRoot.memberPromote(MemberPromoteRequest.newBuilder().setId("n3").build()),
+        Status.Code.FAILED_PRECONDITION, "n3 is already a voter");
   }
 
   @Test

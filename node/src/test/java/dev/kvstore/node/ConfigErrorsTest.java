@@ -2,6 +2,7 @@ package dev.kvstore.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.kvstore.node.audit.AuditSettings;
 import dev.kvstore.node.ops.RateLimits;
@@ -41,6 +42,11 @@ class ConfigErrorsTest {
     assertThatThrownBy(() -> PeerList.parse("n1=a:1,n1=b:2")).hasMessageContaining("'n1' appears more than once");
     assertThatThrownBy(() -> PeerList.parse("n1=a:1,n2=a:1")).hasMessageContaining("more than one peer");
     assertThatThrownBy(() -> PeerList.parse("n/1=a:1")).hasMessageContaining("peer id 'n/1' is invalid");
+    assertThatThrownBy(() -> PeerList.parse("n1=a:1/b:70000")).hasMessageContaining("client port 70000");
+    assertThatThrownBy(() -> PeerList.parse("n1=a:1/b")).hasMessageContaining("is not ID=HOST:PORT");
+    assertThat(PeerList.parse("n1=127.0.0.1:7001/127.0.0.1:50051,n2=127.0.0.1:7002"))
+        .extracting(Peer::address, Peer::clientAddress)
+        .containsExactly(tuple("127.0.0.1:7001", "127.0.0.1:50051"), tuple("127.0.0.1:7002", ""));
     assertThat(PeerList.parse("n1=127.0.0.1:7001, n2=[::1]:7002")).extracting(Peer::address)
         .containsExactly("127.0.0.1:7001", "[::1]:7002");
   }

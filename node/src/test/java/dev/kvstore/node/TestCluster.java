@@ -42,7 +42,7 @@ final class TestCluster implements AutoCloseable {
     List<Integer> ports = FreePorts.take(3 * size);
     List<Peer> peers = new ArrayList<>();
     for (int i = 0; i < size; i++) {
-      peers.add(new Peer("n" + (i + 1), "127.0.0.1", ports.get(3 * i)));
+      peers.add(new Peer("n" + (i + 1), "127.0.0.1", ports.get(3 * i), "127.0.0.1:" + ports.get(3 * i + 1)));
     }
     TestCluster cluster = new TestCluster();
     for (int i = 0; i < size; i++) {
@@ -66,6 +66,31 @@ final class TestCluster implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Starts node {@code id} on new ports to join the running cluster (as with
+   * {@code --initial-cluster-state existing}): it waits outside the configuration until a member
+   * adds it. Its {@code peers} are the cluster's plus itself.
+   */
+  void startJoiningNode(String id, Path baseDir) {
+    startExtraNode(id, baseDir, true);
+  }
+
+  /**
+   * Starts node {@code id} on new ports with the cluster's peers plus itself: joining
+   * ({@code join}), or as if it were a member of a new cluster of those peers (a stale or wrong
+   * member list).
+   */
+  void startExtraNode(String id, Path baseDir, boolean join) {
+    List<Integer> ports = FreePorts.take(3);
+    List<Peer> peers = new ArrayList<>(configs.values().iterator().next().peers());
+    peers.add(new Peer(id, "127.0.0.1", ports.get(0)));
+    NodeConfig config = NodeConfig.of(id, peers, "127.0.0.1", ports.get(1), baseDir.resolve(id))
+        .withMetricsPort(ports.get(2))
+        .withJoinExisting(join);
+    configs.put(id, config);
+    startNode(id);
   }
 
   /** Stops a node gracefully: a leader hands its leadership over first. */

@@ -15,10 +15,13 @@ public final class RatisPatches {
 
   /**
    * Each patched class, by name. {@code SegmentedRaftLogWorker}: installing a snapshot older than
-   * what the follower's log has written no longer resets the log writer (see README.md).
+   * what the follower's log has written no longer resets the log writer. {@code LeaderStateImpl}: a
+   * listener (learner) added by a configuration change leaves the "initializing" state once caught
+   * up, as a new voter does (see README.md).
    */
   public static final List<String> PATCHED_CLASSES =
-      List.of("org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogWorker");
+      List.of("org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogWorker",
+          "org.apache.ratis.server.impl.LeaderStateImpl");
 
   private RatisPatches() {}
 

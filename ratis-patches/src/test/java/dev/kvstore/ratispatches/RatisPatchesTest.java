@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import org.apache.ratis.server.leader.LeaderState;
 import org.apache.ratis.server.raftlog.segmented.SegmentedRaftLog;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,8 @@ class RatisPatchesTest {
 
   private static final URL PATCHES = RatisPatches.class.getProtectionDomain().getCodeSource().getLocation();
   private static final URL RATIS_SERVER = SegmentedRaftLog.class.getProtectionDomain().getCodeSource().getLocation();
+  /** What a patched class extends or implements from outside ratis-server (LeaderStateImpl's LeaderState). */
+  private static final URL RATIS_SERVER_API = LeaderState.class.getProtectionDomain().getCodeSource().getLocation();
 
   @Test
   void passesWhenThePatchesComeFirst() {
@@ -39,7 +42,8 @@ class RatisPatchesTest {
 
   private static void requireLoadedOn(URL first, URL second)
       throws ReflectiveOperationException, IOException {
-    try (URLClassLoader loader = new URLClassLoader(new URL[] {first, second}, ClassLoader.getPlatformClassLoader())) {
+    try (URLClassLoader loader = new URLClassLoader(new URL[] {first, second, RATIS_SERVER_API},
+        ClassLoader.getPlatformClassLoader())) {
       loader.loadClass(RatisPatches.class.getName()).getMethod("requireLoaded").invoke(null);
     }
   }

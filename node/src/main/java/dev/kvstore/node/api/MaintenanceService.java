@@ -27,6 +27,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.ratis.proto.RaftProtos.LogInfoProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.GroupInfoReply;
@@ -44,7 +45,8 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   /** How long a snapshot on demand may take, all rounds together (a million keys take seconds). */
   static final Duration SNAPSHOT_TIMEOUT = Duration.ofSeconds(60);
 
-  private final RaftGroup group;
+  /** The live configuration: members added or removed since the start show (or go) at once. */
+  private final Supplier<RaftGroup> group;
   private final LocalMember member;
   private final PeerAdminClients admin;
   private final ResponseHeaders headers;
@@ -54,7 +56,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   private final Permissions permissions;
 
   /** Asks peers through {@code admin}; blocking Ratis calls run on {@code blockingCalls}. */
-  public MaintenanceService(RaftGroup group, LocalMember member, PeerAdminClients admin, ResponseHeaders headers,
+  public MaintenanceService(Supplier<RaftGroup> group, LocalMember member, PeerAdminClients admin, ResponseHeaders headers,
       ExecutorService blockingCalls, OnDemandSnapshot snapshots, Permissions permissions) {
     this.group = group;
     this.permissions = permissions;
@@ -68,6 +70,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   @Override
   public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
     List<CompletableFuture<MemberStatus>> members = new ArrayList<>();
+    RaftGroup group = this.group.get();
     for (RaftPeer peer : group.getPeers()) {
       members.add(peer.getId().equals(member.peerId())
           ? CompletableFuture.completedFuture(localStatus(peer))
@@ -105,7 +108,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
 
   private MemberStatus remoteStatus(RaftPeer peer) {
     try {
-      GroupInfoReply info = admin.forPeer(peer.getId()).getGroupManagementApi(peer.getId()).info(group.getGroupId());
+      GroupInfoReply info = admin.forPeer(peer.getId()).getGroupManagementApi(peer.getId()).info(group.get().getGroupId());
       RoleInfoProto role = info.getRoleInfoProto();
       LogInfoProto log = info.getLogInfoProto();
       MemberStatus.Builder status = MemberStatus.newBuilder()

@@ -5,6 +5,7 @@ import dev.kvstore.node.ops.metrics.RaftStatus;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -183,6 +184,29 @@ public final class LocalMember implements RaftStatus, Leadership {
   public VotingMembers votingMembers() {
     RaftConfiguration conf = division().getRaftConf();
     return new VotingMembers(ids(conf.getCurrentPeers()), ids(conf.getPreviousPeers()));
+  }
+
+  /** The members of the group as this node knows them now: the live Raft configuration. */
+  public Membership membership() {
+    return Membership.of(division().getRaftConf());
+  }
+
+  /**
+   * Every peer of the live configuration (both sides of a change, voters and learners), as kvstore's
+   * own Ratis clients must address them ({@link Membership#forRatisClients}); empty when this node is
+   * not (yet) in the group.
+   */
+  public List<RaftPeer> peersForRatisClients() {
+    try {
+      RaftConfiguration conf = division().getRaftConf();
+      List<RaftPeer> peers = new ArrayList<>();
+      for (RaftPeerRole role : List.of(RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER)) {
+        conf.getAllPeers(role).stream().map(Membership::forRatisClients).forEach(peers::add);
+      }
+      return peers;
+    } catch (UncheckedIOException e) {
+      return List.of();
+    }
   }
 
   private static Set<RaftPeerId> ids(Collection<RaftPeer> peers) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
@@ -24,7 +25,7 @@ public final class PeerAdminClients implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(PeerAdminClients.class);
 
-  private final RaftGroup group;
+  private final Supplier<RaftGroup> group;
   private final RaftProperties properties;
   private final Parameters parameters;
   private final Map<RaftPeerId, RaftClient> clients = new ConcurrentHashMap<>();
@@ -32,19 +33,35 @@ public final class PeerAdminClients implements AutoCloseable {
   /**
    * Clients for the members of {@code group}, made on first use with {@code properties}.
    *
+   * @param group      the group as it is when a client is made: its live configuration, whose peers
+   *                   must be addressed as {@link Membership#forRatisClients} says
    * @param parameters Ratis parameters of the clients (peer TLS, see {@code TransportSecurity})
    */
-  public PeerAdminClients(RaftGroup group, RaftProperties properties, Parameters parameters) {
+  public PeerAdminClients(Supplier<RaftGroup> group, RaftProperties properties, Parameters parameters) {
     this.group = group;
     this.properties = properties;
     this.parameters = parameters;
   }
 
-  /** The client whose calls go to {@code peer}, made on first use; it retries little, so a dead peer fails fast. */
+  /**
+   * The client whose calls go to {@code peer}, made on first use; it retries little, so a dead peer fails fast.
+   *
+   * @throws IllegalStateException when {@code peer} is not in the live configuration (e.g. on a node
+   *     that waits to join)
+   */
   public RaftClient forPeer(RaftPeerId peer) {
+    RaftClient existing = clients.get(peer);
+    if (existing != null) {
+      return existing;
+    }
+    RaftGroup now = group.get();
+    if (now.getPeer(peer) == null) {
+      // Not cached: a client made without the peer's address could never reach it.
+      throw new IllegalStateException(peer + " is not in the Raft configuration this node knows");
+    }
     return clients.computeIfAbsent(peer, id -> RaftClient.newBuilder()
         .setClientId(ClientId.randomId())
-        .setRaftGroup(group)
+        .setRaftGroup(now)
         .setLeaderId(id)
         .setProperties(properties)
         .setParameters(parameters)

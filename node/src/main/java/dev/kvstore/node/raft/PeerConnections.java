@@ -1,14 +1,18 @@
 package dev.kvstore.node.raft;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.protocol.exceptions.TimeoutIOException;
@@ -32,16 +36,22 @@ public final class PeerConnections implements AutoCloseable {
 
   private final RaftClientRpc rpc;
   private final Executor closer;
+  private final Supplier<List<RaftPeer>> livePeers;
   private final Map<RaftPeerId, AtomicLong> generations = new ConcurrentHashMap<>();
+  /** Peers {@link #rpc} has been told of: it cannot reach a peer before it knows its address. */
+  private final Set<RaftPeerId> known = ConcurrentHashMap.newKeySet();
 
   /**
-   * @param rpc    Ratis client RPC that knows every peer of the group
-   * @param closer where broken connections are replaced: closing one waits for its channel to shut
-   *               down (seconds, when the peer is paused), which no request thread may do
+   * @param rpc       Ratis client RPC
+   * @param closer    where broken connections are replaced: closing one waits for its channel to shut
+   *                  down (seconds, when the peer is paused), which no request thread may do
+   * @param livePeers the peers of the live Raft configuration, read when a request goes to a peer
+   *                  {@code rpc} does not know yet (a member added since: the membership changes)
    */
-  public PeerConnections(RaftClientRpc rpc, Executor closer) {
+  public PeerConnections(RaftClientRpc rpc, Executor closer, Supplier<List<RaftPeer>> livePeers) {
     this.rpc = rpc;
     this.closer = closer;
+    this.livePeers = livePeers;
   }
 
   /** A request on its way, and the connection generation it went out on. */
@@ -49,6 +59,9 @@ public final class PeerConnections implements AutoCloseable {
 
   /** Sends {@code request} to the peer it is addressed to ({@link RaftClientRequest#getServerId()}). */
   Sent send(RaftClientRequest request) {
+    if (!known.contains(request.getServerId())) {
+      learnPeers();
+    }
     long generation = generation(request.getServerId()).get();
     CompletableFuture<RaftClientReply> reply;
     try {
@@ -76,6 +89,13 @@ public final class PeerConnections implements AutoCloseable {
       LOG.debug("replacing the connection to {} (generation {}): {}", peer, generation, why.toString());
       closer.execute(() -> rpc.handleException(peer, why, true));
     }
+  }
+
+  private void learnPeers() {
+    List<RaftPeer> peers = livePeers.get();
+    // Ratis adds only peers it does not know (by id); a known one keeps its connection.
+    rpc.addRaftPeers(peers);
+    peers.forEach(peer -> known.add(peer.getId()));
   }
 
   private AtomicLong generation(RaftPeerId peer) {

@@ -7,12 +7,17 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses and checks the {@code --peers} list: {@code ID=HOST:PORT[,ID=HOST:PORT...]}. */
+/**
+ * Parses and checks the {@code --peers} list: {@code ID=HOST:PORT[/CLIENT_HOST:CLIENT_PORT][,...]}:
+ * each member's Raft address and, optionally, where it serves clients (recorded in the initial Raft
+ * configuration, so that members and clients learn it from any node).
+ */
 public final class PeerList {
 
   /** What a node id may be: 1 to 63 letters, digits, {@code _ . -}, starting with a letter or digit. */
   public static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
-  private static final Pattern ENTRY = Pattern.compile("([^=\\s]+)=(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]\\s]+):(\\d{1,5})");
+  private static final Pattern ENTRY = Pattern.compile(
+      "([^=\\s]+)=(\\[[0-9A-Fa-f:.]+\\]|[^:/\\[\\]\\s]+):(\\d{1,5})(?:/(\\[[0-9A-Fa-f:.]+\\]|[^:/\\[\\]\\s]+):(\\d{1,5}))?");
 
   private PeerList() {}
 
@@ -33,7 +38,8 @@ public final class PeerList {
       String entry = raw.trim();
       Matcher m = ENTRY.matcher(entry);
       if (!m.matches()) {
-        throw new IllegalArgumentException("peer entry '" + entry + "' is not ID=HOST:PORT (e.g. n1=127.0.0.1:7001)");
+        throw new IllegalArgumentException("peer entry '" + entry + "' is not ID=HOST:PORT[/CLIENT_HOST:CLIENT_PORT]"
+            + " (e.g. n1=127.0.0.1:7001 or n1=127.0.0.1:7001/127.0.0.1:50051)");
       }
       String id = m.group(1);
       if (!NODE_ID.matcher(id).matches()) {
@@ -48,7 +54,15 @@ public final class PeerList {
       if (!ids.add(id)) {
         throw new IllegalArgumentException("peer id '" + id + "' appears more than once in --peers");
       }
-      Peer peer = new Peer(id, host, port);
+      String clientAddress = "";
+      if (m.group(4) != null) {
+        int clientPort = Integer.parseInt(m.group(5));
+        if (clientPort < 1 || clientPort > 65535) {
+          throw new IllegalArgumentException("peer '" + id + "' has client port " + clientPort + "; ports are 1-65535");
+        }
+        clientAddress = m.group(4) + ":" + clientPort;
+      }
+      Peer peer = new Peer(id, host, port, clientAddress);
       if (!addresses.add(peer.address())) {
         throw new IllegalArgumentException("address " + peer.address() + " is given to more than one peer in --peers");
       }

@@ -3,6 +3,7 @@ package dev.kvstore.node.raft;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.node.NodeConfig;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -41,12 +42,24 @@ public final class RaftSettings {
     return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("kvstore:" + clusterId).getBytes(StandardCharsets.UTF_8)));
   }
 
-  /** The Raft group of {@code config}: its id from the cluster id, its members from the peers. */
+  /**
+   * The Raft group of {@code config}: its id from the cluster id, its members from the peers (with
+   * their client addresses where given; this node's always), or no members at all for a node that joins a running
+   * cluster: Ratis then starts it outside the configuration, where it never campaigns, until a
+   * leader's configuration names it. Only a new data directory takes its members from here; after
+   * that they come from the log.
+   */
   public static RaftGroup group(NodeConfig config) {
+    RaftGroupId id = groupId(config.clusterId());
+    if (config.joinExisting()) {
+      return RaftGroup.valueOf(id, List.of());
+    }
     List<RaftPeer> peers = config.peers().stream()
-        .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build())
+        .map(p -> p.id().equals(config.nodeId())
+            ? new Membership.Member(p.id(), p.address(), config.clientAddress(), false).toRaftPeer()
+            : new Membership.Member(p.id(), p.address(), p.clientAddress(), false).toRaftPeer())
         .toList();
-    return RaftGroup.valueOf(groupId(config.clusterId()), peers);
+    return RaftGroup.valueOf(id, peers);
   }
 
   /** The properties of this node's Raft server (storage, address, timeouts, sizes), each with its reason. */
@@ -146,10 +159,18 @@ public final class RaftSettings {
 
   /** Properties of the node's own Raft clients (writes to the leader, admin calls to peers). */
   public static RaftProperties clientProperties(NodeConfig config) {
-    RaftProperties p = new RaftProperties();
     // One election timeout: a paused or cut-off leader still accepts connections, and each attempt
     // sent there costs this long before the client tries the next peer.
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(config.raft().electionTimeout().toMillis()));
+    return clientProperties(config.raft().electionTimeout());
+  }
+
+  /**
+   * Properties of a Ratis client whose every call may take up to {@code requestTimeout}: membership
+   * changes, which wait for a new member to catch up, and leadership transfers.
+   */
+  public static RaftProperties clientProperties(Duration requestTimeout) {
+    RaftProperties p = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(requestTimeout.toMillis()));
     // Requests beyond this many in flight block the submitting thread inside Ratis.
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 2048);
     // A command and its reply (with a previous value) are each below RequestLimits.MAX_REQUEST_BYTES.
