@@ -1,5 +1,6 @@
 package dev.kvstore.cli;
 
+import dev.kvstore.client.Compression;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.client.KvClientException;
 import dev.kvstore.client.TlsFiles;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -49,7 +51,8 @@ import picocli.CommandLine;
     footer = {
         "  KVSTORE_ENDPOINTS   endpoints to use when --endpoints is not given",
         "  KVSTORE_CACERT      --cacert when not given (likewise KVSTORE_CERT, KVSTORE_KEY)",
-        "  KVSTORE_USER        --user when not given (likewise KVSTORE_PASSWORD, KVSTORE_PASSWORD_FILE)"})
+        "  KVSTORE_USER        --user when not given (likewise KVSTORE_PASSWORD, KVSTORE_PASSWORD_FILE)",
+        "  KVSTORE_COMPRESSION --compression when not given"})
 public final class KvCli implements Callable<Integer>, CommandContext {
 
   static final String DEFAULT_ENDPOINTS = "127.0.0.1:50051";
@@ -60,6 +63,7 @@ public final class KvCli implements Callable<Integer>, CommandContext {
   static final String USER_VARIABLE = "KVSTORE_USER";
   static final String PASSWORD_VARIABLE = "KVSTORE_PASSWORD";
   static final String PASSWORD_FILE_VARIABLE = "KVSTORE_PASSWORD_FILE";
+  static final String COMPRESSION_VARIABLE = "KVSTORE_COMPRESSION";
   // One attempt on one node never takes longer than this, so a dead node leaves time for others.
   private static final Duration MAX_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
   private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
@@ -149,6 +153,15 @@ public final class KvCli implements Callable<Integer>, CommandContext {
   private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
 
   @Option(
+      names = "--compression",
+      paramLabel = "gzip|none",
+      scope = ScopeType.INHERIT,
+      description = "Compress requests, and have the nodes compress their answers (gRPC message"
+          + " compression): gzip or none (default: $" + COMPRESSION_VARIABLE + ", else none). Worth it for"
+          + " large values over a slow link.")
+  private Compression compression;
+
+  @Option(
       names = {"-v", "--verbose"},
       scope = ScopeType.INHERIT,
       description = "Print stack traces of errors and the client's debug log.")
@@ -234,6 +247,7 @@ public final class KvCli implements Callable<Integer>, CommandContext {
           .requestTimeout(timeout)
           .attemptTimeout(timeout.compareTo(MAX_ATTEMPT_TIMEOUT) < 0 ? timeout : MAX_ATTEMPT_TIMEOUT)
           .connectTimeout(connectTimeout)
+          .compression(compression())
           .tls(tls());
       boolean signingIn = credentials(builder);
       built = builder.build();
@@ -295,6 +309,23 @@ public final class KvCli implements Callable<Integer>, CommandContext {
     }
     builder.credentials(name, secret);
     return true;
+  }
+
+  /** --compression, else $KVSTORE_COMPRESSION, else none. */
+  private Compression compression() {
+    if (compression != null) {
+      return compression;
+    }
+    String value = environment.env().get(COMPRESSION_VARIABLE);
+    if (value == null || value.isBlank()) {
+      return Compression.NONE;
+    }
+    try {
+      return Compression.valueOf(value.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(),
+          "$" + COMPRESSION_VARIABLE + " must be gzip or none, not '" + value + "'");
+    }
   }
 
   /** TLS from --cacert --cert --key, each else from its environment variable; null: plaintext. */

@@ -83,6 +83,18 @@ final class EndpointChannels implements AutoCloseable {
     }
   }
 
+  /**
+   * The connectivity state of the endpoint's channel, without building it or asking it to connect:
+   * {@code IDLE} for a channel not built yet, {@code SHUTDOWN} once this client is closed.
+   */
+  ConnectivityState stateOf(Endpoint endpoint) {
+    if (closed) {
+      return ConnectivityState.SHUTDOWN;
+    }
+    Connection connection = connections.get(endpoint);
+    return connection == null ? ConnectivityState.IDLE : connection.channel.getState(false);
+  }
+
   /** How many attempts are waiting for the endpoint's channel to connect (for tests). */
   int waiting(Endpoint endpoint) {
     Connection connection = connections.get(endpoint);

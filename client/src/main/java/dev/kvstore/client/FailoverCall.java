@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * timeout, time left). An unreachable or too slow node ({@link FailoverCaller#RETRYABLE}) makes
  * the call move on to the next endpoint, with {@link Backoff} after each full round; any other
  * answer is the server's word and ends the call at once. A write starts on the leader when the
- * client knows it ({@link ClusterView}), and a retry goes to a leader that a failed answer named
+ * client knows it ({@link ClusterView}), a read where the {@link ReadBalancer} chose (or, without
+ * a choice, on the rotation's preferred endpoint), and a retry goes to a leader that a failed answer named
  * (unless that leader already failed in this call); otherwise attempts follow the rotation, so a
  * stale hint never makes a call skip live endpoints. A read that has not answered
  * within the hedge delay is also sent to the next endpoint; the first definitive answer (success or
@@ -66,6 +67,9 @@ final class FailoverCall<ReqT, RespT> {
   private final MethodDescriptor<ReqT, RespT> method;
   private final ReqT request;
   private final CallKind kind;
+  private final ReadRoute route;
+  /** The position the balancer chose for a read's first attempt, or -1 (see {@link #onStarted}). */
+  private final int balancedStart;
   private final Function<RespT, ResponseHeader> header;
   private final String rpc;
   private final boolean hedging;
@@ -110,12 +114,16 @@ final class FailoverCall<ReqT, RespT> {
       MethodDescriptor<ReqT, RespT> method,
       ReqT request,
       CallKind kind,
+      ReadRoute route,
+      int balancedStart,
       Function<RespT, ResponseHeader> header) {
     this.caller = caller;
     this.rotation = rotation;
     this.method = method;
     this.request = request;
     this.kind = kind;
+    this.route = route;
+    this.balancedStart = balancedStart;
     this.header = header;
     this.rpc = method.getBareMethodName();
     this.hedging = kind == CallKind.READ && caller.hedgeReads() && rotation.size() > 1;
@@ -260,6 +268,7 @@ final class FailoverCall<ReqT, RespT> {
     attempts++;
     Attempt attempt = new Attempt(attempts, rotation.at(position), position, leaderDirected);
     inFlight.add(attempt);
+    caller.balancer().attemptStarted(attempt.endpoint);
     Duration connectWait = Duration.ofNanos(
         Math.min(caller.connectTimeout().toNanos(), Math.max(1, deadline - System.nanoTime())));
     attempt.connectWait = connectWait;
@@ -291,6 +300,8 @@ final class FailoverCall<ReqT, RespT> {
         : -1;
     if (leader >= 0 && leader != preferred) {
       launch(leader, true);
+    } else if (balancedStart >= 0) {
+      launch(balancedStart, false);
     } else {
       launch(preferred, false);
     }
@@ -307,7 +318,7 @@ final class FailoverCall<ReqT, RespT> {
       String why = cause instanceof TimeoutException
           ? "could not connect within " + DurationText.of(attempt.connectWait)
           : "could not connect: " + cause;
-      inFlight.remove(attempt);
+      ended(attempt);
       onRetryableFailure(attempt, new AttemptFailure(attempt.endpoint, Status.UNAVAILABLE.withDescription(why), false));
       return;
     }
@@ -354,14 +365,19 @@ final class FailoverCall<ReqT, RespT> {
 
   private RespT onAnswered(Answered<?> event) {
     Attempt attempt = event.attempt();
-    inFlight.remove(attempt);
+    ended(attempt);
     nodeAnswered |= event.error() == null || attempt.tracer.serverAnswered();
     ClusterView view = caller.view();
     if (event.error() == null) {
       @SuppressWarnings("unchecked")
       RespT response = (RespT) event.response();
-      MemberHint.ofHeader(header.apply(response)).ifPresent(hint -> caller.learn(attempt.endpoint, hint));
+      ResponseHeader answeredHeader = header.apply(response);
+      MemberHint.ofHeader(answeredHeader).ifPresent(hint -> {
+        caller.learn(attempt.endpoint, hint);
+        caller.balancer().revisionSeen(attempt.endpoint, answeredHeader.getRevision(), route.answersCurrentRevision());
+      });
       view.served(attempt.endpoint);
+      caller.balancer().answered(attempt.endpoint);
       if (kind.adaptive()) {
         caller.timeouts().recordSuccess(method.getFullMethodName(), System.nanoTime() - attempt.rpcStartNanos);
       }
@@ -390,6 +406,9 @@ final class FailoverCall<ReqT, RespT> {
       lastNodeAnswer = failure;
     }
     if (!FailoverCaller.RETRYABLE.contains(failure.status().getCode())) {
+      if (attempt.tracer.serverAnswered()) {
+        caller.balancer().answered(attempt.endpoint);
+      }
       abandonAll(rpc + " answered by " + attempt.endpoint);
       // An earlier attempt may still be in flight inside Raft on another node, so a later
       // refusal does not undo it, unless the refusal says no attempt can ever apply.
@@ -439,6 +458,7 @@ final class FailoverCall<ReqT, RespT> {
       throw tlsRefused();
     }
     caller.view().failed(attempt.endpoint);
+    caller.balancer().failed(attempt.endpoint);
     if (hedgeAfter == attempt) {
       hedgeAt = NEVER;
       hedgeAfter = null;
@@ -493,11 +513,25 @@ final class FailoverCall<ReqT, RespT> {
   private void abandonAll(String reason) {
     for (Attempt attempt : inFlight) {
       attempt.abandoned = true;
+      releaseLoad(attempt);
       if (attempt.call != null) {
         attempt.call.cancel(reason, null);
       }
     }
     inFlight.clear();
+  }
+
+  /** The attempt is over: it leaves this call's attempts in flight and its endpoint's load. */
+  private void ended(Attempt attempt) {
+    inFlight.remove(attempt);
+    releaseLoad(attempt);
+  }
+
+  private void releaseLoad(Attempt attempt) {
+    if (!attempt.loadReleased) {
+      attempt.loadReleased = true;
+      caller.balancer().attemptEnded(attempt.endpoint);
+    }
   }
 
   private KvClientException onAborted(Aborted aborted) {
@@ -577,6 +611,8 @@ final class FailoverCall<ReqT, RespT> {
     ClientCall<?, ?> call;
     long rpcStartNanos;
     boolean abandoned;
+    /** Whether the balancer was told that this attempt ended. */
+    boolean loadReleased;
 
     Attempt(int number, Endpoint endpoint, int position, boolean leaderDirected) {
       this.number = number;

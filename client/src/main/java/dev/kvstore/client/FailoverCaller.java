@@ -21,9 +21,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Runs unary calls with failover, hedged reads and leader preference; each call is one
+ * Runs unary calls with failover, hedged reads, read balancing and leader preference; each call is one
  * {@link FailoverCall}. Holds what calls share: the channels, what the client learned about the
- * cluster ({@link ClusterView}) and about response times ({@link AdaptiveTimeouts}), the timer
+ * cluster ({@link ClusterView}, {@link ReadBalancer}) and about response times ({@link AdaptiveTimeouts}), the timer
  * that wakes calls up (one daemon thread) and the executor that completes asynchronous callers'
  * futures. A blocking call ({@link #call}) and an asynchronous one ({@link #callAsync}) are the same
  * {@link FailoverCall}, waited for or handed off.
@@ -66,6 +66,7 @@ final class FailoverCaller {
   private final EndpointChannels channels;
   private final ClusterView view;
   private final MemberDiscovery discovery;
+  private final ReadBalancer balancer;
   private final AdaptiveTimeouts timeouts;
   private final Duration requestTimeout;
   private final Duration connectTimeout;
@@ -83,6 +84,7 @@ final class FailoverCaller {
       EndpointChannels channels,
       ClusterView view,
       MemberDiscovery discovery,
+      ReadBalancer balancer,
       AdaptiveTimeouts timeouts,
       Duration requestTimeout,
       Duration connectTimeout,
@@ -91,6 +93,7 @@ final class FailoverCaller {
     this.channels = channels;
     this.view = view;
     this.discovery = discovery;
+    this.balancer = balancer;
     this.timeouts = timeouts;
     this.requestTimeout = requestTimeout;
     this.connectTimeout = connectTimeout;
@@ -170,7 +173,20 @@ final class FailoverCaller {
   }
 
   /**
-   * Starts a {@link FailoverCall} of {@code method} on the endpoints of {@code rotation}. The
+   * Starts a {@link FailoverCall} of {@code method} on the endpoints of {@code rotation}, a read as
+   * a linearizable one that is no lag sample ({@link ReadRoute#ANY}).
+   *
+   * @throws IllegalStateException when the client is closed
+   */
+  <ReqT, RespT> FailoverCall<ReqT, RespT> start(
+      EndpointRotation rotation, MethodDescriptor<ReqT, RespT> method, ReqT request, CallKind kind,
+      Function<RespT, ResponseHeader> header) {
+    return start(rotation, method, request, kind, ReadRoute.ANY, header);
+  }
+
+  /**
+   * Starts a {@link FailoverCall} of {@code method} on the endpoints of {@code rotation}; a read
+   * starts where the {@link ReadBalancer} says, as {@code route} describes it. The
    * channel of the endpoint it starts on is built first, so that a call aimed at a node of its
    * own never counts that set-up against its time; the others are built if the call moves on.
    * {@code header} reads the {@link ResponseHeader} of a response (the default instance when it
@@ -183,9 +199,11 @@ final class FailoverCaller {
    */
   <ReqT, RespT> FailoverCall<ReqT, RespT> start(
       EndpointRotation rotation, MethodDescriptor<ReqT, RespT> method, ReqT request, CallKind kind,
-      Function<RespT, ResponseHeader> header) {
-    channels.channelFor(rotation.at(rotation.preferred()));
-    FailoverCall<ReqT, RespT> call = new FailoverCall<>(this, rotation, method, request, kind, header);
+      ReadRoute route, Function<RespT, ResponseHeader> header) {
+    int balanced = kind == CallKind.READ ? balancer.startOf(rotation, route) : -1;
+    channels.channelFor(rotation.at(balanced >= 0 ? balanced : rotation.preferred()));
+    FailoverCall<ReqT, RespT> call =
+        new FailoverCall<>(this, rotation, method, request, kind, route, balanced, header);
     call.start();
     return call;
   }
@@ -239,6 +257,10 @@ final class FailoverCaller {
 
   MemberDiscovery discovery() {
     return discovery;
+  }
+
+  ReadBalancer balancer() {
+    return balancer;
   }
 
   /** Takes in what an answer from {@code from} said, and looks for the leader's endpoint if need be. */

@@ -78,7 +78,8 @@ final class KvCalls {
         .setOmitValue(true)
         .build();
     checkBeforeSending("Get", () -> RequestLimits.check(request));
-    return caller.start(rotation, ValueOnceMethods.GET, request, CallKind.READ, GetResponse::getHeader);
+    return caller.start(rotation, ValueOnceMethods.GET, request, CallKind.READ, ReadRoute.current(consistency),
+        GetResponse::getHeader);
   }
 
   /** @throws KvClientException INVALID_ARGUMENT for a revision below 1; IllegalStateException when closed */
@@ -105,13 +106,18 @@ final class KvCalls {
   /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */
   FailoverCall<GetAllRequest, GetAllResponse> getAll(GetAllRequest request) {
     checkBeforeSending("GetAll", () -> RequestLimits.check(request));
-    return caller.start(rotation, KvStoreGrpc.getGetAllMethod(), request, CallKind.READ, GetAllResponse::getHeader);
+    return caller.start(rotation, KvStoreGrpc.getGetAllMethod(), request, CallKind.READ,
+        ReadRoute.current(request.getConsistency()), GetAllResponse::getHeader);
   }
 
   /** @throws KvClientException INVALID_ARGUMENT for a request over a limit; IllegalStateException when closed */
   FailoverCall<RangeRequest, RangeResponse> range(RangeRequest request) {
     checkBeforeSending("Range", () -> RequestLimits.check(request));
-    return caller.start(rotation, KvStoreGrpc.getRangeMethod(), request, CallKind.READ, RangeResponse::getHeader);
+    // Only a first page at the current revision answers with the member's applied revision.
+    ReadRoute route = request.getRevision() == 0 && request.getPageToken().isEmpty()
+        ? ReadRoute.current(request.getConsistency())
+        : new ReadRoute(request.getConsistency() == ReadConsistency.SERIALIZABLE, false);
+    return caller.start(rotation, KvStoreGrpc.getRangeMethod(), request, CallKind.READ, route, RangeResponse::getHeader);
   }
 
   /**

@@ -20,6 +20,7 @@ import dev.kvstore.api.StatusResponse;
 import dev.kvstore.api.TxnResponse;
 import dev.kvstore.api.WatchCreateRequest;
 import dev.kvstore.api.WatchRequest;
+import io.grpc.ClientInterceptor;
 import io.grpc.ConnectivityState;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,14 +38,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
  * A client of a kvstore cluster that fails over between its endpoints.
  *
- * <p>Each call tries the endpoint that last worked, moves on to the next one when a node is
- * unreachable or too slow ({@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}), and gives up after the
+ * <p>A write starts on the leader when the client knows where it answers, a read on the member
+ * the balancer picks (see {@link Builder#readBalancing}: by default spread over the usable members),
+ * any other call on the endpoint that last worked. A call moves on to the next endpoint when a node
+ * is unreachable or too slow ({@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}), and gives up after the
  * request timeout; every other error is the server's answer and is thrown at once. Writes carry a
  * request id that all their retries share, so a retry on another node is never applied twice.
  * Failures are thrown as {@link KvClientException}. Thread-safe; close it to release connections.
@@ -142,6 +146,11 @@ public final class KvClient implements AutoCloseable {
   /** Cluster membership: list, add, promote, remove members and move the leader, on this client's connections. */
   public ClusterClient cluster() {
     return cluster;
+  }
+
+  /** What the client knows about where to send reads (for tests). */
+  ReadBalancer balancer() {
+    return caller.balancer();
   }
 
   /** The endpoints this client uses, as {@code host:port}, in rotation order. */
@@ -553,6 +562,7 @@ public final class KvClient implements AutoCloseable {
     new ArrayList<>(watches).forEach(ResumingWatch::close);
     lease.close();
     caller.discovery().close();
+    caller.balancer().close();
     channels.close();
     caller.close();
   }
@@ -574,8 +584,12 @@ public final class KvClient implements AutoCloseable {
     private Duration attemptTimeoutFloor = DEFAULT_ATTEMPT_TIMEOUT_FLOOR;
     private Duration hedgeDelayFloor = DEFAULT_HEDGE_DELAY_FLOOR;
     private boolean hedgeReads = true;
+    private ReadBalancing readBalancing = ReadBalancing.LEAST_OUTSTANDING;
+    private long serializableReadLagLimit = ReadBalancer.DEFAULT_LAG_LIMIT;
+    private Compression compression = Compression.NONE;
     private Executor callbackExecutor;
     private ChannelFactory channelFactory;
+    private LongSupplier nanoClock = System::nanoTime;
     private TlsFiles tls;
     private String user;
     private String password;
@@ -680,6 +694,54 @@ public final class KvClient implements AutoCloseable {
     }
 
     /**
+     * Where reads start (default {@link ReadBalancing#LEAST_OUTSTANDING}: spread over the usable
+     * members, each read on the one with the fewest of this client's calls in flight, round robin
+     * among equals; {@link ReadBalancing#STICKY}: on the endpoint that last answered, as before
+     * balancing). Reads are Get, GetAll, Range and the lease and auth reads, linearizable or
+     * serializable. Writes go to the leader once the client knows where it answers, whatever this
+     * says, and a call that fails moves on to the next endpoint either way (request ids, hedging and
+     * timeouts unchanged). A member whose last call failed with {@code UNAVAILABLE} or
+     * {@code DEADLINE_EXCEEDED} gets no reads until it answers a health check with SERVING (asked at
+     * most once a second while reads would want it), and one that lags is avoided for serializable
+     * reads (see {@link #serializableReadLagLimit}).
+     */
+    public Builder readBalancing(ReadBalancing balancing) {
+      this.readBalancing = Objects.requireNonNull(balancing, "readBalancing");
+      return this;
+    }
+
+    /**
+     * How many store revisions a member may be behind the newest revision this client has seen and
+     * still serve its serializable reads (default 1,000), with {@link ReadBalancing#LEAST_OUTSTANDING}.
+     * The client learns a member's revision from the headers of its reads' answers and from health
+     * checks, at no extra cost; a member further behind is sent serializable reads again once a
+     * health check (at most one a second) or a linearizable read finds it caught up, or when every
+     * other member is unusable. Linearizable reads ignore this: they wait for the leader's read index
+     * wherever they go. 0 avoids a member that showed any lag at all.
+     *
+     * @throws IllegalArgumentException for a negative number
+     */
+    public Builder serializableReadLagLimit(long revisions) {
+      if (revisions < 0) {
+        throw new IllegalArgumentException("serializableReadLagLimit must be 0 or more revisions, got " + revisions);
+      }
+      this.serializableReadLagLimit = revisions;
+      return this;
+    }
+
+    /**
+     * Compress every call's messages (default {@link Compression#NONE}). With
+     * {@link Compression#GZIP} requests go out gzip-compressed and nodes answer them compressed
+     * too (gRPC's message compression; watch and keep-alive streams included). It trades CPU on
+     * both sides for bytes on the wire: worth it for large, compressible values over a slow or
+     * metered link. Limits apply to the uncompressed messages.
+     */
+    public Builder compression(Compression compression) {
+      this.compression = Objects.requireNonNull(compression, "compression");
+      return this;
+    }
+
+    /**
      * Where the futures of {@link KvClient#async()} complete, and so where stages chained on them
      * without an executor of their own run; watch listeners run there too (each watch's calls one
      * at a time). Default: a cached pool of daemon threads that the client owns and shuts down when
@@ -732,6 +794,12 @@ public final class KvClient implements AutoCloseable {
       return this;
     }
 
+    /** For tests: the clock (as {@link System#nanoTime}) that paces health checks. */
+    Builder nanoClock(LongSupplier clock) {
+      this.nanoClock = Objects.requireNonNull(clock, "nanoClock");
+      return this;
+    }
+
     /** For tests: how channels are built (e.g. slowly, or with an interceptor). */
     Builder channelFactory(ChannelFactory factory) {
       this.channelFactory = Objects.requireNonNull(factory, "channelFactory");
@@ -754,15 +822,22 @@ public final class KvClient implements AutoCloseable {
         throw new IllegalStateException("endpoints are required");
       }
       TokenSession session = user == null ? null : new TokenSession(user, password);
+      List<ClientInterceptor> interceptors = new ArrayList<>();
+      if (session != null) {
+        interceptors.add(session);
+      }
+      compression.interceptor().ifPresent(interceptors::add);
       EndpointChannels channels = new EndpointChannels(
           endpoints, channelFactory != null ? channelFactory
-              : new NettyChannelFactory(endpoints.size(), tls == null ? null : tls.sslContext(), session));
+              : new NettyChannelFactory(endpoints.size(), tls == null ? null : tls.sslContext(), interceptors));
       AdaptiveTimeouts timeouts = new AdaptiveTimeouts(attemptTimeout, attemptTimeoutFloor, hedgeDelayFloor);
       ClusterView view = new ClusterView();
       EndpointRotation rotation = new EndpointRotation(endpoints);
-      MemberDiscovery discovery = new MemberDiscovery(rotation, channels, view, connectTimeout, System::nanoTime);
+      MemberDiscovery discovery = new MemberDiscovery(rotation, channels, view, connectTimeout, nanoClock);
+      ReadBalancer balancer = new ReadBalancer(rotation, readBalancing, serializableReadLagLimit, channels, view,
+          connectTimeout, nanoClock);
       FailoverCaller caller =
-          new FailoverCaller(channels, view, discovery, timeouts, requestTimeout, connectTimeout, hedgeReads,
+          new FailoverCaller(channels, view, discovery, balancer, timeouts, requestTimeout, connectTimeout, hedgeReads,
               callbackExecutor);
       KvClient client = new KvClient(
           rotation,

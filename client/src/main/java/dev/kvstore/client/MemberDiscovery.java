@@ -112,25 +112,18 @@ final class MemberDiscovery implements AutoCloseable {
   private void ask(Endpoint endpoint) {
     ClientCall<byte[], byte[]> call;
     try {
-      call = channels.channelFor(endpoint).newCall(MemberHints.HEALTH_CHECK,
-          CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS));
+      call = HealthCheckCall.newCall(channels.channelFor(endpoint), timeout);
     } catch (IllegalStateException closed) {
       return;
     }
     inFlight.add(call);
-    call.start(new ClientCall.Listener<>() {
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        inFlight.remove(call);
-        MemberHint.ofTrailers(trailers).ifPresentOrElse(hint -> {
-          log.debug("{} answers as member {}", endpoint, hint.memberId());
-          view.learn(endpoint, hint);
-        }, () -> log.debug("{} did not say which member it is: {}", endpoint, status));
-      }
-    }, new Metadata());
-    call.request(1);
-    call.sendMessage(new byte[0]);
-    call.halfClose();
+    HealthCheckCall.start(call, result -> {
+      inFlight.remove(call);
+      MemberHint.ofTrailers(result.trailers()).ifPresentOrElse(hint -> {
+        log.debug("{} answers as member {}", endpoint, hint.memberId());
+        view.learn(endpoint, hint);
+      }, () -> log.debug("{} did not say which member it is: {}", endpoint, result.status()));
+    });
   }
 
   /**

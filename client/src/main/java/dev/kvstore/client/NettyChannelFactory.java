@@ -48,7 +48,7 @@ final class NettyChannelFactory implements ChannelFactory {
   private final int ioThreads;
   /** Null: plaintext. */
   private final SslContext tls;
-  private final ClientInterceptor interceptor;
+  private final List<ClientInterceptor> interceptors;
   private EventLoopGroup group;
   /** The group's threads, to wait for on close. */
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -62,14 +62,17 @@ final class NettyChannelFactory implements ChannelFactory {
 
   /** Channels speaking TLS with {@code tls} (null: plaintext). */
   NettyChannelFactory(int ioThreads, SslContext tls) {
-    this(ioThreads, tls, null);
+    this(ioThreads, tls, List.of());
   }
 
-  /** As {@link #NettyChannelFactory(int, SslContext)}, every call going through {@code interceptor} (null: none). */
-  NettyChannelFactory(int ioThreads, SslContext tls, ClientInterceptor interceptor) {
+  /**
+   * As {@link #NettyChannelFactory(int, SslContext)}, every call going through {@code interceptors}
+   * (independent of each other: gRPC runs the last one first).
+   */
+  NettyChannelFactory(int ioThreads, SslContext tls, List<ClientInterceptor> interceptors) {
     this.ioThreads = ioThreads;
     this.tls = tls;
-    this.interceptor = interceptor;
+    this.interceptors = List.copyOf(interceptors);
   }
 
   @Override
@@ -98,8 +101,8 @@ final class NettyChannelFactory implements ChannelFactory {
           epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
       channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     }
-    if (interceptor != null) {
-      builder.intercept(interceptor);
+    if (!interceptors.isEmpty()) {
+      builder.intercept(interceptors);
     }
     return builder
         .eventLoopGroup(group)

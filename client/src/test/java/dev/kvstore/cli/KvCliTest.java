@@ -499,6 +499,26 @@ class KvCliTest {
   }
 
   @Test
+  void compressionComesFromTheFlagOrTheEnvironment() {
+    CliRun flag = kvstore("--compression", "gzip", "put", "k", "v");
+    CliRun env = CliRun.withInput(new byte[0],
+        Map.of("KVSTORE_ENDPOINTS", server.endpoint(), "KVSTORE_COMPRESSION", "GZIP"), "get", "k");
+    CliRun flagOverEnv = CliRun.withInput(new byte[0],
+        Map.of("KVSTORE_ENDPOINTS", server.endpoint(), "KVSTORE_COMPRESSION", "gzip"), "--compression", "none",
+        "get", "k");
+    CliRun unknown = CliRun.withInput(new byte[0],
+        Map.of("KVSTORE_ENDPOINTS", server.endpoint(), "KVSTORE_COMPRESSION", "zstd"), "get", "k");
+
+    assertThat(flag.exitCode()).as(flag.stderr()).isZero();
+    assertThat(env.out()).isEqualTo("v\n");
+    assertThat(flagOverEnv.out()).isEqualTo("v\n");
+    assertThat(server.requestEncodings("Put")).containsExactly("gzip");
+    assertThat(server.requestEncodings("Get")).containsExactly("gzip", "identity");
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.stderr()).contains("KVSTORE_COMPRESSION must be gzip or none");
+  }
+
+  @Test
   void globalOptionsWorkBeforeAndAfterTheSubcommand() {
     put("k", "v");
     String dead = FakeKvServer.deadEndpoint();

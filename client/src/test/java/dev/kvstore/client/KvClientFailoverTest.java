@@ -159,10 +159,11 @@ class KvClientFailoverTest {
   }
 
   @Test
-  void staysOnTheEndpointThatLastWorked() {
+  void stickyReadsStayOnTheEndpointThatLastWorked() {
     FakeKvServer first = node("n1").failNext("Get", Status.UNAVAILABLE);
     FakeKvServer second = node("n2");
-    KvClient client = client(first.endpoint(), second.endpoint());
+    KvClient client = cluster.track(KvClient.builder().endpoints(List.of(first.endpoint(), second.endpoint()))
+        .readBalancing(ReadBalancing.STICKY).build());
 
     client.get("a");
     client.get("b");

@@ -70,10 +70,12 @@ class KvClientFastFailoverTest {
 
   /**
    * A client whose attempts never time out before ATTEMPT_TIMEOUT, so that only a hedge can answer
-   * sooner, with read response times already observed on {@code nodes[0]}.
+   * sooner, with read response times already observed on {@code nodes[0]}, where its reads stay
+   * (sticky: the tests pause that node and watch the read leave it).
    */
   private KvClient hedgingClient(FakeKvServer... nodes) {
-    KvClient client = cluster.track(builder(nodes).attemptTimeoutFloor(ATTEMPT_TIMEOUT).build());
+    KvClient client = cluster.track(builder(nodes).attemptTimeoutFloor(ATTEMPT_TIMEOUT)
+        .readBalancing(ReadBalancing.STICKY).build());
     warmUpReads(client);
     return client;
   }
@@ -204,11 +206,11 @@ class KvClientFastFailoverTest {
   }
 
   @Test
-  void writesGoToTheLeaderNamedInResponseHeadersAndReadsStayOnThePreferredEndpoint() {
+  void writesGoToTheLeaderNamedInResponseHeadersAndStickyReadsStayOnThePreferredEndpoint() {
     FakeKvServer n1 = node("n1", "n3", 2);
     FakeKvServer n2 = node("n2", "n3", 2);
     FakeKvServer n3 = node("n3", "n3", 2);
-    KvClient client = client(n1, n2, n3);
+    KvClient client = cluster.track(builder(n1, n2, n3).readBalancing(ReadBalancing.STICKY).build());
     client.snapshot(n3.endpoint()); // the client has heard n3 answer: it knows n3's endpoint
 
     client.get("k");

@@ -86,6 +86,8 @@ public final class FakeKvServer implements AutoCloseable {
   private volatile String leaderId;
   private volatile long raftTerm = 1;
   private volatile boolean honourOmitValue = true;
+  private volatile long revisionsBehind;
+  private final Map<String, List<String>> requestEncodings = new ConcurrentHashMap<>();
   private final AtomicInteger cancelledCalls = new AtomicInteger();
   private final AtomicInteger healthChecks = new AtomicInteger();
 
@@ -94,6 +96,7 @@ public final class FakeKvServer implements AutoCloseable {
     this.leaderId = memberId;
     this.store = store;
     this.server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .intercept(recordEncodings())
         .addService(new KvStoreService())
         .addService(new MaintenanceService())
         .addService(healthService())
@@ -189,6 +192,24 @@ public final class FakeKvServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Reports revisions {@code revisions} below the store's in response headers and health-check
+   * trailers, as a node that has not applied the latest writes yet does (the data it serves stays
+   * the shared store's).
+   */
+  public FakeKvServer behind(long revisions) {
+    this.revisionsBehind = revisions;
+    return this;
+  }
+
+  /**
+   * The {@code grpc-encoding} of each call of {@code rpc} received so far, in order ("identity"
+   * when the client sent none): how the client compressed its requests.
+   */
+  public List<String> requestEncodings(String rpc) {
+    return List.copyOf(requestEncodings.getOrDefault(rpc, List.of()));
+  }
+
   /** Calls left hanging that the client cancelled (or whose deadline passed) so far. */
   /** Health checks received (answered SERVING with the hints in the trailers, as a node does). */
   public int healthChecks() {
@@ -259,7 +280,9 @@ public final class FakeKvServer implements AutoCloseable {
           }
           call.sendHeaders(new Metadata());
           call.sendMessage(new byte[] {8, 1}); // HealthCheckResponse{status: SERVING}
-          call.close(Status.OK, withHints(null));
+          Metadata trailers = withHints(null);
+          trailers.put(MemberHints.REVISION, Long.toString(reportedRevision()));
+          call.close(Status.OK, trailers);
         }
 
         @Override
@@ -271,9 +294,27 @@ public final class FakeKvServer implements AutoCloseable {
     return ServerServiceDefinition.builder("grpc.health.v1.Health").addMethod(MemberHints.HEALTH_CHECK, check).build();
   }
 
+  private io.grpc.ServerInterceptor recordEncodings() {
+    Metadata.Key<String> encoding = Metadata.Key.of("grpc-encoding", Metadata.ASCII_STRING_MARSHALLER);
+    return new io.grpc.ServerInterceptor() {
+      @Override
+      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+          ServerCallHandler<ReqT, RespT> next) {
+        String used = headers.get(encoding);
+        requestEncodings.computeIfAbsent(call.getMethodDescriptor().getBareMethodName(),
+            rpc -> new CopyOnWriteArrayList<>()).add(used == null ? "identity" : used);
+        return next.startCall(call, headers);
+      }
+    };
+  }
+
+  private long reportedRevision() {
+    return Math.max(0, store.revision() - revisionsBehind);
+  }
+
   private ResponseHeader header() {
     return ResponseHeader.newBuilder()
-        .setRevision(store.revision())
+        .setRevision(reportedRevision())
         .setMemberId(memberId)
         .setLeaderId(leaderId)
         .setRaftTerm(raftTerm)

@@ -9,6 +9,7 @@ import dev.kvstore.node.api.LeaderlessWatchGuard;
 import dev.kvstore.node.api.LeaseService;
 import dev.kvstore.node.api.MaintenanceService;
 import dev.kvstore.node.api.MemberHintTrailers;
+import dev.kvstore.node.api.ResponseCompression;
 import dev.kvstore.node.api.ServiceGuard;
 import dev.kvstore.node.api.TransportRejections;
 import dev.kvstore.node.api.WatchService;
@@ -330,8 +331,10 @@ public final class KvNode implements AutoCloseable {
         .intercept(new ClientIdentity())
         // Before authentication and the rate limit: their refusals are audited too.
         .intercept(audit.calls())
+        // Responses compressed as the request was (gzip), refusals included.
+        .intercept(new ResponseCompression())
         // Outermost, so that the guard's refusals carry the hints too.
-        .intercept(new MemberHintTrailers(member))
+        .intercept(new MemberHintTrailers(member, stateMachine.readView()::revision))
         // Added last, so it runs first: it times everything below and sees the status sent.
         .intercept(metrics.rpcInterceptor())
         // Every service behind the guard: malformed requests never reach them (see ServiceGuard).

@@ -65,6 +65,24 @@ class MemberHintsTest {
   }
 
   @Test
+  void aHealthCheckCarriesTheRevisionTheNodeHasApplied() {
+    TestCluster cluster = SHARED.cluster();
+    String leader = cluster.awaitLeader();
+    long written = cluster.kv(leader).put(put("hints/revision", "v")).getHeader().getRevision();
+    for (String node : cluster.ids()) {
+      AtomicReference<Metadata> trailers = new AtomicReference<>();
+      var stub = HealthGrpc.newBlockingStub(cluster.channel(node))
+          .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers));
+
+      // A follower applies the write a moment after the leader acknowledged it; nothing else is written.
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        stub.check(HealthCheckRequest.getDefaultInstance());
+        assertThat(MemberHints.revision(trailers.get())).as(node).hasValue(written);
+      });
+    }
+  }
+
+  @Test
   void writesThroughEveryNodeReachTheLeaderAndAreReadableThere() {
     TestCluster cluster = SHARED.cluster();
     String leader = cluster.awaitLeader();

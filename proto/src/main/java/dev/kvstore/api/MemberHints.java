@@ -28,6 +28,13 @@ public final class MemberHints {
   /** The Raft term the answering node is in, in decimal: a hint from a higher term is newer. */
   public static final Metadata.Key<String> RAFT_TERM =
       Metadata.Key.of("kvstore-raft-term", Metadata.ASCII_STRING_MARSHALLER);
+  /**
+   * The store revision the answering node has applied, in decimal; sent with health checks only
+   * (a response's header carries its own), so that a client can tell how far behind a member is
+   * without reading anything from it.
+   */
+  public static final Metadata.Key<String> REVISION =
+      Metadata.Key.of("kvstore-revision", Metadata.ASCII_STRING_MARSHALLER);
 
   /**
    * The standard gRPC health check ({@code grpc.health.v1.Health/Check}) with its messages as raw
@@ -68,7 +75,16 @@ public final class MemberHints {
 
   /** The answering node's Raft term, when the trailers carry a well-formed one. */
   public static OptionalLong raftTerm(Metadata trailers) {
-    String text = trailers == null ? null : trailers.get(RAFT_TERM);
+    return unsigned(trailers, RAFT_TERM);
+  }
+
+  /** The store revision the answering node had applied, when the trailers carry a well-formed one. */
+  public static OptionalLong revision(Metadata trailers) {
+    return unsigned(trailers, REVISION);
+  }
+
+  private static OptionalLong unsigned(Metadata trailers, Metadata.Key<String> key) {
+    String text = trailers == null ? null : trailers.get(key);
     if (text == null) {
       return OptionalLong.empty();
     }

@@ -5,7 +5,7 @@
  * failures to statuses and fills the response header; watch streams stay here because they are
  * streams. Also here: what sits between the transport and every service ({@code ServiceGuard},
  * {@code GuardedCall}, {@code GuardedListener}, {@code TransportRejections}, {@code
- * MemberHintTrailers}) and the watch-side duties ({@code LeaderlessWatchGuard}, {@code WatchLimits}).
+ * MemberHintTrailers}, {@code ResponseCompression}) and the watch-side duties ({@code LeaderlessWatchGuard}, {@code WatchLimits}).
  *
  * <p>This package knows gRPC (observers, calls, interceptors); it does not hold the write or read
  * protocols, and it reaches Raft only through the request layer and this node's
