@@ -13,6 +13,7 @@ import dev.kvstore.statemachine.proto.StoredLease;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
@@ -107,7 +108,7 @@ final class SnapshotFile {
     // Forcing through a second channel flushes the file's pages whichever descriptor wrote them.
     try (FileChannel sync = FileChannel.open(AtomicFileOutputStream.getTemporaryFile(file).toPath(),
         StandardOpenOption.WRITE)) {
-      writeRecords(out, view, dedup, leases, auth, pacing, sync, file);
+      writeRecords(out, view, dedup, leases, auth, pacing, () -> sync.force(false), file.toString());
     } catch (IOException | RuntimeException e) {
       // Closing would rename the partial file to the final name: abort deletes it instead.
       atomic.abort();
@@ -118,8 +119,28 @@ final class SnapshotFile {
     return MD5Hash.newInstance(md5.digest());
   }
 
+  /**
+   * Writes the same bytes as {@link #write(File, MvccStore.RevisionView, List, List, StoredAuth, CpuPacing)}
+   * to {@code sink} (not closed, flushed at the end), ticking {@code pacing}: what a backup carries.
+   *
+   * @param what names the destination in errors
+   * @throws IOException as the file variant, or when {@code sink} fails
+   */
+  static void write(OutputStream sink, MvccStore.RevisionView view, List<DedupRecord> dedup, List<StoredLease> leases,
+      StoredAuth auth, CpuPacing pacing, String what) throws IOException {
+    CodedOutputStream out = CodedOutputStream.newInstance(sink, BUFFER_BYTES);
+    writeRecords(out, view, dedup, leases, auth, pacing, () -> { }, what);
+    sink.flush();
+  }
+
+  /** Forces what was written so far to disk; nothing for a stream. */
+  @FunctionalInterface
+  private interface Sync {
+    void force() throws IOException;
+  }
+
   private static void writeRecords(CodedOutputStream out, MvccStore.RevisionView view, List<DedupRecord> dedup,
-      List<StoredLease> leases, StoredAuth auth, CpuPacing pacing, FileChannel sync, File file) throws IOException {
+      List<StoredLease> leases, StoredAuth auth, CpuPacing pacing, Sync sync, String file) throws IOException {
     Map<Long, String[]> orders = view.changeOrders();
     long bytes = writeDelimited(SnapshotHeader.newBuilder()
         .setFormatVersion(FORMAT_VERSION)
@@ -139,7 +160,7 @@ final class SnapshotFile {
         pacing.tick();
         if (bytes - synced >= SYNC_BYTES) {
           synced = bytes;
-          sync.force(false);
+          sync.force();
         }
       }
       KeyValue kv = it.next();
