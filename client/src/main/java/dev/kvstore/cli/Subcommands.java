@@ -55,7 +55,10 @@ final class Subcommands {
       new Subcommand("user", UserCommand::new),
       new Subcommand("role", RoleCommand::new),
       new Subcommand("status", StatusCommand::new),
-      new Subcommand("snapshot", SnapshotCommand::new),
+      new Subcommand("snapshot", SnapshotCommand::new, List.of(
+          new Subcommand("save", SnapshotSaveCommand::new),
+          new Subcommand("status", SnapshotStatusCommand::new),
+          new Subcommand("restore", SnapshotRestoreRedirect::new))),
       new Subcommand(COMPLETION, context -> new AutoComplete.GenerateCompletion()));
 
   private Subcommands() {}
