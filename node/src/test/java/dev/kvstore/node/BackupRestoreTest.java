@@ -10,9 +10,13 @@ import dev.kvstore.api.BackupFileException;
 import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.KeyValue;
 import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.api.RequestLimits;
+import dev.kvstore.api.RequestOp;
 import dev.kvstore.client.GetAllOptions;
 import dev.kvstore.client.KvClient;
+import dev.kvstore.client.Op;
 import dev.kvstore.client.RangeOptions;
+import dev.kvstore.client.Txn;
 import dev.kvstore.node.raft.BackupRestore;
 import dev.kvstore.node.raft.Peer;
 import dev.kvstore.node.raft.RestoredMember;
@@ -170,8 +174,18 @@ class BackupRestoreTest {
     try (TestCluster source = TestCluster.start(1, dir.resolve("source")); KvClient client = client(source)) {
       source.awaitLeader();
       client.put("k", "v");
+      // 4 MiB of values: the backup streams in several 1 MiB messages.
+      String value = "x".repeat(8 << 10);
+      for (int t = 0; t < 4; t++) {
+        RequestOp[] puts = new RequestOp[RequestLimits.MAX_TXN_OPS];
+        for (int i = 0; i < puts.length; i++) {
+          puts[i] = Op.put("big/" + t + "/" + i, value);
+        }
+        client.txn(Txn.when().then(puts));
+      }
       client.saveBackup(backup);
     }
+    assertThat(BackupFile.verify(backup).sizeBytes()).isGreaterThan(4L << 20);
     List<Peer> members = List.of(new Peer("n1", "127.0.0.1", 9001), new Peer("n2", "127.0.0.1", 9002));
 
     assertThatThrownBy(() -> BackupRestore.restore(backup, dir.resolve("same"), "n1", members, "kvstore"))
@@ -209,6 +223,7 @@ class BackupRestoreTest {
     // The default cluster id is the same for every member of one backup, and never the old one.
     BackupRestore.Result first = BackupRestore.restore(backup, dir.resolve("m1"), "n1", members, null);
     BackupRestore.Result second = BackupRestore.restore(backup, dir.resolve("m2"), "n2", members, null);
+    assertThat(first.installed().keyCount()).isEqualTo(1 + 4 * RequestLimits.MAX_TXN_OPS);
     assertThat(first.clusterId()).isEqualTo(second.clusterId())
         .isEqualTo("restored-" + BackupFile.verify(backup).sha256Hex().substring(0, 12));
   }
