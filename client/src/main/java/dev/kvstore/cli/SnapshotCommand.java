@@ -14,7 +14,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "snapshot",
     description = {"Has a node take a snapshot now; prints the log index it covers.",
-        "A store of a million keys takes seconds: raise --timeout (e.g. --timeout 60s)."})
+        "A store of a million keys takes seconds: raise --timeout (e.g. --timeout 60s).",
+        "Backups: snapshot save FILE (from a live cluster), snapshot status FILE (offline), snapshot restore FILE"
+            + " (a new cluster's data directories), as etcdctl's."})
 final class SnapshotCommand implements Callable<Integer> {
 
   @Mixin

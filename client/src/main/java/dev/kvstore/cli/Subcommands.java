@@ -57,7 +57,10 @@ final class Subcommands {
       new Subcommand("status", StatusCommand::new),
       new Subcommand("member", MemberCommand::new),
       new Subcommand("move-leader", MoveLeaderCommand::new),
-      new Subcommand("snapshot", SnapshotCommand::new),
+      new Subcommand("snapshot", SnapshotCommand::new, List.of(
+          new Subcommand("save", SnapshotSaveCommand::new),
+          new Subcommand("status", SnapshotStatusCommand::new),
+          new Subcommand("restore", SnapshotRestoreRedirect::new))),
       new Subcommand(COMPLETION, context -> new AutoComplete.GenerateCompletion()));
 
   private Subcommands() {}

@@ -1,6 +1,7 @@
 package dev.kvstore.client;
 
 import com.google.protobuf.ByteString;
+import dev.kvstore.api.BackupFile;
 import dev.kvstore.api.CompactResponse;
 import dev.kvstore.api.Compare;
 import dev.kvstore.api.DeleteRangeRequest;
@@ -88,6 +89,7 @@ public final class KvClient implements AutoCloseable {
   private volatile TokenSession session;
   private final Duration attemptTimeout;
   private final Duration connectTimeout;
+  private final Duration requestTimeout;
   private final Set<ResumingWatch<?, ?>> watches = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -97,7 +99,8 @@ public final class KvClient implements AutoCloseable {
       FailoverCaller caller,
       RequestIdSource requestIds,
       Duration attemptTimeout,
-      Duration connectTimeout) {
+      Duration connectTimeout,
+      Duration requestTimeout) {
     this.rotation = rotation;
     this.channels = channels;
     this.caller = caller;
@@ -109,6 +112,7 @@ public final class KvClient implements AutoCloseable {
     this.cluster = new ClusterClient(new ClusterCalls(rotation, caller));
     this.attemptTimeout = attemptTimeout;
     this.connectTimeout = connectTimeout;
+    this.requestTimeout = requestTimeout;
   }
 
   /** Starts configuring a client. */
@@ -501,6 +505,43 @@ public final class KvClient implements AutoCloseable {
   }
 
   /**
+   * Saves a backup of the cluster's whole state at one revision into {@code file}, as etcdctl's
+   * {@code snapshot save}: streamed by the endpoint in use ({@code Maintenance.Backup}; the
+   * revision holds every write acknowledged before the call), written to {@code FILE.part}, and
+   * renamed to {@code file} (replacing it) only once complete, on disk and verified (SHA-256).
+   * Another endpoint starts it again when one is unavailable or its stream breaks. The request
+   * timeout bounds the whole download: a large store needs a long one.
+   *
+   * @return the backup's header (revision, keys, source cluster), size and SHA-256
+   * @throws KvClientException PERMISSION_DENIED without the role root (authentication on),
+   *     UNAVAILABLE or DEADLINE_EXCEEDED when no endpoint delivered it in time, DATA_LOSS when what
+   *     arrived does not verify; no {@code FILE.part} is left behind
+   * @throws java.io.UncheckedIOException when the file cannot be written
+   */
+  public BackupFile.Summary saveBackup(Path file) {
+    Objects.requireNonNull(file, "file");
+    return backupFrom(rotation.endpoints(), rotation.preferred(), file);
+  }
+
+  /** As {@link #saveBackup(Path)}, from exactly the node at {@code endpoint} ({@code host:port}). */
+  public BackupFile.Summary saveBackup(Path file, String endpoint) {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(endpoint, "endpoint");
+    return backupFrom(List.of(Endpoint.parse(endpoint)), 0, file);
+  }
+
+  private BackupFile.Summary backupFrom(List<Endpoint> endpoints, int start, Path file) {
+    if (closed) {
+      throw new IllegalStateException("KvClient is closed");
+    }
+    List<Endpoint> order = new ArrayList<>();
+    for (int i = 0; i < endpoints.size(); i++) {
+      order.add(endpoints.get((start + i) % endpoints.size()));
+    }
+    return new BackupDownload(channels, order, requestTimeout).saveTo(file);
+  }
+
+  /**
    * Starts watching; events go to {@code listener}, one at a time and in order, on the client's
    * callback executor (see {@link Builder#callbackExecutor}), until the subscription is closed or
    * fails for good. Broken streams are resumed on another node without gaps or repeats. A watch
@@ -845,7 +886,8 @@ public final class KvClient implements AutoCloseable {
           caller,
           clientId == null ? new RequestIdSource() : new RequestIdSource(clientId),
           attemptTimeout,
-          connectTimeout);
+          connectTimeout,
+          requestTimeout);
       if (session != null) {
         try {
           session.signIn(client.authCalls, caller.timer());

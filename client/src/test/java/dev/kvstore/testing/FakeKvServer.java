@@ -2,6 +2,10 @@ package dev.kvstore.testing;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import dev.kvstore.api.BackupFile;
+import dev.kvstore.api.BackupHeader;
+import dev.kvstore.api.BackupRequest;
+import dev.kvstore.api.BackupResponse;
 import dev.kvstore.api.CompactRequest;
 import dev.kvstore.api.CompactResponse;
 import dev.kvstore.api.DeleteRangeRequest;
@@ -44,11 +48,13 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -88,6 +94,10 @@ public final class FakeKvServer implements AutoCloseable {
   private volatile boolean honourOmitValue = true;
   private volatile long revisionsBehind;
   private final Map<String, List<String>> requestEncodings = new ConcurrentHashMap<>();
+  private volatile byte[] backupContent = "fake snapshot content".getBytes(StandardCharsets.UTF_8);
+  private volatile long backupKeys = 3;
+  private volatile boolean tamperBackup;
+  private volatile int breakBackupAfter = -1;
   private final AtomicInteger cancelledCalls = new AtomicInteger();
   private final AtomicInteger healthChecks = new AtomicInteger();
 
@@ -128,6 +138,25 @@ public final class FakeKvServer implements AutoCloseable {
 
   public String memberId() {
     return memberId;
+  }
+
+  /** Backups hold {@code content} (any bytes: the fake does not check them) with {@code keys} keys. */
+  public FakeKvServer backupContent(byte[] content, long keys) {
+    this.backupContent = content.clone();
+    this.backupKeys = keys;
+    return this;
+  }
+
+  /** Backups arrive with a byte changed after the checksum was taken. */
+  public FakeKvServer tamperBackups() {
+    this.tamperBackup = true;
+    return this;
+  }
+
+  /** Backups fail with UNAVAILABLE after {@code messages} messages. */
+  public FakeKvServer breakBackupsAfter(int messages) {
+    this.breakBackupAfter = messages;
+    return this;
   }
 
   /** The next call of {@code rpc} (e.g. "Put") fails with {@code status}; later ones are served. */
@@ -590,6 +619,56 @@ public final class FakeKvServer implements AutoCloseable {
               .setAppliedIndex(store.revision())
               .setSnapshotIndex(-1))
           .build());
+    }
+
+    /**
+     * A backup of {@link #backupContent} in messages of at most 1 MiB; tampered with after its
+     * checksum was taken, or broken with UNAVAILABLE after some messages, when told to.
+     */
+    @Override
+    public void backup(BackupRequest request, StreamObserver<BackupResponse> observer) {
+      if (!admit("Backup", request, observer)) {
+        return;
+      }
+      ByteArrayOutputStream file = new ByteArrayOutputStream();
+      BackupHeader backupHeader = BackupHeader.newBuilder().setFormatVersion(BackupFile.FORMAT_VERSION)
+          .setRevision(store.revision()).setKeyCount(backupKeys).setSnapshotFormat(4).setClusterId("fake-cluster")
+          .setClusterName("kvstore").setMemberId(memberId).setCreatedUnixMillis(1_764_000_000_000L).build();
+      BackupFile.Summary summary;
+      try {
+        BackupFile.Writer writer = BackupFile.writer(file, backupHeader);
+        writer.write(backupContent);
+        summary = writer.finish();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      byte[] bytes = file.toByteArray();
+      if (tamperBackup) {
+        bytes[bytes.length / 2] ^= 0x01;
+      }
+      int chunk = 1 << 20;
+      int sent = 0;
+      for (int at = 0; at < bytes.length || at == 0; at += chunk) {
+        if (sent == breakBackupAfter) {
+          observer.onError(Status.UNAVAILABLE.withDescription("fake node lost the backup stream")
+              .asException(withHints(null)));
+          return;
+        }
+        int end = Math.min(bytes.length, at + chunk);
+        BackupResponse.Builder message = BackupResponse.newBuilder().setBlob(ByteString.copyFrom(bytes, at, end - at));
+        if (at == 0) {
+          message.setHeader(header()).setRevision(backupHeader.getRevision()).setKeyCount(backupKeys);
+        }
+        if (end == bytes.length) {
+          message.setDone(true).setSizeBytes(summary.sizeBytes()).setSha256(ByteString.copyFrom(summary.sha256()));
+        }
+        observer.onNext(message.build());
+        sent++;
+        if (end == bytes.length) {
+          break;
+        }
+      }
+      observer.onCompleted();
     }
 
     @Override

@@ -1,8 +1,11 @@
 package dev.kvstore.node;
 
+import dev.kvstore.api.BackupHeader;
 import dev.kvstore.api.MemberRole;
+import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.node.api.AuthService;
+import dev.kvstore.node.api.BackupStream;
 import dev.kvstore.node.api.ClusterService;
 import dev.kvstore.node.api.KvStoreService;
 import dev.kvstore.node.api.LeaderlessWatchGuard;
@@ -348,7 +351,7 @@ public final class KvNode implements AutoCloseable {
         .addService(guard.wrap(audit.requests(new ClusterService(membership, new RequestBudget(MEMBERSHIP_TIMEOUT),
             permissions))))
         .addService(guard.wrap(audit.requests(new MaintenanceService(liveGroup, member, admin, headers, blockingCalls,
-            onDemandSnapshots(admin), permissions))))
+            onDemandSnapshots(admin), backups(requests, group, headers, blockingCalls), permissions))))
         .addService(guard.wrap(health.getHealthService()))
         .addService(guard.wrap(ProtoReflectionServiceV1.newInstance()))
         .build();
@@ -402,6 +405,21 @@ public final class KvNode implements AutoCloseable {
     };
     return new OnDemandSnapshot(stateMachine::requestSnapshot, stateMachine::snapshotInProgress, member::snapshotIndex,
         ratis);
+  }
+
+  /**
+   * Backups through {@code Maintenance.Backup}: a linearizable read barrier, then the state machine's
+   * state held at the revision reached, streamed on {@code writers}.
+   */
+  private BackupStream backups(RaftKv requests, RaftGroup group, ResponseHeaders headers, ExecutorService writers) {
+    BackupHeader identity = BackupHeader.newBuilder()
+        .setClusterId(group.getGroupId().getUuid().toString())
+        .setClusterName(config.clusterId())
+        .setMemberId(config.nodeId())
+        .build();
+    return new BackupStream(wait -> requests.read(ReadConsistency.LINEARIZABLE, wait, false,
+        stateMachine::openSnapshotSource), identity, headers, new RequestBudget(config.requestTimeout()), writers,
+        Clock.systemUTC());
   }
 
   private NodeMetrics startMetrics() throws IOException {

@@ -10,9 +10,11 @@ import dev.kvstore.node.raft.Peer;
 import dev.kvstore.node.raft.PeerList;
 import dev.kvstore.node.raft.PeerNameCaching;
 import dev.kvstore.node.raft.RaftTuning;
+import dev.kvstore.node.raft.RestoredMember;
 import dev.kvstore.node.security.ClientTls;
 import dev.kvstore.node.security.PeerTls;
 import dev.kvstore.node.security.TlsSettings;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -49,6 +51,8 @@ public final class NodeCommand implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
   private static final long START_WAIT_SECONDS = 120;
+  /** The cluster id of nodes started without one on a data directory that no restore made. */
+  static final String DEFAULT_CLUSTER_ID = "kvstore";
 
   @Option(names = "--node-id", paramLabel = "ID", required = true, defaultValue = "${env:KVSTORE_NODE_ID}",
       description = "This node's id; must appear in --peers. Env: KVSTORE_NODE_ID")
@@ -87,8 +91,9 @@ public final class NodeCommand implements Callable<Integer> {
       description = "Directory for the Raft log and snapshots (default ${DEFAULT-VALUE}). Env: KVSTORE_DATA_DIR")
   Path dataDir;
 
-  @Option(names = "--cluster-id", paramLabel = "NAME", defaultValue = "${env:KVSTORE_CLUSTER_ID:-kvstore}",
-      description = "Cluster name; only nodes with the same name form a cluster (default ${DEFAULT-VALUE}). Env: KVSTORE_CLUSTER_ID")
+  @Option(names = "--cluster-id", paramLabel = "NAME", defaultValue = "${env:KVSTORE_CLUSTER_ID}",
+      description = "Cluster name; only nodes with the same name form a cluster (default: the name kvstore snapshot"
+          + " restore recorded in the data directory, else " + DEFAULT_CLUSTER_ID + "). Env: KVSTORE_CLUSTER_ID")
   String clusterId;
 
   @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "${env:KVSTORE_REQUEST_TIMEOUT:-5s}",
@@ -252,7 +257,7 @@ public final class NodeCommand implements Callable<Integer> {
     Peer self = peerList.stream().filter(p -> p.id().equals(nodeId)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("node id '" + nodeId + "' is not in --peers ("
             + String.join(", ", peerList.stream().map(Peer::id).toList()) + ")"));
-    return new NodeConfig(nodeId, peerList, clusterId, bindAddress, clientPort,
+    return new NodeConfig(nodeId, peerList, clusterId(), bindAddress, clientPort,
         raftPort == null ? self.port() : raftPort, metricsPort(), dataDir, requestTimeout,
         new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize),
         new WatchLimits(watchQueue), autoCompaction(), new AuthSettings(authTokenTtl, authBcryptCost, initialRootPasswordFile), tls(),
@@ -267,6 +272,19 @@ public final class NodeCommand implements Callable<Integer> {
       default -> throw new IllegalArgumentException("--initial-cluster-state '" + initialClusterState
           + "' is not one of: new, existing");
     };
+  }
+
+  /** --cluster-id, else the id a restore recorded in the data directory (see {@link RestoredMember}), else the default. */
+  private String clusterId() {
+    if (clusterId != null) {
+      return clusterId;
+    }
+    try {
+      return RestoredMember.read(dataDir).map(RestoredMember::clusterId).orElse(DEFAULT_CLUSTER_ID);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read what the restore of data directory " + dataDir + " recorded: "
+          + e.getMessage());
+    }
   }
 
   private RateLimits rateLimits() {

@@ -134,6 +134,12 @@ public record NodeConfig(
         requestTimeout, raft, watch, compaction, auth, tls, rateLimits, settings, joinExisting);
   }
 
+  /** The same config in the cluster named {@code name} (its Raft group id derives from it). */
+  public NodeConfig withClusterId(String name) {
+    return new NodeConfig(nodeId, peers, name, bindAddress, clientPort, raftPort, metricsPort, dataDir, requestTimeout,
+        raft, watch, compaction, auth, tls, rateLimits, audit, joinExisting);
+  }
+
   /** The same config serving metrics on {@code port} (0: no metrics). */
   public NodeConfig withMetricsPort(int port) {
     return new NodeConfig(nodeId, peers, clusterId, bindAddress, clientPort, raftPort, port, dataDir, requestTimeout,

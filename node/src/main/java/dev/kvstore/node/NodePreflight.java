@@ -1,5 +1,6 @@
 package dev.kvstore.node;
 
+import dev.kvstore.node.raft.RestoredMember;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -7,6 +8,7 @@ import java.net.ServerSocket;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Checks, before anything starts, the failures users hit most (a port in use, a data directory
@@ -30,6 +32,30 @@ final class NodePreflight {
       checkPortFree(bind, config.metricsPort(), "metrics port");
     }
     checkDataDir(config.dataDir());
+    checkRestoredFor(config);
+  }
+
+  /**
+   * A data directory built by {@code kvstore snapshot restore} holds the Raft group of the cluster id
+   * and the member id it was built for: started under another cluster id the node would start an
+   * empty group beside it, under another node id a member the new cluster does not know.
+   */
+  private static void checkRestoredFor(NodeConfig config) throws IOException {
+    Optional<RestoredMember> restored = RestoredMember.read(config.dataDir());
+    if (restored.isEmpty()) {
+      return;
+    }
+    RestoredMember member = restored.get();
+    if (!member.clusterId().equals(config.clusterId())) {
+      throw new IllegalArgumentException("data directory " + config.dataDir() + " was restored from a backup for"
+          + " cluster id '" + member.clusterId() + "', but this node was given cluster id '" + config.clusterId()
+          + "': start it with --cluster-id " + member.clusterId() + " (or without --cluster-id)");
+    }
+    if (!member.memberId().equals(config.nodeId())) {
+      throw new IllegalArgumentException("data directory " + config.dataDir() + " was restored from a backup for"
+          + " member '" + member.memberId() + "', but this node's id is '" + config.nodeId() + "': start it with"
+          + " --node-id " + member.memberId() + ", or restore a directory for " + config.nodeId());
+    }
   }
 
   private static void checkPortFree(InetAddress bind, int port, String what) throws IOException {

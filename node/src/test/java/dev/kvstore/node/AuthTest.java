@@ -15,9 +15,12 @@ import dev.kvstore.api.AuthUserChangePasswordRequest;
 import dev.kvstore.api.AuthUserGrantRoleRequest;
 import dev.kvstore.api.AuthUserListRequest;
 import dev.kvstore.api.AuthenticateRequest;
+import dev.kvstore.api.BackupRequest;
+import dev.kvstore.api.BackupResponse;
 import dev.kvstore.api.ClusterGrpc;
 import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.KvStoreGrpc;
+import dev.kvstore.api.MaintenanceGrpc;
 import dev.kvstore.api.MemberAddRequest;
 import dev.kvstore.api.MemberListRequest;
 import dev.kvstore.api.MemberPromoteRequest;
@@ -111,6 +114,32 @@ class AuthTest {
     assertThat(auth("n2").authStatus(AuthStatusRequest.getDefaultInstance()).getEnabled()).isTrue();
     assertThat(HealthGrpc.newBlockingStub(SHARED.cluster().channel("n2"))
         .check(HealthCheckRequest.getDefaultInstance()).getStatus()).isNotNull();
+  }
+
+  @Test
+  void aBackupNeedsTheRootRole() {
+    String alice = signIn("n1", "alice", "alice-pw");
+    String root = signIn("n1", "root", "root-pw");
+    MaintenanceGrpc.MaintenanceBlockingStub maintenance = MaintenanceGrpc.newBlockingStub(SHARED.cluster().channel("n2"))
+        .withDeadlineAfter(15, TimeUnit.SECONDS);
+
+    Iterator<BackupResponse> denied = maintenance
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(tokenHeader(alice)))
+        .backup(BackupRequest.getDefaultInstance());
+    fails(denied::hasNext, Status.Code.PERMISSION_DENIED, "user 'alice' does not have the role 'root'",
+        "saving a backup");
+    Iterator<BackupResponse> allowed = maintenance
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(tokenHeader(root)))
+        .backup(BackupRequest.getDefaultInstance());
+    long bytes = 0;
+    BackupResponse last = null;
+    while (allowed.hasNext()) {
+      last = allowed.next();
+      bytes += last.getBlob().size();
+    }
+    assertThat(last).isNotNull();
+    assertThat(last.getDone()).isTrue();
+    assertThat(bytes).isEqualTo(last.getSizeBytes());
   }
 
   @Test

@@ -39,6 +39,16 @@ final class TestCluster implements AutoCloseable {
    * interceptor); {@code tweak} adjusts each node's config.
    */
   static TestCluster start(int size, Path baseDir, UnaryOperator<NodeConfig> tweak) {
+    TestCluster cluster = configure(size, baseDir, tweak);
+    cluster.startAll();
+    return cluster;
+  }
+
+  /**
+   * Configures {@code size} nodes as {@link #start} does without starting them, for tests that
+   * prepare their data directories first (a restore); {@link #startAll} starts them.
+   */
+  static TestCluster configure(int size, Path baseDir, UnaryOperator<NodeConfig> tweak) {
     List<Integer> ports = FreePorts.take(3 * size);
     List<Peer> peers = new ArrayList<>();
     for (int i = 0; i < size; i++) {
@@ -51,13 +61,17 @@ final class TestCluster implements AutoCloseable {
           .withMetricsPort(ports.get(3 * i + 2));
       cluster.configs.put(id, tweak.apply(config));
     }
+    return cluster;
+  }
+
+  /** Starts every configured node; on a failure, stops those started and rethrows. */
+  void startAll() {
     try {
-      cluster.configs.keySet().forEach(cluster::startNode);
+      configs.keySet().forEach(this::startNode);
     } catch (RuntimeException e) {
-      cluster.close();
+      close();
       throw e;
     }
-    return cluster;
   }
 
   void startNode(String id) {

@@ -135,13 +135,7 @@ final class SnapshotFile {
     // Forcing through a second channel flushes the file's pages whichever descriptor wrote them.
     try (FileChannel sync = FileChannel.open(AtomicFileOutputStream.getTemporaryFile(file).toPath(),
         StandardOpenOption.WRITE)) {
-      SnapshotHeader header = header(view, dedup.size(), leases.size(), compression);
-      header.writeDelimitedTo(digested);
-      // Closing ends the codec's stream (also on failure, releasing its native memory); the file
-      // itself stays open for atomic.close() or abort().
-      try (OutputStream body = encoder(digested, compression)) {
-        writeRecords(CodedOutputStream.newInstance(body, BUFFER_BYTES), view, dedup, leases, auth, pacing, sync, file);
-      }
+      writeContent(digested, view, dedup, leases, auth, pacing, compression, () -> sync.force(false), file.toString());
     } catch (IOException | RuntimeException e) {
       // Closing would rename the partial file to the final name: abort deletes it instead.
       atomic.abort();
@@ -150,6 +144,38 @@ final class SnapshotFile {
     // Flushed in writeRecords, so this only forces the rest to disk and renames the file.
     atomic.close();
     return MD5Hash.newInstance(md5.digest());
+  }
+
+  /**
+   * Writes the same bytes as {@link #write(File, MvccStore.RevisionView, List, List, StoredAuth, CpuPacing)}
+   * to {@code sink} (not closed, flushed at the end), ticking {@code pacing}: what a backup carries.
+   *
+   * @param what names the destination in errors
+   * @throws IOException as the file variant, or when {@code sink} fails
+   */
+  static void write(OutputStream sink, MvccStore.RevisionView view, List<DedupRecord> dedup, List<StoredLease> leases,
+      StoredAuth auth, CpuPacing pacing, String what) throws IOException {
+    writeContent(sink, view, dedup, leases, auth, pacing, SnapshotCompression.SNAPSHOT_COMPRESSION_ZSTD, () -> { },
+        what);
+    sink.flush();
+  }
+
+  /** Forces what was written so far to disk; nothing for a stream. */
+  @FunctionalInterface
+  private interface Sync {
+    void force() throws IOException;
+  }
+
+  /** The header, then the records through the codec; {@code sink} stays open. */
+  private static void writeContent(OutputStream sink, MvccStore.RevisionView view, List<DedupRecord> dedup,
+      List<StoredLease> leases, StoredAuth auth, CpuPacing pacing, SnapshotCompression compression, Sync sync,
+      String what) throws IOException {
+    header(view, dedup.size(), leases.size(), compression).writeDelimitedTo(sink);
+    // Closing ends the codec's stream (also on failure, releasing its native memory); the sink itself
+    // stays open (for the file: atomic.close() or abort()).
+    try (OutputStream body = encoder(sink, compression)) {
+      writeRecords(CodedOutputStream.newInstance(body, BUFFER_BYTES), view, dedup, leases, auth, pacing, sync, what);
+    }
   }
 
   private static SnapshotHeader header(MvccStore.RevisionView view, int dedupCount, int leaseCount,
@@ -187,7 +213,7 @@ final class SnapshotFile {
   }
 
   private static void writeRecords(CodedOutputStream out, MvccStore.RevisionView view, List<DedupRecord> dedup,
-      List<StoredLease> leases, StoredAuth auth, CpuPacing pacing, FileChannel sync, File file) throws IOException {
+      List<StoredLease> leases, StoredAuth auth, CpuPacing pacing, Sync sync, String file) throws IOException {
     Map<Long, String[]> orders = view.changeOrders();
     long bytes = 0;
     long synced = 0;
@@ -199,7 +225,7 @@ final class SnapshotFile {
         pacing.tick();
         if (bytes - synced >= SYNC_BYTES) {
           synced = bytes;
-          sync.force(false);
+          sync.force();
         }
       }
       KeyValue kv = it.next();

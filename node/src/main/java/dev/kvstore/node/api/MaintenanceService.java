@@ -1,5 +1,7 @@
 package dev.kvstore.node.api;
 
+import dev.kvstore.api.BackupRequest;
+import dev.kvstore.api.BackupResponse;
 import dev.kvstore.api.MaintenanceGrpc;
 import dev.kvstore.api.MemberRole;
 import dev.kvstore.api.MemberStatus;
@@ -16,6 +18,7 @@ import dev.kvstore.node.request.RaftFailures;
 import dev.kvstore.node.request.ResponseHeaders;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.time.Duration;
@@ -36,8 +39,8 @@ import org.apache.ratis.protocol.RaftPeer;
 
 /**
  * Cluster status (every member's role, term and log progress, asked of each member over Raft's
- * admin RPC in parallel) and on-demand snapshots (written beside the apply thread: see
- * {@link OnDemandSnapshot}).
+ * admin RPC in parallel), on-demand snapshots (written beside the apply thread: see
+ * {@link OnDemandSnapshot}) and backups (streamed by {@link BackupStream}).
  */
 public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
@@ -52,12 +55,13 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   private final ResponseHeaders headers;
   private final ExecutorService blockingCalls;
   private final OnDemandSnapshot snapshots;
-  /** Snapshots need the root role once authentication is on; status needs only a signed-in caller. */
+  private final BackupStream backups;
+  /** Snapshots and backups need the root role once authentication is on; status needs only a signed-in caller. */
   private final Permissions permissions;
 
   /** Asks peers through {@code admin}; blocking Ratis calls run on {@code blockingCalls}. */
   public MaintenanceService(Supplier<RaftGroup> group, LocalMember member, PeerAdminClients admin, ResponseHeaders headers,
-      ExecutorService blockingCalls, OnDemandSnapshot snapshots, Permissions permissions) {
+      ExecutorService blockingCalls, OnDemandSnapshot snapshots, BackupStream backups, Permissions permissions) {
     this.group = group;
     this.permissions = permissions;
     this.member = member;
@@ -65,6 +69,7 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
     this.headers = headers;
     this.blockingCalls = blockingCalls;
     this.snapshots = snapshots;
+    this.backups = backups;
   }
 
   @Override
@@ -170,5 +175,20 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
       out.onNext(SnapshotResponse.newBuilder().setHeader(headers.current()).setSnapshotIndex(index).build());
       out.onCompleted();
     });
+  }
+
+  /**
+   * Streams a backup of this node's state at one revision, at or after every write acknowledged
+   * before the call (see {@link BackupStream}). PERMISSION_DENIED without the root role once
+   * authentication is on; UNAVAILABLE when no read barrier passes within the request time.
+   */
+  @Override
+  public void backup(BackupRequest request, StreamObserver<BackupResponse> out) {
+    Optional<StatusRuntimeException> denied = permissions.adminDenied(CallerIdentity.current(), "saving a backup");
+    if (denied.isPresent()) {
+      out.onError(denied.get());
+      return;
+    }
+    backups.serve((ServerCallStreamObserver<BackupResponse>) out);
   }
 }

@@ -52,8 +52,8 @@ public final class AuditTrail {
   private static final Set<String> AUDITED = Set.of(
       "kvstore.KvStore/Put", "kvstore.KvStore/Delete", "kvstore.KvStore/DeleteRange", "kvstore.KvStore/Txn",
       "kvstore.KvStore/Compact", "kvstore.Lease/LeaseGrant", "kvstore.Lease/LeaseRevoke",
-      "kvstore.Maintenance/Snapshot", "kvstore.Cluster/MemberAdd", "kvstore.Cluster/MemberPromote",
-      "kvstore.Cluster/MemberRemove", "kvstore.Cluster/MoveLeader");
+      "kvstore.Maintenance/Snapshot", "kvstore.Maintenance/Backup", "kvstore.Cluster/MemberAdd",
+      "kvstore.Cluster/MemberPromote", "kvstore.Cluster/MemberRemove", "kvstore.Cluster/MoveLeader");
   private static final String AUTH_SERVICE = "kvstore.Auth";
   private static final String NOT_AUDITED_AUTH = "kvstore.Auth/AuthStatus";
   /** Refusals logged whatever the method. */

@@ -35,6 +35,9 @@ public final class RaftSettings {
   /** Log entry bytes in memory, open segment included, beyond which closed segments' entries are dropped. */
   static final long LOG_CACHE_BYTES = 64L << 20;
 
+  /** The data directory's folder that holds the Ratis storage: one folder per group, named by its id. */
+  static final String STORAGE_DIR = "raft";
+
   private RaftSettings() {}
 
   /** Same cluster id, same group id on every node, without having to pass a UUID around. */
@@ -65,7 +68,7 @@ public final class RaftSettings {
   /** The properties of this node's Raft server (storage, address, timeouts, sizes), each with its reason. */
   public static RaftProperties serverProperties(NodeConfig config) {
     RaftProperties p = new RaftProperties();
-    RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));
+    RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve(STORAGE_DIR).toFile()));
     GrpcConfigKeys.Server.setHost(p, config.bindAddress());
     GrpcConfigKeys.Server.setPort(p, config.raftPort());
     // Ratis's gRPC transport, recording the leader's log appenders for CommitBroadcast: the
