@@ -24,6 +24,7 @@ import dev.kvstore.node.ops.CallerBuckets;
 import dev.kvstore.node.ops.NodeHealth;
 import dev.kvstore.node.ops.RateLimitedLog;
 import dev.kvstore.node.ops.RateLimiting;
+import dev.kvstore.node.ops.StorageQuota;
 import dev.kvstore.node.ops.metrics.NodeMetrics;
 import dev.kvstore.node.ops.metrics.RaftMetrics;
 import dev.kvstore.node.raft.AutoCompactor;
@@ -165,6 +166,11 @@ public final class KvNode implements AutoCloseable {
     CommitBroadcast commitBroadcast = new CommitBroadcast(appenders::running,
         (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS), System::nanoTime);
     stateMachine.appliedIndex().addListener(commitBroadcast::applied);
+    // Measured before Raft starts: a node restarted over its quota refuses writes from its first term as leader.
+    StorageQuota quota = new StorageQuota(config.nodeId(), config.raft().quotaBackendBytes(),
+        () -> StorageQuota.directorySize(config.dataDir())).start(scheduler);
+    track(quota);
+    stateMachine.checkStorageQuota(quota);
     // A Ratis bug kvstore patches would come back, silently, if the class path put ratis-server first.
     RatisPatches.requireLoaded();
     RaftServer raftServer = RaftServer.newBuilder()
