@@ -171,6 +171,13 @@ public final class KvNode implements AutoCloseable {
         () -> StorageQuota.directorySize(config.dataDir())).start(scheduler);
     track(quota);
     stateMachine.checkStorageQuota(quota);
+    if (config.raft().quotaBackendBytes() > 0
+        && config.raft().quotaBackendBytes() < 4 * config.raft().logSegmentBytes()) {
+      LOG.warn("{}: --quota-backend-bytes {} is less than 4 log segments ({} bytes each): the open segment and the"
+          + " entries kept behind a snapshot are never purged, so compaction and snapshots may not bring the data"
+          + " directory back below the quota", config.nodeId(), config.raft().quotaBackendBytes(),
+          config.raft().logSegmentBytes());
+    }
     // A Ratis bug kvstore patches would come back, silently, if the class path put ratis-server first.
     RatisPatches.requireLoaded();
     RaftServer raftServer = RaftServer.newBuilder()
