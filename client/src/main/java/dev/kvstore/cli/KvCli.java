@@ -41,7 +41,7 @@ import picocli.CommandLine;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:Success.",
-      "1:Any other error, e.g. a refusal: UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED (rate limit).",
+      "1:Any other error, e.g. a refusal: UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED (rate limit, storage quota).",
       "2:Usage error: bad arguments, or a request the server rejected as invalid.",
       "3:Key not found.",
       "4:Cluster unavailable: no endpoint answered in time.",

@@ -15,7 +15,9 @@ import javax.net.ssl.SSLException;
 /**
  * Asks a node's standard gRPC health service whether it is SERVING; exit code 0 if so, 1 if not.
  * Used by the cluster script and as the container healthcheck (exec form, no shell needed):
- * {@code java -cp kvstore-node.jar dev.kvstore.node.HealthProbe [host:port]}. Over TLS when
+ * {@code java -cp kvstore-node.jar dev.kvstore.node.HealthProbe [host:port [service]]}; the service
+ * name is empty by default (SERVING: the node knows a leader), {@code liveness} asks only whether
+ * the node runs (see {@code NodeHealth}). Over TLS when
  * {@code KVSTORE_CACERT} names the CA file (PEM), with the client certificate {@code KVSTORE_CERT}
  * and key {@code KVSTORE_KEY} when the node requires one: the CLI's variables.
  */
@@ -25,6 +27,7 @@ public final class HealthProbe {
 
   public static void main(String[] args) throws InterruptedException, SSLException {
     String target = args.length > 0 ? args[0] : "127.0.0.1:" + NodeConfig.DEFAULT_CLIENT_PORT;
+    String service = args.length > 1 ? args[1] : "";
     NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target);
     String ca = System.getenv("KVSTORE_CACERT");
     if (ca == null || ca.isBlank()) {
@@ -41,8 +44,8 @@ public final class HealthProbe {
     int exit;
     try {
       ServingStatus status = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.SECONDS)
-          .check(HealthCheckRequest.getDefaultInstance()).getStatus();
-      System.out.println(target + " " + status);
+          .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+      System.out.println(target + (service.isEmpty() ? "" : " " + service) + " " + status);
       exit = status == ServingStatus.SERVING ? 0 : 1;
     } catch (StatusRuntimeException e) {
       System.out.println(target + " " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());

@@ -29,6 +29,7 @@ import dev.kvstore.node.ops.CallerBuckets;
 import dev.kvstore.node.ops.NodeHealth;
 import dev.kvstore.node.ops.RateLimitedLog;
 import dev.kvstore.node.ops.RateLimiting;
+import dev.kvstore.node.ops.StorageQuota;
 import dev.kvstore.node.ops.metrics.NodeMetrics;
 import dev.kvstore.node.ops.metrics.RaftMetrics;
 import dev.kvstore.node.raft.AutoCompactor;
@@ -192,6 +193,18 @@ public final class KvNode implements AutoCloseable {
     CommitBroadcast commitBroadcast = new CommitBroadcast(appenders::running,
         (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS), System::nanoTime);
     stateMachine.appliedIndex().addListener(commitBroadcast::applied);
+    // Measured before Raft starts: a node restarted over its quota refuses writes from its first term as leader.
+    StorageQuota quota = new StorageQuota(config.nodeId(), config.raft().quotaBackendBytes(),
+        () -> StorageQuota.directorySize(config.dataDir())).start(scheduler);
+    track(quota);
+    stateMachine.checkStorageQuota(quota);
+    if (config.raft().quotaBackendBytes() > 0
+        && config.raft().quotaBackendBytes() < 4 * config.raft().logSegmentBytes()) {
+      LOG.warn("{}: --quota-backend-bytes {} is less than 4 log segments ({} bytes each): the open segment and the"
+          + " entries kept behind a snapshot are never purged, so compaction and snapshots may not bring the data"
+          + " directory back below the quota", config.nodeId(), config.raft().quotaBackendBytes(),
+          config.raft().logSegmentBytes());
+    }
     // A Ratis bug kvstore patches would come back, silently, if the class path put ratis-server first.
     RatisPatches.requireLoaded();
     RaftServer raftServer = RaftServer.newBuilder()

@@ -120,6 +120,14 @@ public final class NodeCommand implements Callable<Integer> {
           + " (default ${DEFAULT-VALUE}). Env: KVSTORE_LOG_SEGMENT_SIZE")
   long logSegmentSize;
 
+  @Option(names = "--quota-backend-bytes", paramLabel = "BYTES",
+      defaultValue = "${env:KVSTORE_QUOTA_BACKEND_BYTES:-8589934592}",
+      description = "Storage quota (etcd's name): above this many bytes in the data directory (Raft log, snapshots),"
+          + " writes that add data get RESOURCE_EXHAUSTED on every member while reads, deletes and compaction go on,"
+          + " until compaction and snapshots bring it below. A number of bytes or a size such as 8GB, 512MB;"
+          + " 0 = no quota (default ${DEFAULT-VALUE}, 8 GiB). Env: KVSTORE_QUOTA_BACKEND_BYTES")
+  String quotaBackendBytes;
+
   /** Replaced by the store's history ({@code --auto-compaction-*}); accepted so that old command lines still start. */
   @Option(names = "--watch-history", paramLabel = "EVENTS", hidden = true)
   Integer watchHistory;
@@ -259,7 +267,7 @@ public final class NodeCommand implements Callable<Integer> {
             + String.join(", ", peerList.stream().map(Peer::id).toList()) + ")"));
     return new NodeConfig(nodeId, peerList, clusterId(), bindAddress, clientPort,
         raftPort == null ? self.port() : raftPort, metricsPort(), dataDir, requestTimeout,
-        new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize),
+        new RaftTuning(electionTimeout, snapshotThreshold, logKeptAfterSnapshot, logSegmentSize, quotaBytes()),
         new WatchLimits(watchQueue), autoCompaction(), new AuthSettings(authTokenTtl, authBcryptCost, initialRootPasswordFile), tls(),
         rateLimits(), audit(), joinExisting())
         .validate();
@@ -284,6 +292,16 @@ public final class NodeCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read what the restore of data directory " + dataDir + " recorded: "
           + e.getMessage());
+    }
+  }
+
+  private long quotaBytes() {
+    String value = quotaBackendBytes.trim();
+    try {
+      return value.matches("-?\\d+") ? Long.parseLong(value) : FileSize.valueOf(value).getSize();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--quota-backend-bytes '" + quotaBackendBytes + "' is not a size; give bytes"
+          + " (8589934592) or a size such as 8GB or 512MB; 0 = no quota");
     }
   }
 

@@ -37,7 +37,7 @@ class CommitBroadcastClusterTest {
   @Test
   void followersApplyALoneWriteLongBeforeTheNextHeartbeat() {
     cluster = TestCluster.start(3, dir, c -> c.withRaft(new RaftTuning(ELECTION_TIMEOUT, c.raft().snapshotThreshold(),
-        c.raft().logKeptAfterSnapshot(), c.raft().logSegmentBytes())));
+        c.raft().logKeptAfterSnapshot(), c.raft().logSegmentBytes(), c.raft().quotaBackendBytes())));
     String leader = cluster.awaitLeader();
     // Settle first: the leader's first entries of its term are committed and known everywhere.
     long settled = cluster.node(leader).appliedIndex();

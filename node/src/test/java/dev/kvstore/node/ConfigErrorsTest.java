@@ -129,6 +129,18 @@ class ConfigErrorsTest {
         .hasMessageContaining("is a directory; give a file path");
   }
 
+  @Test
+  void theStorageQuotaTakesBytesOrASize() {
+    String[] base = {"--node-id", "n1", "--peers", "n1=127.0.0.1:7001"};
+    assertThat(parse(concat(base, "--quota-backend-bytes", "1048576")).raft().quotaBackendBytes()).isEqualTo(1L << 20);
+    assertThat(parse(concat(base, "--quota-backend-bytes", "2GB")).raft().quotaBackendBytes()).isEqualTo(2L << 30);
+    assertThat(parse(concat(base, "--quota-backend-bytes", "0")).raft().quotaBackendBytes()).isZero();
+    assertThatThrownBy(() -> parse(concat(base, "--quota-backend-bytes", "lots")))
+        .hasMessageContaining("--quota-backend-bytes 'lots' is not a size");
+    assertThatThrownBy(() -> parse(concat(base, "--quota-backend-bytes", "-5")))
+        .hasMessageContaining("--quota-backend-bytes is -5");
+  }
+
   private static NodeConfig parse(String... args) {
     NodeCommand command = new NodeCommand();
     new CommandLine(command).parseArgs(args);

@@ -8,8 +8,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.WriteOutcome;
+import dev.kvstore.node.ops.NodeHealth;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -130,5 +134,22 @@ class NoQuorumTest {
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isIn(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED));
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(3_000);
+  }
+
+  /** Kubernetes' readiness probe asks for the empty service name, its liveness probe for "liveness". */
+  @Test
+  void aMemberWithoutAQuorumIsAliveButNotReady() {
+    cluster = TestCluster.start(3, dir);
+    String leader = cluster.awaitLeader();
+    String survivor = cluster.otherThan(leader);
+    var health = HealthGrpc.newBlockingStub(cluster.channel(survivor));
+    HealthCheckRequest readiness = HealthCheckRequest.getDefaultInstance();
+    HealthCheckRequest liveness = HealthCheckRequest.newBuilder().setService(NodeHealth.LIVENESS_SERVICE).build();
+    await().atMost(Duration.ofSeconds(10)).until(() -> health.check(readiness).getStatus() == ServingStatus.SERVING);
+    assertThat(health.check(liveness).getStatus()).isEqualTo(ServingStatus.SERVING);
+
+    cluster.ids().stream().filter(id -> !id.equals(survivor)).forEach(cluster::crashNode);
+    await().atMost(Duration.ofSeconds(15)).until(() -> health.check(readiness).getStatus() == ServingStatus.NOT_SERVING);
+    assertThat(health.check(liveness).getStatus()).isEqualTo(ServingStatus.SERVING);
   }
 }

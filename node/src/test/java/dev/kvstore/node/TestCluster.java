@@ -107,6 +107,14 @@ final class TestCluster implements AutoCloseable {
     startNode(id);
   }
 
+  /** Changes the config a stopped node starts with next (same id, ports and data directory). */
+  void reconfigure(String id, UnaryOperator<NodeConfig> change) {
+    if (running.containsKey(id)) {
+      throw new IllegalStateException(id + " is running; stop it first");
+    }
+    configs.put(id, change.apply(configs.get(id)));
+  }
+
   /** Stops a node gracefully: a leader hands its leadership over first. */
   void stopNode(String id) {
     KvNode node = running.remove(id);

@@ -125,6 +125,10 @@ final class CommandApplier {
     if (denied.isPresent()) {
       return refusal(Refusal.PERMISSION_DENIED, denied.get());
     }
+    if (command.hasQuotaExceeded()) {
+      // The leader's decision, in the log: every replica refuses it here, whatever its own storage.
+      return refusal(Refusal.NO_SPACE, QuotaStamp.refusal(command.getQuotaExceeded()));
+    }
     return switch (command.getOpCase()) {
       case PUT -> {
         long lease = command.getPut().getLease();

@@ -13,8 +13,8 @@ import java.security.NoSuchAlgorithmException;
 
 /**
  * The fingerprint that tells a retry of a request from another request that reuses its id: a
- * 32-byte SHA-256 of the command without its request id, computed at apply time on every replica
- * from the command as logged, and kept in {@link AppliedRequests} next to the result.
+ * 32-byte SHA-256 of the command without its request id (and without the leader's quota stamp),
+ * computed at apply time on every replica from the command as logged, and kept in {@link AppliedRequests} next to the result.
  *
  * <p>What is hashed: the command's deterministic protobuf serialization
  * ({@link CodedOutputStream#useDeterministicSerialization()}) with {@code request_id} cleared,
@@ -51,7 +51,8 @@ final class CommandDigest {
   /** The digest of {@code command}, ignoring its request id. */
   static ByteString of(Command command) {
     MessageDigest sha256 = fresh();
-    Command hashed = command.toBuilder().clearRequestId().build();
+    // The leader's quota stamp is not part of what the client asked for (see Command.quota_exceeded).
+    Command hashed = command.toBuilder().clearRequestId().clearQuotaExceeded().build();
     // Streamed into the digest so that a 1 MiB value is not copied once more; the buffer is no
     // larger than the command (a put of 256 bytes allocated 4 KiB per apply before), and its size
     // does not change the bytes written.

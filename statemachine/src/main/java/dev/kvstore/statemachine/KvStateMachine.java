@@ -6,10 +6,13 @@ import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandResult;
 import dev.kvstore.statemachine.proto.PeerQuery;
 import dev.kvstore.statemachine.proto.PeerQueryResult;
+import dev.kvstore.statemachine.proto.QuotaExceeded;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -69,6 +72,8 @@ public final class KvStateMachine extends BaseStateMachine {
    * between two applies without running on the apply thread. Uncontended but for those copies.
    */
   private final ReentrantLock applyLock = new ReentrantLock();
+
+  private volatile StorageQuotaCheck storageQuota = StorageQuotaCheck.NONE;
   private volatile Function<PeerQuery, CompletableFuture<PeerQueryResult>> peerQueries = question ->
       JavaUtils.completeExceptionally(new IllegalStateException("this node does not answer peer queries yet"));
 
@@ -307,7 +312,17 @@ public final class KvStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Rejects malformed commands on the leader, before they reach the log, and keeps the parsed
+   * The leader's storage quota: from now on, {@link #startTransaction} stamps the writes that add
+   * data while {@code check} reports the storage over its quota, and every replica refuses them
+   * at apply ({@code Refusal.NO_SPACE}). {@link StorageQuotaCheck#NONE} (the default) admits all.
+   */
+  public void checkStorageQuota(StorageQuotaCheck check) {
+    storageQuota = Objects.requireNonNull(check, "check");
+  }
+
+  /**
+   * Rejects malformed commands on the leader, before they reach the log, stamps the writes the
+   * storage quota refuses (see {@link #checkStorageQuota}), and keeps the parsed
    * command with the transaction: the leader applies it without parsing it again, and the parse
    * runs on the submitting thread instead of the apply thread, which every write waits for.
    */
@@ -319,9 +334,20 @@ public final class KvStateMachine extends BaseStateMachine {
       String problem = CommandValidation.problem(command);
       if (problem != null) {
         trx.setException(new IllegalArgumentException(problem));
-      } else {
-        trx.setStateMachineContext(command);
+        return trx;
       }
+      Optional<QuotaExceeded> overQuota = storageQuota.exceeded();
+      Command logged = overQuota.isPresent() ? QuotaStamp.stamp(command, overQuota.get()) : command;
+      if (logged != command) {
+        // What goes into the log is the stamped command: every replica refuses the same writes.
+        return TransactionContext.newBuilder()
+            .setStateMachine(this)
+            .setClientRequest(request)
+            .setLogData(UnsafeByteOperations.unsafeWrap(logged.toByteArray()))
+            .setStateMachineContext(logged)
+            .build();
+      }
+      trx.setStateMachineContext(command);
     } catch (InvalidProtocolBufferException e) {
       trx.setException(new IllegalArgumentException("not a kvstore command: " + e.getMessage()));
     }

@@ -11,10 +11,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes the standard gRPC health status: SERVING while this node is a running member of the
- * group and knows a leader (so it can serve writes and linearizable reads), NOT_SERVING otherwise.
+ * Publishes the standard gRPC health status. The empty service name (and {@code kvstore.KvStore}):
+ * SERVING while this node is a running member of the group and knows a leader (so it can serve
+ * writes and linearizable reads), NOT_SERVING otherwise: readiness. {@value #LIVENESS_SERVICE}:
+ * SERVING while the node's Raft server runs, whether or not a leader is known: liveness, as etcd's
+ * {@code /livez} beside its {@code /readyz} (a member of a cluster without a quorum is alive, and
+ * restarting it would not bring the quorum back). Kubernetes' gRPC probes ask for these by name.
  */
 public final class NodeHealth implements AutoCloseable {
+
+  /** The health service name whose status says only whether the node runs (liveness probes). */
+  public static final String LIVENESS_SERVICE = "liveness";
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeHealth.class);
   private static final long CHECK_INTERVAL_MS = 200;
@@ -35,9 +42,11 @@ public final class NodeHealth implements AutoCloseable {
 
   private synchronized void update() {
     boolean serving;
+    boolean running = false;
     String leader = null;
     try {
-      leader = member.isRunning() ? member.leaderId().orElse(null) : null;
+      running = member.isRunning();
+      leader = running ? member.leaderId().orElse(null) : null;
       serving = leader != null;
     } catch (RuntimeException e) {
       serving = false;
@@ -49,6 +58,7 @@ public final class NodeHealth implements AutoCloseable {
     }
     health.setStatus("", status);
     health.setStatus(KvStoreGrpc.SERVICE_NAME, status);
+    health.setStatus(LIVENESS_SERVICE, running ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   }
 
   @Override

@@ -213,6 +213,8 @@ public final class RaftKv implements KvRequests {
    * unknown lease is NOT_FOUND and a lease id already granted FAILED_PRECONDITION, as in etcd. A
    * caller without the permission the command needs at apply is PERMISSION_DENIED; an auth change
    * that contradicts the users and roles (one that exists already or not at all) FAILED_PRECONDITION.
+   * A write that adds data while the leader's storage is over its quota is RESOURCE_EXHAUSTED, with
+   * the quota, the size and how to free space in the message.
    */
   private static StatusRuntimeException refused(CommandResult result) {
     Status status = switch (result.getRefusal()) {
@@ -224,6 +226,8 @@ public final class RaftKv implements KvRequests {
       case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
       // As etcd: a user or role that exists already, or not at all.
       case AUTH_CONFLICT -> Status.FAILED_PRECONDITION;
+      // As etcd's "database space exceeded": the leader's storage is over --quota-backend-bytes.
+      case NO_SPACE -> Status.RESOURCE_EXHAUSTED;
     };
     return status.withDescription(result.getError()).asRuntimeException();
   }
