@@ -4,7 +4,6 @@ import dev.kvstore.api.MemberHints;
 import io.grpc.ClientCall;
 import io.grpc.ConnectivityState;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -65,7 +64,7 @@ final class ReadBalancer implements AutoCloseable {
   private static final int UNUSABLE = 3;
 
   private final EndpointRotation rotation;
-  private final Map<Endpoint, Member> members = new HashMap<>();
+  private final Map<Endpoint, Member> members = new ConcurrentHashMap<>();
   private final ReadBalancing policy;
   private final long lagLimit;
   private final EndpointChannels channels;
@@ -115,7 +114,8 @@ final class ReadBalancer implements AutoCloseable {
     for (int i = 0; i < size; i++) {
       int position = (first + i) % size;
       Endpoint endpoint = rotation.at(position);
-      Member member = members.get(endpoint);
+      // Endpoints the client learns from the live membership join the rotation later.
+      Member member = members.computeIfAbsent(endpoint, added -> new Member(now));
       int tier = tier(endpoint, member, route, now);
       if (tier == UNUSABLE) {
         continue;

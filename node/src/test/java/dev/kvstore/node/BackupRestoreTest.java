@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -174,12 +175,15 @@ class BackupRestoreTest {
     try (TestCluster source = TestCluster.start(1, dir.resolve("source")); KvClient client = client(source)) {
       source.awaitLeader();
       client.put("k", "v");
-      // 4 MiB of values: the backup streams in several 1 MiB messages.
-      String value = "x".repeat(8 << 10);
+      // 4 MiB of random values (snapshots are compressed: these do not shrink): the backup streams
+      // in several 1 MiB messages.
+      Random random = new Random(1);
       for (int t = 0; t < 4; t++) {
         RequestOp[] puts = new RequestOp[RequestLimits.MAX_TXN_OPS];
         for (int i = 0; i < puts.length; i++) {
-          puts[i] = Op.put("big/" + t + "/" + i, value);
+          byte[] value = new byte[8 << 10];
+          random.nextBytes(value);
+          puts[i] = Op.put("big/" + t + "/" + i, ByteString.copyFrom(value), false);
         }
         client.txn(Txn.when().then(puts));
       }
