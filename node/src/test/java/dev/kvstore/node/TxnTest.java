@@ -9,6 +9,7 @@ import com.google.protobuf.ByteString;
 import dev.kvstore.api.Compare;
 import dev.kvstore.api.DeleteRangeRequest;
 import dev.kvstore.api.DeleteRangeResponse;
+import dev.kvstore.api.GetRequest;
 import dev.kvstore.api.KeyValue;
 import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.RangeRequest;
@@ -94,6 +95,9 @@ class TxnTest {
   @Test
   void aWatcherSeesEveryChangeOfATransactionAtItsOneRevision() {
     kv("n1").put(put("atomic/c", "old"));
+    // A linearizable read on n3 first: a watch starts after the revision its node has applied, and
+    // n3 may not have applied that put yet (then the watch would see it too).
+    assertThat(kv("n3").get(GetRequest.newBuilder().setKey("atomic/c").build()).getFound()).isTrue();
     List<WatchResponse> seen = new CopyOnWriteArrayList<>();
     try (Context.CancellableContext ctx = Context.current().withCancellation()) {
       ctx.run(() -> KvStoreGrpc.newStub(SHARED.cluster().channel("n3")).watch(
@@ -113,7 +117,7 @@ class TxnTest {
       assertThat(txn.getResponsesList()).allSatisfy(r -> assertThat(headerRevision(r)).isEqualTo(revision));
       assertThat(txn.getResponses(3).getResponseRange().getKvsList()).extracting(KeyValue::getKey)
           .as("the range sees the writes before it").containsExactly("atomic/a", "atomic/b");
-      await().atMost(Duration.ofSeconds(10)).until(() -> events(seen).size() == 3);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(events(seen)).hasSize(3));
       assertThat(events(seen)).extracting(WatchResponse::getRevision).containsOnly(revision);
       assertThat(events(seen)).extracting(WatchResponse::getKey).containsExactly("atomic/a", "atomic/b", "atomic/c");
     }
