@@ -72,9 +72,9 @@ final class SnapshotFile {
   static final int FORMAT_LIVE_ONLY = 1;
   private static final int BUFFER_BYTES = 256 << 10;
   /**
-   * zstd's level for snapshots: 1, its fastest. On the benchmark's data the higher levels shrink
-   * the file a little more for several times the CPU, which a 2-core node spends beside its applies
-   * (docs/benchmarks.md, "Snapshot compression").
+   * zstd's level for snapshots: 1, its fastest, because a node writes snapshots beside its applies
+   * on few cores; higher levels were not measured (sizes and times at level 1: docs/benchmarks.md,
+   * "Snapshot compression").
    */
   static final int ZSTD_LEVEL = 1;
   /** Key-values written between two ticks of the pacing: about a megabyte with 256-byte values. */
