@@ -170,15 +170,18 @@ final class SnapshotFile {
   private static void writeContent(OutputStream sink, MvccStore.RevisionView view, List<DedupRecord> dedup,
       List<StoredLease> leases, StoredAuth auth, CpuPacing pacing, SnapshotCompression compression, Sync sync,
       String what) throws IOException {
-    header(view, dedup.size(), leases.size(), compression).writeDelimitedTo(sink);
+    // Walked once: the header counts the orders the records then carry.
+    Map<Long, String[]> orders = view.changeOrders();
+    header(view, dedup.size(), leases.size(), orders.size(), compression).writeDelimitedTo(sink);
     // Closing ends the codec's stream (also on failure, releasing its native memory); the sink itself
     // stays open (for the file: atomic.close() or abort()).
     try (OutputStream body = encoder(sink, compression)) {
-      writeRecords(CodedOutputStream.newInstance(body, BUFFER_BYTES), view, dedup, leases, auth, pacing, sync, what);
+      writeRecords(CodedOutputStream.newInstance(body, BUFFER_BYTES), view, dedup, leases, orders, auth, pacing, sync,
+          what);
     }
   }
 
-  private static SnapshotHeader header(MvccStore.RevisionView view, int dedupCount, int leaseCount,
+  private static SnapshotHeader header(MvccStore.RevisionView view, int dedupCount, int leaseCount, int orderCount,
       SnapshotCompression compression) {
     return SnapshotHeader.newBuilder()
         .setFormatVersion(FORMAT_VERSION)
@@ -187,7 +190,7 @@ final class SnapshotFile {
         .setDedupCount(dedupCount)
         .setCompactedRevision(view.compactedRevision())
         .setLeaseCount(leaseCount)
-        .setRevisionOrderCount(view.changeOrders().size())
+        .setRevisionOrderCount(orderCount)
         .setCompression(compression)
         .build();
   }
@@ -213,8 +216,8 @@ final class SnapshotFile {
   }
 
   private static void writeRecords(CodedOutputStream out, MvccStore.RevisionView view, List<DedupRecord> dedup,
-      List<StoredLease> leases, StoredAuth auth, CpuPacing pacing, Sync sync, String file) throws IOException {
-    Map<Long, String[]> orders = view.changeOrders();
+      List<StoredLease> leases, Map<Long, String[]> orders, StoredAuth auth, CpuPacing pacing, Sync sync, String file)
+      throws IOException {
     long bytes = 0;
     long synced = 0;
     long written = 0;
