@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,63 +25,47 @@ import org.slf4j.LoggerFactory;
 class SecureLocalClusterScriptIT {
 
   private static final Logger LOG = LoggerFactory.getLogger(SecureLocalClusterScriptIT.class);
-  private static final Duration LIMIT = Duration.ofSeconds(120);
   private static final String ROOT_PASSWORD = "root-password-of-the-test";
 
   @TempDir
   static Path dir;
   static Path certs;
-  static ProcessRun shell;
+  static ScriptedCluster cluster;
 
   @BeforeAll
   static void up() throws IOException {
-    Path repo = Path.of(System.getProperty("kvstore.repo.root", "..")).toRealPath();
-    int clientBase = FreePorts.range(3);
-    int raftBase = FreePorts.range(3);
-    while (Math.abs(raftBase - clientBase) < 3) {
-      raftBase = FreePorts.range(3);
-    }
     certs = dir.resolve("certs");
     Path password = dir.resolve("root-password");
     Files.writeString(password, ROOT_PASSWORD + "\n");
-    List<String> endpoints = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      endpoints.add("127.0.0.1:" + (clientBase + i));
-    }
-    shell = new ProcessRun(repo, Map.of(
-        "KVSTORE_CLUSTER_DIR", dir.resolve("cluster").toString(),
-        "KVSTORE_CLIENT_PORT_BASE", String.valueOf(clientBase),
-        "KVSTORE_RAFT_PORT_BASE", String.valueOf(raftBase),
-        "KVSTORE_METRICS_PORT_BASE", "0",
+    cluster = ScriptedCluster.in(dir.resolve("cluster"), 3, Map.of(
         "KVSTORE_TLS_DIR", certs.toString(),
-        "KVSTORE_ROOT_PASSWORD_FILE", password.toString(),
-        "KVSTORE_ENDPOINTS", String.join(",", endpoints)));
-    ProcessRun.Result up = shell.run(LIMIT, List.of("deploy/local-cluster.sh", "up"));
+        "KVSTORE_ROOT_PASSWORD_FILE", password.toString()));
+    ProcessRun.Result up = cluster.script("up");
     assertThat(up.exitCode()).as(up.toString()).isZero();
     assertThat(up.stdout()).contains("serving: n1 n2 n3").contains("auth:      enabled");
   }
 
   @AfterAll
   static void clean() {
-    if (shell != null) {
-      LOG.info("clean: {}", shell.run(LIMIT, List.of("deploy/local-cluster.sh", "clean")));
+    if (cluster != null) {
+      LOG.info("clean: {}", cluster.script("clean"));
     }
   }
 
   /** The CLI with the CA and the client certificate of {@code client} (root, alice, other-client). */
   private static ProcessRun.Result cli(String client, String... args) {
-    List<String> command = new ArrayList<>(List.of("deploy/kvstore", "--timeout", "10s"));
+    List<String> command = new ArrayList<>(List.of("--timeout", "10s"));
     if (client != null) {
       command.addAll(List.of("--cacert", certs.resolve("ca.pem").toString(),
           "--cert", certs.resolve(client + ".pem").toString(), "--key", certs.resolve(client + "-key.pem").toString()));
     }
     command.addAll(List.of(args));
-    return shell.run(LIMIT, command);
+    return cluster.cli(command.toArray(String[]::new));
   }
 
   @Test
   void rootGivesAlicePrefixAndEveryoneElseIsRefused() {
-    ProcessRun.Result status = shell.run(LIMIT, List.of("deploy/local-cluster.sh", "status"));
+    ProcessRun.Result status = cluster.script("status");
     assertThat(status.stdout()).as(status.toString()).contains("LEADER");
 
     assertThat(cli("root", "role", "add", "app").exitCode()).isZero();
