@@ -7,8 +7,6 @@ import dev.kvstore.api.MemberListRequest;
 import dev.kvstore.api.MemberListResponse;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
-import io.grpc.Metadata;
-import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
