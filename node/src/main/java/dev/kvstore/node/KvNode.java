@@ -197,6 +197,7 @@ public final class KvNode implements AutoCloseable {
     StorageQuota quota = new StorageQuota(config.nodeId(), config.raft().quotaBackendBytes(),
         () -> StorageQuota.directorySize(config.dataDir())).start(scheduler);
     track(quota);
+    metrics.gaugeStorageQuota(quota);
     stateMachine.checkStorageQuota(quota);
     if (config.raft().quotaBackendBytes() > 0
         && config.raft().quotaBackendBytes() < 4 * config.raft().logSegmentBytes()) {

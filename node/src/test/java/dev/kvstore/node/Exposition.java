@@ -1,5 +1,12 @@
 package dev.kvstore.node;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,10 +35,30 @@ final class Exposition {
       "summary", List.of("", "_count", "_sum", "_created"),
       "untyped", List.of(""));
 
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
   private final Map<String, String> types = new LinkedHashMap<>();
   private final List<Sample> samples = new ArrayList<>();
 
   private Exposition() {}
+
+  /** GETs {@code http://127.0.0.1:PORT/metrics} as Prometheus would, expects 200, and parses the answer. */
+  static Exposition scrape(int metricsPort) {
+    URI uri = URI.create("http://127.0.0.1:" + metricsPort + "/metrics");
+    try {
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new AssertionError(uri + " answered " + response.statusCode() + ": " + response.body());
+      }
+      return parse(response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
 
   static Exposition parse(String text) {
     Exposition e = new Exposition();

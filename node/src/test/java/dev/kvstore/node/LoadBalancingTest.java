@@ -6,12 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.kvstore.api.ReadConsistency;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.client.ReadBalancing;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,7 +22,6 @@ class LoadBalancingTest {
   @RegisterExtension
   static final SharedCluster SHARED = new SharedCluster();
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final String RPC_COUNT = "kvstore_rpc_duration_seconds_count";
   private static final int WRITES = 30;
   private static final int READS = 90;
@@ -50,18 +43,7 @@ class LoadBalancingTest {
   }
 
   private static Exposition scrape(String node) {
-    URI uri = URI.create("http://127.0.0.1:" + SHARED.cluster().node(node).metricsPort() + "/metrics");
-    try {
-      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(response.statusCode()).isEqualTo(200);
-      return Exposition.parse(response.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return Exposition.scrape(SHARED.cluster().node(node).metricsPort());
   }
 
   /**

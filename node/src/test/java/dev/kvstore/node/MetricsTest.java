@@ -59,9 +59,7 @@ class MetricsTest {
   }
 
   private static Exposition scrape(String node) {
-    HttpResponse<String> response = request(node, "GET", "/metrics");
-    assertThat(response.statusCode()).isEqualTo(200);
-    return Exposition.parse(response.body());
+    return Exposition.scrape(SHARED.cluster().node(node).metricsPort());
   }
 
   private static Map<String, String> rpc(String method, String status) {

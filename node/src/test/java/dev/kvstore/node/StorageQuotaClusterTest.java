@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A cluster over its storage quota (--quota-backend-bytes) refuses writes that add data through
  * every member, the same way, and goes on serving reads, deletes and compaction; raising the quota
- * brings writes back.
+ * brings writes back. The alarm shows in each node's metrics.
  */
 class StorageQuotaClusterTest {
 
@@ -43,6 +43,12 @@ class StorageQuotaClusterTest {
     cluster.kv("n1").put(put("quota/kept", "v1"));
     cluster.kv("n1").put(put("quota/gone", "v2"));
     restartWithQuota(1);
+    for (String id : cluster.ids()) {
+      Exposition metrics = Exposition.scrape(cluster.node(id).metricsPort());
+      assertThat(metrics.value("kvstore_storage_quota_bytes")).as(id).isEqualTo(1);
+      assertThat(metrics.value("kvstore_storage_used_bytes")).as(id).isGreaterThan(1);
+      assertThat(metrics.value("kvstore_storage_quota_exceeded")).as(id).isEqualTo(1);
+    }
     long revision = cluster.kv("n1").get(get("quota/kept")).getHeader().getRevision();
     for (String id : cluster.ids()) {
       assertThatThrownBy(() -> cluster.kv(id).put(put("quota/new", "refused")))
@@ -65,6 +71,9 @@ class StorageQuotaClusterTest {
     // Raising the quota (here: none) is one way back.
     restartWithQuota(0);
     assertThat(cluster.kv("n2").put(put("quota/new", "accepted")).getHeader().getRevision()).isGreaterThan(afterDelete);
+    Exposition metrics = Exposition.scrape(cluster.node("n2").metricsPort());
+    assertThat(metrics.value("kvstore_storage_quota_bytes")).isZero();
+    assertThat(metrics.value("kvstore_storage_quota_exceeded")).isZero();
   }
 
   /** Stops every node and starts it again from its data with {@code bytes} of quota (1: every data directory is over it). */

@@ -108,6 +108,16 @@ public final class StorageQuota implements StorageQuotaCheck, AutoCloseable {
     return usedBytes;
   }
 
+  /** The quota in bytes; 0 = no quota. */
+  public long quotaBytes() {
+    return quotaBytes;
+  }
+
+  /** Whether the last measurement was above the quota: the alarm is raised (always false without a quota). */
+  public boolean isExceeded() {
+    return over;
+  }
+
   /**
    * The bytes of every regular file under {@code dir}, recursively. Files that vanish while it
    * counts (a purged log segment, a replaced snapshot) count as nothing.

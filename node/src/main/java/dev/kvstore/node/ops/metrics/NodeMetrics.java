@@ -1,5 +1,6 @@
 package dev.kvstore.node.ops.metrics;
 
+import dev.kvstore.node.ops.StorageQuota;
 import dev.kvstore.statemachine.MvccStore;
 import dev.kvstore.statemachine.StateMachineObserver;
 import dev.kvstore.statemachine.WatchHub;
@@ -134,6 +135,26 @@ public final class NodeMetrics implements AutoCloseable {
    */
   public void leaderChanged(String leaderId) {
     stateMachine.leaderChanged();
+  }
+
+  /**
+   * Registers the storage quota's gauges: the quota, the data directory's size at its last
+   * measurement, and the alarm (as etcd's {@code etcd_server_quota_backend_bytes} and NOSPACE alarm).
+   */
+  public void gaugeStorageQuota(StorageQuota quota) {
+    Gauge.builder("kvstore.storage.quota", quota::quotaBytes)
+        .description("--quota-backend-bytes: the data directory size above which writes that add data are refused;"
+            + " 0 = no quota")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("kvstore.storage.used", quota::usedBytes)
+        .description("Bytes in the data directory at the last measurement (every second while a quota is set)")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("kvstore.storage.quota.exceeded", () -> quota.isExceeded() ? 1 : 0)
+        .description("1 while the data directory is above the quota: writes that add data are refused"
+            + " (RESOURCE_EXHAUSTED) while this node leads")
+        .register(registry);
   }
 
   /** Registers the Raft gauges. */
