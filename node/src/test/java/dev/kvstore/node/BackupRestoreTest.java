@@ -117,6 +117,10 @@ class BackupRestoreTest {
     try (target) {
       for (String id : target.ids()) {
         NodeConfig config = target.config(id);
+        if (id.equals("n2")) {
+          // As a container's volume: the directory exists, empty, and the member is built inside it.
+          Files.createDirectories(config.dataDir());
+        }
         BackupRestore.Result result = BackupRestore.restore(backup, config.dataDir(), id, config.peers(),
             "restored-test");
         assertThat(result.installed().revision()).isEqualTo(saved.revision());
@@ -226,7 +230,14 @@ class BackupRestoreTest {
 
     // The default cluster id is the same for every member of one backup, and never the old one.
     BackupRestore.Result first = BackupRestore.restore(backup, dir.resolve("m1"), "n1", members, null);
-    BackupRestore.Result second = BackupRestore.restore(backup, dir.resolve("m2"), "n2", members, null);
+    // An empty directory that exists (a container's volume) is built into, and left with nothing else.
+    Path mounted = Files.createDirectories(dir.resolve("m2"));
+    BackupRestore.Result second = BackupRestore.restore(backup, mounted, "n2", members, null);
+    try (var entries = Files.list(mounted)) {
+      assertThat(entries.map(p -> p.getFileName().toString())).noneMatch(name -> name.contains(".restoring-"))
+          .contains(RestoredMember.FILE_NAME);
+    }
+    assertThat(RestoredMember.read(mounted).orElseThrow().memberId()).isEqualTo("n2");
     assertThat(first.installed().keyCount()).isEqualTo(1 + 4 * RequestLimits.MAX_TXN_OPS);
     assertThat(first.clusterId()).isEqualTo(second.clusterId())
         .isEqualTo("restored-" + BackupFile.verify(backup).sha256Hex().substring(0, 12));

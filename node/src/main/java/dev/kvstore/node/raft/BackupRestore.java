@@ -5,10 +5,12 @@ import dev.kvstore.api.BackupFileException;
 import dev.kvstore.statemachine.SnapshotImport;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -104,20 +106,56 @@ public final class BackupRestore {
     }
     Path absolute = dataDir.toAbsolutePath().normalize();
     Path parent = absolute.getParent();
-    Files.createDirectories(parent);
-    Path building = Files.createTempDirectory(parent, absolute.getFileName() + ".restoring-");
     try {
-      SnapshotImport.Installed installed = build(building, group, backup, summary);
-      new RestoredMember(newCluster, memberId, describe(initialCluster), summary.revision(), summary.sha256Hex())
-          .write(building);
-      if (Files.isDirectory(absolute)) {
-        // Empty, checked above; a file that appeared since fails the delete or the move.
-        Files.delete(absolute);
+      Files.createDirectories(parent);
+      // An empty directory that exists may be a mount point (a container's volume) in a parent the
+      // user may not write: the member is built inside it then, else beside it; moved in when complete.
+      boolean inside = Files.isDirectory(absolute);
+      Path building = inside ? Files.createTempDirectory(absolute, ".restoring-")
+          : Files.createTempDirectory(parent, absolute.getFileName() + ".restoring-");
+      try {
+        SnapshotImport.Installed installed = build(building, group, backup, summary);
+        new RestoredMember(newCluster, memberId, describe(initialCluster), summary.revision(), summary.sha256Hex())
+            .write(building);
+        if (inside) {
+          moveContentUp(building, absolute);
+        } else {
+          // A directory that appeared since fails the move.
+          Files.move(building, absolute, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return new Result(absolute, newCluster, group, summary, installed);
+      } catch (IOException | RuntimeException e) {
+        deleteRecursively(building);
+        throw e;
       }
-      Files.move(building, absolute, StandardCopyOption.ATOMIC_MOVE);
-      return new Result(absolute, newCluster, group, summary, installed);
+    } catch (AccessDeniedException e) {
+      throw new IOException("permission denied writing " + e.getFile() + ": the restore writes the data directory "
+          + dataDir + " (or, when it does not exist yet, a directory beside it); run it as the user the node runs as",
+          e);
+    }
+  }
+
+  /**
+   * Moves what {@code building} holds into {@code dataDir} (its parent), the member's
+   * {@link RestoredMember} file last, since it is what makes a node take the directory as a restored
+   * member; on failure, takes back what was moved so that {@code dataDir} is empty again.
+   */
+  private static void moveContentUp(Path building, Path dataDir) throws IOException {
+    List<Path> entries;
+    try (Stream<Path> list = Files.list(building)) {
+      entries = list.sorted(Comparator.comparing((Path p) -> p.getFileName().toString().equals(RestoredMember.FILE_NAME)).thenComparing(Path::compareTo))
+          .toList();
+    }
+    List<Path> moved = new ArrayList<>();
+    try {
+      for (Path entry : entries) {
+        Path target = dataDir.resolve(entry.getFileName().toString());
+        Files.move(entry, target, StandardCopyOption.ATOMIC_MOVE);
+        moved.add(target);
+      }
+      Files.delete(building);
     } catch (IOException | RuntimeException e) {
-      deleteRecursively(building);
+      moved.forEach(BackupRestore::deleteRecursively);
       throw e;
     }
   }
