@@ -6,7 +6,7 @@ import java.util.SplittableRandom;
 /**
  * The keys a benchmark uses: {@code prefix} followed by the key's number, zero-padded to the width
  * of the largest so that they sort in number order ({@code bench/0000} to {@code bench/9999} for
- * 10,000 keys), and the value every put writes.
+ * 10,000 keys), and sample values of letters and digits (see {@link PutValues}).
  *
  * @param prefix put before every key's number, e.g. {@code bench/}
  * @param size how many keys (at least 1)

@@ -1,6 +1,5 @@
 package dev.kvstore.cli;
 
-import com.google.protobuf.ByteString;
 import dev.kvstore.api.RequestLimits;
 import dev.kvstore.bench.ClosedLoop;
 import dev.kvstore.bench.KeySpace;
@@ -9,6 +8,9 @@ import dev.kvstore.bench.LoadReport;
 import dev.kvstore.bench.LoadSpec;
 import dev.kvstore.bench.Mix;
 import dev.kvstore.bench.OperationType;
+import dev.kvstore.bench.PutValues;
+import dev.kvstore.bench.ValueKind;
+import dev.kvstore.bench.WireBytes;
 import dev.kvstore.client.KvClient;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -35,10 +37,14 @@ import picocli.CommandLine.Spec;
             + " put=20,get=80 (each request picks by weight), or the preset mixed (put=50,get=50).",
         "Keys are KEY_PREFIX followed by a zero-padded number below --keys, picked at random;"
             + " a mix with reads first writes every key once (--no-prefill to skip).",
+        "Values (--values): template = one value of letters and digits for every put, printable ="
+            + " each put its own letters and digits, random = each put its own random bytes.",
+        "The report also counts the gRPC message bytes of the load (warm-up included, prefill not)"
+            + " sent and received, on the wire and uncompressed (see --compression).",
         "Progress goes to standard error, the report to standard output (-o json: one document)."})
 final class BenchCommand implements Callable<Integer> {
 
-  // Seeds the value every put writes: the same bytes on every run.
+  // Seeds the values puts write: the same bytes, in the same order, on every run.
   private static final long VALUE_SEED = 42;
   // How often the progress bar is updated and the run checked.
   private static final Duration TICK = Duration.ofMillis(200);
@@ -62,6 +68,12 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--value-size", paramLabel = "BYTES", description = "Size of each value put (default: 256).")
   private int valueSize = 256;
+
+  @Option(
+      names = "--values",
+      paramLabel = "KIND",
+      description = "What values are made of: template, printable or random (default: template).")
+  private String values = ValueKind.TEMPLATE.label();
 
   @Option(names = "--key-prefix", paramLabel = "PREFIX", description = "Prefix of every key (default: bench/).")
   private String keyPrefix = "bench/";
@@ -102,12 +114,14 @@ final class BenchCommand implements Callable<Integer> {
     if (valueSize < 0 || valueSize > RequestLimits.MAX_VALUE_BYTES) {
       throw usage("--value-size must be 0 to " + RequestLimits.MAX_VALUE_BYTES + " bytes (1 MiB), got " + valueSize);
     }
+    ValueKind kind = parseValues();
     KeySpace keySpace = new KeySpace(keyPrefix, keys);
-    ByteString value = ByteString.copyFrom(KeySpace.sampleValue(valueSize, VALUE_SEED));
-    BenchSettings settings = new BenchSettings(chosen, load, keySpace, valueSize);
+    BenchSettings settings = new BenchSettings(chosen, load, keySpace, valueSize, kind);
 
-    KvClient client = context.client();
-    KvStoreOperations operations = new KvStoreOperations(client.async(), keySpace, value);
+    WireBytes wireBytes = new WireBytes();
+    KvClient client = context.client(wireBytes);
+    KvStoreOperations operations =
+        new KvStoreOperations(client.async(), keySpace, PutValues.of(kind, valueSize, VALUE_SEED));
     context.err().println("bench: " + settings.describe() + " against " + String.join(",", client.endpoints()));
 
     LoadReport filled = null;
@@ -116,14 +130,15 @@ final class BenchCommand implements Callable<Integer> {
       ClosedLoop fill = new ClosedLoop(everyKey, Mix.of(OperationType.PUT).bind(operations));
       filled = runWithProgress(fill, "prefill");
       if (filled.failed() > 0) {
-        BenchReportView.print(context, settings, filled, null);
+        BenchReportView.print(context, settings, filled, null, null);
         context.err().println("error: prefill: " + filled.failed() + " of " + keys + " writes failed "
             + filled.failures() + "; the key space is incomplete, so no load was run");
         return exitCode(filled);
       }
     }
+    WireBytes.Total beforeLoad = wireBytes.total();
     LoadReport report = runWithProgress(new ClosedLoop(load, chosen.bind(operations)), "bench");
-    BenchReportView.print(context, settings, filled, report);
+    BenchReportView.print(context, settings, filled, report, wireBytes.total().minus(beforeLoad));
     return report.succeeded() > 0 ? ExitCodes.OK : exitCode(report);
   }
 
@@ -132,6 +147,14 @@ final class BenchCommand implements Callable<Integer> {
       return Mix.parse(mix);
     } catch (IllegalArgumentException e) {
       throw usage("--mix: " + e.getMessage());
+    }
+  }
+
+  private ValueKind parseValues() {
+    try {
+      return ValueKind.of(values);
+    } catch (IllegalArgumentException e) {
+      throw usage("--values: " + e.getMessage());
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.kvstore.cli;
 
 import dev.kvstore.client.KvClient;
+import io.grpc.ClientInterceptor;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -10,6 +11,15 @@ interface CommandContext {
 
   /** The client for the selected endpoints and timeout, connected on first use. */
   KvClient client();
+
+  /**
+   * As {@link #client()}, with {@code interceptor} applied to every channel the client opens (see
+   * {@link KvClient.Builder#interceptor}): for a command that observes its own calls, as
+   * {@code bench} counts their bytes. Call it instead of {@link #client()}, not after it.
+   *
+   * @throws IllegalStateException when the client was already built without it
+   */
+  KvClient client(ClientInterceptor interceptor);
 
   /**
    * Another client, of {@code endpoints} only ({@code host:port[,...]}), with the same timeouts,

@@ -4,6 +4,7 @@ import dev.kvstore.client.Compression;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.client.KvClientException;
 import dev.kvstore.client.TlsFiles;
+import io.grpc.ClientInterceptor;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
@@ -226,15 +228,31 @@ public final class KvCli implements Callable<Integer>, CommandContext {
 
   @Override
   public KvClient client() {
+    return client(List.of());
+  }
+
+  @Override
+  public KvClient client(ClientInterceptor interceptor) {
+    if (client != null) {
+      throw new IllegalStateException("the client was built before an interceptor was given for it");
+    }
+    return client(List.of(interceptor));
+  }
+
+  private KvClient client(List<ClientInterceptor> interceptors) {
     if (client == null) {
       String configured = endpoints != null ? endpoints : environment.env().get(ENDPOINTS_VARIABLE);
-      client = newClient(configured == null || configured.isBlank() ? DEFAULT_ENDPOINTS : configured);
+      client = newClient(configured == null || configured.isBlank() ? DEFAULT_ENDPOINTS : configured, interceptors);
     }
     return client;
   }
 
   @Override
   public KvClient newClient(String endpoints) {
+    return newClient(endpoints, List.of());
+  }
+
+  private KvClient newClient(String endpoints, List<ClientInterceptor> interceptors) {
     KvClient.Builder builder;
     try {
       builder = KvClient.builder().endpoints(endpoints);
@@ -249,6 +267,7 @@ public final class KvCli implements Callable<Integer>, CommandContext {
           .connectTimeout(connectTimeout)
           .compression(compression())
           .tls(tls());
+      interceptors.forEach(builder::interceptor);
       boolean signingIn = credentials(builder);
       built = builder.build();
       if (signingIn && built.signedInUser().isEmpty()) {

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -628,6 +629,7 @@ public final class KvClient implements AutoCloseable {
     private ReadBalancing readBalancing = ReadBalancing.LEAST_OUTSTANDING;
     private long serializableReadLagLimit = ReadBalancer.DEFAULT_LAG_LIMIT;
     private Compression compression = Compression.NONE;
+    private final List<ClientInterceptor> interceptors = new ArrayList<>();
     private Executor callbackExecutor;
     private ChannelFactory channelFactory;
     private LongSupplier nanoClock = System::nanoTime;
@@ -783,6 +785,20 @@ public final class KvClient implements AutoCloseable {
     }
 
     /**
+     * Applies {@code interceptor} to every channel the client opens (one per endpoint, opened when
+     * first needed), so it sees every call the client makes: requests, retries, hedges, health
+     * checks, watch and keep-alive streams. Interceptors run in the order added, after the
+     * client's own (credentials, {@link #compression}), so the call options they see are the ones
+     * the call goes out with; an interceptor that adds a {@link io.grpc.ClientStreamTracer.Factory}
+     * to them observes each attempt on the wire (e.g. its message sizes in bytes). An interceptor
+     * runs on the caller's or gRPC's threads and must not block.
+     */
+    public Builder interceptor(ClientInterceptor interceptor) {
+      this.interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
      * Where the futures of {@link KvClient#async()} complete, and so where stages chained on them
      * without an executor of their own run; watch listeners run there too (each watch's calls one
      * at a time). Default: a cached pool of daemon threads that the client owns and shuts down when
@@ -863,7 +879,10 @@ public final class KvClient implements AutoCloseable {
         throw new IllegalStateException("endpoints are required");
       }
       TokenSession session = user == null ? null : new TokenSession(user, password);
-      List<ClientInterceptor> interceptors = new ArrayList<>();
+      // gRPC runs a channel's interceptors last to first: the caller's, reversed, come first in the
+      // list so that they run in the order added, after the client's own.
+      List<ClientInterceptor> interceptors = new ArrayList<>(this.interceptors);
+      Collections.reverse(interceptors);
       if (session != null) {
         interceptors.add(session);
       }

@@ -8,25 +8,21 @@ import dev.kvstore.api.GetResponse;
 import dev.kvstore.api.KvStoreGrpc;
 import dev.kvstore.api.PutRequest;
 import dev.kvstore.api.ReadConsistency;
+import dev.kvstore.bench.KeySpace;
+import dev.kvstore.bench.WireBytes;
 import dev.kvstore.client.Compression;
 import dev.kvstore.client.KvClient;
 import dev.kvstore.client.WatchListener;
 import dev.kvstore.client.WatchOptions;
 import dev.kvstore.client.WatchSubscription;
 import dev.kvstore.api.WatchResponse;
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
-import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,7 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * gRPC message compression between clients and nodes: a node answers a gzip-compressed request
  * with gzip-compressed responses, and everyone else exactly as before. What travelled is measured
- * on the client side by a stream tracer: bytes on the wire against bytes of the messages.
+ * on the client side by {@link WireBytes} (a stream tracer): bytes on the wire against bytes of the
+ * messages.
  */
 class CompressionTest {
 
@@ -44,46 +41,6 @@ class CompressionTest {
   /** 256 KiB that compress well, as JSON or text values do. */
   private static final ByteString VALUE = ByteString.copyFromUtf8("{\"field\": \"value\"} ".repeat(256 * 1024 / 19));
 
-  /** Bytes one call moved, on the wire and as messages, each way. */
-  private static final class Sizes implements ClientInterceptor {
-    final AtomicLong sentWire = new AtomicLong();
-    final AtomicLong sent = new AtomicLong();
-    final AtomicLong receivedWire = new AtomicLong();
-    final AtomicLong received = new AtomicLong();
-
-    @Override
-    public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
-        CallOptions options, Channel next) {
-      ClientStreamTracer.Factory factory = new ClientStreamTracer.Factory() {
-        @Override
-        public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
-          return new ClientStreamTracer() {
-            @Override
-            public void outboundWireSize(long bytes) {
-              sentWire.addAndGet(bytes);
-            }
-
-            @Override
-            public void outboundUncompressedSize(long bytes) {
-              sent.addAndGet(bytes);
-            }
-
-            @Override
-            public void inboundWireSize(long bytes) {
-              receivedWire.addAndGet(bytes);
-            }
-
-            @Override
-            public void inboundUncompressedSize(long bytes) {
-              received.addAndGet(bytes);
-            }
-          };
-        }
-      };
-      return next.newCall(method, options.withStreamTracerFactory(factory));
-    }
-  }
-
   private static KvStoreGrpc.KvStoreBlockingStub stub(String node, ClientInterceptor... interceptors) {
     return SHARED.cluster().kv(node).withInterceptors(interceptors);
   }
@@ -91,8 +48,8 @@ class CompressionTest {
   @Test
   void aCompressedRequestIsAnsweredCompressed() {
     String node = SHARED.cluster().awaitLeader();
-    Sizes put = new Sizes();
-    Sizes read = new Sizes();
+    WireBytes put = new WireBytes();
+    WireBytes read = new WireBytes();
     AtomicReference<Metadata> headers = new AtomicReference<>();
 
     stub(node, put).withCompression("gzip")
@@ -101,10 +58,10 @@ class CompressionTest {
         .withCompression("gzip").get(get("compression/gzip"));
 
     assertThat(got.getValue()).isEqualTo(VALUE);
-    assertThat(put.sent.get()).isGreaterThan(VALUE.size());
-    assertThat(put.sentWire.get()).as("put on the wire").isLessThan(put.sent.get() / 10);
-    assertThat(read.received.get()).isGreaterThan(VALUE.size());
-    assertThat(read.receivedWire.get()).as("get on the wire").isLessThan(read.received.get() / 10);
+    assertThat(put.total().sentUncompressed()).isGreaterThan(VALUE.size());
+    assertThat(put.total().sent()).as("put on the wire").isLessThan(put.total().sentUncompressed() / 10);
+    assertThat(read.total().receivedUncompressed()).isGreaterThan(VALUE.size());
+    assertThat(read.total().received()).as("get on the wire").isLessThan(read.total().receivedUncompressed() / 10);
     assertThat(headers.get().get(Metadata.Key.of("grpc-encoding", Metadata.ASCII_STRING_MARSHALLER)))
         .isEqualTo("gzip");
   }
@@ -112,15 +69,42 @@ class CompressionTest {
   @Test
   void aClientThatDoesNotCompressGetsUncompressedAnswers() {
     String node = SHARED.cluster().otherThan(SHARED.cluster().awaitLeader());
-    Sizes read = new Sizes();
+    WireBytes read = new WireBytes();
     stub(node).withCompression("gzip")
         .put(PutRequest.newBuilder().setKey("compression/plain").setValue(VALUE).build());
 
     GetResponse got = stub(node, read).get(get("compression/plain"));
 
     assertThat(got.getValue()).isEqualTo(VALUE);
-    // Only the gRPC frame header (5 bytes per message) besides the message itself.
-    assertThat(read.receivedWire.get()).isGreaterThanOrEqualTo(read.received.get());
+    assertThat(read.total().received()).isEqualTo(read.total().receivedUncompressed());
+  }
+
+  /** What one put and one linearizable get of {@code value} moved, through a client with {@code compression}. */
+  private static WireBytes.Total putAndGet(Compression compression, String key, ByteString value) {
+    WireBytes wire = new WireBytes();
+    try (KvClient client = KvClient.builder().endpoints(SHARED.cluster().endpoints())
+        .requestTimeout(Duration.ofSeconds(15)).compression(compression).interceptor(wire).build()) {
+      client.put(key, value);
+      assertThat(client.get(key).getValue()).isEqualTo(value);
+    }
+    return wire.total();
+  }
+
+  @Test
+  void theClientsWireBytesShrinkWithGzipForACompressibleValueAndEqualTheMessagesWithout() {
+    // 4 KiB of letters and digits, as kvstore bench --values printable writes: about 6 of 8 bits used.
+    ByteString value = ByteString.copyFrom(KeySpace.sampleValue(4096, 10));
+
+    WireBytes.Total gzip = putAndGet(Compression.GZIP, "compression/wire-gzip", value);
+    WireBytes.Total plain = putAndGet(Compression.NONE, "compression/wire-plain", value);
+
+    assertThat(gzip.sentUncompressed()).isGreaterThan(4096);
+    assertThat(gzip.receivedUncompressed()).isGreaterThan(4096);
+    assertThat(gzip.sent()).as("sent " + gzip).isLessThan(gzip.sentUncompressed() * 9 / 10);
+    assertThat(gzip.received()).as("received " + gzip).isLessThan(gzip.receivedUncompressed() * 9 / 10);
+    assertThat(plain.sent()).as(plain.toString()).isEqualTo(plain.sentUncompressed());
+    assertThat(plain.received()).as(plain.toString()).isEqualTo(plain.receivedUncompressed());
+    assertThat(plain.sentUncompressed()).isGreaterThan(4096);
   }
 
   @Test
