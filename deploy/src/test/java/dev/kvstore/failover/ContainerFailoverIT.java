@@ -52,11 +52,16 @@ class ContainerFailoverIT {
   /**
    * A node brought back (restarted, resumed, reconnected) to serving a linearizable read itself.
    * After a restart that is container and JVM start, Ratis start, the client server and catching
-   * up (about 10 s here under the workload); after a partition, reconnecting TCP, whose SYN
-   * retransmissions back off to seconds (see docs/failover.md).
+   * up; after a partition, reconnecting TCP, whose SYN retransmissions back off to seconds (see
+   * docs/failover.md). A restart took 6-10 s here in November; since 2026-12-01 26-44 s, nearly
+   * all of it catching up: a cold follower on two cores shared with two JVMs still compiling and
+   * the workload takes seconds to answer its first append, and Ratis 3.3.0 meanwhile sends it a
+   * heartbeat with every new entry (docs/failover.md, "Catching up"). The bound still catches what
+   * it was made for: a connection left to TCP's backoff, an appender backing off 5 s at a time, a
+   * follower that never catches up.
    */
-  private static final long REJOIN_BOUND_MS = 20_000;
-  private static final Duration RECOVERY = Duration.ofSeconds(60);
+  private static final long REJOIN_BOUND_MS = 60_000;
+  private static final Duration RECOVERY = Duration.ofSeconds(90);
   /** Process number of operations a scenario makes itself, apart from the workload's clients. */
   private static final int PROBE = 900;
 

@@ -271,9 +271,10 @@ public final class KvNode implements AutoCloseable {
         .start(scheduler, AUTO_COMPACTION_CHECKS));
 
     if (config.auth().initialRootPasswordFile() != null) {
-      String hash = new PasswordHashes(config.auth().bcryptCost(), new SecureRandom())
-          .hash(config.auth().initialRootPassword());
-      track(new AuthBootstrap(config.nodeId(), hash, stateMachine.auth()::current, member::isLeaderReady,
+      PasswordHashes rootHashes = new PasswordHashes(config.auth().bcryptCost(), new SecureRandom());
+      String rootPassword = config.auth().initialRootPassword();
+      track(new AuthBootstrap(config.nodeId(), () -> rootHashes.hash(rootPassword), blockingCalls,
+          stateMachine.auth()::current, member::isLeaderReady,
           command -> writes.submit(command, config.requestTimeout()).thenApply(Applied::result), new SecureRandom())
           .start(scheduler, AUTH_BOOTSTRAP_CHECKS));
     }

@@ -13,6 +13,7 @@ import dev.kvstore.statemachine.proto.UserGrantRoleOp;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts a new cluster with authentication on: while this node leads and the cluster's auth state
- * is a new one's, it proposes the user "root" (with the password given to the node, hashed here),
+ * is a new one's, it proposes the user "root" (with the password given to the node, hashed here
+ * only then: a node restarted into a cluster already set up never pays for bcrypt, which on a cold
+ * JVM costs seconds of CPU at the default cost),
  * the role "root" for it, and enabling authentication, through the log like any client would. Once
  * anything else happened to users, roles or the switch, it does nothing, so an operator who later
  * disables authentication is not overruled. Meant for deployments that hand the root password over as a file (a Docker secret)
@@ -35,7 +38,8 @@ public final class AuthBootstrap implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuthBootstrap.class);
 
   private final String nodeId;
-  private final String rootPasswordHash;
+  private final Supplier<String> rootPasswordHash;
+  private final Executor hashing;
   private final Supplier<AuthState> auth;
   private final BooleanSupplier leading;
   private final Function<Command, CompletableFuture<CommandResult>> propose;
@@ -44,13 +48,17 @@ public final class AuthBootstrap implements AutoCloseable {
   private ScheduledFuture<?> checks;
 
   /**
-   * @param rootPasswordHash the root password as a bcrypt hash ({@link PasswordHashes})
+   * @param rootPasswordHash makes the root password's bcrypt hash ({@link PasswordHashes}); called on
+   *                         {@code hashing}, once per attempt to add root, never when root exists
+   * @param hashing          where the hash is made: not the caller's scheduler, whose other timers
+   *                         it would hold up
    * @param propose          proposes a command through the log; completes once applied
    */
-  public AuthBootstrap(String nodeId, String rootPasswordHash, Supplier<AuthState> auth, BooleanSupplier leading,
-      Function<Command, CompletableFuture<CommandResult>> propose, SecureRandom random) {
+  public AuthBootstrap(String nodeId, Supplier<String> rootPasswordHash, Executor hashing, Supplier<AuthState> auth,
+      BooleanSupplier leading, Function<Command, CompletableFuture<CommandResult>> propose, SecureRandom random) {
     this.nodeId = nodeId;
     this.rootPasswordHash = rootPasswordHash;
+    this.hashing = hashing;
     this.auth = auth;
     this.leading = leading;
     this.propose = propose;
@@ -85,8 +93,9 @@ public final class AuthBootstrap implements AutoCloseable {
     byte[] key = new byte[AuthStore.TOKEN_KEY_BYTES];
     random.nextBytes(key);
     CompletableFuture<?> added = rootExists ? CompletableFuture.completedFuture(null)
-        : step(AuthOp.newBuilder().setUserAdd(UserAddOp.newBuilder().setName(AuthState.ROOT)
-            .setPasswordHash(rootPasswordHash)).build());
+        : CompletableFuture.supplyAsync(rootPasswordHash, hashing)
+            .thenCompose(hash -> step(AuthOp.newBuilder().setUserAdd(UserAddOp.newBuilder().setName(AuthState.ROOT)
+                .setPasswordHash(hash)).build()));
     added.thenCompose(ignored -> rootHasRole ? CompletableFuture.completedFuture(null)
             : step(AuthOp.newBuilder().setUserGrantRole(UserGrantRoleOp.newBuilder()
                 .setUser(AuthState.ROOT).setRole(AuthState.ROOT)).build()))

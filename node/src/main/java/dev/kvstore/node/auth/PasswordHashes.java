@@ -1,16 +1,16 @@
 package dev.kvstore.node.auth;
 
+import at.favre.lib.crypto.bcrypt.BCrypt;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 /**
- * Passwords as bcrypt hashes (Bouncy Castle's {@code OpenBSDBCrypt}, the {@code $2y$} format), as
- * etcd stores them: salted, slow on purpose, and never the password itself in the Raft log, a
- * snapshot or a log line.
+ * Passwords as bcrypt hashes (Patrick Favre's bcrypt library, the {@code $2y$} format), as etcd
+ * stores them: salted, slow on purpose, and never the password itself in the Raft log, a snapshot or
+ * a log line. {@code $2a$} and {@code $2b$} hashes (etcd's, or made elsewhere) verify as well.
  *
  * <p>bcrypt reads at most {@value #MAX_PASSWORD_BYTES} bytes of a password; longer ones are refused
  * rather than silently cut, so that two passwords differing only after that point are never equal.
@@ -76,12 +76,14 @@ public final class PasswordHashes {
     }
   }
 
-  private String hash(String password, byte[] salt) {
+  /** The hash of {@code password} with {@code salt} (16 bytes); package-private for the format tests. */
+  String hash(String password, byte[] salt) {
     String problem = problem(password);
     if (problem != null) {
       throw new IllegalArgumentException(problem);
     }
-    return OpenBSDBCrypt.generate("2y", password.toCharArray(), salt, cost);
+    return new String(BCrypt.with(BCrypt.Version.VERSION_2Y).hash(cost, salt, password.getBytes(StandardCharsets.UTF_8)),
+        StandardCharsets.US_ASCII);
   }
 
   /** Whether {@code password} is the one {@code hash} was made from; false for an empty or malformed hash. */
@@ -90,8 +92,9 @@ public final class PasswordHashes {
       return false;
     }
     try {
-      return OpenBSDBCrypt.checkPassword(hash, password.toCharArray());
-    } catch (IllegalArgumentException | org.bouncycastle.crypto.DataLengthException e) {
+      return BCrypt.verifyer().verify(password.getBytes(StandardCharsets.UTF_8), hash.getBytes(StandardCharsets.US_ASCII))
+          .verified;
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return false;
     }
   }

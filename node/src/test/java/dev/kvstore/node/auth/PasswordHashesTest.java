@@ -50,4 +50,32 @@ class PasswordHashesTest {
     assertThat(PasswordHashes.matches("not-a-hash", "pw")).isFalse();
     assertThat(PasswordHashes.matches("$2y$04$short", "pw")).isFalse();
   }
+
+  /**
+   * Hashes stored by earlier kvstore versions (Bouncy Castle's OpenBSDBCrypt, in the Raft logs and
+   * snapshots of running clusters) still verify, and the same salt still gives the same hash, so
+   * a seeded hash proposed by a node of either version is the same command.
+   */
+  @Test
+  void hashesMadeByBouncyCastleStillVerifyAndTheSameSaltGivesTheSameHash() {
+    byte[] salt = new byte[16];
+    for (int i = 0; i < salt.length; i++) {
+      salt[i] = (byte) (i * 17 + 3);
+    }
+    String bouncyCastle4 = "$2y$04$.vOjLibWYVoJlI08x8Bv.eTnaV6ec5xbo4TZGLKozq2VBTJz0gEU6";
+    String bouncyCastle5 = "$2y$05$.vOjLibWYVoJlI08x8Bv.edajMo1h2L6WZTE9ad7ZlmFLvatTR8Za";
+    assertThat(PasswordHashes.matches(bouncyCastle4, "kvstore-secret")).isTrue();
+    assertThat(PasswordHashes.matches(bouncyCastle5, "p\u00e4ssw\u00f6rd\u20ac")).isTrue();
+    assertThat(PasswordHashes.matches(bouncyCastle5, "passwort")).isFalse();
+    assertThat(hashes.hash("kvstore-secret", salt)).isEqualTo(bouncyCastle4);
+    assertThat(new PasswordHashes(5, new SecureRandom()).hash("p\u00e4ssw\u00f6rd\u20ac", salt)).isEqualTo(bouncyCastle5);
+  }
+
+  /** OpenBSD's $2a$ and $2b$ hashes (etcd's Go bcrypt writes $2a$) verify too: the openwall test vector. */
+  @Test
+  void twoATwoBHashesVerify() {
+    assertThat(PasswordHashes.matches("$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*U")).isTrue();
+    assertThat(PasswordHashes.matches("$2b$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*U")).isTrue();
+    assertThat(PasswordHashes.matches("$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*V")).isFalse();
+  }
 }
