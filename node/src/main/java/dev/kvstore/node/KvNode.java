@@ -35,6 +35,7 @@ import dev.kvstore.node.ops.metrics.RaftMetrics;
 import dev.kvstore.node.raft.AutoCompactor;
 import dev.kvstore.node.raft.CommandSubmitter.Applied;
 import dev.kvstore.node.raft.CommandSubmitter;
+import dev.kvstore.node.raft.StartupCatchUp;
 import dev.kvstore.node.raft.CommitBroadcast;
 import dev.kvstore.node.raft.CommitNudge;
 import dev.kvstore.node.raft.FollowerAppenders;
@@ -147,6 +148,8 @@ public final class KvNode implements AutoCloseable {
   private static final long PROMOTE_MAX_LAG = 1000;
   /** How often the node notes whether it knows a leader and is in the configuration, to explain a stop. */
   private static final long STOP_REASON_SAMPLE_MS = 200;
+  /** How often a starting node tries a read barrier until one passes ({@link StartupCatchUp}). */
+  private static final Duration STARTUP_CATCH_UP_INTERVAL = Duration.ofMillis(100);
   /** How often a node without a leader checks whether the cluster counts it as a member at all. */
   private static final long OUTSIDE_CHECK_MS = 1_000;
 
@@ -157,6 +160,7 @@ public final class KvNode implements AutoCloseable {
   private LocalMember member;
   private RaftStopReason stopReason;
   private Server clientServer;
+  private StartupCatchUp startupCatchUp;
   private boolean closed;
   private volatile boolean handOffOnClose = true;
 
@@ -254,6 +258,10 @@ public final class KvNode implements AutoCloseable {
         timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex), config.raft().electionTimeout(),
         (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS));
     ReadBarrier reads = new ReadBarrier(readIndex, commits::applied, responses);
+    StartupCatchUp catchUp = new StartupCatchUp(config.nodeId(), reads::await, config.raft().electionTimeout().multipliedBy(4))
+        .start(scheduler, STARTUP_CATCH_UP_INTERVAL);
+    track(catchUp);
+    startupCatchUp = catchUp;
     LeaseExpiry.Proposer expiries = (ids, term) -> writes.submit(
         Command.newBuilder().setLeaseExpire(LeaseExpireOp.newBuilder().addAllIds(ids).setTerm(term)).build(),
         config.requestTimeout()).thenApply(Applied::result);
@@ -344,7 +352,8 @@ public final class KvNode implements AutoCloseable {
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         // Innermost of the interceptors: metrics and hints see its refusals too.
-        .intercept(new Authentication(stateMachine.auth()::current, tokens, ClientIdentity::current))
+        .intercept(new Authentication(stateMachine.auth()::current, catchUp::caughtUp, config.nodeId(), tokens,
+            ClientIdentity::current))
         // The mTLS client certificate's CN in each call's context, for authentication (runs before it).
         .intercept(new ClientIdentity())
         // Before authentication and the rate limit: their refusals are audited too.
@@ -496,6 +505,14 @@ public final class KvNode implements AutoCloseable {
 
   public boolean isLeader() {
     return member.isRunning() && member.role() == MemberRole.LEADER;
+  }
+
+  /**
+   * Whether this node has caught up with the leader since it started ({@link StartupCatchUp});
+   * until then, while its auth state says authentication is off, it refuses client calls.
+   */
+  public boolean caughtUpSinceStart() {
+    return startupCatchUp != null && startupCatchUp.caughtUp();
   }
 
   /** False once the Raft server has stopped, whether asked to or on its own. */

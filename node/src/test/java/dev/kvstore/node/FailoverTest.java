@@ -90,6 +90,7 @@ class FailoverTest {
     }
 
     cluster.startNode(oldLeader);
+    cluster.awaitCaughtUpSinceStart(oldLeader);
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
         assertThat(kv(oldLeader).get(localGet("failover/19")).getValue().toStringUtf8()).isEqualTo("during"));
     List<String> keys = kv(oldLeader).getAll(GetAllRequest.newBuilder().setPrefix("failover/").build())
@@ -129,6 +130,7 @@ class FailoverTest {
 
     cluster.crashNode(follower);
     cluster.startNode(follower);
+    cluster.awaitCaughtUpSinceStart(follower);
     // A restarted node applies the log past its snapshot once it learns the commit index from the
     // leader (no log-metadata entries, see RaftSettings): a serializable read may be stale until then.
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->

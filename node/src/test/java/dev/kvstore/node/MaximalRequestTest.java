@@ -110,6 +110,7 @@ class MaximalRequestTest {
     long leaderSnapshot = cluster.node(leader).stateMachine().getLatestSnapshot().getIndex();
     cluster.startNode(lagging);
     await().atMost(Duration.ofSeconds(60)).until(() -> cluster.node(lagging).appliedIndex() >= leaderApplied);
+    cluster.awaitCaughtUpSinceStart(lagging);
     // it was sent the leader's snapshot, not the log
     assertThat(cluster.node(lagging).stateMachine().getLatestSnapshot().getIndex())
         .isGreaterThanOrEqualTo(leaderSnapshot);
@@ -118,6 +119,7 @@ class MaximalRequestTest {
     // a node restarted from its own snapshot and log has them too
     cluster.crashNode(follower);
     cluster.startNode(follower);
+    cluster.awaitCaughtUpSinceStart(follower);
     assertHoldsEveryValue(follower);
   }
 

@@ -171,7 +171,10 @@ final class TestCluster implements AutoCloseable {
     return KvStoreGrpc.newBlockingStub(channel(id)).withDeadlineAfter(15, TimeUnit.SECONDS);
   }
 
-  /** Waits until every running node agrees on one running leader, and returns its id. */
+  /**
+   * Waits until every running node agrees on one running leader and has caught up with it since it
+   * started, and returns the leader's id.
+   */
   String awaitLeader() {
     String[] leader = new String[1];
     await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
@@ -186,10 +189,24 @@ final class TestCluster implements AutoCloseable {
       if (first.isEmpty() || !running.containsKey(first.get()) || !running.get(first.get()).isLeader()) {
         return false;
       }
+      // A node that has not caught up since it started refuses calls (StartupCatchUp); tests talk
+      // to nodes directly right after this.
+      if (!running.values().stream().allMatch(KvNode::caughtUpSinceStart)) {
+        return false;
+      }
       leader[0] = first.get();
       return true;
     });
     return leader[0];
+  }
+
+  /**
+   * Waits until {@code id} has caught up with the leader since it (re)started: until then it
+   * refuses client calls ({@code StartupCatchUp}), so a test that reads from a node it just started
+   * waits for this first.
+   */
+  void awaitCaughtUpSinceStart(String id) {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> node(id).caughtUpSinceStart());
   }
 
   /** Some running node other than {@code id}. */

@@ -10,6 +10,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -21,7 +22,9 @@ import java.util.function.Supplier;
  * {@code UNAUTHENTICATED} saying which; a token issued after auth changes this node has not applied
  * yet (it restarted, or lags) with {@code UNAVAILABLE}, which clients retry on another node. Health checks, reflection, {@code Authenticate} and
  * {@code AuthStatus} need no identity. While authentication is off, nothing is checked and tokens
- * are ignored.
+ * are ignored; but a node that has not caught up with the leader since it started cannot know that
+ * it is off (it may not have replayed the enabling yet), and refuses other calls with
+ * {@code UNAVAILABLE} until it has.
  */
 public final class Authentication implements ServerInterceptor {
 
@@ -34,15 +37,23 @@ public final class Authentication implements ServerInterceptor {
       "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection");
 
   private final Supplier<AuthState> auth;
+  private final BooleanSupplier caughtUp;
+  private final String nodeId;
   private final AuthTokens tokens;
   private final Supplier<Optional<String>> certificateName;
 
   /**
    * @param auth            the replicated auth state as applied on this node
+   * @param caughtUp        whether this node has caught up with the leader since it started
+   *                        ({@code StartupCatchUp}); until then an auth state that says
+   *                        authentication is off may only be one the node has not replayed past
    * @param certificateName the common name of the current call's verified client certificate, if any
    */
-  public Authentication(Supplier<AuthState> auth, AuthTokens tokens, Supplier<Optional<String>> certificateName) {
+  public Authentication(Supplier<AuthState> auth, BooleanSupplier caughtUp, String nodeId, AuthTokens tokens,
+      Supplier<Optional<String>> certificateName) {
     this.auth = auth;
+    this.caughtUp = caughtUp;
+    this.nodeId = nodeId;
     this.tokens = tokens;
     this.certificateName = certificateName;
   }
@@ -51,11 +62,16 @@ public final class Authentication implements ServerInterceptor {
   public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
       ServerCallHandler<Q, A> next) {
     AuthState state = auth.get();
+    boolean open = open(call);
     if (!state.enabled()) {
-      return next.startCall(call, headers);
+      if (open || caughtUp.getAsBoolean()) {
+        return next.startCall(call, headers);
+      }
+      // Nothing was proposed: a plain UNAVAILABLE, which clients retry on another node.
+      return close(call, Status.UNAVAILABLE, "node " + nodeId + " has not caught up with the leader since it"
+          + " started, so it cannot tell yet whether authentication is on; retry on another node");
     }
     String token = headers.get(TOKEN);
-    boolean open = open(call);
     if (token != null) {
       AuthTokens.Verdict verdict = tokens.verify(token, state);
       if (verdict instanceof AuthTokens.Verdict.Valid valid) {

@@ -20,6 +20,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +49,8 @@ public final class RaftMembership implements ClusterRequests {
   private static final Logger LOG = LoggerFactory.getLogger(RaftMembership.class);
   /** Longest a change waits, once committed, for the answering node to hold the new configuration. */
   private static final long LOCAL_CONFIGURATION_WAIT_MS = 2_000;
+  /** How long to wait before asking a just-elected leader again, in ns. */
+  private static final long LEADER_READY_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final LocalMember member;
   private final MembershipAdmin admin;
@@ -232,10 +235,25 @@ public final class RaftMembership implements ClusterRequests {
 
   private void change(String leader, Membership now, List<Membership.Member> next, RequestContext ctx, String what) {
     LOG.info("{}: {} (configuration at index {}, leader {})", member.id(), what, now.index(), leader);
-    try {
-      admin.change(leader, now, next, ctx.timeout());
-    } catch (IOException e) {
-      throw ratisRefusal(e, what, ctx);
+    long deadline = System.nanoTime() + ctx.timeout().toNanos();
+    while (true) {
+      try {
+        admin.change(leader, now, next, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        break;
+      } catch (IOException e) {
+        // A leader elected a moment ago (e.g. by a move-leader just before) takes no change until it
+        // has committed an entry of its term; it did not look at this one, so asking again is safe.
+        if (!leaderNotReady(e) || System.nanoTime() + LEADER_READY_POLL_NANOS >= deadline) {
+          throw ratisRefusal(e, what, ctx);
+        }
+        LOG.info("{}: leader {} is not ready yet (just elected); asking again", member.id(), leader);
+        try {
+          TimeUnit.NANOSECONDS.sleep(LEADER_READY_POLL_NANOS);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw ratisRefusal(e, what, ctx);
+        }
+      }
     }
     LOG.info("{}: done {}", member.id(), what);
     awaitLocally(next);
@@ -269,6 +287,16 @@ public final class RaftMembership implements ClusterRequests {
     } catch (IOException e) {
       throw ratisRefusal(e, "asking leader " + leader + " for its followers' progress", ctx);
     }
+  }
+
+  /** Whether Ratis refused because the leader has not committed an entry of its term yet. */
+  private static boolean leaderNotReady(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof LeaderNotReadyException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The status for what Ratis answered to {@code what}. */
