@@ -35,7 +35,6 @@ import dev.kvstore.node.ops.metrics.RaftMetrics;
 import dev.kvstore.node.raft.AutoCompactor;
 import dev.kvstore.node.raft.CommandSubmitter.Applied;
 import dev.kvstore.node.raft.CommandSubmitter;
-import dev.kvstore.node.raft.StartupCatchUp;
 import dev.kvstore.node.raft.CommitBroadcast;
 import dev.kvstore.node.raft.CommitNudge;
 import dev.kvstore.node.raft.FollowerAppenders;
@@ -53,6 +52,7 @@ import dev.kvstore.node.raft.RaftStopReason;
 import dev.kvstore.node.raft.ReadBarrier;
 import dev.kvstore.node.raft.ReadIndexRound;
 import dev.kvstore.node.raft.StalledFollowerLinks;
+import dev.kvstore.node.raft.StartupCatchUp;
 import dev.kvstore.node.request.AuthRequests;
 import dev.kvstore.node.request.ClusterRequests;
 import dev.kvstore.node.request.LeaseRequests;
@@ -258,8 +258,8 @@ public final class KvNode implements AutoCloseable {
         timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex), config.raft().electionTimeout(),
         (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS));
     ReadBarrier reads = new ReadBarrier(readIndex, commits::applied, responses);
-    StartupCatchUp catchUp = new StartupCatchUp(config.nodeId(), reads::await, config.raft().electionTimeout().multipliedBy(4))
-        .start(scheduler, STARTUP_CATCH_UP_INTERVAL);
+    StartupCatchUp catchUp = new StartupCatchUp(config.nodeId(), reads::await,
+        config.raft().electionTimeout().multipliedBy(4)).start(scheduler, STARTUP_CATCH_UP_INTERVAL);
     track(catchUp);
     startupCatchUp = catchUp;
     LeaseExpiry.Proposer expiries = (ids, term) -> writes.submit(

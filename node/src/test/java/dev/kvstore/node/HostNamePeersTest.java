@@ -59,8 +59,9 @@ class HostNamePeersTest {
         nodes.add(KvNode.start(NodeConfig.of(id, peers, "127.0.0.1", ports.get(2 * i + 1), dir.resolve(id))));
         channels.add(NettyChannelBuilder.forAddress("127.0.0.1", ports.get(2 * i + 1)).usePlaintext().build());
       }
+      // Caught up too: until then a node refuses calls (StartupCatchUp).
       await().atMost(Duration.ofSeconds(20)).until(() -> nodes.stream().anyMatch(KvNode::isLeader)
-          && nodes.stream().allMatch(n -> n.leaderId().isPresent()));
+          && nodes.stream().allMatch(n -> n.leaderId().isPresent() && n.caughtUpSinceStart()));
       var first = KvStoreGrpc.newBlockingStub(channels.get(0)).withDeadlineAfter(15, TimeUnit.SECONDS);
       assertThat(first.put(put("dns/k", "v")).getSuccess()).isTrue();
       for (ManagedChannel channel : channels) {
