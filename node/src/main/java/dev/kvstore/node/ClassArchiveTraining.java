@@ -199,6 +199,9 @@ public final class ClassArchiveTraining {
         if (authOn && !awaitAuthEnabled(channel)) {
           throw new IllegalStateException("a training member never applied the enabling of authentication");
         }
+        // A member refuses calls until it has caught up with the leader since it started
+        // (StartupCatchUp): a read, retried, waits for that; a watch opened earlier would fail.
+        retried(() -> kv(channel).get(GetRequest.newBuilder().setKey("training/").build()));
       }
       for (ManagedChannel channel : channels) {
         if (first) {
