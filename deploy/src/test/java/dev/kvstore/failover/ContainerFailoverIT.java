@@ -53,7 +53,7 @@ class ContainerFailoverIT {
    * A node brought back (restarted, resumed, reconnected) to serving a linearizable read itself.
    * After a restart that is container and JVM start, Ratis start, the client server and catching
    * up; after a partition, reconnecting TCP, whose SYN retransmissions back off to seconds (see
-   * docs/failover.md). A restart took 6-10 s here in November; since 2026-12-01 26-44 s, nearly
+   * docs/failover.md). A restart took 6-10 s here in November; since 2026-12-01 23-47 s, nearly
    * all of it catching up: a cold follower on two cores shared with two JVMs still compiling and
    * the workload takes seconds to answer its first append, and Ratis 3.3.0 meanwhile sends it a
    * heartbeat with every new entry (docs/failover.md, "Catching up"). The bound still catches what
