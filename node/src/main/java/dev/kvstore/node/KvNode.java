@@ -258,10 +258,9 @@ public final class KvNode implements AutoCloseable {
         timeout -> writes.submit(barrier, timeout).thenApply(Applied::logIndex), config.raft().electionTimeout(),
         (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS));
     ReadBarrier reads = new ReadBarrier(readIndex, commits::applied, responses);
-    StartupCatchUp catchUp = new StartupCatchUp(config.nodeId(), reads::await,
+    startupCatchUp = new StartupCatchUp(config.nodeId(), reads::await,
         config.raft().electionTimeout().multipliedBy(4)).start(scheduler, STARTUP_CATCH_UP_INTERVAL);
-    track(catchUp);
-    startupCatchUp = catchUp;
+    track(startupCatchUp);
     LeaseExpiry.Proposer expiries = (ids, term) -> writes.submit(
         Command.newBuilder().setLeaseExpire(LeaseExpireOp.newBuilder().addAllIds(ids).setTerm(term)).build(),
         config.requestTimeout()).thenApply(Applied::result);
@@ -352,7 +351,7 @@ public final class KvNode implements AutoCloseable {
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         // Innermost of the interceptors: metrics and hints see its refusals too.
-        .intercept(new Authentication(stateMachine.auth()::current, catchUp::caughtUp, config.nodeId(), tokens,
+        .intercept(new Authentication(stateMachine.auth()::current, startupCatchUp::caughtUp, config.nodeId(), tokens,
             ClientIdentity::current))
         // The mTLS client certificate's CN in each call's context, for authentication (runs before it).
         .intercept(new ClientIdentity())
