@@ -2,7 +2,7 @@
 # Chooses (and if needed builds) the Java 17 runtime image that deploy/Dockerfile starts FROM,
 # and prints its name as the last line of stdout.
 #
-#   deploy/docker/build-base-image.sh [--force] [--local] [--no-pull] [--no-env]
+#   deploy/docker/build-base-image.sh [--force] [--local] [--no-pull] [--no-env] [--no-jars]
 #
 # 1. The conventional public image ($KVSTORE_PUBLIC_BASE_IMAGE, default eclipse-temurin:17-jre) if it
 #    is present locally or can be pulled within $KVSTORE_PULL_TIMEOUT seconds (default 180).
@@ -12,7 +12,7 @@
 #    (uid/gid 10001), /etc/nsswitch.conf and /tmp, imported FROM scratch with `docker import`.
 #    It has no shell: use exec-form commands only.
 # Builds the jars first when deploy/target/image/lib is missing, so that compose can build the
-# node image right after this script on a clean clone.
+# node image right after this script on a clean clone (the base image itself needs no jar).
 # 3. Writes (or updates) KVSTORE_BASE_IMAGE=<the image> in .env at the top of the repository, which
 #    `docker-compose -f docker-compose.cluster.yml ...` reads by itself (other lines are kept).
 #
@@ -20,6 +20,7 @@
 #   --local    skip the public image; use (or build) the local one
 #   --no-pull  do not try to pull the public image (use it only if already present)
 #   --no-env   do not write .env
+#   --no-jars  do not build the jars (for a caller that builds them next, as deploy/run-all-tests.sh)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -38,13 +39,14 @@ MODULES="${KVSTORE_JLINK_MODULES:-java.base,java.logging,java.management,java.na
 # and without them gRPC silently falls back to NIO.
 EXTRA_LIBS=(libdl.so.2 libpthread.so.0 librt.so.1 libresolv.so.2 libgcc_s.so.1 libm.so.6 libz.so.1)
 
-force=false local_only=false pull=true write_env=true
+force=false local_only=false pull=true write_env=true jars=true
 for arg in "$@"; do
   case "$arg" in
     --force) force=true; local_only=true ;;
     --local) local_only=true ;;
     --no-pull) pull=false ;;
     --no-env) write_env=false ;;
+    --no-jars) jars=false ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "build-base-image: unknown option '$arg'" >&2; exit 2 ;;
   esac
@@ -61,7 +63,7 @@ modules_of() {
 
 # After this script, `docker-compose -f docker-compose.cluster.yml up -d` builds the node image
 # from the jars in deploy/target/image/lib: lay them out when a clean clone has none yet.
-if [[ ! -d "$REPO/deploy/target/image/lib" || ! -d "$REPO/deploy/target/image/patches" ]]; then
+if $jars && [[ ! -d "$REPO/deploy/target/image/lib" || ! -d "$REPO/deploy/target/image/patches" ]]; then
   say "building the jars the image needs (./mvnw package; the first time takes a few minutes)"
   (cd "$REPO" && ./mvnw -B -q -pl deploy -am package -DskipTests) >&2 || die "building the jars failed"
 fi

@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * The Apache Ratis classes this module replaces, and the check that the replacements are the ones
- * loaded. A patched class only takes effect when this jar comes before ratis-server on the class
- * path (Maven: declare this module before ratis-server; the node's fat jar excludes the originals).
+ * loaded. A patched class only takes effect when this jar comes before ratis-server and ratis-grpc
+ * on the class path (Maven: declare this module before them; the node's fat jar excludes the originals).
  * A wrong order would silently bring the bug back, so the node checks at start.
  */
 public final class RatisPatches {
@@ -17,11 +17,13 @@ public final class RatisPatches {
    * Each patched class, by name. {@code SegmentedRaftLogWorker}: installing a snapshot older than
    * what the follower's log has written no longer resets the log writer. {@code LeaderStateImpl}: a
    * listener (learner) added by a configuration change leaves the "initializing" state once caught
-   * up, as a new voter does (see README.md).
+   * up, as a new voter does. {@code GrpcLogAppender}: a follower that has not answered yet gets a
+   * heartbeat when one is due, not one per new log entry (see README.md).
    */
   public static final List<String> PATCHED_CLASSES =
       List.of("org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogWorker",
-          "org.apache.ratis.server.impl.LeaderStateImpl");
+          "org.apache.ratis.server.impl.LeaderStateImpl",
+          "org.apache.ratis.grpc.server.GrpcLogAppender");
 
   private RatisPatches() {}
 
