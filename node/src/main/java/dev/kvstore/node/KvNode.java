@@ -314,7 +314,8 @@ public final class KvNode implements AutoCloseable {
         RaftSettings::clientProperties, security.applyToPeers(new Parameters())), headers, blockingCalls,
         PROMOTE_MAX_LAG, config.raft().electionTimeout());
     HealthStatusManager health = new HealthStatusManager();
-    NodeHealth nodeHealth = new NodeHealth(health, member, scheduler);
+    NodeHealth nodeHealth = new NodeHealth(health, config.nodeId(), member::isRunning, member::leaderId,
+        startupCatchUp::caughtUp, scheduler);
     // Four election timeouts (3 s by default): a live follower answers every heartbeat (Ratis sends
     // one each half election timeout), and a busy one (a snapshot to load, a long pause) loses little.
     track(new StalledFollowerLinks(config.nodeId(), member::followerSilences, member::renewConnection,

@@ -1,19 +1,24 @@
 package dev.kvstore.node.ops;
 
 import dev.kvstore.api.KvStoreGrpc;
-import dev.kvstore.node.raft.LocalMember;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Publishes the standard gRPC health status. The empty service name (and {@code kvstore.KvStore}):
- * SERVING while this node is a running member of the group and knows a leader (so it can serve
- * writes and linearizable reads), NOT_SERVING otherwise: readiness. {@value #LIVENESS_SERVICE}:
+ * SERVING while this node is a running member of the group, knows a leader (so it can serve
+ * writes and linearizable reads) and has caught up with the leader once since it started (before
+ * that it refuses client calls with UNAVAILABLE, see {@code StartupCatchUp}), NOT_SERVING
+ * otherwise: readiness, which a load balancer or Kubernetes uses to send clients only to nodes
+ * that answer them. {@value #LIVENESS_SERVICE}:
  * SERVING while the node's Raft server runs, whether or not a leader is known: liveness, as etcd's
  * {@code /livez} beside its {@code /readyz} (a member of a cluster without a quorum is alive, and
  * restarting it would not bring the quorum back). Kubernetes' gRPC probes ask for these by name.
@@ -27,14 +32,28 @@ public final class NodeHealth implements AutoCloseable {
   private static final long CHECK_INTERVAL_MS = 200;
 
   private final HealthStatusManager health;
-  private final LocalMember member;
+  private final String nodeId;
+  private final BooleanSupplier running;
+  private final Supplier<Optional<String>> leaderId;
+  private final BooleanSupplier caughtUp;
   private final ScheduledFuture<?> checks;
   private ServingStatus last;
 
-  /** Sets {@code health} from {@code member} now and every 200 ms on {@code scheduler} until closed. */
-  public NodeHealth(HealthStatusManager health, LocalMember member, ScheduledExecutorService scheduler) {
+  /**
+   * Sets {@code health} now and every 200 ms on {@code scheduler} until closed.
+   *
+   * @param running  whether the node's Raft server runs (in the node: {@code LocalMember#isRunning})
+   * @param leaderId the leader this node knows, if any ({@code LocalMember#leaderId})
+   * @param caughtUp whether the node has caught up with the leader since it started
+   *                 ({@code StartupCatchUp#caughtUp})
+   */
+  public NodeHealth(HealthStatusManager health, String nodeId, BooleanSupplier running,
+      Supplier<Optional<String>> leaderId, BooleanSupplier caughtUp, ScheduledExecutorService scheduler) {
     this.health = health;
-    this.member = member;
+    this.nodeId = nodeId;
+    this.running = running;
+    this.leaderId = leaderId;
+    this.caughtUp = caughtUp;
     update();
     this.checks = scheduler.scheduleWithFixedDelay(this::update, CHECK_INTERVAL_MS, CHECK_INTERVAL_MS,
         TimeUnit.MILLISECONDS);
@@ -42,23 +61,26 @@ public final class NodeHealth implements AutoCloseable {
 
   private synchronized void update() {
     boolean serving;
-    boolean running = false;
+    boolean runs = false;
+    boolean current = false;
     String leader = null;
     try {
-      running = member.isRunning();
-      leader = running ? member.leaderId().orElse(null) : null;
-      serving = leader != null;
+      runs = running.getAsBoolean();
+      leader = runs ? leaderId.get().orElse(null) : null;
+      current = caughtUp.getAsBoolean();
+      serving = leader != null && current;
     } catch (RuntimeException e) {
       serving = false;
     }
     ServingStatus status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     if (status != last) {
-      LOG.info("{}: health {} (leader {})", member.id(), status, leader == null ? "unknown" : leader);
+      LOG.info("{}: health {} (leader {}{})", nodeId, status, leader == null ? "unknown" : leader,
+          current ? "" : ", not caught up with it since the start");
       last = status;
     }
     health.setStatus("", status);
     health.setStatus(KvStoreGrpc.SERVICE_NAME, status);
-    health.setStatus(LIVENESS_SERVICE, running ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    health.setStatus(LIVENESS_SERVICE, runs ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   }
 
   @Override
