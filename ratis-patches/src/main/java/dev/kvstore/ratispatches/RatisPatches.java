@@ -18,7 +18,8 @@ public final class RatisPatches {
    * what the follower's log has written no longer resets the log writer. {@code LeaderStateImpl}: a
    * listener (learner) added by a configuration change leaves the "initializing" state once caught
    * up, as a new voter does. {@code GrpcLogAppender}: a follower that has not answered yet gets a
-   * heartbeat when one is due, not one per new log entry (see README.md).
+   * heartbeat when one is due, not one per new log entry, and a stale INCONSISTENCY reply no
+   * longer resets the follower's next index (see README.md).
    */
   public static final List<String> PATCHED_CLASSES =
       List.of("org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogWorker",

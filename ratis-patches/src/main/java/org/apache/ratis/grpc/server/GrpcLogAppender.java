@@ -148,6 +148,12 @@ public class GrpcLogAppender extends LogAppenderBase {
   }
 
   private final AtomicLong callId = new AtomicLong();
+  /**
+   * kvstore patch 2: the first call id sent after the follower's next index was last reset (an
+   * INCONSISTENCY reply or a failed stream): replies to earlier calls describe a view the leader
+   * has already dropped.
+   */
+  private volatile long firstCallIdOfThisView;
 
   private final RequestMap pendingRequests = new RequestMap();
   private final int maxPendingRequestsNum;
@@ -213,6 +219,7 @@ public class GrpcLogAppender extends LogAppenderBase {
       final int errorCount = replyState.process(event);
       // clear the pending requests queue and reset the next index of follower
       pendingRequests.clear();
+      firstCallIdOfThisView = callId.get();
       final FollowerInfo f = getFollower();
       final long nextIndex = 1 + Optional.ofNullable(request)
           .map(AppendEntriesRequest::getPreviousLog)
@@ -262,7 +269,7 @@ public class GrpcLogAppender extends LogAppenderBase {
       //HB period is expired OR we have messages OR follower is behind with commit index
       if (shouldSendAppendEntries() || isFollowerCommitBehindLastCommitIndex()) {
         final boolean installingSnapshot = installSnapshot();
-        // kvstore patch (the only change to this file, copied from ratis-grpc 3.3.0): while the
+        // kvstore patch 1 (of two changes to this file, copied from ratis-grpc 3.3.0): while the
         // follower has not answered (its first reply after a (re)connection is outstanding, or the
         // queue is full), send it a heartbeat only when one is due. Ratis sent one on every pass,
         // and every new log entry starts a pass, so a restarted follower busy with its first batch
@@ -517,6 +524,18 @@ public class GrpcLogAppender extends LogAppenderBase {
     }
 
     private void onNextImpl(AppendEntriesRequest request, AppendEntriesReplyProto reply) {
+      // kvstore patch 2: an INCONSISTENCY reply to a call sent before the leader last reset the
+      // follower's next index is stale: the calls pipelined behind the one that failed all fail
+      // alike, and Ratis reset the next index (clearing every call in flight, the resends
+      // included) and counted an error toward the appender's back-off for each of them, so a
+      // follower with a divergent or lagging log got the same range resent over and over, hundreds
+      // of times, with growing pauses between sends. See ratis-patches/README.md.
+      if (reply.getResult() == AppendResult.INCONSISTENCY && request == null
+          && CALL_ID_COMPARATOR.compare(reply.getServerReply().getCallId(), firstCallIdOfThisView) < 0) {
+        LOG.debug("{}: ignored a stale {} reply with nextIndex {} (call {}, this view since call {})",
+            this, reply.getResult(), reply.getNextIndex(), reply.getServerReply().getCallId(), firstCallIdOfThisView);
+        return;
+      }
       final int errorCount = replyState.process(reply.getResult());
 
       switch (reply.getResult()) {
@@ -583,6 +602,7 @@ public class GrpcLogAppender extends LogAppenderBase {
     try (AutoCloseableLock writeLock = lock.writeLock(caller, LOG::trace)) {
       pendingRequests.clear();
       getFollower().setNextIndex(replyNextIndex);
+      firstCallIdOfThisView = callId.get();
     }
   }
 
