@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.exception.InternalServerErrorException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.Frame;
@@ -258,9 +259,29 @@ final class ContainerCluster implements AutoCloseable {
         });
   }
 
+  /**
+   * Freezes {@code id}'s processes (docker pause). The cgroup freezer can fail to freeze a process
+   * busy in the kernel (runc: "unable to freeze", seen once in CI under load, 2026-12-02), and runc
+   * then thaws the container again: such a failure is tried again, every 200 ms for up to 5 s.
+   */
   void pause(String id) {
     LOG.info("nemesis: pause {}", id);
-    docker.pauseContainerCmd(containerId(id)).exec();
+    await("docker pause " + id).atMost(Duration.ofSeconds(5)).pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(200)).until(() -> tryPause(id));
+  }
+
+  /** @return false when the freezer could not freeze the container (it runs on); throws on other errors */
+  private boolean tryPause(String id) {
+    try {
+      docker.pauseContainerCmd(containerId(id)).exec();
+      return true;
+    } catch (InternalServerErrorException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("unable to freeze")) {
+        throw e;
+      }
+      LOG.warn("nemesis: pause {} failed, trying again: {}", id, e.getMessage().strip());
+      return false;
+    }
   }
 
   void resume(String id) {
