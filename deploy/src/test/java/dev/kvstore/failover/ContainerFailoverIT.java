@@ -55,8 +55,8 @@ class ContainerFailoverIT {
    * up; after a partition, reconnecting TCP, whose SYN retransmissions back off to seconds (see
    * docs/failover.md). A restart took 6-10 s here in November; since 2026-12-01 23-47 s, nearly
    * all of it catching up: a cold follower on two cores shared with two JVMs still compiling and
-   * the workload takes seconds to answer its first append, and Ratis 3.3.0 meanwhile sends it a
-   * heartbeat with every new entry (docs/failover.md, "Catching up"). The bound still catches what
+   * the workload takes seconds to answer its first append (docs/failover.md, "Catching up"; since
+   * 2026-12-02, with two Ratis appender patches, 17-29 s in CI). The bound still catches what
    * it was made for: a connection left to TCP's backoff, an appender backing off 5 s at a time, a
    * follower that never catches up.
    */
