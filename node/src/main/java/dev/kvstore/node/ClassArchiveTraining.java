@@ -199,9 +199,6 @@ public final class ClassArchiveTraining {
         if (authOn && !awaitAuthEnabled(channel)) {
           throw new IllegalStateException("a training member never applied the enabling of authentication");
         }
-        // A member refuses calls until it has caught up with the leader since it started
-        // (StartupCatchUp): a read, retried, waits for that; a watch opened earlier would fail.
-        retried(() -> kv(channel).get(GetRequest.newBuilder().setKey("training/").build()));
       }
       for (ManagedChannel channel : channels) {
         if (first) {
@@ -228,7 +225,11 @@ public final class ClassArchiveTraining {
     }
   }
 
-  /** Polls the health service until the member knows a leader (an election or two). */
+  /**
+   * Polls the health service until the member knows a leader (an election or two) and has caught
+   * up with it since it started (StartupCatchUp): before that it refuses calls, and a watch opened
+   * then would fail.
+   */
   private static boolean awaitServing(ManagedChannel channel) throws InterruptedException {
     return poll(() -> HealthGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
         .check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING);
