@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.util.MD5FileUtil;
 import org.apache.ratis.util.SizeInBytes;
@@ -16,7 +17,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The latest-snapshot cache of {@link SnapshotStorage}: the directory is listed once per change, not per call. */
+/**
+ * The directory caches of {@link SnapshotStorage}: the latest snapshot, and old ones cleaned up, are
+ * looked for on disk once per change, not per call.
+ */
 class SnapshotStorageTest {
 
   @TempDir
@@ -73,6 +77,63 @@ class SnapshotStorageTest {
 
     assertThat(written.getIndex()).isEqualTo(20);
     assertThat(storage.getLatestSnapshot()).isEqualTo(written);
+  }
+
+  private SingleFileSnapshotInfo write(long term, long index) throws IOException {
+    return storage.write(TermIndex.valueOf(term, index), file -> {
+      Files.write(file.toPath(), new byte[] {7, 8, 9});
+      return MD5FileUtil.computeMd5ForFile(file);
+    });
+  }
+
+  private static SnapshotRetentionPolicy keeping(int snapshots) {
+    return new SnapshotRetentionPolicy() {
+      @Override
+      public int getNumSnapshotsRetained() {
+        return snapshots;
+      }
+    };
+  }
+
+  private boolean exists(long term, long index) {
+    return storage.getSnapshotFile(term, index).exists();
+  }
+
+  @Test
+  void oldSnapshotsAreCleanedUpOnceAfterEachPublishedOne() throws IOException {
+    SnapshotRetentionPolicy keepTwo = keeping(2);
+    write(1, 10);
+    write(1, 20);
+    write(1, 30);
+    storage.cleanupOldSnapshots(keepTwo);
+    assertThat(exists(1, 10)).as("beyond the two kept").isFalse();
+    assertThat(exists(1, 20)).isTrue();
+
+    // Ratis cleans up after every takeSnapshot, due or not: without a new snapshot the directory is
+    // not listed, so a file placed behind the storage's back stays.
+    placeSnapshotFile(1, 5);
+    storage.cleanupOldSnapshots(keepTwo);
+    assertThat(exists(1, 5)).as("not looked for without a new snapshot").isTrue();
+
+    write(1, 40);
+    storage.cleanupOldSnapshots(keepTwo);
+    assertThat(exists(1, 5)).isFalse();
+    assertThat(exists(1, 20)).isFalse();
+    assertThat(exists(1, 30)).isTrue();
+    assertThat(exists(1, 40)).isTrue();
+  }
+
+  @Test
+  void aLoadedSnapshotMakesTheNextCleanupLook() throws IOException {
+    SnapshotRetentionPolicy keepOne = keeping(1);
+    write(1, 10);
+    storage.cleanupOldSnapshots(keepOne);
+    // As an install from the leader does: the file arrives, then the state machine loads it.
+    placeSnapshotFile(2, 50);
+    assertThat(storage.loadLatestSnapshot().getIndex()).isEqualTo(50);
+    storage.cleanupOldSnapshots(keepOne);
+    assertThat(exists(1, 10)).isFalse();
+    assertThat(exists(2, 50)).isTrue();
   }
 
   @Test
