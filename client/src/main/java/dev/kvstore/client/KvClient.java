@@ -48,7 +48,8 @@ import java.util.stream.StreamSupport;
  * A client of a kvstore cluster that fails over between its endpoints.
  *
  * <p>A write starts on the leader when the client knows where it answers, a read on the member
- * the balancer picks (see {@link Builder#readBalancing}: by default spread over the usable members),
+ * the balancer picks (see {@link Builder#readBalancing}: by default a linearizable read on the leader
+ * when the client knows it, a serializable one spread over the usable members),
  * any other call on the endpoint that last worked. A call moves on to the next endpoint when a node
  * is unreachable or too slow ({@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}), and gives up after the
  * request timeout; every other error is the server's answer and is thrown at once. Writes carry a
@@ -627,6 +628,7 @@ public final class KvClient implements AutoCloseable {
     private Duration hedgeDelayFloor = DEFAULT_HEDGE_DELAY_FLOOR;
     private boolean hedgeReads = true;
     private ReadBalancing readBalancing = ReadBalancing.LEAST_OUTSTANDING;
+    private boolean spreadLinearizableReads;
     private long serializableReadLagLimit = ReadBalancer.DEFAULT_LAG_LIMIT;
     private Compression compression = Compression.NONE;
     private final List<ClientInterceptor> interceptors = new ArrayList<>();
@@ -737,10 +739,11 @@ public final class KvClient implements AutoCloseable {
     }
 
     /**
-     * Where reads start (default {@link ReadBalancing#LEAST_OUTSTANDING}: spread over the usable
-     * members, each read on the one with the fewest of this client's calls in flight, round robin
-     * among equals; {@link ReadBalancing#STICKY}: on the endpoint that last answered, as before
-     * balancing). Reads are Get, GetAll, Range and the lease and auth reads, linearizable or
+     * Where reads start (default {@link ReadBalancing#LEAST_OUTSTANDING}: serializable reads spread
+     * over the usable members, each on the one with the fewest of this client's calls in flight,
+     * round robin among equals, and linearizable reads on the leader when the client knows it (see
+     * {@link #spreadLinearizableReads}); {@link ReadBalancing#STICKY}: on the endpoint that last
+     * answered, as before balancing). Reads are Get, GetAll, Range and the lease and auth reads, linearizable or
      * serializable. Writes go to the leader once the client knows where it answers, whatever this
      * says, and a call that fails moves on to the next endpoint either way (request ids, hedging and
      * timeouts unchanged). A member whose last call failed with {@code UNAVAILABLE} or
@@ -750,6 +753,18 @@ public final class KvClient implements AutoCloseable {
      */
     public Builder readBalancing(ReadBalancing balancing) {
       this.readBalancing = Objects.requireNonNull(balancing, "readBalancing");
+      return this;
+    }
+
+    /**
+     * With {@link ReadBalancing#LEAST_OUTSTANDING}, spread linearizable reads over the members like
+     * serializable ones (default false: they start on the leader when the client knows where it
+     * answers and it is usable). Spreading costs the cluster more CPU and a round trip per read
+     * round on followers, since the leader confirms every linearizable read wherever it is served;
+     * it can still pay when answers are large and the leader's network or its gRPC work is the limit.
+     */
+    public Builder spreadLinearizableReads(boolean spread) {
+      this.spreadLinearizableReads = spread;
       return this;
     }
 
@@ -894,8 +909,8 @@ public final class KvClient implements AutoCloseable {
       ClusterView view = new ClusterView();
       EndpointRotation rotation = new EndpointRotation(endpoints);
       MemberDiscovery discovery = new MemberDiscovery(rotation, channels, view, connectTimeout, nanoClock);
-      ReadBalancer balancer = new ReadBalancer(rotation, readBalancing, serializableReadLagLimit, channels, view,
-          connectTimeout, nanoClock);
+      ReadBalancer balancer = new ReadBalancer(rotation, readBalancing, spreadLinearizableReads,
+          serializableReadLagLimit, channels, view, connectTimeout, nanoClock);
       FailoverCaller caller =
           new FailoverCaller(channels, view, discovery, balancer, timeouts, requestTimeout, connectTimeout, hedgeReads,
               callbackExecutor);

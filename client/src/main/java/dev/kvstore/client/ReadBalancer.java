@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * so a client with one call at a time goes round robin. Chosen over plain round robin because it
  * adapts: a slow node keeps its calls longer and so gets fewer new ones, where round robin would
  * keep giving it its share and let its queue grow (Envoy's and Finagle's least-request balancers).
- * Counting costs an atomic increment and decrement per attempt.
+ * Counting costs an atomic increment and decrement per attempt. This is how serializable reads
+ * start; a linearizable read starts on the leader when the client knows it and it is ready, and
+ * only otherwise as a serializable one (see {@link ReadBalancing#LEAST_OUTSTANDING} for why).
  *
  * <p><b>Usable</b>, in order of preference: (1) an endpoint whose last call did not fail for lack of
  * the node and whose channel is ready, idle or not built yet; (2) one whose channel is still
@@ -66,6 +68,7 @@ final class ReadBalancer implements AutoCloseable {
   private final EndpointRotation rotation;
   private final Map<Endpoint, Member> members = new ConcurrentHashMap<>();
   private final ReadBalancing policy;
+  private final boolean spreadLinearizable;
   private final long lagLimit;
   private final EndpointChannels channels;
   private final ClusterView view;
@@ -80,13 +83,16 @@ final class ReadBalancer implements AutoCloseable {
   /**
    * @param rotation     the client's endpoints; calls over any other rotation (a snapshot aimed at
    *                     one endpoint) are not balanced
+   * @param spreadLinearizable spread linearizable reads like serializable ones instead of starting
+   *                     them on the leader (see {@link ReadBalancing#LEAST_OUTSTANDING})
    * @param lagLimit     revisions a member may be behind and still serve serializable reads
    * @param probeTimeout how long a probe may take to connect, and then to answer
    */
-  ReadBalancer(EndpointRotation rotation, ReadBalancing policy, long lagLimit, EndpointChannels channels,
-      ClusterView view, Duration probeTimeout, LongSupplier nanoClock) {
+  ReadBalancer(EndpointRotation rotation, ReadBalancing policy, boolean spreadLinearizable, long lagLimit,
+      EndpointChannels channels, ClusterView view, Duration probeTimeout, LongSupplier nanoClock) {
     this.rotation = rotation;
     this.policy = policy;
+    this.spreadLinearizable = spreadLinearizable;
     this.lagLimit = lagLimit;
     this.channels = channels;
     this.view = view;
@@ -100,12 +106,23 @@ final class ReadBalancer implements AutoCloseable {
    * The position in {@code rotation} a read should start at, or -1 when it should start where it
    * did before balancing (the rotation's preferred endpoint): with {@link ReadBalancing#STICKY},
    * over another rotation than the client's or a single endpoint, or when no endpoint is usable.
+   * A linearizable read starts on the leader when it is known and ready (see
+   * {@link ReadBalancing#LEAST_OUTSTANDING}).
    */
   int startOf(EndpointRotation rotation, ReadRoute route) {
     if (policy == ReadBalancing.STICKY || rotation != this.rotation || rotation.size() < 2) {
       return -1;
     }
     long now = nanoClock.getAsLong();
+    if (!route.serializable() && !spreadLinearizable) {
+      int leader = view.leaderEndpoint().map(rotation::positionOf).orElse(-1);
+      if (leader >= 0) {
+        Endpoint endpoint = rotation.at(leader);
+        if (tier(endpoint, members.computeIfAbsent(endpoint, added -> new Member(now)), route, now) == READY) {
+          return leader;
+        }
+      }
+    }
     int size = rotation.size();
     int first = Math.floorMod(turn.getAndIncrement(), size);
     int best = -1;

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Where reads start ({@link ReadBalancer}): spread over the members, away from one that failed or
+ * Where reads start ({@link ReadBalancer}): serializable ones spread over the members, linearizable
+ * ones on the leader while the client knows it and it is usable; away from a member that failed or
  * lags, and back once a health check finds it serving. The clock that paces health checks is the
  * test's, so "no health check yet" does not depend on how fast the machine is.
  */
@@ -57,9 +58,10 @@ class ReadBalancingTest {
 
   @Test
   void readsGoRoundRobinOverEveryMemberWithOneCallAtATime() {
-    FakeKvServer n1 = cluster.node("n1");
-    FakeKvServer n2 = cluster.node("n2");
-    FakeKvServer n3 = cluster.node("n3");
+    // No leader known: linearizable reads spread like serializable ones.
+    FakeKvServer n1 = cluster.node("n1").leader("", 1);
+    FakeKvServer n2 = cluster.node("n2").leader("", 1);
+    FakeKvServer n3 = cluster.node("n3").leader("", 1);
     KvClient client = client(n1, n2, n3);
 
     for (int i = 0; i < 9; i++) {
@@ -72,7 +74,7 @@ class ReadBalancingTest {
   }
 
   @Test
-  void writesGoToTheLeaderWhileReadsSpread() {
+  void writesAndLinearizableReadsGoToTheLeaderWhileSerializableReadsSpread() {
     FakeKvServer n1 = cluster.node("n1").leader("n3", 2);
     FakeKvServer n2 = cluster.node("n2").leader("n3", 2);
     FakeKvServer n3 = cluster.node("n3").leader("n3", 2);
@@ -81,15 +83,57 @@ class ReadBalancingTest {
 
     for (int i = 0; i < 6; i++) {
       client.put("k" + i, "v");
-      client.get("k" + i);
+      client.get("k" + i, ReadConsistency.LINEARIZABLE);
     }
-
     assertThat(n3.<PutRequest>requests("Put")).hasSize(6);
     assertThat(n1.<PutRequest>requests("Put")).isEmpty();
     assertThat(n2.<PutRequest>requests("Put")).isEmpty();
+    assertThat(gets(n3)).as("linearizable reads on the leader").isEqualTo(6);
+    assertThat(gets(n1) + gets(n2)).isZero();
+
+    for (int i = 0; i < 6; i++) {
+      client.get("k" + i, ReadConsistency.SERIALIZABLE);
+    }
+    assertThat(gets(n1)).isEqualTo(2);
+    assertThat(gets(n2)).isEqualTo(2);
+    assertThat(gets(n3)).isEqualTo(6 + 2);
+  }
+
+  @Test
+  void linearizableReadsSpreadToo_whenAskedTo() {
+    FakeKvServer n1 = cluster.node("n1").leader("n3", 2);
+    FakeKvServer n2 = cluster.node("n2").leader("n3", 2);
+    FakeKvServer n3 = cluster.node("n3").leader("n3", 2);
+    KvClient client = cluster.track(builder(n1, n2, n3).spreadLinearizableReads(true).build());
+    client.snapshot(n3.endpoint());
+
+    for (int i = 0; i < 6; i++) {
+      client.get("k" + i, ReadConsistency.LINEARIZABLE);
+    }
+
     assertThat(gets(n1)).isEqualTo(2);
     assertThat(gets(n2)).isEqualTo(2);
     assertThat(gets(n3)).isEqualTo(2);
+  }
+
+  @Test
+  void linearizableReadsSpreadWhileTheLeaderIsUnusable() {
+    FakeKvServer n1 = cluster.node("n1").leader("n3", 2);
+    FakeKvServer n2 = cluster.node("n2").leader("n3", 2);
+    FakeKvServer n3 = cluster.node("n3").leader("n3", 2)
+        .failNext("Get", Status.UNAVAILABLE.withDescription("paused"));
+    KvClient client = client(n1, n2, n3);
+    client.snapshot(n3.endpoint());
+
+    client.get("first", ReadConsistency.LINEARIZABLE); // starts on n3, which fails it, and moves on
+    for (int i = 0; i < 6; i++) {
+      client.get("k" + i, ReadConsistency.LINEARIZABLE);
+    }
+
+    assertThat(gets(n3)).isEqualTo(1);
+    assertThat(gets(n1) + gets(n2)).isEqualTo(7);
+    assertThat(gets(n1)).isPositive();
+    assertThat(gets(n2)).isPositive();
   }
 
   @Test
@@ -106,7 +150,7 @@ class ReadBalancingTest {
     n1.resume();
 
     for (int i = 0; i < 6; i++) {
-      client.get("k" + i);
+      client.get("k" + i, ReadConsistency.SERIALIZABLE);
     }
 
     // n1 still has a call in flight and n2, n3 have none between reads: n1 gets no more.
@@ -148,7 +192,9 @@ class ReadBalancingTest {
     FakeKvServer n1 = cluster.node("n1");
     FakeKvServer n2 = cluster.node("n2");
     FakeKvServer n3 = cluster.node("n3").behind(15);
-    KvClient client = cluster.track(builder(n1, n2, n3).serializableReadLagLimit(10).build());
+    // Linearizable reads spread too: this is about the lag limit, which only serializable ones heed.
+    KvClient client = cluster.track(builder(n1, n2, n3).serializableReadLagLimit(10).spreadLinearizableReads(true)
+        .build());
     for (int i = 0; i < 20; i++) {
       client.put("k" + i, "v"); // to n1, the leader: the client has seen revision 20
     }
