@@ -9,9 +9,9 @@ public enum ReadBalancing {
   /**
    * Spread reads over the members (the default): each serializable read starts on the usable
    * endpoint with the fewest of this client's calls in flight, ties taken in turn (so a client with
-   * one call at a time goes round robin), as Envoy's and Finagle's least-request balancers do. Usable: its last call did
-   * not fail for lack of the node (unreachable, too slow, no leader) and its connection is not
-   * failing; for a serializable read, also not lagging (see
+   * one call at a time goes round robin), as Envoy's and Finagle's least-request balancers do.
+   * Usable: its last call did not fail for lack of the node (unreachable, too slow, no leader) and
+   * its connection is not failing; for a serializable read, also not lagging (see
    * {@link KvClient.Builder#serializableReadLagLimit}). A member left out is checked again with a
    * health check at most once a second while reads would want it back. When no endpoint is usable
    * a read starts where {@link #STICKY} would.
