@@ -91,6 +91,16 @@ public final class EtcdComparison implements Callable<Integer> {
   @Option(names = "--key-prefix", paramLabel = "PREFIX", description = "Prefix of every key (default: bench/).")
   String keyPrefix = "bench/";
 
+  /** Values of {@code --kvstore-client}. */
+  static final String JAVA_CLIENT = "java";
+  static final String ROUND_ROBIN = "round-robin";
+
+  @Option(names = "--kvstore-client", paramLabel = "java|round-robin",
+      description = "How the load reaches kvstore: java = kvstore's Java client (writes and linearizable reads"
+          + " to the leader, serializable reads spread, failover); round-robin = plain gRPC calls, each to the"
+          + " next member in turn, as a generic load generator sends them (default: java).")
+  String kvstoreClient = JAVA_CLIENT;
+
   @Mixin
   ClusterOptions clusters = new ClusterOptions();
 
@@ -127,6 +137,10 @@ public final class EtcdComparison implements Callable<Integer> {
     if (duration.isZero()) {
       throw new ParameterException(spec.commandLine(), "--duration must be longer than zero");
     }
+    if (!kvstoreClient.equals(JAVA_CLIENT) && !kvstoreClient.equals(ROUND_ROBIN)) {
+      throw new ParameterException(spec.commandLine(),
+          "--kvstore-client must be " + JAVA_CLIENT + " or " + ROUND_ROBIN + ", got '" + kvstoreClient + "'");
+    }
     try {
       return ComparisonLoad.parseList(loads);
     } catch (IllegalArgumentException e) {
@@ -148,9 +162,9 @@ public final class EtcdComparison implements Callable<Integer> {
   private ComparisonReport run(List<ComparisonLoad> plan) throws Exception {
     Path work = clusters.workFolder(resources, "kvstore-vs-etcd-");
     out.printf(Locale.ROOT, "work folder %s; %d rounds (after %d not reported) of %s, each %s measured after %s of warm-up;"
-            + " %d keys %s*, %d-byte values%n",
+            + " %d keys %s*, %d-byte values; kvstore through the %s client%n",
         work, rounds, warmupRounds, loads, DurationOption.text(duration), DurationOption.text(warmup), keys, keyPrefix,
-        valueSize);
+        valueSize, kvstoreClient);
 
     EtcdCluster etcdCluster = resources.track(EtcdCluster.start(clusters.etcd, work.resolve("etcd"), clusters.etcdPortBase));
     LocalKvCluster kvCluster = resources.track(
@@ -167,7 +181,10 @@ public final class EtcdComparison implements Callable<Integer> {
     KeySpace keySpace = new KeySpace(keyPrefix, keys);
     byte[] value = KeySpace.sampleValue(valueSize, VALUE_SEED);
     Map<Store, Function<OperationType, Operation>> operations = new EnumMap<>(Store.class);
-    operations.put(Store.KVSTORE, new KvStoreOperations(kvClient.async(), keySpace, ByteString.copyFrom(value)));
+    operations.put(Store.KVSTORE, kvstoreClient.equals(ROUND_ROBIN)
+        ? resources.track(new RoundRobinKvOperations(kvCluster.endpoints(), keySpace, ByteString.copyFrom(value),
+            REQUEST_TIMEOUT))
+        : new KvStoreOperations(kvClient.async(), keySpace, ByteString.copyFrom(value)));
     operations.put(Store.ETCD, new EtcdOperations(etcdClient.getKVClient(), keySpace, value, REQUEST_TIMEOUT));
     Map<Store, ProcessCpu> servers = new EnumMap<>(Store.class);
     servers.put(Store.KVSTORE, new ProcessCpu(kvCluster.processes()));

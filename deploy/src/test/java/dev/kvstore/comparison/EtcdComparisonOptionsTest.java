@@ -43,6 +43,7 @@ class EtcdComparisonOptionsTest {
     assertThat(comparison.clusters.etcdPortBase).isEqualTo(52379);
     assertThat(comparison.clusters.kvstoreClientPortBase).isEqualTo(51051);
     assertThat(comparison.clusters.kvstoreRaftPortBase).isEqualTo(8001);
+    assertThat(comparison.kvstoreClient).isEqualTo(EtcdComparison.JAVA_CLIENT);
   }
 
   @Test
@@ -72,6 +73,10 @@ class EtcdComparisonOptionsTest {
     assertThatThrownBy(() -> parsed("--rounds", "0").checkedLoads()).hasMessageContaining("--rounds");
     assertThatThrownBy(() -> parsed("--warmup-rounds", "-1").checkedLoads()).hasMessageContaining("--warmup-rounds");
     assertThatThrownBy(() -> parsed("--duration", "soon")).hasMessageContaining("'soon' is not a duration");
+    assertThatThrownBy(() -> parsed("--kvstore-client", "grpc").checkedLoads())
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessage("--kvstore-client must be java or round-robin, got 'grpc'");
+    assertThat(parsed("--kvstore-client", "round-robin").checkedLoads()).isNotEmpty();
   }
 
   @Test

@@ -194,7 +194,10 @@ public final class KvNode implements AutoCloseable {
     metrics.gaugeState(store, hub);
     stateMachine.addLeaderListener(metrics::leaderChanged);
     FollowerAppenders appenders = new FollowerAppenders();
+    // The member is created once the Raft server has started (below); until then (no followers to
+    // tell yet anyway) entries count as not the last, which keeps the delayed check.
     CommitBroadcast commitBroadcast = new CommitBroadcast(appenders::running,
+        () -> member == null ? Long.MAX_VALUE : member.nextLogIndex(),
         (task, delayNanos) -> scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS), System::nanoTime);
     stateMachine.appliedIndex().addListener(commitBroadcast::applied);
     // Measured before Raft starts: a node restarted over its quota refuses writes from its first term as leader.

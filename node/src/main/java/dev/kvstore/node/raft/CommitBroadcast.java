@@ -23,6 +23,11 @@ import java.util.function.Supplier;
  * index, to every follower that does not know the leader's commit index yet, holds the committed
  * entries (it acknowledged them) and was sent nothing since the latest apply. Under load an append
  * went out in between, so the check adds nothing; a lone write costs one empty append per follower.
+ * When the applied entry is the last one in the leader's log, no append is coming to carry the
+ * commit index, so the check runs at once instead: a write forwarded by a follower is answered
+ * there only once that follower applied it, and with one such write at a time the delay was the
+ * whole difference between a put through a follower and one through the leader (p50 6.2 ms against
+ * 2.9, etcd 2.4, in the etcd comparison with requests spread round robin).
  *
  * <p>A follower still writing the entries (the leader committed with the others) would ignore the
  * commit index: a Ratis follower never commits past what it has flushed, and a heartbeat is
@@ -65,28 +70,38 @@ public final class CommitBroadcast {
   }
 
   private final Supplier<List<Follower>> followers;
+  private final LongSupplier nextLogIndex;
   private final ReadIndexRound.Timer timer;
   private final LongSupplier clock;
   private final AtomicBoolean armed = new AtomicBoolean();
   private volatile long appliedAtNanos;
 
   /**
-   * @param followers the followers of this node's current leadership; empty when it does not lead
-   * @param clock     nanoseconds on the scale of {@link System#nanoTime}
+   * @param followers    the followers of this node's current leadership; empty when it does not lead
+   * @param nextLogIndex the log index this node's next entry would take (one past its last)
+   * @param clock        nanoseconds on the scale of {@link System#nanoTime}
    */
-  public CommitBroadcast(Supplier<List<Follower>> followers, ReadIndexRound.Timer timer, LongSupplier clock) {
+  public CommitBroadcast(Supplier<List<Follower>> followers, LongSupplier nextLogIndex, ReadIndexRound.Timer timer,
+      LongSupplier clock) {
     this.followers = followers;
+    this.nextLogIndex = nextLogIndex;
     this.timer = timer;
     this.clock = clock;
   }
 
   /**
-   * Called on the apply thread after each entry: on a leader, arms the check if none is armed. The
-   * index itself is not needed: the check compares each follower with the leader's commit index.
+   * Called on the apply thread after each entry: on a leader, runs the check at once when
+   * {@code index} is the last entry of its log, else arms it if none is armed.
    */
   public void applied(long index) {
     appliedAtNanos = clock.getAsLong();
-    if (!armed.get() && !followers.get().isEmpty()) {
+    if (followers.get().isEmpty()) {
+      return;
+    }
+    if (nextLogIndex.getAsLong() <= index + 1) {
+      // Not on the apply thread: heartbeats wake the appenders, and the apply thread must not wait.
+      timer.schedule(this::sweep, 0);
+    } else if (!armed.get()) {
       arm();
     }
   }
@@ -100,6 +115,10 @@ public final class CommitBroadcast {
   private void check() {
     // Disarmed first: an apply from now on arms the next check, so none is left unchecked.
     armed.set(false);
+    sweep();
+  }
+
+  private void sweep() {
     long sinceApply = clock.getAsLong() - appliedAtNanos;
     boolean again = false;
     for (Follower follower : followers.get()) {

@@ -122,6 +122,11 @@ public final class LocalMember implements RaftStatus, Leadership {
     return division().getRaftLog().getLastCommittedIndex();
   }
 
+  /** The log index this node's next entry will take: one past the last entry of its log. */
+  public long nextLogIndex() {
+    return division().getRaftLog().getNextIndex();
+  }
+
   @Override
   public long appliedIndex() {
     return info().getLastAppliedIndex();

@@ -14,7 +14,9 @@ class CommitBroadcastTest {
   private final List<Runnable> timer = new ArrayList<>();
   private final List<Long> delays = new ArrayList<>();
   private final List<FakeFollower> followers = new ArrayList<>();
-  private final CommitBroadcast broadcast = new CommitBroadcast(() -> List.copyOf(followers),
+  /** Entries beyond those the tests apply, unless a test says otherwise: appends are coming. */
+  private final AtomicLong nextLogIndex = new AtomicLong(100);
+  private final CommitBroadcast broadcast = new CommitBroadcast(() -> List.copyOf(followers), nextLogIndex::get,
       (task, delayNanos) -> {
         timer.add(task);
         delays.add(delayNanos);
@@ -141,6 +143,22 @@ class CommitBroadcastTest {
     fire();
     assertThat(down.heartbeats).isZero();
     assertThat(timer).as("not checked again").isEmpty();
+  }
+
+  @Test
+  void theLastEntryOfTheLogIsBroadcastAtOnce() {
+    FakeFollower quiet = follower(now.get() - 5_000_000);
+    nextLogIndex.set(11);
+    broadcast.applied(10);
+    assertThat(delays).as("no append is coming to carry the commit index").containsExactly(0L);
+    fire();
+    assertThat(quiet.heartbeats).isEqualTo(1);
+
+    // An apply with entries behind it waits for their appends, as before.
+    nextLogIndex.set(13);
+    now.addAndGet(1_000_000);
+    broadcast.applied(11);
+    assertThat(delays).containsExactly(0L, CommitBroadcast.DELAY_NANOS);
   }
 
   @Test
