@@ -98,11 +98,20 @@ public final class CommitBroadcast {
     if (followers.get().isEmpty()) {
       return;
     }
-    if (nextLogIndex.getAsLong() <= index + 1) {
+    if (isLastEntry(index)) {
       // Not on the apply thread: heartbeats wake the appenders, and the apply thread must not wait.
       timer.schedule(this::sweep, 0);
     } else if (!armed.get()) {
       arm();
+    }
+  }
+
+  /** False also when the log cannot be read (the server is stopping): an exception here would fail the apply. */
+  private boolean isLastEntry(long index) {
+    try {
+      return nextLogIndex.getAsLong() <= index + 1;
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 

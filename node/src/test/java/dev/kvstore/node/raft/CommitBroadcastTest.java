@@ -162,6 +162,16 @@ class CommitBroadcastTest {
   }
 
   @Test
+  void aLogThatCannotBeReadKeepsTheDelayedCheck() {
+    follower(0);
+    CommitBroadcast stopping = new CommitBroadcast(() -> List.copyOf(followers), () -> {
+      throw new IllegalStateException("the server is stopping");
+    }, (task, delayNanos) -> delays.add(delayNanos), now::get);
+    stopping.applied(10);
+    assertThat(delays).containsExactly(CommitBroadcast.DELAY_NANOS);
+  }
+
+  @Test
   void aNodeWithoutFollowersToTellArmsNothing() {
     broadcast.applied(10);
     assertThat(timer).isEmpty();
