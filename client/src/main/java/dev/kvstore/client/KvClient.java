@@ -744,9 +744,9 @@ public final class KvClient implements AutoCloseable {
      * round robin among equals, and linearizable reads on the leader when the client knows it (see
      * {@link #spreadLinearizableReads}); {@link ReadBalancing#STICKY}: on the endpoint that last
      * answered, as before balancing). Reads are Get, GetAll, Range and the lease and auth reads,
-     * linearizable or serializable. Writes go to the leader once the client knows where it answers, whatever this
-     * says, and a call that fails moves on to the next endpoint either way (request ids, hedging and
-     * timeouts unchanged). A member whose last call failed with {@code UNAVAILABLE} or
+     * linearizable or serializable. Writes go to the leader once the client knows where it answers,
+     * whatever this says, and a call that fails moves on to the next endpoint either way (request
+     * ids, hedging and timeouts unchanged). A member whose last call failed with {@code UNAVAILABLE} or
      * {@code DEADLINE_EXCEEDED} gets no reads until it answers a health check with SERVING (asked at
      * most once a second while reads would want it), and one that lags is avoided for serializable
      * reads (see {@link #serializableReadLagLimit}).

@@ -70,10 +70,7 @@ class SnapshotStorageTest {
   void aWrittenSnapshotIsSeenAtOnceAfterNoneWasFound() throws IOException {
     assertThat(storage.getLatestSnapshot()).isNull();
 
-    SingleFileSnapshotInfo written = storage.write(TermIndex.valueOf(2, 20), file -> {
-      Files.write(file.toPath(), new byte[] {4, 5, 6});
-      return MD5FileUtil.computeMd5ForFile(file);
-    });
+    SingleFileSnapshotInfo written = write(2, 20);
 
     assertThat(written.getIndex()).isEqualTo(20);
     assertThat(storage.getLatestSnapshot()).isEqualTo(written);
