@@ -271,7 +271,8 @@ public final class KvNode implements AutoCloseable {
         expiries, System::nanoTime);
     stateMachine.leases().listen(leaseExpiry);
     track(leaseExpiry.start(scheduler, LEASE_CHECK_INTERVAL));
-    PeerQueries peerAnswers = new PeerQueries(member, reads, config.raft().electionTimeout(), leaseExpiry);
+    PeerQueries peerAnswers = new PeerQueries(member, reads, config.raft().electionTimeout(), leaseExpiry,
+        writes::submitAll);
     stateMachine.answerPeerQueries(peerAnswers);
     metrics.gaugeRaft(member, new RaftMetrics.Queues(writes::proposalsInFlight, writes::commandsQueued,
         reads::roundsInFlight, reads::readsQueued));

@@ -402,6 +402,11 @@ public final class KvStateMachine extends BaseStateMachine {
     peerQueries = handler;
   }
 
+  /** What answers peer queries now, as installed by {@link #answerPeerQueries}: for wrapping it (to observe or refuse). */
+  public Function<PeerQuery, CompletableFuture<PeerQueryResult>> peerQueryHandler() {
+    return peerQueries;
+  }
+
   @Override
   public CompletableFuture<Message> query(Message request) {
     PeerQuery question;

@@ -8,6 +8,10 @@ import dev.kvstore.statemachine.proto.ClientRequestId;
 import dev.kvstore.statemachine.proto.Command;
 import dev.kvstore.statemachine.proto.CommandBatch;
 import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.ForwardCommandsQuery;
+import dev.kvstore.statemachine.proto.ForwardedCommand;
+import dev.kvstore.statemachine.proto.PeerQuery;
+import dev.kvstore.statemachine.proto.PeerQueryResult;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -15,10 +19,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,14 +44,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends commands through Raft to the leader this node knows and hands back their applied results.
  * Ratis has no forwarding from followers, so this node addresses each command itself: to its own
- * Raft server, in-process, when it leads (no network hop, no serialisation of the reply); else to
- * the leader it follows, over its client port ({@link PeerConnections}).
+ * Raft server, in-process, when it leads (no network hop, no serialisation of the reply); else it
+ * forwards them to the leader it follows, over its client port ({@link PeerConnections}), as a
+ * {@code ForwardCommandsQuery} that the leader's {@link PeerQueries} hands to the leader's own
+ * submitter: forwarded commands join the leader's batches, so the cluster writes one log entry for
+ * the commands that reached all its nodes instead of one per node (about 3x fewer entries when
+ * clients spread their writes over 3 members). A leader that cannot take that question (an older
+ * version) gets the batch as a Raft write of this node's own, as before.
  *
- * <p>Every command keeps one Ratis call id for all its attempts, so Ratis's retry cache answers a
- * resend with the first result, and every command that changes the store carries a request id (this
- * node assigns one when the client did not), so the state machine applies it once even when a
- * resend makes it into the log twice (after a leader change, the new leader may hold an
- * uncommitted copy it has not applied).
+ * <p>Every command that changes the store carries a request id (this node assigns one when the
+ * client did not), so the state machine applies it once even when a resend makes it into the log
+ * twice (a forward sent again, or, after a leader change, a new leader holding an uncommitted copy
+ * it has not applied), and answers the resend with the first result. A batch also keeps one Ratis
+ * call id for all its attempts, so Ratis's retry cache answers a resent write entry.
  *
  * <p>A command waits for no timeout of its attempts when the leader changes: as soon as this node
  * learns of a new leader ({@link #leaderChanged}), every command in flight is sent there too, and
@@ -73,6 +82,8 @@ public final class CommandSubmitter implements AutoCloseable {
    * clients make batches of about 16.
    */
   static final int MAX_BATCHES_IN_FLIGHT = 4;
+  /** How long this node proposes its own log entries at a peer that refused a forward before asking again, in ns. */
+  private static final long FORWARDS_REFUSED_NANOS = TimeUnit.SECONDS.toNanos(30);
   /** Most commands in one batch: bounds the time one log entry holds the apply thread. */
   static final int MAX_BATCH_COMMANDS = 512;
   /**
@@ -90,6 +101,8 @@ public final class CommandSubmitter implements AutoCloseable {
   private final ByteString nodeRequestClient;
   private final AtomicLong nodeRequestSequence = new AtomicLong();
   private final Set<Submission> inFlight = ConcurrentHashMap.newKeySet();
+  /** Peers that refused a forward, and when (System.nanoTime()): see {@link #takesForwards}. */
+  private final Map<RaftPeerId, Long> forwardsRefusedAt = new ConcurrentHashMap<>();
   /** Commands waiting for a batch; guarded by itself, as is {@link #batchesInFlight}. */
   private final Deque<Proposal> waiting = new ArrayDeque<>();
   private int batchesInFlight;
@@ -116,20 +129,34 @@ public final class CommandSubmitter implements AutoCloseable {
    * {@code timeout}. The deadline is armed before Ratis is called, because calling it can block.
    */
   public CompletableFuture<Applied> submit(Command command, Duration timeout) {
+    return submitAll(List.of(command), timeout).get(0);
+  }
+
+  /**
+   * Submits {@code commands} together, each as {@link #submit} would: they wait for a batch side by
+   * side (a follower's forwarded commands, {@link PeerQueries}), and each completes on its own.
+   */
+  public List<CompletableFuture<Applied>> submitAll(List<Command> commands, Duration timeout) {
+    List<Proposal> proposals = new ArrayList<>(commands.size());
+    for (Command command : commands) {
+      proposals.add(new Proposal(identified(command), timeout));
+    }
+    synchronized (waiting) {
+      waiting.addAll(proposals);
+    }
+    dispatch();
+    return proposals.stream().map(proposal -> proposal.applied).toList();
+  }
+
+  private Command identified(Command command) {
     // A read barrier changes nothing, so applying it twice is harmless: it needs no id (and would
     // only crowd client ids out of the bounded table of remembered requests).
     boolean needsId = !command.hasRequestId() && command.getOpCase() != Command.OpCase.READ_BARRIER;
-    Command identified = !needsId ? command : command.toBuilder()
+    return !needsId ? command : command.toBuilder()
         .setRequestId(ClientRequestId.newBuilder()
             .setClientId(nodeRequestClient)
             .setSequence(nodeRequestSequence.incrementAndGet()))
         .build();
-    Proposal proposal = new Proposal(identified, timeout);
-    synchronized (waiting) {
-      waiting.add(proposal);
-    }
-    dispatch();
-    return proposal.applied;
   }
 
   /** Proposes what is waiting, as long as fewer than {@link #MAX_BATCHES_IN_FLIGHT} batches are out. */
@@ -161,20 +188,18 @@ public final class CommandSubmitter implements AutoCloseable {
   }
 
   private void propose(List<Proposal> batch) {
-    CommandBatch.Builder commands = CommandBatch.newBuilder();
     long longestNanos = 0;
     long now = System.nanoTime();
+    List<Command> commands = new ArrayList<>(batch.size());
     for (Proposal proposal : batch) {
-      commands.addCommands(proposal.command);
+      commands.add(proposal.command);
       longestNanos = Math.max(longestNanos, proposal.deadline - now);
     }
-    Command entry = Command.newBuilder().setBatch(commands).build();
-    Submission submission = new Submission(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray())),
-        callIds.incrementAndGet(), Duration.ofNanos(Math.max(1, longestNanos)));
+    Submission submission = new Submission(commands, callIds.incrementAndGet(), Math.max(1, longestNanos));
     inFlight.add(submission);
-    submission.reply.whenComplete((reply, error) -> {
+    submission.outcomes.whenComplete((outcomes, error) -> {
       inFlight.remove(submission);
-      answer(batch, reply, error);
+      answer(batch, outcomes, error);
       synchronized (waiting) {
         batchesInFlight--;
       }
@@ -183,26 +208,16 @@ public final class CommandSubmitter implements AutoCloseable {
     raftCalls.execute(submission::sendToLeader);
   }
 
-  /** Hands each command of an answered batch its own result, in the order they were batched. */
-  private static void answer(List<Proposal> batch, RaftClientReply reply, Throwable error) {
-    if (error != null) {
-      batch.forEach(proposal -> proposal.applied.completeExceptionally(error));
-      return;
-    }
-    List<CommandResult> results;
-    try {
-      results = resultOf(reply).getBatchList();
-    } catch (CompletionException e) {
-      batch.forEach(proposal -> proposal.applied.completeExceptionally(e));
-      return;
-    }
+  /** Hands each command of an answered batch its own outcome, in the order they were batched. */
+  private static void answer(List<Proposal> batch, List<Outcome> outcomes, Throwable error) {
     for (int i = 0; i < batch.size(); i++) {
       Proposal proposal = batch.get(i);
-      if (i < results.size()) {
-        proposal.applied.complete(new Applied(results.get(i), reply.getLogIndex()));
+      if (error != null) {
+        proposal.applied.completeExceptionally(error);
+      } else if (outcomes.get(i).refusal() != null) {
+        proposal.applied.completeExceptionally(outcomes.get(i).refusal());
       } else {
-        proposal.applied.completeExceptionally(new IOException("the batch's result holds " + results.size()
-            + " results for " + batch.size() + " commands"));
+        proposal.applied.complete(outcomes.get(i).applied());
       }
     }
   }
@@ -261,12 +276,23 @@ public final class CommandSubmitter implements AutoCloseable {
     }
   }
 
-  /** One batch on its way through Raft, over as many attempts as it takes. */
+  /** What became of one command of a batch: applied, or refused for good by the state machine. */
+  private record Outcome(Applied applied, StateMachineException refusal) {}
+
+  /**
+   * One batch on its way through Raft, over as many attempts as it takes. On the leader it is one
+   * log entry of its own; a follower forwards its commands to the leader ({@link PeerQueries}),
+   * which proposes them with its own, so a command that reached a follower costs the cluster no
+   * log entry of its own.
+   */
   private final class Submission {
 
-    final Message message;
+    final List<Command> commands;
     final long callId;
-    final CompletableFuture<RaftClientReply> reply;
+    final long deadline;
+    final CompletableFuture<List<Outcome>> outcomes;
+    /** The batch as one log entry, made when first needed: a follower forwards its commands instead. */
+    private Message entry;
     /** The peer the latest attempt went to; answers of earlier attempts count only if they succeed. */
     volatile RaftPeerId target;
     /**
@@ -275,10 +301,11 @@ public final class CommandSubmitter implements AutoCloseable {
      */
     final Set<RaftPeerId> waitingAt = ConcurrentHashMap.newKeySet();
 
-    Submission(Message message, long callId, Duration timeout) {
-      this.message = message;
+    Submission(List<Command> commands, long callId, long timeoutNanos) {
+      this.commands = commands;
       this.callId = callId;
-      this.reply = new CompletableFuture<RaftClientReply>().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      this.deadline = System.nanoTime() + timeoutNanos;
+      this.outcomes = new CompletableFuture<List<Outcome>>().orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
     }
 
     void sendToLeader() {
@@ -294,55 +321,164 @@ public final class CommandSubmitter implements AutoCloseable {
     }
 
     void send(RaftPeerId to) {
-      if (reply.isDone()) {
+      if (outcomes.isDone()) {
         return;
       }
       target = to;
       if (!waitingAt.add(to)) {
         return;
       }
-      RaftClientRequest request = RaftClientRequest.newBuilder()
+      if (to.equals(member.peerId())) {
+        CompletableFuture<RaftClientReply> local;
+        try {
+          local = member.submit(request(to, entry(), RaftClientRequest.writeRequestType()));
+        } catch (IOException | RuntimeException e) {
+          local = CompletableFuture.failedFuture(e);
+        }
+        local.whenCompleteAsync((r, e) -> answeredWrite(to, -1, r, e), raftCalls);
+      } else if (takesForwards(to)) {
+        PeerConnections.Sent sent = peers.send(request(to, forwarded(), RaftClientRequest.staleReadRequestType(0)));
+        sent.reply().whenCompleteAsync((r, e) -> answeredForward(to, sent.generation(), r, e), raftCalls);
+      } else {
+        writeAt(to);
+      }
+    }
+
+    /** Proposes the batch at {@code to} as a Raft write of this node's own, for a leader that takes no forwards. */
+    private void writeAt(RaftPeerId to) {
+      PeerConnections.Sent sent = peers.send(request(to, entry(), RaftClientRequest.writeRequestType()));
+      sent.reply().whenCompleteAsync((r, e) -> answeredWrite(to, sent.generation(), r, e), raftCalls);
+    }
+
+    private RaftClientRequest request(RaftPeerId to, Message message, RaftClientRequest.Type type) {
+      return RaftClientRequest.newBuilder()
           .setClientId(clientId)
           .setServerId(to)
           .setGroupId(member.groupId())
           .setCallId(callId)
           .setMessage(message)
-          .setType(RaftClientRequest.writeRequestType())
+          .setType(type)
           .build();
-      if (to.equals(member.peerId())) {
-        CompletableFuture<RaftClientReply> local;
-        try {
-          local = member.submit(request);
-        } catch (IOException | RuntimeException e) {
-          local = CompletableFuture.failedFuture(e);
-        }
-        local.whenCompleteAsync((r, e) -> answered(to, -1, r, e), raftCalls);
-      } else {
-        PeerConnections.Sent sent = peers.send(request);
-        sent.reply().whenCompleteAsync((r, e) -> answered(to, sent.generation(), r, e), raftCalls);
+    }
+
+    private synchronized Message entry() {
+      if (entry == null) {
+        Command batch = Command.newBuilder().setBatch(CommandBatch.newBuilder().addAllCommands(commands)).build();
+        entry = Message.valueOf(UnsafeByteOperations.unsafeWrap(batch.toByteArray()));
       }
+      return entry;
+    }
+
+    /** The forward question, with what is left of this batch's time for the leader to use. */
+    private Message forwarded() {
+      long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+      PeerQuery question = PeerQuery.newBuilder()
+          .setForwardCommands(ForwardCommandsQuery.newBuilder().addAllCommands(commands).setTimeoutMs(leftMs))
+          .build();
+      return Message.valueOf(UnsafeByteOperations.unsafeWrap(question.toByteArray()));
     }
 
     /** @param generation the connection generation a remote attempt used; -1 for a local one */
-    private void answered(RaftPeerId from, long generation, RaftClientReply r, Throwable error) {
+    private void answeredWrite(RaftPeerId from, long generation, RaftClientReply r, Throwable error) {
       waitingAt.remove(from);
-      if (reply.isDone()) {
+      if (outcomes.isDone()) {
         return;
       }
       Throwable failure = error != null ? RaftFailures.unwrap(error) : r.isSuccess() ? null : r.getException();
       if (failure == null) {
-        reply.complete(r);
+        try {
+          outcomes.complete(outcomesOf(r));
+        } catch (IOException e) {
+          outcomes.completeExceptionally(e);
+        }
         return;
       }
       boolean local = generation < 0;
       if (failure instanceof StateMachineException || (local && !member.isRunning())) {
-        // The state machine refused the command, or this node is stopping: final answers.
-        reply.completeExceptionally(failure);
+        // The state machine refused the batch, or this node is stopping: final answers.
+        outcomes.completeExceptionally(failure);
         return;
       }
       if (!local) {
         peers.failed(from, generation, failure);
       }
+      tryAgain(from, failure);
+    }
+
+    private void answeredForward(RaftPeerId from, long generation, RaftClientReply r, Throwable error) {
+      waitingAt.remove(from);
+      if (outcomes.isDone()) {
+        return;
+      }
+      Throwable failure = error != null ? RaftFailures.unwrap(error) : r.isSuccess() ? null : r.getException();
+      if (failure != null) {
+        // Ratis closes the whole stream when a query fails with anything but a StateMachineException.
+        peers.failed(from, generation, failure);
+        if (!queryRefused(failure)) {
+          tryAgain(from, failure);
+        } else {
+          // The peer's state machine could not take the question: a version without forwarding
+          // (a rolling upgrade), or one still starting. Its Raft server still takes the batch as a write.
+          if (forwardsRefusedAt.put(from, System.nanoTime()) == null) {
+            LOG.info("{}: {} takes no forwarded commands ({}): proposing this node's batches there as Raft writes"
+                + " for {} s", member.id(), from, failure, TimeUnit.NANOSECONDS.toSeconds(FORWARDS_REFUSED_NANOS));
+          }
+          if (from.equals(target) && waitingAt.add(from)) {
+            writeAt(from);
+          }
+        }
+        return;
+      }
+      PeerQueryResult answer;
+      try {
+        answer = PeerQueryResult.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
+      } catch (InvalidProtocolBufferException e) {
+        tryAgain(from, new IOException(from + " answered forwarded commands with something else", e));
+        return;
+      }
+      if (answer.getNotLeader()) {
+        tryAgain(from, new IOException(from + " does not lead (term " + answer.getTerm() + ")"));
+        return;
+      }
+      if (answer.getForwardedCount() != commands.size()) {
+        outcomes.completeExceptionally(new IOException(from + " answered " + answer.getForwardedCount()
+            + " outcomes for " + commands.size() + " forwarded commands"));
+        return;
+      }
+      List<Outcome> list = new ArrayList<>(commands.size());
+      for (ForwardedCommand forwarded : answer.getForwardedList()) {
+        if (!forwarded.getFailed().isEmpty()) {
+          // Its fate is open: send the whole batch again; what was applied answers from the
+          // request ids' record of results, and a read barrier is only proposed once more.
+          tryAgain(from, new IOException("the leader " + from + " could not commit a forwarded command: "
+              + forwarded.getFailed()));
+          return;
+        }
+        list.add(forwarded.getRefused().isEmpty()
+            ? new Outcome(new Applied(forwarded.getResult(), forwarded.getLogIndex()), null)
+            : new Outcome(null, new StateMachineException(from + " refused a forwarded command",
+                new IllegalArgumentException(forwarded.getRefused()))));
+      }
+      outcomes.complete(list);
+    }
+
+    /**
+     * Whether the peer's state machine refused a query as such (it does not know its kind, or
+     * answers none yet), rather than the peer or the connection failing: Ratis hands the refusal
+     * back as a StateMachineException, or, for any other exception, as that exception closing the stream.
+     */
+    private static boolean queryRefused(Throwable failure) {
+      for (Throwable t = failure; t != null; t = t.getCause()) {
+        if (t instanceof StateMachineException || t instanceof IllegalArgumentException
+            || t instanceof IllegalStateException) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Sends the batch again after {@code failure} at {@code from}: to the leader it points to or this node knows. */
+    private void tryAgain(RaftPeerId from, Throwable failure) {
       if (!from.equals(target)) {
         return;
       }
@@ -360,6 +496,38 @@ public final class CommandSubmitter implements AutoCloseable {
     private void retryLater() {
       scheduler.schedule(() -> raftCalls.execute(this::sendToLeader), RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
     }
+
+    /** Each command's result from the reply to the batch's log entry. */
+    private List<Outcome> outcomesOf(RaftClientReply reply) throws IOException {
+      List<CommandResult> results;
+      try {
+        results = CommandResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer()).getBatchList();
+      } catch (InvalidProtocolBufferException e) {
+        throw new IOException("unreadable command result", e);
+      }
+      if (results.size() != commands.size()) {
+        throw new IOException("the batch's result holds " + results.size() + " results for " + commands.size()
+            + " commands");
+      }
+      return results.stream().map(result -> new Outcome(new Applied(result, reply.getLogIndex()), null)).toList();
+    }
+  }
+
+  /**
+   * Whether to forward to {@code peer}: not if it refused a forward within the last
+   * {@link #FORWARDS_REFUSED_NANOS}. Each refusal closes the connection, failing everything else on
+   * it, so a peer that cannot take forwards is asked again only now and then (it may have been upgraded).
+   */
+  private boolean takesForwards(RaftPeerId peer) {
+    Long refusedAt = forwardsRefusedAt.get(peer);
+    if (refusedAt == null) {
+      return true;
+    }
+    if (System.nanoTime() - refusedAt < FORWARDS_REFUSED_NANOS) {
+      return false;
+    }
+    forwardsRefusedAt.remove(peer, refusedAt);
+    return true;
   }
 
   private Optional<RaftPeerId> knownLeader() {
@@ -369,19 +537,11 @@ public final class CommandSubmitter implements AutoCloseable {
     return member.leaderId().map(RaftPeerId::valueOf);
   }
 
-  private static CommandResult resultOf(RaftClientReply reply) {
-    try {
-      return CommandResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
-    } catch (InvalidProtocolBufferException e) {
-      throw new CompletionException(new IOException("unreadable command result", e));
-    }
-  }
-
   /** Fails the commands still in flight or waiting: this node is stopping. */
   @Override
   public void close() {
     AlreadyClosedException closing = new AlreadyClosedException("node " + member.id() + " is shutting down");
-    inFlight.forEach(submission -> submission.reply.completeExceptionally(closing));
+    inFlight.forEach(submission -> submission.outcomes.completeExceptionally(closing));
     synchronized (waiting) {
       waiting.forEach(proposal -> proposal.applied.completeExceptionally(closing));
       waiting.clear();

@@ -1,11 +1,18 @@
 package dev.kvstore.node.raft;
 
+import dev.kvstore.node.raft.CommandSubmitter.Applied;
+import dev.kvstore.node.request.RaftFailures;
+import dev.kvstore.statemachine.proto.Command;
+import dev.kvstore.statemachine.proto.ForwardCommandsQuery;
+import dev.kvstore.statemachine.proto.ForwardedCommand;
 import dev.kvstore.statemachine.proto.PeerQuery;
 import dev.kvstore.statemachine.proto.PeerQueryResult;
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
 
 /**
  * Answers the {@link PeerQuery}s other nodes ask this one ({@link PeerQueryClient}), on the Ratis
@@ -13,6 +20,10 @@ import java.util.function.Function;
  * read index from the same shared rounds as its own linearizable reads ({@link ReadBarrier}). A
  * node that does not lead refuses a read-index question at once, so the asker falls back to the
  * log instead of being sent on to yet another node.
+ *
+ * <p>Commands a follower forwards ({@code ForwardCommandsQuery}, from its {@link CommandSubmitter})
+ * are proposed by the ready leader with its own, and answered once each has an outcome; a node that
+ * is not the ready leader proposes nothing and says so, and the follower asks the leader it knows.
  */
 public final class PeerQueries implements Function<PeerQuery, CompletableFuture<PeerQueryResult>> {
 
@@ -20,18 +31,33 @@ public final class PeerQueries implements Function<PeerQuery, CompletableFuture<
   private final ReadBarrier reads;
   private final Duration readIndexTimeout;
   private final LeaseExpiry leases;
+  private final Proposer proposer;
+
+  /** Proposes commands through this node's Raft server, as {@link CommandSubmitter#submitAll} does. */
+  @FunctionalInterface
+  public interface Proposer {
+    /** One future per command, in order, each completing as {@link CommandSubmitter#submit}'s does. */
+    List<CompletableFuture<Applied>> submitAll(List<Command> commands, Duration timeout);
+  }
 
   /** @param readIndexTimeout how long a read-index question may wait for its round (the asker's own limit) */
   PeerQueries(Leadership member, ReadBarrier reads, Duration readIndexTimeout) {
-    this(member, reads, readIndexTimeout, null);
+    this(member, reads, readIndexTimeout, null, (commands, timeout) -> {
+      throw new IllegalStateException("this node proposes no forwarded commands");
+    });
   }
 
-  /** @param leases the leader's lease deadlines, which lease questions are answered from */
-  public PeerQueries(Leadership member, ReadBarrier reads, Duration readIndexTimeout, LeaseExpiry leases) {
+  /**
+   * @param leases   the leader's lease deadlines, which lease questions are answered from
+   * @param proposer where a leader proposes the commands followers forward
+   */
+  public PeerQueries(Leadership member, ReadBarrier reads, Duration readIndexTimeout, LeaseExpiry leases,
+      Proposer proposer) {
     this.member = member;
     this.reads = reads;
     this.readIndexTimeout = readIndexTimeout;
     this.leases = leases;
+    this.proposer = proposer;
   }
 
   @Override
@@ -41,6 +67,7 @@ public final class PeerQueries implements Function<PeerQuery, CompletableFuture<
       case READ_INDEX -> readIndex();
       case LEASE_KEEP_ALIVE -> keepAlive(question.getLeaseKeepAlive().getId());
       case LEASE_TIME_TO_LIVE -> timeToLive(question.getLeaseTimeToLive().getId());
+      case FORWARD_COMMANDS -> propose(question.getForwardCommands());
       case KIND_NOT_SET -> CompletableFuture.failedFuture(new IllegalArgumentException("a peer query of an unknown kind"));
     };
   }
@@ -81,6 +108,37 @@ public final class PeerQueries implements Function<PeerQuery, CompletableFuture<
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * Proposes a follower's commands with this leader's own and answers with each one's outcome, in
+   * order, once all have one. Never fails: a refusal or a failure is an outcome of its command.
+   */
+  private CompletableFuture<PeerQueryResult> propose(ForwardCommandsQuery forwarded) {
+    long term = member.term();
+    if (!member.isLeaderReady()) {
+      return CompletableFuture.completedFuture(PeerQueryResult.newBuilder().setTerm(term).setNotLeader(true).build());
+    }
+    List<CompletableFuture<ForwardedCommand>> outcomes = proposer.submitAll(forwarded.getCommandsList(),
+            Duration.ofMillis(Math.max(1, forwarded.getTimeoutMs()))).stream()
+        .map(applied -> applied.handle(PeerQueries::outcome))
+        .toList();
+    return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply(all -> {
+      PeerQueryResult.Builder answer = PeerQueryResult.newBuilder().setTerm(term);
+      outcomes.forEach(outcome -> answer.addForwarded(outcome.join()));
+      return answer.build();
+    });
+  }
+
+  private static ForwardedCommand outcome(Applied applied, Throwable error) {
+    if (error == null) {
+      return ForwardedCommand.newBuilder().setResult(applied.result()).setLogIndex(applied.logIndex()).build();
+    }
+    Throwable cause = RaftFailures.unwrap(error);
+    if (cause instanceof StateMachineException && cause.getCause() instanceof IllegalArgumentException refusal) {
+      return ForwardedCommand.newBuilder().setRefused(refusal.getMessage()).build();
+    }
+    return ForwardedCommand.newBuilder().setFailed(String.valueOf(cause)).build();
   }
 
   private LeaseExpiry leaseExpiry() {

@@ -1,0 +1,136 @@
+package dev.kvstore.node.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kvstore.node.raft.CommandSubmitter.Applied;
+import dev.kvstore.statemachine.proto.Command;
+import dev.kvstore.statemachine.proto.CommandResult;
+import dev.kvstore.statemachine.proto.ForwardCommandsQuery;
+import dev.kvstore.statemachine.proto.ForwardedCommand;
+import dev.kvstore.statemachine.proto.PeerQuery;
+import dev.kvstore.statemachine.proto.PeerQueryResult;
+import dev.kvstore.statemachine.proto.PutOp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.junit.jupiter.api.Test;
+
+/** The leader's side of commands a follower forwards: proposed with its own, answered in order. */
+class PeerQueriesTest {
+
+  private final Member member = new Member();
+  private final List<List<Command>> proposed = new ArrayList<>();
+  private final List<Duration> timeouts = new ArrayList<>();
+  private final List<CompletableFuture<Applied>> pending = new ArrayList<>();
+  private final PeerQueries queries = new PeerQueries(member, null, Duration.ofSeconds(1), null, (commands, timeout) -> {
+    proposed.add(commands);
+    timeouts.add(timeout);
+    List<CompletableFuture<Applied>> futures = commands.stream().map(c -> new CompletableFuture<Applied>()).toList();
+    pending.addAll(futures);
+    return futures;
+  });
+
+  @Test
+  void theReadyLeaderProposesForwardedCommandsTogetherAndAnswersEachInOrderOnceAllHaveAnOutcome() {
+    member.ready = true;
+    List<Command> commands = List.of(put("a"), put("b"), put("c"));
+
+    CompletableFuture<PeerQueryResult> answer = queries.apply(forward(commands, 1500));
+
+    assertThat(proposed).containsExactly(commands);
+    assertThat(timeouts).containsExactly(Duration.ofMillis(1500));
+    CommandResult result = CommandResult.newBuilder().setRevision(7).build();
+    pending.get(0).complete(new Applied(result, 42));
+    pending.get(1).completeExceptionally(new StateMachineException("n1 refused",
+        new IllegalArgumentException("put needs a non-empty key")));
+    assertThat(answer).as("one command has no outcome yet").isNotDone();
+    pending.get(2).completeExceptionally(new TimeoutException("no quorum"));
+
+    assertThat(answer).isCompleted();
+    PeerQueryResult result3 = answer.join();
+    assertThat(result3.getNotLeader()).isFalse();
+    assertThat(result3.getTerm()).isEqualTo(member.term);
+    assertThat(result3.getForwardedList()).containsExactly(
+        ForwardedCommand.newBuilder().setResult(result).setLogIndex(42).build(),
+        ForwardedCommand.newBuilder().setRefused("put needs a non-empty key").build(),
+        ForwardedCommand.newBuilder().setFailed("java.util.concurrent.TimeoutException: no quorum").build());
+  }
+
+  @Test
+  void aNodeThatIsNotTheReadyLeaderProposesNothingAndSaysSo() {
+    member.ready = false;
+
+    PeerQueryResult answer = queries.apply(forward(List.of(put("a")), 1000)).join();
+
+    assertThat(answer.getNotLeader()).isTrue();
+    assertThat(answer.getTerm()).isEqualTo(member.term);
+    assertThat(answer.getForwardedCount()).isZero();
+    assertThat(proposed).isEmpty();
+  }
+
+  @Test
+  void aTimeLimitOfZeroStillGivesTheLeaderAMillisecond() {
+    member.ready = true;
+
+    queries.apply(forward(List.of(put("a")), 0));
+
+    assertThat(timeouts).containsExactly(Duration.ofMillis(1));
+  }
+
+  private static PeerQuery forward(List<Command> commands, long timeoutMs) {
+    return PeerQuery.newBuilder()
+        .setForwardCommands(ForwardCommandsQuery.newBuilder().addAllCommands(commands).setTimeoutMs(timeoutMs))
+        .build();
+  }
+
+  private static Command put(String key) {
+    return Command.newBuilder().setPut(PutOp.newBuilder().setKey(key)).build();
+  }
+
+  /** The leadership facts a forward needs: whether this node is the ready leader, and its term. */
+  private static final class Member implements Leadership {
+    boolean ready;
+    final long term = 3;
+
+    @Override
+    public String id() {
+      return "n1";
+    }
+
+    @Override
+    public RaftPeerId peerId() {
+      return RaftPeerId.valueOf("n1");
+    }
+
+    @Override
+    public Optional<String> leaderId() {
+      return ready ? Optional.of("n1") : Optional.empty();
+    }
+
+    @Override
+    public long term() {
+      return term;
+    }
+
+    @Override
+    public long commitIndex() {
+      return 0;
+    }
+
+    @Override
+    public boolean isLeaderReady() {
+      return ready;
+    }
+
+    @Override
+    public VotingMembers votingMembers() {
+      return new VotingMembers(Set.of(peerId()), Set.of());
+    }
+  }
+}
