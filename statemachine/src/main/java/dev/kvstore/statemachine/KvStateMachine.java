@@ -25,6 +25,7 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -75,7 +76,8 @@ public final class KvStateMachine extends BaseStateMachine {
 
   private volatile StorageQuotaCheck storageQuota = StorageQuotaCheck.NONE;
   private volatile Function<PeerQuery, CompletableFuture<PeerQueryResult>> peerQueries = question ->
-      JavaUtils.completeExceptionally(new IllegalStateException("this node does not answer peer queries yet"));
+      // A StateMachineException, which Ratis answers as such: any other exception closes the asker's stream.
+      JavaUtils.completeExceptionally(new StateMachineException("this node does not answer peer queries yet"));
 
   /** Writes, or log entries, between automatic snapshots unless told otherwise: what etcd's {@code --snapshot-count} defaults to. */
   public static final long DEFAULT_SNAPSHOT_THRESHOLD = 100_000;

@@ -33,6 +33,7 @@ import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.LogProtoUtils;
@@ -251,7 +252,9 @@ class KvStateMachineTest {
     PeerQuery term = PeerQuery.newBuilder().setCurrentTerm(CurrentTermQuery.getDefaultInstance()).build();
     Message asked = Message.valueOf(UnsafeByteOperations.unsafeWrap(term.toByteArray()));
 
-    assertThat(sm.query(asked)).as("before the node installs its handler").failsWithin(Duration.ofSeconds(5));
+    // A StateMachineException, which Ratis answers on the asker's stream instead of closing it.
+    assertThat(sm.query(asked)).as("before the node installs its handler").failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(StateMachineException.class);
 
     sm.answerPeerQueries(q -> CompletableFuture.completedFuture(PeerQueryResult.newBuilder()
         .setTerm(q.getKindCase() == PeerQuery.KindCase.CURRENT_TERM ? 9 : 0).build()));

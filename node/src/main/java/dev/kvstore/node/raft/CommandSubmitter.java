@@ -463,14 +463,15 @@ public final class CommandSubmitter implements AutoCloseable {
     }
 
     /**
-     * Whether the peer's state machine refused a query as such (it does not know its kind, or
-     * answers none yet), rather than the peer or the connection failing: Ratis hands the refusal
-     * back as a StateMachineException, or, for any other exception, as that exception closing the stream.
+     * Whether the peer's state machine refused the question as such: it does not know its kind (an
+     * IllegalArgumentException, what a version without forwarding answers; Ratis hands it back as
+     * the cause of the error that closed the stream). Anything else (a StateMachineException: a
+     * leader that has committed nothing yet, a node still starting; a broken connection) is worth
+     * asking again.
      */
     private static boolean queryRefused(Throwable failure) {
       for (Throwable t = failure; t != null; t = t.getCause()) {
-        if (t instanceof StateMachineException || t instanceof IllegalArgumentException
-            || t instanceof IllegalStateException) {
+        if (t instanceof IllegalArgumentException) {
           return true;
         }
       }
