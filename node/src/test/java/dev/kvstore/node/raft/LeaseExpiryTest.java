@@ -8,12 +8,9 @@ import dev.kvstore.statemachine.proto.CommandResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.Test;
 
 /** The leader's lease deadlines, with a fake clock and a leadership the test sets. */
@@ -22,7 +19,7 @@ class LeaseExpiryTest {
   private static final long SECOND = 1_000_000_000L;
 
   private long now = 1_000 * SECOND;
-  private final FakeMember member = new FakeMember();
+  private final FakeLeadership member = new FakeLeadership();
   private final Map<Long, Long> table = new TreeMap<>();
   private final List<Proposal> proposals = new ArrayList<>();
   private final LeaseExpiry expiry = new LeaseExpiry(member,
@@ -195,57 +192,5 @@ class LeaseExpiryTest {
     expiry.tick();
     assertThat(proposals).isEmpty();
     assertThat(expiry.tracked()).isZero();
-  }
-
-  /** A member whose leadership the test sets. */
-  private static final class FakeMember implements Leadership {
-    private static final RaftPeerId SELF = RaftPeerId.valueOf("n1");
-    private boolean leader;
-    private long term = 1;
-
-    void lead(long term) {
-      this.leader = true;
-      this.term = term;
-    }
-
-    void follow() {
-      this.leader = false;
-      this.term++;
-    }
-
-    @Override
-    public String id() {
-      return SELF.toString();
-    }
-
-    @Override
-    public RaftPeerId peerId() {
-      return SELF;
-    }
-
-    @Override
-    public Optional<String> leaderId() {
-      return leader ? Optional.of(id()) : Optional.of("n2");
-    }
-
-    @Override
-    public long term() {
-      return term;
-    }
-
-    @Override
-    public long commitIndex() {
-      return 0;
-    }
-
-    @Override
-    public boolean isLeaderReady() {
-      return leader;
-    }
-
-    @Override
-    public VotingMembers votingMembers() {
-      return new VotingMembers(Set.of(SELF), Set.of());
-    }
   }
 }

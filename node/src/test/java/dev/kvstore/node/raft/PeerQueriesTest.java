@@ -13,18 +13,15 @@ import dev.kvstore.statemachine.proto.PutOp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.junit.jupiter.api.Test;
 
 /** The leader's side of commands a follower forwards: proposed with its own, answered in order. */
 class PeerQueriesTest {
 
-  private final Member member = new Member();
+  private final FakeLeadership member = new FakeLeadership();
   private final List<List<Command>> proposed = new ArrayList<>();
   private final List<Duration> timeouts = new ArrayList<>();
   private final List<CompletableFuture<Applied>> pending = new ArrayList<>();
@@ -38,7 +35,7 @@ class PeerQueriesTest {
 
   @Test
   void theReadyLeaderProposesForwardedCommandsTogetherAndAnswersEachInOrderOnceAllHaveAnOutcome() {
-    member.ready = true;
+    member.lead(3);
     List<Command> commands = List.of(put("a"), put("b"), put("c"));
 
     CompletableFuture<PeerQueryResult> answer = queries.apply(forward(commands, 1500));
@@ -53,10 +50,10 @@ class PeerQueriesTest {
     pending.get(2).completeExceptionally(new TimeoutException("no quorum"));
 
     assertThat(answer).isCompleted();
-    PeerQueryResult result3 = answer.join();
-    assertThat(result3.getNotLeader()).isFalse();
-    assertThat(result3.getTerm()).isEqualTo(member.term);
-    assertThat(result3.getForwardedList()).containsExactly(
+    PeerQueryResult answered = answer.join();
+    assertThat(answered.getNotLeader()).isFalse();
+    assertThat(answered.getTerm()).isEqualTo(member.term());
+    assertThat(answered.getForwardedList()).containsExactly(
         ForwardedCommand.newBuilder().setResult(result).setLogIndex(42).build(),
         ForwardedCommand.newBuilder().setRefused("put needs a non-empty key").build(),
         ForwardedCommand.newBuilder().setFailed("java.util.concurrent.TimeoutException: no quorum").build());
@@ -64,19 +61,19 @@ class PeerQueriesTest {
 
   @Test
   void aNodeThatIsNotTheReadyLeaderProposesNothingAndSaysSo() {
-    member.ready = false;
+    member.follow();
 
     PeerQueryResult answer = queries.apply(forward(List.of(put("a")), 1000)).join();
 
     assertThat(answer.getNotLeader()).isTrue();
-    assertThat(answer.getTerm()).isEqualTo(member.term);
+    assertThat(answer.getTerm()).isEqualTo(member.term());
     assertThat(answer.getForwardedCount()).isZero();
     assertThat(proposed).isEmpty();
   }
 
   @Test
   void aTimeLimitOfZeroStillGivesTheLeaderAMillisecond() {
-    member.ready = true;
+    member.lead(3);
 
     queries.apply(forward(List.of(put("a")), 0));
 
@@ -91,46 +88,5 @@ class PeerQueriesTest {
 
   private static Command put(String key) {
     return Command.newBuilder().setPut(PutOp.newBuilder().setKey(key)).build();
-  }
-
-  /** The leadership facts a forward needs: whether this node is the ready leader, and its term. */
-  private static final class Member implements Leadership {
-    boolean ready;
-    final long term = 3;
-
-    @Override
-    public String id() {
-      return "n1";
-    }
-
-    @Override
-    public RaftPeerId peerId() {
-      return RaftPeerId.valueOf("n1");
-    }
-
-    @Override
-    public Optional<String> leaderId() {
-      return ready ? Optional.of("n1") : Optional.empty();
-    }
-
-    @Override
-    public long term() {
-      return term;
-    }
-
-    @Override
-    public long commitIndex() {
-      return 0;
-    }
-
-    @Override
-    public boolean isLeaderReady() {
-      return ready;
-    }
-
-    @Override
-    public VotingMembers votingMembers() {
-      return new VotingMembers(Set.of(peerId()), Set.of());
-    }
   }
 }
