@@ -40,16 +40,10 @@ public final class PeerQueries implements Function<PeerQuery, CompletableFuture<
     List<CompletableFuture<Applied>> submitAll(List<Command> commands, Duration timeout);
   }
 
-  /** @param readIndexTimeout how long a read-index question may wait for its round (the asker's own limit) */
-  PeerQueries(Leadership member, ReadBarrier reads, Duration readIndexTimeout) {
-    this(member, reads, readIndexTimeout, null, (commands, timeout) -> {
-      throw new IllegalStateException("this node proposes no forwarded commands");
-    });
-  }
-
   /**
-   * @param leases   the leader's lease deadlines, which lease questions are answered from
-   * @param proposer where a leader proposes the commands followers forward
+   * @param readIndexTimeout how long a read-index question may wait for its round (the asker's own limit)
+   * @param leases           the leader's lease deadlines, which lease questions are answered from
+   * @param proposer         where a leader proposes the commands followers forward
    */
   public PeerQueries(Leadership member, ReadBarrier reads, Duration readIndexTimeout, LeaseExpiry leases,
       Proposer proposer) {
@@ -119,8 +113,17 @@ public final class PeerQueries implements Function<PeerQuery, CompletableFuture<
     if (!member.isLeaderReady()) {
       return CompletableFuture.completedFuture(PeerQueryResult.newBuilder().setTerm(term).setNotLeader(true).build());
     }
-    List<CompletableFuture<ForwardedCommand>> outcomes = proposer.submitAll(forwarded.getCommandsList(),
-            Duration.ofMillis(Math.max(1, forwarded.getTimeoutMs()))).stream()
+    List<CompletableFuture<Applied>> proposed;
+    try {
+      proposed = proposer.submitAll(forwarded.getCommandsList(),
+          Duration.ofMillis(Math.max(1, forwarded.getTimeoutMs())));
+    } catch (RuntimeException e) {
+      // An exception out of a query would close the asker's whole stream: this one is every command's outcome.
+      proposed = forwarded.getCommandsList().stream()
+          .map(command -> CompletableFuture.<Applied>failedFuture(e))
+          .toList();
+    }
+    List<CompletableFuture<ForwardedCommand>> outcomes = proposed.stream()
         .map(applied -> applied.handle(PeerQueries::outcome))
         .toList();
     return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply(all -> {

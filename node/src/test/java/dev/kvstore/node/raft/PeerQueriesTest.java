@@ -80,6 +80,20 @@ class PeerQueriesTest {
     assertThat(timeouts).containsExactly(Duration.ofMillis(1));
   }
 
+  @Test
+  void aProposerThatThrowsFailsEachCommandInsteadOfTheQuery() {
+    member.lead(3);
+    PeerQueries throwing = new PeerQueries(member, null, Duration.ofSeconds(1), null, (commands, timeout) -> {
+      throw new IllegalStateException("submitter closed");
+    });
+
+    PeerQueryResult answer = throwing.apply(forward(List.of(put("a"), put("b")), 1000)).join();
+
+    assertThat(answer.getForwardedList()).extracting(ForwardedCommand::getFailed)
+        .containsExactly("java.lang.IllegalStateException: submitter closed",
+            "java.lang.IllegalStateException: submitter closed");
+  }
+
   private static PeerQuery forward(List<Command> commands, long timeoutMs) {
     return PeerQuery.newBuilder()
         .setForwardCommands(ForwardCommandsQuery.newBuilder().addAllCommands(commands).setTimeoutMs(timeoutMs))
