@@ -417,8 +417,8 @@ public final class CommandSubmitter implements AutoCloseable {
         if (!queryRefused(failure)) {
           tryAgain(from, failure);
         } else {
-          // The peer's state machine could not take the question: a version without forwarding
-          // (a rolling upgrade), or one still starting. Its Raft server still takes the batch as a write.
+          // The peer's state machine does not know the question: a version without forwarding (a
+          // rolling upgrade). Its Raft server still takes the batch as a write.
           if (forwardsRefusedAt.put(from, System.nanoTime()) == null) {
             LOG.info("{}: {} takes no forwarded commands ({}): proposing this node's batches there as Raft writes"
                 + " for {} s", member.id(), from, failure, TimeUnit.NANOSECONDS.toSeconds(FORWARDS_REFUSED_NANOS));

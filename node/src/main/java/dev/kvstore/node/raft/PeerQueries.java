@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
-import org.apache.ratis.protocol.exceptions.StateMachineException;
 
 /**
  * Answers the {@link PeerQuery}s other nodes ask this one ({@link PeerQueryClient}), on the Ratis
@@ -137,11 +136,9 @@ public final class PeerQueries implements Function<PeerQuery, CompletableFuture<
     if (error == null) {
       return ForwardedCommand.newBuilder().setResult(applied.result()).setLogIndex(applied.logIndex()).build();
     }
-    Throwable cause = RaftFailures.unwrap(error);
-    if (cause instanceof StateMachineException && cause.getCause() instanceof IllegalArgumentException refusal) {
-      return ForwardedCommand.newBuilder().setRefused(refusal.getMessage()).build();
-    }
-    return ForwardedCommand.newBuilder().setFailed(String.valueOf(cause)).build();
+    return RaftFailures.refusal(error)
+        .map(refused -> ForwardedCommand.newBuilder().setRefused(refused.getMessage()).build())
+        .orElseGet(() -> ForwardedCommand.newBuilder().setFailed(String.valueOf(RaftFailures.unwrap(error))).build());
   }
 
   private LeaseExpiry leaseExpiry() {

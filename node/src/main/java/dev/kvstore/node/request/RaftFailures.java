@@ -6,6 +6,7 @@ import dev.kvstore.node.raft.LocalMember;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -34,8 +35,9 @@ public final class RaftFailures {
    */
   StatusRuntimeException forWrite(Throwable failure, Duration waited) {
     Throwable cause = unwrap(failure);
-    if (cause instanceof StateMachineException sme && sme.getCause() instanceof IllegalArgumentException iae) {
-      return Status.INVALID_ARGUMENT.withDescription(iae.getMessage()).asRuntimeException();
+    Optional<IllegalArgumentException> refused = refusal(cause);
+    if (refused.isPresent()) {
+      return Status.INVALID_ARGUMENT.withDescription(refused.get().getMessage()).asRuntimeException();
     }
     String what;
     if (cause instanceof AlreadyClosedException && !member.isRunning()) {
@@ -94,6 +96,17 @@ public final class RaftFailures {
     Throwable cause = unwrap(error);
     return cause instanceof StatusRuntimeException s ? s
         : Status.INTERNAL.withDescription("unexpected failure: " + cause).withCause(cause).asRuntimeException();
+  }
+
+  /**
+   * Why the state machine refused a command before it was logged (its {@code startTransaction}
+   * found it malformed), when {@code failure} is such a refusal: definitely not applied, and no
+   * retry can succeed.
+   */
+  public static Optional<IllegalArgumentException> refusal(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    return cause instanceof StateMachineException sme && sme.getCause() instanceof IllegalArgumentException iae
+        ? Optional.of(iae) : Optional.empty();
   }
 
   /** The cause inside any {@link CompletionException} or {@link ExecutionException} layers of {@code t}. */
