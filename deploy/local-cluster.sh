@@ -17,7 +17,8 @@
 # Client ports 50051-50053, Raft ports 7001-7003, Prometheus metrics on 50151-50153 (client port + 100,
 # http://127.0.0.1:50151/metrics); everything (data, logs, pid files) lives in .cluster/ at the top of
 # the repository. Environment: KVSTORE_CLUSTER_DIR, KVSTORE_CLIENT_PORT_BASE, KVSTORE_RAFT_PORT_BASE,
-# KVSTORE_METRICS_PORT_BASE (0: no metrics), KVSTORE_JAVA_OPTS, JAVA, KVSTORE_NODE_CDS=off (see below).
+# KVSTORE_METRICS_PORT_BASE (0: no metrics), KVSTORE_JAVA_OPTS, JAVA, KVSTORE_NODE_CDS=off and
+# KVSTORE_NODE_TRAINING_SECONDS (see below).
 #
 # TLS (opt-in): KVSTORE_TLS_DIR=DIR deploy/local-cluster.sh up makes the certificates in DIR when
 # missing (deploy/make-certs.sh) and starts every node with client TLS requiring client certificates
@@ -31,12 +32,19 @@
 # CLI then signs in: deploy/kvstore --user root (asks for the password), or, with TLS, root's client
 # certificate names the user root. The file only seeds a new cluster; `status` signs in with it.
 #
-# Start-up: a node loads about 7,000 classes (Ratis, gRPC and Netty twice, protobuf, Micrometer),
-# 3.5 s of CPU on two busy cores, before it reads its snapshot. The first `up` of a new build records
-# them in a class-data sharing archive (jcmd VM.cds static_dump of the running n1, in the background,
-# about 10 s of CPU once) in node/target/cds/; every later start maps it and needs less than half
-# that (docs/benchmarks.md, "Scale"). Needs the JDK's jcmd; KVSTORE_NODE_CDS=off neither records
-# nor uses one.
+# The nodes' JVM: $JAVA when set, else the newest JDK 25 or later in /usr/lib/jvm, else java on the
+# PATH (JDK 17+). On JDK 25+ the first `up` of a new build records an AOT cache (JEP 483 and 515:
+# the classes loaded and linked, and the method profiles of a serving cluster) by a training run
+# before the nodes start: dev.kvstore.node.ClassArchiveTraining, a throw-away group on loopback
+# under KVSTORE_NODE_TRAINING_SECONDS (default 30) of round-robin puts and gets; with the group's
+# start and the writing of the cache (some 100 MB, node/target/cds/) about 75 s on 2 cores. Every
+# start maps it: a fresh node needs about half the load to reach full speed, since the JIT starts
+# from the recorded profiles (docs/benchmarks.md, "Warm-up"). On an older JDK a node loads about 7,000 classes (Ratis, gRPC
+# and Netty twice, protobuf, Micrometer), 3.5 s of CPU on two busy cores, before it reads its
+# snapshot: the first `up` of a new build records them in a class-data sharing archive (jcmd
+# VM.cds static_dump of the running n1, in the background, about 10 s of CPU once), which every
+# later start maps and needs less than half that (docs/benchmarks.md, "Scale"). KVSTORE_NODE_CDS=off
+# neither records nor uses either.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,12 +54,18 @@ DIR="${KVSTORE_CLUSTER_DIR:-$ROOT/.cluster}"
 CLIENT_BASE="${KVSTORE_CLIENT_PORT_BASE:-50051}"
 RAFT_BASE="${KVSTORE_RAFT_PORT_BASE:-7001}"
 METRICS_BASE="${KVSTORE_METRICS_PORT_BASE:-$((CLIENT_BASE + 100))}"
+# The nodes' JVM (see above); JAVA runs the short-lived tools (the health probe, the CLI's status).
+NODE_JAVA="${JAVA:-}"
 JAVA="${JAVA:-java}"
 # 700 MB of heap: with a million keys of 256 bytes a node holds about 500 MB of live objects, and
 # its memory beyond the heap (GC structures, classes, compiled code, network buffers) is about
 # 200 MB, so the process stays under 1 GB resident (docs/benchmarks.md, "Scale").
 JAVA_OPTS="${KVSTORE_JAVA_OPTS:--Xms64m -Xmx700m}"
 CDS="${KVSTORE_NODE_CDS:-on}"
+TRAINING_SECONDS="${KVSTORE_NODE_TRAINING_SECONDS:-30}"
+[[ "$TRAINING_SECONDS" =~ ^[0-9]+$ ]] && ((10#$TRAINING_SECONDS <= 3600)) \
+  || { echo "local-cluster: KVSTORE_NODE_TRAINING_SECONDS must be a whole number of seconds from 0 to 3600, not '$TRAINING_SECONDS'" >&2; exit 1; }
+TRAINING_SECONDS=$((10#$TRAINING_SECONDS))
 NODE_JAR="$ROOT/node/target/kvstore-node.jar"
 CLI_JAR="$ROOT/client/target/kvstore-cli.jar"
 NODES=(n1 n2 n3)
@@ -73,9 +87,23 @@ die() { echo "local-cluster: $*" >&2; exit 1; }
 
 # shellcheck source=deploy/cds-archive.sh
 source "$ROOT/deploy/cds-archive.sh"
-# The class-data archive for this node jar and this JVM; fails when there is none to use or record.
+[[ -n "$NODE_JAVA" ]] || NODE_JAVA="$(newest_jdk 25)" || NODE_JAVA=java
+NODE_FEATURE="$(JAVA="$NODE_JAVA" jdk_feature_version)" || NODE_FEATURE=0
+# From JDK 24 on, the JVM warns at start (into the node's log) when a library uses sun.misc.Unsafe's
+# memory access or loads native code (Netty, inside Ratis and gRPC, does both); these allow it, as
+# JDK 17 did. The AOT cache's training run needs the same ones: module options must match.
+NODE_JDK_OPTS=""
+((NODE_FEATURE < 24)) || NODE_JDK_OPTS="--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"
+# The nodes' start-up archive for this node jar and their JVM, an AOT cache (whose name carries the
+# training's length) on JDK 25+, a class-data archive before; fails when there is none to use or
+# record.
 node_archive() {
-  [[ "$CDS" != off ]] && cds_archive_path "$NODE_JAR" kvstore-node
+  [[ "$CDS" != off ]] || return 1
+  if ((NODE_FEATURE >= 25)); then
+    JAVA="$NODE_JAVA" cds_archive_path "$NODE_JAR" "kvstore-node-t$TRAINING_SECONDS" aot
+  else
+    JAVA="$NODE_JAVA" cds_archive_path "$NODE_JAR" kvstore-node
+  fi
 }
 
 index_of() {
@@ -167,12 +195,17 @@ start_node() {
   local cds=() cds_note="" archive
   if archive="$(node_archive)" && [[ -f "$archive" ]]; then
     # A stale or foreign archive is only warned about, on standard output: keep the log clean.
-    cds=(-XX:SharedArchiveFile="$archive" -Xshare:auto -Xlog:cds=off,cds+dynamic=off)
-    cds_note=", class-data archive"
+    if [[ "$archive" == *.aot ]]; then
+      cds=(-XX:AOTCache="$archive" -Xlog:aot*=off,cds*=off)
+      cds_note=", JDK $NODE_FEATURE with AOT cache"
+    else
+      cds=(-XX:SharedArchiveFile="$archive" -Xshare:auto -Xlog:cds=off,cds+dynamic=off)
+      cds_note=", class-data archive"
+    fi
   fi
   # setsid: the node must not die with the terminal or the Ctrl-C that stops a CLI watch. Its own
   # folder as working directory: what the JVM writes there (a CDS dump's output) stays with it.
-  (cd "$DIR/$n" && exec setsid "$JAVA" $JAVA_OPTS ${cds[@]+"${cds[@]}"} -jar "$NODE_JAR" \
+  (cd "$DIR/$n" && exec setsid "$NODE_JAVA" $JAVA_OPTS $NODE_JDK_OPTS ${cds[@]+"${cds[@]}"} -jar "$NODE_JAR" \
     --node-id "$n" $(membership_flags "$n") --client-port "$(client_port "$n")" --metrics-port "$(metrics_port "$n")" \
     --bind-address 127.0.0.1 --data-dir "$DIR/$n/data" $(tls_flags "$n") $(auth_flags) \
     >> "$DIR/$n/node.log" 2>&1 < /dev/null) &
@@ -197,10 +230,45 @@ wait_serving() {
   echo "serving: $*"
 }
 
-# Records the class-data archive from the running n1 when this build has none, in the background.
+# Records the nodes' AOT cache (JDK 25+) when this build and JVM have none, before they start, by
+# the training run (see the top); a failed run only costs the cache. Keeps the cache only once a JVM
+# has mapped it (a truncated one would crash the JVM that maps it rather than being ignored).
+record_aot_cache() {
+  local archive lock tmp log started=$SECONDS
+  archive="$(node_archive)" && [[ "$archive" == *.aot && ! -f "$archive" ]] || return 0
+  mkdir -p "${archive%/*}" || return 0
+  lock="$archive.lock"
+  # A training that was killed leaves its lock behind: after twenty minutes another may start.
+  find "$lock" -maxdepth 0 -mmin +20 -exec rm -rf {} + 2> /dev/null || true
+  if ! mkdir "$lock" 2> /dev/null; then
+    echo "another up is recording the nodes' AOT cache; starting them without one"
+    return 0
+  fi
+  tmp="$archive.$$.tmp"
+  log="$DIR/aot-training.log"
+  echo "recording the nodes' AOT cache (once per build and JDK: ${TRAINING_SECONDS}s of training load, about" \
+    "$((TRAINING_SECONDS + 45))s in all; log $log)"
+  # The nodes' JVM options: a cache recorded with others (another GC) may not fit them.
+  if "$NODE_JAVA" $JAVA_OPTS $NODE_JDK_OPTS -XX:AOTCacheOutput="$tmp" -cp "$NODE_JAR" dev.kvstore.node.ClassArchiveTraining \
+        --load-seconds "$TRAINING_SECONDS" > "$log" 2>&1 < /dev/null \
+      && "$NODE_JAVA" $JAVA_OPTS $NODE_JDK_OPTS -XX:AOTMode=on -XX:AOTCache="$tmp" -Xlog:aot*=off,cds*=off -XX:-UsePerfData \
+        -XX:ErrorFile=/dev/null -XX:-CreateCoredumpOnCrash -cp "$NODE_JAR" -version > /dev/null 2>&1; then
+    # Caches recorded before this jar was built are never used again.
+    find "${archive%/*}" -maxdepth 1 -name 'kvstore-node-*.aot' ! -newer "$NODE_JAR" -delete 2> /dev/null || true
+    mv -f "$tmp" "$archive"
+    echo "recorded the nodes' AOT cache in $((SECONDS - started))s: $archive"
+  else
+    echo "warning: could not record the nodes' AOT cache (see $log); starting them without one"
+  fi
+  rm -f "$tmp" "$tmp.config"
+  rm -rf "$lock"
+}
+
+# Records the class-data archive (JDK 17-24) from the running n1 when this build has none, in the
+# background.
 record_archive() {
   local archive pid lock
-  archive="$(node_archive)" || return 0
+  archive="$(node_archive)" && [[ "$archive" == *.jsa ]] || return 0
   [[ ! -f "$archive" ]] && command -v jcmd > /dev/null && pid="$(pid_of n1)" || return 0
   mkdir -p "${archive%/*}" || return 0
   lock="$archive.lock"
@@ -213,7 +281,7 @@ record_archive() {
     # n1 lists its classes and starts a JVM that dumps them; the dump is checked before it is kept
     # (a truncated archive crashes the JVM that maps it rather than being ignored).
     if jcmd "$pid" VM.cds static_dump "$dump" && [[ -s "$dump" ]] \
-        && "$JAVA" -Xshare:on -XX:SharedArchiveFile="$dump" -Xlog:cds=off,cds+dynamic=off -XX:-UsePerfData \
+        && "$NODE_JAVA" -Xshare:on -XX:SharedArchiveFile="$dump" -Xlog:cds=off,cds+dynamic=off -XX:-UsePerfData \
           -XX:ErrorFile=/dev/null -XX:-CreateCoredumpOnCrash -cp "$NODE_JAR" -version; then
       # Archives of an older jar or JVM are never used again.
       find "${archive%/*}" -maxdepth 1 -name 'kvstore-node-*.jsa' ! -name "${archive##*/}" -delete || true
@@ -254,6 +322,7 @@ case "$cmd" in
       [[ "$TLS_DIR" != *" "* ]] || die "KVSTORE_TLS_DIR must not contain spaces"
       "$ROOT/deploy/make-certs.sh" "$TLS_DIR" > /dev/null
     fi
+    record_aot_cache
     for n in "${NODES[@]}"; do start_node "$n"; done
     wait_serving "${NODES[@]}"
     record_archive
@@ -331,7 +400,8 @@ case "$cmd" in
     exec tail -n 50 -F "$DIR/$2/node.log"
     ;;
   *)
-    sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    # The comment at the top, up to the line before `set`.
+    sed -n '2,/^set -euo pipefail$/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
     [[ -z "$cmd" || "$cmd" == "-h" || "$cmd" == "--help" || "$cmd" == "help" ]] || exit 2
     ;;
 esac

@@ -22,7 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -42,7 +45,7 @@ import org.slf4j.LoggerFactory;
 class LocalClusterScriptIT {
 
   private static final Logger LOG = LoggerFactory.getLogger(LocalClusterScriptIT.class);
-  private static final Duration LIMIT = Duration.ofSeconds(120);
+  private static final Duration LIMIT = ScriptedCluster.LIMIT;
 
   @TempDir
   static Path clusterDir;
@@ -71,7 +74,8 @@ class LocalClusterScriptIT {
         "KVSTORE_CLIENT_PORT_BASE", String.valueOf(clientBase),
         "KVSTORE_RAFT_PORT_BASE", String.valueOf(raftBase),
         "KVSTORE_METRICS_PORT_BASE", String.valueOf(metricsBase),
-        "KVSTORE_ENDPOINTS", endpoints(1, 2, 3)));
+        "KVSTORE_ENDPOINTS", endpoints(1, 2, 3),
+        "KVSTORE_NODE_TRAINING_SECONDS", ScriptedCluster.TRAINING_SECONDS));
   }
 
   @AfterAll
@@ -119,8 +123,38 @@ class LocalClusterScriptIT {
     assertThat(client.status().getMembersCount()).isEqualTo(3);
   }
 
+  /**
+   * On JDK 25+, which the script picks from /usr/lib/jvm (this machine kind has Temurin 25), every
+   * node maps the AOT cache that this {@code up} recorded by its training run (or an earlier up of
+   * this build did). In CI a node on an older JDK fails the test: the machine has a JDK 25.
+   */
   @Test
   @Order(2)
+  void onJdk25EveryNodeStartsWithTheRecordedAotCache() throws IOException {
+    for (String n : List.of("n1", "n2", "n3")) {
+      String pid = Files.readString(clusterDir.resolve(n + ".pid")).trim();
+      List<String> commandLine = List.of(Files.readString(Path.of("/proc", pid, "cmdline")).split("\0"));
+      int feature = featureRelease(Path.of(commandLine.get(0)).toRealPath().getParent().getParent().resolve("release"));
+      if (feature < 25) {
+        assertThat(System.getenv("CI")).as(n + " runs on JDK " + feature + ", not on this machine's JDK 25")
+            .isNotEqualTo("true");
+        Assumptions.abort(n + " runs on JDK " + feature + ": no AOT cache (JDK 25+) to check");
+      }
+      String cacheOption = commandLine.stream().filter(arg -> arg.startsWith("-XX:AOTCache=")).findFirst()
+          .orElseThrow(() -> new AssertionError(n + " started without -XX:AOTCache: " + commandLine));
+      assertThat(Path.of(cacheOption.substring("-XX:AOTCache=".length()))).as(n).isRegularFile();
+    }
+  }
+
+  /** The feature release in a JDK's release file ({@code JAVA_VERSION="25.0.1"}: 25). */
+  private static int featureRelease(Path release) throws IOException {
+    Matcher version = Pattern.compile("^JAVA_VERSION=\"(\\d+)", Pattern.MULTILINE).matcher(Files.readString(release));
+    assertThat(version.find()).as("JAVA_VERSION in " + release).isTrue();
+    return Integer.parseInt(version.group(1));
+  }
+
+  @Test
+  @Order(3)
   void everyNodeServesMetricsWhereStatusSays() throws Exception {
     ProcessRun.Result status = script("status");
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -135,7 +169,7 @@ class LocalClusterScriptIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void putThroughNode2GetThroughNode3AndAWatchOnNode1SeesIt() throws Exception {
     Path watchOut = clusterDir.resolve("watch.out");
     // Starting at the next revision makes the watch see the put even if it registers after it.
@@ -161,7 +195,7 @@ class LocalClusterScriptIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void theCliReportsMissingKeysAndUsageErrorsWithTheirExitCodes() {
     ProcessRun.Result missing = cli("get", "no-such-key");
     assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(3);
@@ -186,7 +220,7 @@ class LocalClusterScriptIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void killingTheLeaderWithKill9CostsSecondsAndTheSurvivorsKeepWriting() {
     String leader = leader();
     ProcessRun.Result kill = script("kill", leader);
@@ -218,7 +252,7 @@ class LocalClusterScriptIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aStoppedAndRestartedClusterHasEveryAcknowledgedWrite() throws IOException {
     List<String> pids = new ArrayList<>();
     for (String n : List.of("n1", "n2", "n3")) {

@@ -27,6 +27,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -57,6 +58,11 @@ import picocli.CommandLine;
  * first round on a new group with TLS and authentication on (certificates made by
  * {@link TrainingCertificates}), as root by its client certificate; then delete the folder. The
  * image build runs it ({@code deploy/Dockerfile}); it exits 0, or 1 saying what failed.
+ *
+ * <p>The same run records a JDK 25+ AOT cache ({@code -XX:AOTCacheOutput=FILE}, JEP 483 and 515):
+ * classes loaded and linked, and the method profiles of the run. For those profiles to cover a
+ * serving cluster, {@code --load-seconds N} adds {@link TrainingLoad} after the first round;
+ * {@code deploy/local-cluster.sh} records its nodes' cache so.
  */
 public final class ClassArchiveTraining {
 
@@ -67,10 +73,27 @@ public final class ClassArchiveTraining {
   /** One call's deadline, in s. */
   private static final long CALL_DEADLINE_SECONDS = 10;
   private static final long RETRY_PAUSE_MS = 100;
+  /** How long after its length the load's process may take to exit, in s (its start, its drain). */
+  private static final long LOAD_EXIT_GRACE_SECONDS = 90;
+  /** The longest {@code --load-seconds}, in s: an hour. */
+  static final long MAX_LOAD_SECONDS = 3_600;
 
   private ClassArchiveTraining() {}
 
+  /**
+   * @param args none, or {@code --load-seconds N}: after the first round, {@link TrainingLoad} for
+   *             N seconds (0 to 3600; 0, the default, runs none), for an AOT cache whose method
+   *             profiles should cover a serving cluster; exits 2 with a message on other arguments
+   */
   public static void main(String[] args) throws Exception {
+    long loadSeconds;
+    try {
+      loadSeconds = loadSeconds(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("class-archive training: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     PeerNameCaching.apply();
@@ -81,6 +104,9 @@ public final class ClassArchiveTraining {
       List<KvNode> nodes = startAll(configs);
       try {
         serve(nodes, true);
+        if (loadSeconds > 0) {
+          load(nodes, Duration.ofSeconds(loadSeconds));
+        }
       } finally {
         closeAll(nodes);
       }
@@ -106,6 +132,49 @@ public final class ClassArchiveTraining {
       deleteRecursively(dataDir);
     }
     System.exit(exit);
+  }
+
+  static long loadSeconds(String... args) {
+    if (args.length == 0) {
+      return 0;
+    }
+    if (args.length != 2 || !args[0].equals("--load-seconds")) {
+      throw new IllegalArgumentException("unexpected arguments " + List.of(args) + "; usage: [--load-seconds N]");
+    }
+    long seconds;
+    try {
+      seconds = Long.parseLong(args[1]);
+    } catch (NumberFormatException e) {
+      seconds = -1;
+    }
+    if (seconds < 0 || seconds > MAX_LOAD_SECONDS) {
+      throw new IllegalArgumentException(
+          "--load-seconds must be a whole number of seconds from 0 to " + MAX_LOAD_SECONDS + ", not '" + args[1] + "'");
+    }
+    return seconds;
+  }
+
+  /**
+   * The sustained load through every member, from a JVM of its own ({@link TrainingLoad#main}, on
+   * this JVM's java and class path, its output into this one's).
+   */
+  private static void load(List<KvNode> nodes, Duration length) throws IOException, InterruptedException {
+    String endpoints = nodes.stream().map(node -> "127.0.0.1:" + node.clientPort()).collect(Collectors.joining(","));
+    String java = ProcessHandle.current().info().command()
+        .orElseThrow(() -> new IllegalStateException("cannot tell this JVM's java program"));
+    Process load = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        TrainingLoad.class.getName(), endpoints, Long.toString(length.toSeconds()))
+        .inheritIO().start();
+    try {
+      if (!load.waitFor(length.toSeconds() + LOAD_EXIT_GRACE_SECONDS, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the training load did not end " + LOAD_EXIT_GRACE_SECONDS + " s after its length");
+      }
+      if (load.exitValue() != 0) {
+        throw new IllegalStateException("the training load exited with " + load.exitValue());
+      }
+    } finally {
+      load.destroyForcibly();
+    }
   }
 
   /** Three members on loopback, each from a parsed node command line, as a real start does. */
