@@ -61,8 +61,8 @@ import picocli.CommandLine;
  *
  * <p>The same run records a JDK 25+ AOT cache ({@code -XX:AOTCacheOutput=FILE}, JEP 483 and 515):
  * classes loaded and linked, and the method profiles of the run. For those profiles to cover a
- * serving cluster, {@code --load-seconds N} adds {@link TrainingLoad} after the first round;
- * {@code deploy/local-cluster.sh} records its nodes' cache so.
+ * serving cluster, {@code --load-seconds N} adds {@link TrainingLoad} after the first round, from a
+ * JVM of its own; {@code deploy/local-cluster.sh} records its nodes' cache so.
  */
 public final class ClassArchiveTraining {
 
