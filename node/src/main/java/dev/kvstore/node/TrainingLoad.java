@@ -27,10 +27,10 @@ import java.util.stream.Stream;
  * <p>A closed loop of {@value #IN_FLIGHT} requests, each sent to the next member in turn (so two
  * thirds of the writes are forwarded by a follower and two thirds of the linearizable reads ask the
  * leader for a read index, as under a load generator that is not ours): half puts of 256 bytes,
- * three tenths linearizable gets, a fifth serializable gets (half of them with
- * {@code omit_value}), over {@value #KEYS} keys, while one
- * watcher per member follows them. A failed request (an election, a deadline) is sent again after
- * {@value #RETRY_PAUSE_MS} ms: the run only has to exercise the code, not count answers.
+ * three tenths linearizable gets, a fifth serializable gets (half of the gets with
+ * {@code omit_value}), over {@value #KEYS} keys, while one watcher per member follows them. A
+ * failed request (an election, a deadline) is sent again after {@value #RETRY_PAUSE_MS} ms: the
+ * run only has to exercise the code, not count answers.
  */
 public final class TrainingLoad {
 
@@ -67,6 +67,9 @@ public final class TrainingLoad {
         throw new IllegalArgumentException("usage: HOST:PORT,... SECONDS");
       }
       seconds = Long.parseLong(args[1]);
+      if (seconds < 0) {
+        throw new IllegalArgumentException("the length must be 0 s or more, not " + seconds);
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("training load: " + e.getMessage());
       System.exit(2);
