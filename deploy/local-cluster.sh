@@ -38,8 +38,9 @@
 # before the nodes start: dev.kvstore.node.ClassArchiveTraining, a throw-away group on loopback
 # under KVSTORE_NODE_TRAINING_SECONDS (default 30) of round-robin puts and gets; with the group's
 # start and the writing of the cache (some 100 MB, node/target/cds/) about 75 s on 2 cores. Every
-# start maps it: a fresh node needs about half the load to reach full speed, since the JIT starts
-# from the recorded profiles (docs/benchmarks.md, "Warm-up"). On an older JDK a node loads about 7,000 classes (Ratis, gRPC
+# start maps it, and the JIT starts from the recorded profiles: a fresh cluster did about twice the
+# puts of JDK 17 in its first minute, JDK 17 10-20% more from the third minute on
+# (docs/benchmarks.md, "Warm-up"). On an older JDK a node loads about 7,000 classes (Ratis, gRPC
 # and Netty twice, protobuf, Micrometer), 3.5 s of CPU on two busy cores, before it reads its
 # snapshot: the first `up` of a new build records them in a class-data sharing archive (jcmd
 # VM.cds static_dump of the running n1, in the background, about 10 s of CPU once), which every
