@@ -39,34 +39,15 @@ cds_archive_path() {
 # jdk_feature_version: prints the feature release of $JAVA (default java), e.g. 17 or 25, read
 # from its JDK's release file (java -version would cost a JVM start); fails when that cannot be told.
 jdk_feature_version() {
+  local release line
   cds_java_binary || return 1
-  release_feature "${CDS_JAVA_BIN%/bin/java}/release"
-}
-
-# release_feature FILE: prints the feature release in a JDK's release file (JAVA_VERSION="25.0.1"
-# gives 25); fails when the file is missing or says none.
-release_feature() {
-  local line
-  [[ -f "$1" ]] || return 1
+  release="${CDS_JAVA_BIN%/bin/java}/release"
+  [[ -f "$release" ]] || return 1
   while IFS= read -r line; do
     if [[ "$line" =~ ^JAVA_VERSION=\"([0-9]+) ]]; then
       echo "${BASH_REMATCH[1]}"
       return 0
     fi
-  done < "$1"
+  done < "$release"
   return 1
-}
-
-# newest_jdk MIN: prints the java program of the newest JDK in /usr/lib/jvm (or $KVSTORE_JDK_DIR)
-# whose feature release is MIN or later; fails when there is none.
-newest_jdk() {
-  local min="$1" release feature best="" best_feature=0
-  for release in "${KVSTORE_JDK_DIR:-/usr/lib/jvm}"/*/release; do
-    [[ -x "${release%/release}/bin/java" ]] && feature="$(release_feature "$release")" || continue
-    if ((feature >= min && feature > best_feature)); then
-      best="${release%/release}/bin/java"
-      best_feature="$feature"
-    fi
-  done
-  [[ -n "$best" ]] && echo "$best"
 }

@@ -32,20 +32,20 @@
 # CLI then signs in: deploy/kvstore --user root (asks for the password), or, with TLS, root's client
 # certificate names the user root. The file only seeds a new cluster; `status` signs in with it.
 #
-# The nodes' JVM: $JAVA when set, else the newest JDK 25 or later in /usr/lib/jvm, else java on the
-# PATH (JDK 17+). On JDK 25+ the first `up` of a new build records an AOT cache (JEP 483 and 515:
-# the classes loaded and linked, and the method profiles of a serving cluster) by a training run
-# before the nodes start: dev.kvstore.node.ClassArchiveTraining, a throw-away group on loopback
-# under KVSTORE_NODE_TRAINING_SECONDS (default 30) of round-robin puts and gets; with the group's
-# start and the writing of the cache (some 100 MB, node/target/cds/) about 75 s on 2 cores. Every
-# start maps it, and the JIT starts from the recorded profiles: a fresh cluster did about twice the
-# puts of JDK 17 in its first minute, JDK 17 10-20% more from the third minute on
-# (docs/benchmarks.md, "Warm-up"). On an older JDK a node loads about 7,000 classes (Ratis, gRPC
-# and Netty twice, protobuf, Micrometer), 3.5 s of CPU on two busy cores, before it reads its
-# snapshot: the first `up` of a new build records them in a class-data sharing archive (jcmd
-# VM.cds static_dump of the running n1, in the background, about 10 s of CPU once), which every
-# later start maps and needs less than half that (docs/benchmarks.md, "Scale"). KVSTORE_NODE_CDS=off
-# neither records nor uses either.
+# The nodes' JVM: $JAVA, else java on the PATH (JDK 17+). On JDK 25+ (e.g.
+# JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) the first `up` of a new build records an AOT
+# cache (JEP 483 and 515: the classes loaded and linked, and the method profiles of a serving
+# cluster) by a training run before the nodes start: dev.kvstore.node.ClassArchiveTraining, a
+# throw-away group on loopback under KVSTORE_NODE_TRAINING_SECONDS (default 30) of round-robin puts
+# and gets; with the group's start and the writing of the cache (some 100 MB, node/target/cds/)
+# about 75 s on 2 cores. Every start maps it, and the JIT starts from the recorded profiles: a fresh
+# cluster did about twice the puts of JDK 17 in its first minute, but JDK 17 did 10-20% more from
+# the third minute on, hence not the default (docs/benchmarks.md, "Warm-up"). On an older JDK a
+# node loads about 7,000 classes (Ratis, gRPC and Netty twice, protobuf, Micrometer), 3.5 s of CPU
+# on two busy cores, before it reads its snapshot: the first `up` of a new build records them in a
+# class-data sharing archive (jcmd VM.cds static_dump of the running n1, in the background, about
+# 10 s of CPU once), which every later start maps and needs less than half that
+# (docs/benchmarks.md, "Scale"). KVSTORE_NODE_CDS=off neither records nor uses either.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,8 +55,6 @@ DIR="${KVSTORE_CLUSTER_DIR:-$ROOT/.cluster}"
 CLIENT_BASE="${KVSTORE_CLIENT_PORT_BASE:-50051}"
 RAFT_BASE="${KVSTORE_RAFT_PORT_BASE:-7001}"
 METRICS_BASE="${KVSTORE_METRICS_PORT_BASE:-$((CLIENT_BASE + 100))}"
-# The nodes' JVM (see above); JAVA runs the short-lived tools (the health probe, the CLI's status).
-NODE_JAVA="${JAVA:-}"
 JAVA="${JAVA:-java}"
 # 700 MB of heap: with a million keys of 256 bytes a node holds about 500 MB of live objects, and
 # its memory beyond the heap (GC structures, classes, compiled code, network buffers) is about
@@ -88,8 +86,7 @@ die() { echo "local-cluster: $*" >&2; exit 1; }
 
 # shellcheck source=deploy/cds-archive.sh
 source "$ROOT/deploy/cds-archive.sh"
-[[ -n "$NODE_JAVA" ]] || NODE_JAVA="$(newest_jdk 25)" || NODE_JAVA=java
-NODE_FEATURE="$(JAVA="$NODE_JAVA" jdk_feature_version)" || NODE_FEATURE=0
+NODE_FEATURE="$(jdk_feature_version)" || NODE_FEATURE=0
 # From JDK 24 on, the JVM warns at start (into the node's log) when a library uses sun.misc.Unsafe's
 # memory access or loads native code (Netty, inside Ratis and gRPC, does both); these allow it, as
 # JDK 17 did. The AOT cache's training run needs the same ones: module options must match.
@@ -101,9 +98,9 @@ NODE_JDK_OPTS=""
 node_archive() {
   [[ "$CDS" != off ]] || return 1
   if ((NODE_FEATURE >= 25)); then
-    JAVA="$NODE_JAVA" cds_archive_path "$NODE_JAR" "kvstore-node-t$TRAINING_SECONDS" aot
+    cds_archive_path "$NODE_JAR" "kvstore-node-t$TRAINING_SECONDS" aot
   else
-    JAVA="$NODE_JAVA" cds_archive_path "$NODE_JAR" kvstore-node
+    cds_archive_path "$NODE_JAR" kvstore-node
   fi
 }
 
@@ -206,7 +203,7 @@ start_node() {
   fi
   # setsid: the node must not die with the terminal or the Ctrl-C that stops a CLI watch. Its own
   # folder as working directory: what the JVM writes there (a CDS dump's output) stays with it.
-  (cd "$DIR/$n" && exec setsid "$NODE_JAVA" $JAVA_OPTS $NODE_JDK_OPTS ${cds[@]+"${cds[@]}"} -jar "$NODE_JAR" \
+  (cd "$DIR/$n" && exec setsid "$JAVA" $JAVA_OPTS $NODE_JDK_OPTS ${cds[@]+"${cds[@]}"} -jar "$NODE_JAR" \
     --node-id "$n" $(membership_flags "$n") --client-port "$(client_port "$n")" --metrics-port "$(metrics_port "$n")" \
     --bind-address 127.0.0.1 --data-dir "$DIR/$n/data" $(tls_flags "$n") $(auth_flags) \
     >> "$DIR/$n/node.log" 2>&1 < /dev/null) &
@@ -250,9 +247,9 @@ record_aot_cache() {
   echo "recording the nodes' AOT cache (once per build and JDK: ${TRAINING_SECONDS}s of training load, about" \
     "$((TRAINING_SECONDS + 45))s in all; log $log)"
   # The nodes' JVM options: a cache recorded with others (another GC) may not fit them.
-  if "$NODE_JAVA" $JAVA_OPTS $NODE_JDK_OPTS -XX:AOTCacheOutput="$tmp" -cp "$NODE_JAR" dev.kvstore.node.ClassArchiveTraining \
+  if "$JAVA" $JAVA_OPTS $NODE_JDK_OPTS -XX:AOTCacheOutput="$tmp" -cp "$NODE_JAR" dev.kvstore.node.ClassArchiveTraining \
         --load-seconds "$TRAINING_SECONDS" > "$log" 2>&1 < /dev/null \
-      && "$NODE_JAVA" $JAVA_OPTS $NODE_JDK_OPTS -XX:AOTMode=on -XX:AOTCache="$tmp" -Xlog:aot*=off,cds*=off -XX:-UsePerfData \
+      && "$JAVA" $JAVA_OPTS $NODE_JDK_OPTS -XX:AOTMode=on -XX:AOTCache="$tmp" -Xlog:aot*=off,cds*=off -XX:-UsePerfData \
         -XX:ErrorFile=/dev/null -XX:-CreateCoredumpOnCrash -cp "$NODE_JAR" -version > /dev/null 2>&1; then
     # Caches recorded before this jar was built are never used again.
     find "${archive%/*}" -maxdepth 1 -name 'kvstore-node-*.aot' ! -newer "$NODE_JAR" -delete 2> /dev/null || true
@@ -282,7 +279,7 @@ record_archive() {
     # n1 lists its classes and starts a JVM that dumps them; the dump is checked before it is kept
     # (a truncated archive crashes the JVM that maps it rather than being ignored).
     if jcmd "$pid" VM.cds static_dump "$dump" && [[ -s "$dump" ]] \
-        && "$NODE_JAVA" -Xshare:on -XX:SharedArchiveFile="$dump" -Xlog:cds=off,cds+dynamic=off -XX:-UsePerfData \
+        && "$JAVA" -Xshare:on -XX:SharedArchiveFile="$dump" -Xlog:cds=off,cds+dynamic=off -XX:-UsePerfData \
           -XX:ErrorFile=/dev/null -XX:-CreateCoredumpOnCrash -cp "$NODE_JAR" -version; then
       # Archives of an older jar or JVM are never used again.
       find "${archive%/*}" -maxdepth 1 -name 'kvstore-node-*.jsa' ! -name "${archive##*/}" -delete || true

@@ -16,17 +16,8 @@ import java.util.Map;
  */
 final class ScriptedCluster {
 
-  /**
-   * Longest a script or CLI command may take: the first {@code up} of a build on JDK 25+ also
-   * records the nodes' AOT cache (a short training, {@link #TRAINING_SECONDS}, and about 45 s to
-   * write it).
-   */
-  static final Duration LIMIT = Duration.ofSeconds(240);
-  /**
-   * The training load of the nodes' AOT cache, in s: a short one, so that the first {@code up} of a
-   * test run costs less (its cache, named by this length, is shared by the tests' clusters only).
-   */
-  static final String TRAINING_SECONDS = "5";
+  /** Longest a script or CLI command may take. */
+  static final Duration LIMIT = Duration.ofSeconds(120);
 
   private final int clientBase;
   private final int raftBase;
@@ -55,7 +46,6 @@ final class ScriptedCluster {
     env.put("KVSTORE_RAFT_PORT_BASE", String.valueOf(raftBase));
     env.put("KVSTORE_METRICS_PORT_BASE", "0");
     env.put("KVSTORE_ENDPOINTS", clientEndpoints(clientBase, 1, 2, 3));
-    env.putIfAbsent("KVSTORE_NODE_TRAINING_SECONDS", TRAINING_SECONDS);
     return new ScriptedCluster(clientBase, raftBase, new ProcessRun(repo, env));
   }
 
