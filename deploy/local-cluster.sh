@@ -44,7 +44,7 @@
 # node loads about 7,000 classes (Ratis, gRPC and Netty twice, protobuf, Micrometer), 3.5 s of CPU
 # on two busy cores, before it reads its snapshot: the first `up` of a new build records them in a
 # class-data sharing archive (jcmd VM.cds static_dump of the running n1, in the background, about
-# 10 s of CPU once), which every later start maps and needs less than half that
+# 10 s of CPU once; needs the JDK's jcmd), which every later start maps and needs less than half that
 # (docs/benchmarks.md, "Scale"). KVSTORE_NODE_CDS=off neither records nor uses either.
 set -euo pipefail
 

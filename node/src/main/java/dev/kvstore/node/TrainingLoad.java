@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * A sustained load for {@link ClassArchiveTraining}'s AOT-cache run (JDK 25+, JEP 515): what a
  * serving cluster does most, long enough for the JIT to profile it, so that a node started with
  * the cache compiles those paths from the recorded profiles instead of first gathering its own
- * (about half the warm-up of a fresh node under load, docs/benchmarks.md).
+ * (about twice the puts in a fresh cluster's first minute, docs/benchmarks.md "Warm-up").
  *
  * <p>A closed loop of {@value #IN_FLIGHT} requests, each sent to the next member in turn (so two
  * thirds of the writes are forwarded by a follower and two thirds of the linearizable reads ask the
