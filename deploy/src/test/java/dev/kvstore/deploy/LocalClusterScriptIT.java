@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,9 +105,10 @@ class LocalClusterScriptIT {
     }
     try (Stream<Path> jdks = Files.list(JDK_FOLDER)) {
       return jdks.filter(jdk -> Files.isRegularFile(jdk.resolve("release")) && Files.isExecutable(jdk.resolve("bin/java")))
-          .filter(jdk -> featureRelease(jdk.resolve("release")) >= min)
-          .max(Comparator.comparingInt(jdk -> featureRelease(jdk.resolve("release"))))
-          .map(jdk -> jdk.resolve("bin/java"));
+          .map(jdk -> Map.entry(featureRelease(jdk.resolve("release")), jdk.resolve("bin/java")))
+          .filter(jdk -> jdk.getKey() >= min)
+          .max(Map.Entry.comparingByKey())
+          .map(Map.Entry::getValue);
     }
   }
 
