@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
 
 /**
@@ -78,6 +79,9 @@ public final class MvccStore implements ReadView, KvReadView {
   private long passTarget;
   /** Keys at the head of {@link #historyQueue} the pass in progress has yet to visit; 0 when none is. */
   private int passLeft;
+  /** What the pass in progress keeps of a key's versions (null: nothing, the key goes). */
+  private final BiFunction<String, Object, Object> keptAfterPass = (key, versions) ->
+      keptAfterCompaction(versions, passTarget);
   /**
    * Revision to the keys it changed (a key, or a {@code String[]} of several in the order they were
    * changed) for the revisions after the compacted one, while revisions are retained: what
@@ -566,17 +570,10 @@ public final class MvccStore implements ReadView, KvReadView {
     for (int n = Math.min(passLeft, TRIM_BATCH_KEYS); n > 0; n--) {
       passLeft--;
       String key = historyQueue.poll();
-      Object versions = keys.get(key);
-      if (versions == null) {
-        // A key changed twice in the pass's revisions, removed at its first visit.
-        continue;
-      }
-      Object kept = keptAfterCompaction(versions, passTarget);
-      if (kept == null) {
-        keys.remove(key);
-      } else if (kept != versions) {
-        keys.put(key, kept);
-      }
+      // One search instead of a get and a put; null when nothing is kept (the key is removed) and
+      // when the key is gone already (changed twice in the pass's revisions, removed at its first
+      // visit: then withHistory no longer holds it either).
+      Object kept = keys.computeIfPresent(key, keptAfterPass);
       if (retainedRevisions == 0) {
         if (kept == null || (kept instanceof KeyValue only && !isTombstone(only))) {
           withHistory.remove(key);
@@ -660,21 +657,45 @@ public final class MvccStore implements ReadView, KvReadView {
         throw new IllegalArgumentException("a key must not be empty");
       }
       claim(key);
-      Object versions = keys.get(key);
-      KeyValue prev = versionAt(versions, revision - 1);
-      KeyValue kv = prev == null
-          ? new KeyValue(key, value, revision, revision, 1, lease)
-          : new KeyValue(key, value, prev.createRevision(), revision, prev.version() + 1, lease);
-      keys.put(key, append(versions, kv));
-      if (versions != null) {
+      // One search of the map instead of a get and a put (about a third of a put's apply time with
+      // 10,000 keys went to comparing keys on those searches): compute swaps the new versions into
+      // the node it found. It calls the function once, since the apply thread is the only writer.
+      VersionAdded added = new VersionAdded(key, value, lease);
+      keys.compute(key, added);
+      if (added.hadVersions) {
         noteHistory(key);
       }
-      if (prev == null) {
+      if (added.event.prevKv() == null) {
         liveDelta++;
       }
-      Event event = Event.put(kv, prev);
-      events.add(event);
-      return event;
+      events.add(added.event);
+      return added.event;
+    }
+
+    /** Adds a put's version to a key's versions (null: none yet) and records what it found and made. */
+    private final class VersionAdded implements BiFunction<String, Object, Object> {
+      private final String key;
+      private final ByteString value;
+      private final long lease;
+      boolean hadVersions;
+      Event event;
+
+      VersionAdded(String key, ByteString value, long lease) {
+        this.key = key;
+        this.value = value;
+        this.lease = lease;
+      }
+
+      @Override
+      public Object apply(String ignored, Object versions) {
+        KeyValue prev = versionAt(versions, revision - 1);
+        KeyValue kv = prev == null
+            ? new KeyValue(key, value, revision, revision, 1, lease)
+            : new KeyValue(key, value, prev.createRevision(), revision, prev.version() + 1, lease);
+        hadVersions = versions != null;
+        event = Event.put(kv, prev);
+        return append(versions, kv);
+      }
     }
 
     @Override
