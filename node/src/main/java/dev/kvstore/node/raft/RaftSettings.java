@@ -162,10 +162,12 @@ public final class RaftSettings {
     parameters.put(AppenderTrackingGrpc.APPENDERS, appenders, FollowerAppenders.class);
     // Ratis's peer handlers (append entries, votes, client requests, our peer queries) return
     // futures: they hand work to the log worker's queue and the state machine and never wait for
-    // another message. Run on gRPC's default executor, every message cost a hand-off to a pooled
-    // thread and back; on the transport thread that goes (followers' CPU for it: about 20 µs per put
-    // at 64 in flight, docs/benchmarks.md). What still blocks the transport thread briefly: a vote's
-    // fsync and writing one snapshot chunk (SNAPSHOT_CHUNK_BYTES) to the page cache.
+    // another message. On gRPC's default executor every message cost a hand-off to a pooled thread:
+    // with 64 puts in flight those threads took 63-72 µs of CPU per put over three nodes, 22-23 once
+    // the handlers ran on the transport threads (what is left answers Ratis's own outgoing calls;
+    // docs/benchmarks.md, "Where a put's CPU goes"). Stop 17 saw no gain with one put at a time.
+    // What still holds a transport thread briefly: a vote's fsync, and writing one snapshot chunk
+    // (SNAPSHOT_CHUNK_BYTES) to the page cache.
     GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> builder.directExecutor());
     return parameters;
   }
