@@ -111,7 +111,7 @@ class RaftSettingsTest {
     }
   }
 
-  /** Messages as their bytes. */
+  /** Messages as their bytes, for Ratis's relocated gRPC (MemberHints has the same for the client port's gRPC). */
   private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
     INSTANCE;
 
