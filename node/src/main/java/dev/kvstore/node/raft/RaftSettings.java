@@ -163,11 +163,12 @@ public final class RaftSettings {
     // Ratis's peer handlers (append entries, votes, client requests, our peer queries) return
     // futures: they hand work to the log worker's queue and the state machine and never wait for
     // another message. On gRPC's default executor every message cost a hand-off to a pooled thread:
-    // with 64 puts in flight those threads took 63-72 µs of CPU per put over three nodes, 22-23 once
+    // with 64 puts in flight those threads took 66-72 µs of CPU per put over three nodes, 22-25 once
     // the handlers ran on the transport threads (what is left answers Ratis's own outgoing calls;
     // docs/benchmarks.md, "Where a put's CPU goes"). Stop 17 saw no gain with one put at a time.
-    // What still holds a transport thread briefly: a vote's fsync, and writing one snapshot chunk
-    // (SNAPSHOT_CHUNK_BYTES) to the page cache.
+    // What still holds a transport thread briefly: a vote's fsync, writing one snapshot chunk
+    // (SNAPSHOT_CHUNK_BYTES) to the page cache, and a client request while Ratis's client executor
+    // starts its transaction (executeSubmitClientRequestAsync joins it).
     GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> builder.directExecutor());
     return parameters;
   }
