@@ -247,6 +247,7 @@ public final class NodeCommand implements Callable<Integer> {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     PeerNameCaching.apply();
+    BufferLeakDetection.apply();
     System.exit(commandLine().execute(args));
   }
 

@@ -1,6 +1,8 @@
 package dev.kvstore.node.api;
 
+import io.grpc.InternalMetadata;
 import io.grpc.Metadata;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The size of a call's metadata as HTTP/2 counts a header list (RFC 9113, SETTINGS_MAX_HEADER_LIST_SIZE):
@@ -10,28 +12,44 @@ import io.grpc.Metadata;
 final class MetadataSize {
 
   private static final int PER_HEADER = 32;
+  private static final byte[] BINARY_SUFFIX = Metadata.BINARY_HEADER_SUFFIX.getBytes(StandardCharsets.US_ASCII);
 
   private MetadataSize() {}
 
+  /**
+   * Reads the headers as the transport stored them, names and values interleaved, through gRPC's
+   * internal accessor: the public API (a {@code Key} made and every header searched and parsed per
+   * name) was 1% of a leader's CPU under 6,000 gets a second, for a check every call makes.
+   */
   static long of(Metadata headers) {
+    byte[][] namesAndValues = InternalMetadata.serialize(headers);
     long bytes = 0;
-    for (String key : headers.keys()) {
-      // gRPC admits only ASCII header names: one byte per char.
-      int name = key.length();
-      if (key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
-        for (byte[] value : headers.getAll(Metadata.Key.of(key, Metadata.BINARY_BYTE_MARSHALLER))) {
-          bytes += name + base64Length(value.length) + PER_HEADER;
-        }
-      } else {
-        for (String value : headers.getAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER))) {
-          bytes += name + value.length() + PER_HEADER;
-        }
+    for (int i = 0; i + 1 < namesAndValues.length; i += 2) {
+      byte[] name = namesAndValues[i];
+      byte[] value = namesAndValues[i + 1];
+      if (name == null || value == null) {
+        break;
       }
+      // gRPC admits only ASCII header names and ASCII values for the others: one byte per char.
+      int valueBytes = endsWith(name, BINARY_SUFFIX) ? base64Length(value.length) : value.length;
+      bytes += name.length + valueBytes + PER_HEADER;
     }
     return bytes;
   }
 
-  private static long base64Length(int bytes) {
-    return 4L * ((bytes + 2) / 3);
+  private static boolean endsWith(byte[] name, byte[] suffix) {
+    if (name.length < suffix.length) {
+      return false;
+    }
+    for (int i = 0; i < suffix.length; i++) {
+      if (name[name.length - suffix.length + i] != suffix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int base64Length(int bytes) {
+    return 4 * ((bytes + 2) / 3);
   }
 }
