@@ -24,12 +24,10 @@ final class MetadataSize {
   static long of(Metadata headers) {
     byte[][] namesAndValues = InternalMetadata.serialize(headers);
     long bytes = 0;
-    for (int i = 0; i + 1 < namesAndValues.length; i += 2) {
+    // Exactly two entries per header, none null (a new array of the stored ones).
+    for (int i = 0; i < namesAndValues.length; i += 2) {
       byte[] name = namesAndValues[i];
       byte[] value = namesAndValues[i + 1];
-      if (name == null || value == null) {
-        break;
-      }
       // gRPC admits only ASCII header names and ASCII values for the others: one byte per char.
       int valueBytes = endsWith(name, BINARY_SUFFIX) ? base64Length(value.length) : value.length;
       bytes += name.length + valueBytes + PER_HEADER;
