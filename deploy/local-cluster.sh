@@ -59,7 +59,11 @@ JAVA="${JAVA:-java}"
 # 700 MB of heap: with a million keys of 256 bytes a node holds about 500 MB of live objects, and
 # its memory beyond the heap (GC structures, classes, compiled code, network buffers) is about
 # 200 MB, so the process stays under 1 GB resident (docs/benchmarks.md, "Scale").
-JAVA_OPTS="${KVSTORE_JAVA_OPTS:--Xms64m -Xmx700m}"
+# C2 inlines as JDK 13 did (MaxInlineLevel 9, InlineSmallCode 1000; 15 and 2500 since JDK 14): a
+# fresh node compiles for minutes, on cores it shares with its peers, and smaller inlining trees
+# make each compile cheaper. A fresh cluster did 1.7 times the puts in its first minute and no
+# fewer from the third on (docs/benchmarks.md, "Warm-up: C2's inlining limits").
+JAVA_OPTS="${KVSTORE_JAVA_OPTS:--Xms64m -Xmx700m -XX:MaxInlineLevel=9 -XX:InlineSmallCode=1000}"
 CDS="${KVSTORE_NODE_CDS:-on}"
 TRAINING_SECONDS="${KVSTORE_NODE_TRAINING_SECONDS:-30}"
 [[ "$TRAINING_SECONDS" =~ ^[0-9]+$ ]] && ((10#$TRAINING_SECONDS <= 3600)) \
